@@ -1,0 +1,37 @@
+"""Errors raised by the storage package, each with a stable code and a message for the operator."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every storage failure; `code` is stored in reports, `message` is shown to people."""
+
+    code = "STORAGE_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class S3ServerError(StorageError):
+    """The embedded S3 server could not be started or stopped."""
+
+    code = "S3_SERVER_FAILED"
+
+
+class ObjectStoreError(StorageError):
+    """An S3 call failed (unreachable server, bad credentials, missing object)."""
+
+    code = "OBJECT_STORE_FAILED"
+
+
+class ObjectMissingError(ObjectStoreError):
+    code = "OBJECT_MISSING"
+
+
+class IndexError_(StorageError):
+    """The index database could not be opened, migrated or written."""
+
+    code = "INDEX_FAILED"

