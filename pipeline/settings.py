@@ -1,0 +1,122 @@
+"""Typed settings, read once at an entry point (CLI, flow, API) and passed down frozen.
+
+Sources, highest first: explicit overrides, environment variables with the `SOHOA_` prefix, a TOML
+config file (`--config` or `SOHOA_CONFIG`), defaults. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SIGNATURE_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".sohoa"), description="embedded S3 data, SQLite index, "
+                           "test PKI, quarantine and Prefect home live here")
+
+    # S3: unset endpoint → embedded SeaweedFS server under data_dir/s3
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = False
+    s3_region: str | None = None
+    bucket_originals: str = "sohoa-originals"
+    bucket_signed: str = "sohoa-signed"
+    bucket_records: str = "sohoa-records"
+
+    # Index: unset → SQLite file data_dir/index.sqlite3
+    database_url: str | None = None
+
+    # Who digitizes
+    agency_code: str | None = None  # unit code, e.g. 000.17.22.H56
+    agency_name: str = "Cơ quan số hóa (thử nghiệm)"
+    procedure_code: str | None = None
+    clerk: str = Field(default_factory=lambda: os.environ.get("USER") or "clerk")
+
+    # Signing: PKCS#12 file, or PKCS#11 token; neither → local TEST PKI in data_dir/test-pki
+    signing_p12_path: Path | None = None
+    signing_p12_passphrase: SecretStr | None = None
+    signing_pkcs11_module: Path | None = None
+    signing_pkcs11_token_label: str | None = None
+    signing_pkcs11_key_label: str | None = None
+    signing_pkcs11_pin: SecretStr | None = None
+    signing_level: str | None = None  # default: B-LT with a TSA configured, else B-B
+    signing_visible_stamp: bool = True
+    tsa_url: str | None = None
+    tsa_username: str | None = None
+    tsa_password: SecretStr | None = None
+    trust_roots: tuple[Path, ...] = ()
+
+    # OCR
+    ocr_languages: str = "vie+Vietnamese"
+    ocr_tessdata_dir: Path | None = None
+    ocr_jobs: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    ocr_page_timeout_s: float = 180.0
+    ocr_min_confidence: float = 60.0
+
+    # Extraction / review
+    review_threshold: float = 0.8
+
+    # Batch
+    documents_in_parallel: int = 2
+
+    @field_validator("signing_level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is not None and value.upper() not in SIGNATURE_LEVELS:
+            raise ValueError(f"signing_level must be one of {', '.join(SIGNATURE_LEVELS)}")
+        return value.upper() if value else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("SOHOA_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    # Derived values
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def index_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'index.sqlite3'}"
+
+    @property
+    def effective_signing_level(self) -> str:
+        return self.signing_level or ("B-LT" if self.tsa_url else "B-B")
+
+    @property
+    def uses_test_pki(self) -> bool:
+        return self.signing_p12_path is None and self.signing_pkcs11_module is None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings once: overrides (None values ignored) > environment > config file."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is not None:
+        if not config_file.is_file():
+            from pipeline.errors import ConfigurationError
+
+            raise ConfigurationError(f"config file {config_file} not found")
+        os.environ["SOHOA_CONFIG"] = str(config_file)
+    return Settings(**clean)

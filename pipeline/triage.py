@@ -1,0 +1,136 @@
+"""Triage: decide by content (magic bytes), not by extension, whether a file can be digitized.
+
+Runs before any expensive work. A file that cannot be processed raises an `InputRejected` with a
+code and a message telling the clerk what to do; the caller quarantines it and goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, FileMissing, UnsupportedType
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "tiff": "image/tiff",
+}
+SUFFIXES = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}
+
+
+@dataclass(frozen=True)
+class TriagedFile:
+    path: Path
+    kind: str  # "pdf" | "png" | "jpeg" | "tiff"
+    sha256: str
+    size: int
+    pages: int
+    owner_password_only: bool = False  # encrypted PDF that opens without a password
+    has_signatures: bool = False
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.kind]
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIXES[self.kind]
+
+
+def sniff_kind(head: bytes) -> str | None:
+    """The file kind from its first bytes; None when it is none we digitize."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if b"%PDF-" in head[:1024]:  # some producers put junk before the header
+        return "pdf"
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def triage(path: Path) -> TriagedFile:
+    """Check that `path` is a readable scan; raise `InputRejected` subclasses otherwise."""
+    if not path.is_file():
+        raise FileMissing(f"{path}: not found or not a regular file; check the path.")
+    size = path.stat().st_size
+    if size == 0:
+        raise EmptyFile(f"{path}: the file is empty (0 bytes); scan the document again.")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    kind = sniff_kind(head)
+    if kind is None:
+        raise UnsupportedType(
+            f"{path}: not a PDF, PNG, JPEG or TIFF scan (content starts with {head[:8]!r}); "
+            "export the scan as PDF or image and resubmit."
+        )
+    sha = file_sha256(path)
+    if kind == "pdf":
+        return _triage_pdf(path, sha, size)
+    return _triage_image(path, kind, sha, size)
+
+
+def _triage_pdf(path: Path, sha: str, size: int) -> TriagedFile:
+    try:
+        with pikepdf.open(path) as pdf:
+            pages = len(pdf.pages)
+            owner_only = pdf.is_encrypted
+            has_signatures = _has_signature_fields(pdf)
+    except pikepdf.PasswordError as e:
+        raise EncryptedPdf(
+            f"{path}: the PDF needs a password to open; remove it (qpdf --decrypt "
+            "--password=… in.pdf out.pdf) or rescan, then resubmit."
+        ) from e
+    except (pikepdf.PdfError, OSError, ValueError) as e:
+        raise CorruptFile(
+            f"{path}: the PDF is damaged and cannot be read ({_short(e)}); "
+            "copy it again from the scanner or rescan it."
+        ) from e
+    if pages == 0:
+        raise CorruptFile(f"{path}: the PDF has no pages; rescan the document.")
+    return TriagedFile(path, "pdf", sha, size, pages, owner_only, has_signatures)
+
+
+def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
+    acroform = pdf.Root.get("/AcroForm")
+    if acroform is None:
+        return False
+    fields = acroform.get("/Fields") or []
+    return any(f.get("/FT") == "/Sig" and f.get("/V") is not None for f in fields)
+
+
+def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
+    try:
+        with Image.open(path) as image:
+            pages = getattr(image, "n_frames", 1)
+            for frame in range(pages):
+                image.seek(frame)
+                image.load()  # decodes fully: catches truncated data that verify() misses
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise CorruptFile(
+            f"{path}: the {kind.upper()} image is damaged and cannot be decoded ({_short(e)}); "
+            "copy it again from the scanner or rescan it."
+        ) from e
+    except Image.DecompressionBombError as e:
+        raise CorruptFile(f"{path}: the image is implausibly large ({_short(e)}).") from e
+    return TriagedFile(path, kind, sha, size, pages)
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:160]
