@@ -95,6 +95,15 @@ class ReviewEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class Counter(SQLModel, table=True):
+    """Named running numbers (e.g. result codes per agency), incremented atomically."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True, max_length=100)
+    value: int = 0
+
+
 class DuplicateDocument(IndexError_):
     code = "DUPLICATE"
 
@@ -220,6 +229,24 @@ class DocumentIndex:
         with self.session() as s:
             return list(s.exec(select(ReviewEvent).where(ReviewEvent.document_id == doc_id)
                                .order_by(col(ReviewEvent.id))).all())
+
+    def next_number(self, name: str) -> int:
+        """Next value of the named counter (1, 2, ...), safe across processes and workers."""
+        with self.engine.begin() as conn:
+            value = conn.execute(sa.text(
+                "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
+                {"n": name}).scalar()
+            if value is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.text("INSERT INTO counters (name, value) VALUES (:n, 1)"),
+                                     {"n": name})
+                    value = 1
+                except IntegrityError:
+                    value = conn.execute(sa.text(
+                        "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
+                        {"n": name}).scalar()
+        return int(value)
 
     def count_by_status(self) -> dict[str, int]:
         with self.session() as s:

@@ -68,7 +68,8 @@ class MinioObjectStore:
     ) -> None:
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5.0, read=timeout_s),
-            retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+            retries=urllib3.Retry(total=3, backoff_factor=0.2,
+                                  status_forcelist=[500, 502, 503, 504]),
             maxsize=8,
         )
         self._client = Minio(
@@ -86,7 +87,8 @@ class MinioObjectStore:
         except S3Error as e:
             if e.code in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 return
-            raise ObjectStoreError(f"cannot prepare bucket {bucket!r} on {self.endpoint}: {e}") from e
+            raise ObjectStoreError(
+                f"cannot prepare bucket {bucket!r} on {self.endpoint}: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise ObjectStoreError(
                 f"the S3 server at {self.endpoint} is unreachable or refused bucket {bucket!r}: {e}"

@@ -66,7 +66,8 @@ def _port_free(port: int) -> bool:
 
 def _pick_ports(preferred: dict[str, int] | None) -> dict[str, int]:
     """One HTTP port per service, with port + 10000 (its gRPC port) free as well."""
-    if preferred and all(_port_free(p) and _port_free(p + _GRPC_OFFSET) for p in preferred.values()):
+    if preferred and all(_port_free(p) and _port_free(p + _GRPC_OFFSET)
+                         for p in preferred.values()):
         return dict(preferred)
     ports: dict[str, int] = {}
     taken: set[int] = set()

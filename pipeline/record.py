@@ -1,0 +1,146 @@
+"""The record of a digitized result: what goes into the JSON record object, the manifest embedded
+in the signed PDF, and the index row. Pure functions over the stage results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ocr.types import OcrResult
+from pipeline.extract import Extraction
+from pipeline.triage import TriagedFile
+from storage.index import DocumentRow
+
+RECORD_SCHEMA = "sohoa.record/1"
+MANIFEST_SCHEMA = "sohoa.manifest/1"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    batch_id: str
+    clerk: str
+    agency_code: str | None
+    agency_name: str
+    procedure_code: str | None
+    started_at: datetime
+    sohoa_version: str
+
+
+@dataclass(frozen=True)
+class StoredObjects:
+    original_bucket: str
+    original_key: str
+    signed_bucket: str
+    signed_key: str
+    signed_sha256: str
+    signed_size: int
+    record_bucket: str
+    record_key: str
+
+
+def document_id(sha256: str) -> str:
+    """Short, stable id derived from the original's content (unique with the SHA-256)."""
+    return sha256[:16]
+
+
+def page_summaries(ocr: OcrResult) -> list[dict[str, Any]]:
+    return [{
+        "index": p.index, "source": p.source, "confidence": round(p.confidence, 2),
+        "quality": round(p.quality, 3), "rotation": p.rotation,
+        "skew_angle": round(p.skew_angle, 2), "flags": list(p.flags), "dpi": p.dpi,
+        "width": p.width, "height": p.height,
+    } for p in ocr.pages]
+
+
+def mean_confidence(ocr: OcrResult) -> float | None:
+    pages = [p.confidence for p in ocr.pages if p.source != "failed"]
+    return round(sum(pages) / len(pages), 2) if pages else None
+
+
+def build_manifest(
+    triaged: TriagedFile, ocr: OcrResult, extraction: Extraction, provenance: Provenance,
+    identifiers: dict[str, str | None],
+) -> dict[str, Any]:
+    """Embedded in the PDF before signing, so the signature covers how the copy was made."""
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "original": {"sha256": triaged.sha256, "size": triaged.size,
+                     "media_type": triaged.media_type, "pages": triaged.pages},
+        "ocr": {"engine": dict(ocr.engine), "pages": page_summaries(ocr)},
+        "metadata": extraction.values(),
+        "identifiers": identifiers,
+        "digitized_by": {"clerk": provenance.clerk, "agency_code": provenance.agency_code,
+                         "agency_name": provenance.agency_name,
+                         "procedure_code": provenance.procedure_code,
+                         "batch_id": provenance.batch_id,
+                         "at": provenance.started_at.isoformat(),
+                         "software": f"sohoa {provenance.sohoa_version}"},
+    }
+
+
+def build_record(
+    *, doc_id: str, status: str, review_reasons: list[str], triaged: TriagedFile,
+    ocr: OcrResult, extraction: Extraction, provenance: Provenance,
+    identifiers: dict[str, str | None], objects: StoredObjects, signature_level: str,
+    existing_signatures: list[dict[str, Any]], timings: dict[str, float],
+) -> dict[str, Any]:
+    return {
+        "schema": RECORD_SCHEMA,
+        "id": doc_id,
+        "status": status,
+        "review_reasons": review_reasons,
+        "original": {"name": triaged.path.name, "path": str(triaged.path),
+                     "sha256": triaged.sha256, "size": triaged.size,
+                     "media_type": triaged.media_type, "pages": triaged.pages,
+                     "bucket": objects.original_bucket, "key": objects.original_key,
+                     "existing_signatures": existing_signatures},
+        "signed": {"sha256": objects.signed_sha256, "size": objects.signed_size,
+                   "bucket": objects.signed_bucket, "key": objects.signed_key,
+                   "level": signature_level},
+        "metadata": extraction.to_dict(),
+        "identifiers": identifiers,
+        "pages": [{**summary, "text": page.text}
+                  for summary, page in zip(page_summaries(ocr), ocr.pages, strict=True)],
+        "ocr": {"engine": dict(ocr.engine), "mean_confidence": mean_confidence(ocr)},
+        "provenance": {"clerk": provenance.clerk, "agency_code": provenance.agency_code,
+                       "agency_name": provenance.agency_name,
+                       "procedure_code": provenance.procedure_code,
+                       "batch_id": provenance.batch_id,
+                       "started_at": provenance.started_at.isoformat(),
+                       "finished_at": datetime.now(UTC).isoformat(),
+                       "sohoa_version": provenance.sohoa_version,
+                       "timings_s": {k: round(v, 3) for k, v in timings.items()}},
+        "history": [],
+    }
+
+
+def _iso_date(value: object) -> date | None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: object, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def apply_fields_to_row(row: DocumentRow, values: dict[str, Any]) -> DocumentRow:
+    """Copy extracted values into the index row's searchable columns."""
+    row.doc_type = _text(values.get("doc_type"), 200)
+    row.type_abbr = _text(values.get("type_abbr"), 20)
+    row.number_symbol = _text(values.get("number_symbol"), 100)
+    row.issue_date = _iso_date(values.get("issue_date"))
+    row.issuing_agency = _text(values.get("issuing_agency"), 300)
+    row.subject = _text(values.get("subject"), 500)
+    row.signer_name = _text(values.get("signer_name"), 100)
+    row.owner_id = _text(values.get("owner_id"), 20)
+    row.owner_name = _text(values.get("owner_name"), 200)
+    valid_until = values.get("valid_until")
+    row.permanent = valid_until == "permanent"
+    row.valid_until = _iso_date(valid_until)
+    row.fields = values
+    return row

@@ -1,0 +1,146 @@
+"""Build the collaborators the pipeline needs (object store, index, signer) from settings.
+
+`open_services(settings)` is the one place that starts the embedded S3 server when no endpoint
+is configured, migrates the index, and loads the agency key (or creates the local test PKI).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigurationError
+from pipeline.settings import Settings
+from signing.errors import SigningError
+from storage.errors import StorageError
+from storage.index import DocumentIndex
+from storage.objects import MinioObjectStore, ObjectStore
+from storage.seaweed import EmbeddedS3, S3Endpoint
+
+log = logging.getLogger("sohoa")
+
+TEST_PKI_WARNING = (
+    "No agency signing key is configured: signing with a local TEST certificate from {path}. "
+    "Copies signed with it have NO legal value. Set SOHOA_SIGNING_P12_PATH (or a PKCS#11 token) "
+    "for production."
+)
+
+
+@dataclass(frozen=True)
+class SigningSetup:
+    signer: Any  # pyhanko Signer
+    level: str
+    timestamper: Any | None
+    trust_roots: tuple[Path, ...]
+    test_pki_dir: Path | None  # set when signing with the local TEST PKI
+    validation_context: Any | None = None  # for B-LT/B-LTA: where revocation info comes from
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: ObjectStore
+    index: DocumentIndex
+    signing: SigningSetup
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.settings.data_path / "quarantine"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.settings.data_path / "work"
+
+
+def s3_endpoint_from_settings(settings: Settings) -> S3Endpoint | None:
+    if not settings.s3_endpoint:
+        return None
+    if not settings.s3_access_key or settings.s3_secret_key is None:
+        raise ConfigurationError(
+            "SOHOA_S3_ENDPOINT is set but SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY are not: "
+            "set the credentials of the S3 (MinIO) server."
+        )
+    return S3Endpoint(settings.s3_endpoint, settings.s3_access_key,
+                      settings.s3_secret_key.get_secret_value(), settings.s3_secure,
+                      settings.s3_region or "us-east-1")
+
+
+def open_store(settings: Settings, stack: ExitStack) -> ObjectStore:
+    endpoint = s3_endpoint_from_settings(settings)
+    if endpoint is None:
+        endpoint = stack.enter_context(EmbeddedS3(settings.data_path / "s3"))
+    store = MinioObjectStore(endpoint.endpoint, access_key=endpoint.access_key,
+                             secret_key=endpoint.secret_key, secure=endpoint.secure,
+                             region=endpoint.region)
+    for bucket in (settings.bucket_originals, settings.bucket_signed, settings.bucket_records):
+        store.ensure_bucket(bucket, versioning=True)
+    return store
+
+
+def load_signing(settings: Settings) -> SigningSetup:
+    from signing.keys import load_pkcs11_signer, load_pkcs12_signer
+    from signing.testpki import ensure_test_pki
+
+    roots = tuple(settings.trust_roots)
+    test_dir: Path | None = None
+    if settings.signing_pkcs11_module is not None:
+        signer = load_pkcs11_signer(
+            module=settings.signing_pkcs11_module,
+            token_label=settings.signing_pkcs11_token_label or "",
+            key_label=settings.signing_pkcs11_key_label or "",
+            pin=settings.signing_pkcs11_pin.get_secret_value() if settings.signing_pkcs11_pin
+            else "",
+        )
+    elif settings.signing_p12_path is not None:
+        passphrase = settings.signing_p12_passphrase
+        signer = load_pkcs12_signer(
+            settings.signing_p12_path,
+            passphrase.get_secret_value().encode() if passphrase else None,
+        )
+    else:
+        test_dir = settings.data_path / "test-pki"
+        pki = ensure_test_pki(test_dir, agency_name=settings.agency_name,
+                              agency_code=settings.agency_code or "")
+        signer = load_pkcs12_signer(pki.p12, pki.passphrase)
+        roots = (*roots, pki.root_cert)
+    level = settings.effective_signing_level
+    context = None
+    if level in ("B-LT", "B-LTA"):
+        from pyhanko_certvalidator import ValidationContext
+
+        from signing.keys import load_certificates
+
+        context = ValidationContext(trust_roots=load_certificates(list(roots)),
+                                    allow_fetching=True)
+    return SigningSetup(signer, level, make_timestamper(settings), roots, test_dir, context)
+
+
+def make_timestamper(settings: Settings) -> Any | None:
+    if not settings.tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    auth = None
+    if settings.tsa_username:
+        password = settings.tsa_password.get_secret_value() if settings.tsa_password else ""
+        auth = (settings.tsa_username, password)
+    return HTTPTimeStamper(settings.tsa_url, auth=auth, timeout=30)
+
+
+@contextmanager
+def open_services(settings: Settings) -> Iterator[Services]:
+    """Start/connect everything a batch needs; stop the embedded server afterwards."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        try:
+            store = open_store(settings, stack)
+            index = DocumentIndex(settings.index_url)
+            stack.callback(index.close)
+            signing = load_signing(settings)
+        except (StorageError, SigningError) as e:
+            raise ConfigurationError(getattr(e, "message", str(e)), code=e.code) from e
+        yield Services(settings, store, index, signing)
