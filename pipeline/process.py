@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -220,7 +220,7 @@ def inspect_input_signatures(triaged: TriagedFile, *, services: Services) -> lis
 
     verdicts = inspect_existing_signatures(triaged.path.read_bytes(),
                                            trust_roots=services.signing.trust_roots)
-    return [v.to_dict() for v in verdicts]
+    return [asdict(v) for v in verdicts]
 
 
 def store_objects(triaged: TriagedFile, signed: bytes, *, services: Services) -> StoredObjects:

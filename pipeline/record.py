@@ -137,7 +137,8 @@ def apply_fields_to_row(row: DocumentRow, values: dict[str, Any]) -> DocumentRow
     row.issuing_agency = _text(values.get("issuing_agency"), 300)
     row.subject = _text(values.get("subject"), 500)
     row.signer_name = _text(values.get("signer_name"), 100)
-    row.owner_id = _text(values.get("owner_id"), 20)
+    # The owner is a person (CCCD/CMND) or, for an enterprise, its tax code.
+    row.owner_id = _text(values.get("owner_id") or values.get("tax_code"), 20)
     row.owner_name = _text(values.get("owner_name"), 200)
     valid_until = values.get("valid_until")
     row.permanent = valid_until == "permanent"

@@ -144,3 +144,29 @@ def open_services(settings: Settings) -> Iterator[Services]:
         except (StorageError, SigningError) as e:
             raise ConfigurationError(getattr(e, "message", str(e)), code=e.code) from e
         yield Services(settings, store, index, signing)
+
+
+@contextmanager
+def open_index(settings: Settings) -> Iterator[DocumentIndex]:
+    """Only the index (look-ups need no S3 and no key)."""
+    try:
+        index = DocumentIndex(settings.index_url)
+    except StorageError as e:
+        raise ConfigurationError(e.message, code=e.code) from e
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+@contextmanager
+def open_reader(settings: Settings) -> Iterator[tuple[DocumentIndex, ObjectStore]]:
+    """Index and object store, for show / get / verify (no signing key needed)."""
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        try:
+            store = open_store(settings, stack)
+        except StorageError as e:
+            raise ConfigurationError(e.message, code=e.code) from e
+        index = stack.enter_context(open_index(settings))
+        yield index, store

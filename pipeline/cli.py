@@ -1,0 +1,270 @@
+"""`sohoa` command line: a thin entry point over the core and the Prefect flow.
+
+Errors become exit codes in exactly one place (`main`). Settings are read once per command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pipeline import __version__
+from pipeline.errors import ConfigurationError, SohoaError
+from pipeline.report import BatchReport, ExitCode
+from pipeline.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="sohoa", no_args_is_help=True, rich_markup_mode=None,
+    help="Digitize paper results of administrative procedures into signed, searchable, "
+         "reusable electronic documents (số hóa kết quả giải quyết TTHC).",
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    return load_settings(config, **overrides)
+
+
+def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) -> None:
+    """Ephemeral, offline, quiet Prefect with its state in the data directory.
+
+    Must run before `prefect` is imported. A PREFECT_API_URL set by the operator (server mode)
+    is respected.
+    """
+    home = settings.data_path / "prefect"
+    home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "PREFECT_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_LEVEL": "INFO" if verbose else "WARNING",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command()
+def digitize(
+    paths: Annotated[list[Path], typer.Argument(help="Scans (PDF, PNG, JPEG, TIFF) or folders.")],
+    agency_code: Annotated[str | None, typer.Option(
+        help="Digitizing unit code, e.g. 000.17.22.H56.")] = None,
+    procedure: Annotated[str | None, typer.Option(
+        help="Administrative procedure code, e.g. 1.010708.")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r",
+                                            help="Include subfolders.")] = False,
+    report: Annotated[Path | None, typer.Option(
+        help="Also write the JSON batch report here.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Digitize scans: OCR, extract metadata, sign (PAdES), store in S3 and index.
+
+    Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were
+    quarantined (reasons in the table and the report); 4 some files failed (left in place; rerun
+    after fixing the cause); 5 settings or services unusable, nothing processed.
+    """
+    settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
+    prepare_prefect_environment(settings, verbose=verbose)
+    from pipeline.console import BatchProgressBar, print_batch_summary
+    from pipeline.progress import NullProgress, reporting_to
+
+    if settings.uses_test_pki:
+        err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
+                  ": copies have no legal value. Configure the agency key for production."
+                  "[/yellow]")
+    from flows.digitize import digitize_flow
+
+    reporter = BatchProgressBar(console) if progress else NullProgress()
+    flow = digitize_flow.with_options(task_runner=_task_runner(settings))
+    with reporter if isinstance(reporter, BatchProgressBar) else _nullcontext(), \
+            reporting_to(reporter):
+        result = flow(paths=[str(p) for p in paths], agency_code=settings.agency_code,
+                      procedure_code=settings.procedure_code, recursive=recursive,
+                      report_path=str(report) if report else None,
+                      config_file=str(config) if config else None)
+    batch = BatchReport.from_dict(result)
+    print_batch_summary(console, batch)
+    raise typer.Exit(int(batch.exit_code))
+
+
+def _task_runner(settings: Settings) -> Any:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=max(1, settings.documents_in_parallel))
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@app.command()
+def lookup(
+    owner_id: Annotated[str, typer.Option(help="Owner's citizen id (CCCD/CMND) or tax code.")],
+    doc_type: Annotated[str | None, typer.Option(
+        "--type", help="Document type, e.g. 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH'.")] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """List a person's stored documents (reusable signed copies)."""
+    from pipeline.console import print_documents
+    from pipeline.queries import lookup_documents
+
+    settings = _settings(config)
+    with _index(settings) as index:
+        rows = lookup_documents(index, owner_id=owner_id, doc_type=doc_type)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+    else:
+        print_documents(console, rows)
+        if not rows:
+            err.print(f"No stored document for owner {owner_id}.")
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print one record: metadata, OCR text, per-page confidence, hashes, storage keys."""
+    from pipeline.console import print_record
+    from pipeline.queries import load_record
+
+    settings = _settings(config)
+    with _reader(settings) as (index, store):
+        row, record = load_record(index, store, doc_id)
+    if as_json:
+        print(json.dumps({"index": row.model_dump(mode="json"), "record": record},
+                         ensure_ascii=False, indent=2))
+    else:
+        print_record(console, row, record)
+
+
+@app.command()
+def get(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
+    original: Annotated[bool, typer.Option(help="Download the original scan instead.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Download the signed PDF (or the original scan) of a document."""
+    from pipeline.queries import fetch_document_file
+
+    settings = _settings(config)
+    with _reader(settings) as (index, store):
+        data = fetch_document_file(index, store, doc_id, original=original)
+    output.write_bytes(data)
+    err.print(f"wrote {output} ({len(data):,} bytes)")
+
+
+@app.command()
+def verify(
+    target: Annotated[str, typer.Argument(help="Document id, or a path to a signed PDF.")],
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Re-check signature and stored hashes; verdict in Vietnamese and English.
+
+    Exit code 0 when valid, 1 when not.
+    """
+    from pipeline.queries import verify_file, verify_stored
+
+    settings = _settings(config)
+    path = Path(target)
+    if path.is_file():
+        result = verify_file(path, trust_roots=_trust_roots(settings))
+    else:
+        with _reader(settings) as (index, store):
+            result = verify_stored(index, store, target, trust_roots=_trust_roots(settings))
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(result.render("vi"), markup=False)
+        console.print()
+        console.print(result.render("en"), markup=False)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _trust_roots(settings: Settings) -> list[Path]:
+    roots = list(settings.trust_roots)
+    test_root = settings.data_path / "test-pki" / "root.crt.pem"
+    if settings.uses_test_pki and test_root.exists():
+        roots.append(test_root)
+    return roots
+
+
+def _index(settings: Settings) -> Any:
+    from pipeline.services import open_index
+
+    return open_index(settings)
+
+
+def _reader(settings: Settings) -> Any:
+    from pipeline.services import open_reader
+
+    return open_reader(settings)
+
+
+@app.command()
+def version() -> None:
+    """Print the sohoa version."""
+    print(f"sohoa {__version__}")
+
+
+def main() -> None:
+    """Console entry point: turns errors into messages and exit codes, in this one place."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as e:  # raised inside commands; click returns it as a value elsewhere
+        sys.exit(e.exit_code)
+    except ConfigurationError as e:
+        err.print(f"[red]configuration error ({e.code}):[/red] {e.message}")
+        sys.exit(int(ExitCode.CONFIGURATION))
+    except SohoaError as e:
+        err.print(f"[red]{e.code}:[/red] {e.message}")
+        sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - typer/click usage errors and the unexpected
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            err.print("aborted")
+            sys.exit(130)
+        if isinstance(e, _service_errors()):
+            err.print(f"[red]{getattr(e, 'code', 'ERROR')}:[/red] {getattr(e, 'message', e)}")
+            sys.exit(int(ExitCode.CONFIGURATION))
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _service_errors() -> tuple[type[Exception], ...]:
+    from signing.errors import SigningError
+    from storage.errors import StorageError
+
+    return (StorageError, SigningError)
+
+
+if __name__ == "__main__":
+    main()

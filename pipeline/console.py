@@ -1,0 +1,135 @@
+"""Terminal presentation for the CLI: progress bar, batch summary, document tables."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from pipeline.report import (
+    DUPLICATE,
+    FAILED,
+    NEEDS_REVIEW,
+    QUARANTINED,
+    STORED,
+    BatchReport,
+    DocumentOutcome,
+)
+from storage.index import DocumentRow
+
+STATUS_STYLE = {STORED: "green", DUPLICATE: "cyan", NEEDS_REVIEW: "yellow",
+                QUARANTINED: "red", FAILED: "bold red"}
+
+
+class BatchProgressBar:
+    """Documents done of total, pages done and page rate, elapsed and remaining time."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("docs · {task.fields[pages]} pages · {task.fields[rate]}"),
+            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            console=console, transient=False,
+        )
+        self._task: Any = None
+        self._pages = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> BatchProgressBar:
+        self._progress.start()
+        self._task = self._progress.add_task("digitizing", total=None, pages=0, rate="—")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._progress.stop()
+
+    def batch_started(self, documents: int) -> None:
+        self._progress.update(self._task, total=documents)
+
+    def page_done(self, document: str) -> None:
+        with self._lock:
+            self._pages += 1
+            elapsed = self._progress.tasks[0].elapsed or 0.0
+            rate = f"{self._pages / elapsed * 60:.1f} pages/min" if elapsed > 0 else "—"
+            self._progress.update(self._task, pages=self._pages, rate=rate)
+
+    def document_done(self, outcome: DocumentOutcome) -> None:
+        self._progress.update(self._task, advance=1)
+
+
+def print_batch_summary(console: Console, report: BatchReport) -> None:
+    counts = report.counts
+    summary = Table(title=f"Batch {report.batch_id}", show_header=True)
+    for status in counts:
+        summary.add_column(status.replace("_", " "), justify="right",
+                           style=STATUS_STYLE.get(status))
+    summary.add_row(*(str(n) for n in counts.values()))
+    console.print(summary)
+    problems = [i for i in report.items if i.status in (QUARANTINED, FAILED, NEEDS_REVIEW)]
+    if problems:
+        table = Table(title="Needs attention", show_lines=False)
+        table.add_column("file", overflow="fold")
+        table.add_column("status")
+        table.add_column("reason", overflow="fold")
+        for item in problems:
+            reason = (f"{item.reason_code}: {item.message}" if item.reason_code
+                      else "; ".join(item.review_reasons))
+            table.add_row(item.path, f"[{STATUS_STYLE[item.status]}]{item.status}[/]", reason)
+        console.print(table)
+    console.print(f"{report.pages} pages digitized · exit code {int(report.exit_code)}")
+
+
+def print_documents(console: Console, rows: list[DocumentRow]) -> None:
+    table = Table(show_lines=False)
+    for column in ("id", "type", "number", "date", "issuer", "status", "signature", "signed copy"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r.id, r.doc_type or "—", r.number_symbol or "—",
+                      r.issue_date.isoformat() if r.issue_date else "—", r.issuing_agency or "—",
+                      r.status, f"PAdES {r.signature_level}" if r.signature_level else "—",
+                      f"{r.signed_bucket}/{r.signed_key}" if r.signed_key else "—")
+    console.print(table)
+
+
+def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | None) -> None:
+    table = Table(show_header=False, title=f"Document {row.id}")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    fields = (record or {}).get("metadata", {}).get("fields", {})
+    table.add_row("status", row.status + (f" ({row.reason_code}: {row.reason_message})"
+                                          if row.reason_code else ""))
+    for reason in row.review_reasons:
+        table.add_row("review", reason)
+    for name, info in fields.items():
+        value = info.get("value") if isinstance(info, dict) else info
+        conf = info.get("confidence") if isinstance(info, dict) else None
+        shown = "—" if value in (None, "", []) else str(value)
+        if conf is not None:
+            shown += f"  [dim](confidence {conf:.2f})[/dim]"
+        table.add_row(name, shown)
+    table.add_row("original", f"{row.original_name}\nsha256 {row.original_sha256}\n"
+                  f"{row.original_bucket}/{row.original_key}")
+    if row.signed_key:
+        table.add_row("signed copy", f"sha256 {row.signed_sha256}\n"
+                      f"{row.signed_bucket}/{row.signed_key} (PAdES {row.signature_level})")
+        table.add_row("record", f"{row.record_bucket}/{row.record_key}")
+    for key in ("result_code", "digitized_id", "agency_code", "procedure_code"):
+        if getattr(row, key):
+            table.add_row(key, str(getattr(row, key)))
+    console.print(table)
+    for page in (record or {}).get("pages", []):
+        console.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
+                     f"{page['confidence']:.0f} · quality {page.get('quality', 1):.2f}")
+        console.print(page.get("text", ""), markup=False, highlight=False)

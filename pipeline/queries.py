@@ -1,0 +1,131 @@
+"""Read-side use cases: look-ups of reusable documents, one record, files, verification."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SohoaError
+from signing.validate import ValidationReport, validate_pdf
+from storage.errors import ObjectMissingError
+from storage.index import STATUS_APPROVED, STATUS_STORED, DocumentIndex, DocumentRow
+from storage.objects import ObjectStore, sha256_hex
+
+REUSABLE_STATUSES = (STATUS_STORED, STATUS_APPROVED)
+
+
+class DocumentNotFound(SohoaError):
+    code = "DOCUMENT_NOT_FOUND"
+
+
+def lookup_documents(index: DocumentIndex, *, owner_id: str, doc_type: str | None = None,
+                     include_pending: bool = False) -> list[DocumentRow]:
+    """A person's reusable documents: stored (or approved after review) signed copies."""
+    owner = "".join(ch for ch in owner_id if not ch.isspace())
+    statuses = None if include_pending else REUSABLE_STATUSES
+    return index.find(owner_id=owner, doc_type=doc_type, status=statuses)
+
+
+def get_row(index: DocumentIndex, doc_id: str) -> DocumentRow:
+    row = index.get(doc_id)
+    if row is None:
+        raise DocumentNotFound(f"no document with id {doc_id!r}; `sohoa lookup` lists ids.")
+    return row
+
+
+def load_record(index: DocumentIndex, store: ObjectStore,
+                doc_id: str) -> tuple[DocumentRow, dict[str, Any] | None]:
+    row = get_row(index, doc_id)
+    if row.record_bucket is None or row.record_key is None:
+        return row, None  # quarantined: no record object
+    return row, json.loads(store.get(row.record_bucket, row.record_key))
+
+
+def fetch_document_file(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
+                        original: bool = False) -> bytes:
+    row = get_row(index, doc_id)
+    bucket, key = ((row.original_bucket, row.original_key) if original
+                   else (row.signed_bucket, row.signed_key))
+    if bucket is None or key is None:
+        raise DocumentNotFound(
+            f"document {row.id} has no stored file (status {row.status}: {row.reason_message})")
+    return store.get(bucket, key)
+
+
+@dataclass
+class HashCheck:
+    name: str
+    expected: str | None
+    actual: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.expected is not None and self.expected == self.actual
+
+
+@dataclass
+class VerifyResult:
+    target: str
+    signature: ValidationReport
+    hashes: list[HashCheck] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.signature.ok and all(h.ok for h in self.hashes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "ok": self.ok, "signature": self.signature.to_dict(),
+                "hashes": [{"object": h.name, "expected": h.expected, "actual": h.actual,
+                            "ok": h.ok} for h in self.hashes]}
+
+    def render(self, lang: str = "vi") -> str:
+        vi = lang == "vi"
+        lines = [f"{'Kiểm tra' if vi else 'Verification of'}: {self.target}"]
+        for h in self.hashes:
+            if vi:
+                state = "khớp" if h.ok else ("thiếu" if h.actual is None else "KHÔNG khớp")
+                lines.append(f"  SHA-256 {h.name}: {state}")
+            else:
+                state = "matches" if h.ok else ("missing" if h.actual is None else "MISMATCH")
+                lines.append(f"  SHA-256 of {h.name}: {state}")
+        lines.append(self.signature.render(lang))
+        verdict = ("KẾT LUẬN: HỢP LỆ" if self.ok else "KẾT LUẬN: KHÔNG HỢP LỆ") if vi else \
+            ("VERDICT: VALID" if self.ok else "VERDICT: NOT VALID")
+        lines.append(verdict)
+        return "\n".join(lines)
+
+
+def verify_file(path: Path, *, trust_roots: list[Path]) -> VerifyResult:
+    return VerifyResult(str(path), validate_pdf(path.read_bytes(), trust_roots=trust_roots))
+
+
+def _object_hash(store: ObjectStore, bucket: str | None, key: str | None) -> tuple[str | None,
+                                                                                   bytes | None]:
+    if bucket is None or key is None:
+        return None, None
+    try:
+        data = store.get(bucket, key)
+    except ObjectMissingError:
+        return None, None
+    return sha256_hex(data), data
+
+
+def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
+                  trust_roots: list[Path]) -> VerifyResult:
+    """Signature of the stored signed copy, plus every stored object against the index hashes."""
+    row = get_row(index, doc_id)
+    original_hash, _ = _object_hash(store, row.original_bucket, row.original_key)
+    signed_hash, signed = _object_hash(store, row.signed_bucket, row.signed_key)
+    checks = [HashCheck("original", row.original_sha256, original_hash),
+              HashCheck("signed copy", row.signed_sha256, signed_hash)]
+    _, record = _object_hash(store, row.record_bucket, row.record_key)
+    if record is not None:
+        recorded = json.loads(record).get("signed", {}).get("sha256")
+        checks.append(HashCheck("record → signed copy", recorded, signed_hash))
+    else:
+        checks.append(HashCheck("record", "present", None))
+    report = (validate_pdf(signed, trust_roots=trust_roots) if signed is not None
+              else ValidationReport([], document_error="the signed copy is missing"))
+    return VerifyResult(f"{row.id} ({row.original_name})", report, checks)
