@@ -1,0 +1,130 @@
+"""Load the agency's signing key: a PKCS#12 file or a PKCS#11 token / HSM.
+
+Both return a pyHanko :class:`~pyhanko.sign.signers.pdf_cms.Signer`. Errors become
+:class:`~signing.errors.SigningError` with codes KEY_NOT_FOUND, BAD_PASSPHRASE, BAD_PIN,
+TOKEN_ERROR.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509
+from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
+
+from signing.errors import SigningError
+
+
+def load_pkcs12_signer(path: Path, passphrase: bytes | None) -> Signer:
+    """Signer from a PKCS#12 (.p12/.pfx) file; cached per file version and passphrase."""
+    try:
+        stat = path.stat()
+    except OSError as e:
+        raise SigningError(
+            "KEY_NOT_FOUND",
+            f"Không tìm thấy tệp khóa ký PKCS#12 '{path}' / the PKCS#12 key file was not found: "
+            "check the signing key path in the settings.",
+        ) from e
+    digest = hashlib.sha256(passphrase or b"").hexdigest()
+    return _load_pkcs12_cached(str(path), stat.st_mtime_ns, stat.st_size, digest, passphrase)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_pkcs12_cached(
+    path: str, mtime_ns: int, size: int, passphrase_digest: str, passphrase: bytes | None
+) -> Signer:
+    # mtime/size/digest are part of the cache key only: a replaced file or passphrase reloads.
+    data = Path(path).read_bytes()
+    try:
+        return SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+    except ValueError as e:
+        raise SigningError(
+            "BAD_PASSPHRASE",
+            "Mật khẩu tệp khóa PKCS#12 không đúng hoặc tệp bị hỏng / wrong PKCS#12 passphrase or "
+            f"damaged file '{path}': check the passphrase in the settings.",
+        ) from e
+
+
+def load_certificates(sources: Sequence[Path | bytes]) -> list[x509.Certificate]:
+    """Certificates from PEM or DER files / bytes (a PEM file may hold several)."""
+    certs: list[x509.Certificate] = []
+    for source in sources:
+        data = source.read_bytes() if isinstance(source, Path) else source
+        if asn1_pem.detect(data):
+            certs.extend(x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, True))
+        else:
+            certs.append(x509.Certificate.load(data))
+    return certs
+
+
+def load_pkcs11_signer(
+    *,
+    module: Path,
+    token_label: str,
+    key_label: str,
+    pin: str,
+    cert_label: str | None = None,
+    ca_chain: Sequence[Path | bytes] = (),
+) -> Signer:
+    """Signer backed by a key on a PKCS#11 token (USB token, HSM, SoftHSM2).
+
+    The token session stays open as long as the returned signer lives; call
+    :func:`close_pkcs11_signer` when done (or let the process end).
+    """
+    import pkcs11.exceptions as p11_errors
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    if not module.exists():
+        raise SigningError(
+            "KEY_NOT_FOUND",
+            f"Không tìm thấy thư viện PKCS#11 '{module}' / PKCS#11 module not found: install the "
+            "token driver and check the module path in the settings.",
+        )
+    try:
+        session = open_pkcs11_session(
+            str(module), token_criteria=TokenCriteria(label=token_label), user_pin=pin
+        )
+    except p11_errors.PinIncorrect as e:
+        raise SigningError(
+            "BAD_PIN",
+            "Mã PIN của thiết bị ký số không đúng / the token PIN is wrong: check the PIN in the "
+            "settings (several wrong attempts lock the token).",
+        ) from e
+    except p11_errors.PinLocked as e:
+        raise SigningError(
+            "TOKEN_ERROR",
+            "Thiết bị ký số đã bị khóa PIN / the token PIN is locked: ask the CA to unlock it.",
+        ) from e
+    except (p11_errors.PKCS11Error, RuntimeError) as e:
+        code = "KEY_NOT_FOUND" if "No token" in str(e) else "TOKEN_ERROR"
+        raise SigningError(
+            code,
+            f"Không mở được thiết bị ký số '{token_label}' / cannot open the PKCS#11 token "
+            f"'{token_label}': plug in the token and check the token label ({e}).",
+        ) from e
+    chain = load_certificates(ca_chain)
+    signer = PKCS11Signer(
+        session, cert_label=cert_label or key_label, key_label=key_label, ca_chain=chain
+    )
+    try:
+        _ = signer.signing_cert  # pull the certificate now so a wrong label fails here
+    except Exception as e:
+        session.close()
+        raise SigningError(
+            "KEY_NOT_FOUND",
+            f"Không tìm thấy khóa/chứng thư '{key_label}' trên thiết bị / key or certificate "
+            f"'{key_label}' not found on the token: check the key label ({e}).",
+        ) from e
+    return signer
+
+
+def close_pkcs11_signer(signer: Signer) -> None:
+    """Close the token session behind a signer from :func:`load_pkcs11_signer`."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,197 @@
+"""PAdES baseline signing (B-B, B-T, B-LT, B-LTA) of a PDF held in memory.
+
+``sign_pdf`` adds one incremental update holding, in order: the provenance manifest attachment,
+the visible "SAO Y" stamp and the signature, so the signature covers how the copy was made. The
+input bytes are never rewritten. The signer's certificate is checked before signing: an expired,
+not yet valid, revoked or untrusted certificate is refused with a clear SigningError.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
+from pyhanko.pdf_utils.generic import NameObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+
+from signing.certcheck import check_signer_certificate
+from signing.errors import SigningError
+from signing.stamp import CopyStamp, stamp_layout
+
+LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
+MANIFEST_NAME = "sohoa-manifest.json"
+_MD_ALGORITHM = "sha256"
+
+
+def default_level(*, timestamper_configured: bool) -> str:
+    """B-LT when a timestamp authority is configured (archival value), B-B otherwise."""
+    return "B-LT" if timestamper_configured else "B-B"
+
+
+def sign_pdf(
+    pdf: bytes,
+    signer: Signer,
+    *,
+    level: str = "B-B",
+    timestamper: TimeStamper | None = None,
+    validation_context: ValidationContext | None = None,
+    stamp: CopyStamp | None = None,
+    manifest: dict[str, Any] | None = None,
+    field_name: str = "SaoY",
+    reason: str | None = None,
+    location: str | None = None,
+) -> bytes:
+    """Sign ``pdf`` at PAdES ``level`` and return the signed bytes (input + one update)."""
+    _check_level(level, timestamper, validation_context)
+    check_signer_certificate(signer, validation_context)
+    writer = _open_writer(pdf)
+    if manifest is not None:
+        embed_manifest(writer, manifest)
+    field_spec, style, text_params = _field_and_stamp(writer, field_name, stamp)
+    meta = PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=_MD_ALGORITHM,
+        subfilter=SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+        embed_validation_info=level in ("B-LT", "B-LTA"),
+        use_pades_lta=level == "B-LTA",
+        validation_context=validation_context if level in ("B-LT", "B-LTA") else None,
+    )
+    pdf_signer = PdfSigner(
+        meta,
+        signer,
+        timestamper=timestamper if level != "B-B" else None,
+        stamp_style=style,
+        new_field_spec=field_spec,
+    )
+    try:
+        out = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+    except Exception as e:  # noqa: BLE001 - converted at the package boundary
+        raise _convert_signing_error(e) from e
+    return bytes(out.getbuffer())
+
+
+def extend_timestamps(
+    pdf: bytes,
+    *,
+    timestamper: TimeStamper,
+    validation_context: ValidationContext,
+) -> bytes:
+    """Re-timestamp a B-LTA (or B-LT) document: add fresh revocation data and a new document
+    timestamp, so validation material stays provable after the old TSA certificate expires."""
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError, KeyError) as e:
+        raise SigningError("BAD_PDF", f"The PDF cannot be opened for re-timestamping: {e}") from e
+    stamper = PdfTimeStamper(timestamper)
+    try:
+        out = stamper.update_archival_timestamp_chain(reader, validation_context, in_place=False)
+    except Exception as e:  # noqa: BLE001 - converted at the package boundary
+        raise _convert_signing_error(e) from e
+    return bytes(out.getbuffer())
+
+
+def embed_manifest(writer: IncrementalPdfFileWriter, manifest: dict[str, Any]) -> None:
+    """Attach the provenance manifest as ``sohoa-manifest.json`` (AFRelationship /Data)."""
+    data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    now = datetime.now(UTC)
+    embedded = EmbeddedFileObject.from_file_data(
+        writer,
+        data=data,
+        mime_type="application/json",
+        params=EmbeddedFileParams(creation_date=now, modification_date=now),
+    )
+    spec = FileSpec(
+        file_spec_string=MANIFEST_NAME,
+        file_name=MANIFEST_NAME,
+        embedded_data=embedded,
+        description="sohoa provenance manifest (how this copy was made)",
+        af_relationship=NameObject("/Data"),
+    )
+    embed_file(writer, spec)
+
+
+def _check_level(
+    level: str, timestamper: TimeStamper | None, validation_context: ValidationContext | None
+) -> None:
+    if level not in LEVELS:
+        raise SigningError("BAD_LEVEL", f"Unknown PAdES level {level!r}; use one of {LEVELS}.")
+    if level != "B-B" and timestamper is None:
+        raise SigningError(
+            "BAD_LEVEL",
+            f"PAdES {level} cần máy chủ dấu thời gian / needs a timestamp authority: configure "
+            "the TSA URL or sign at B-B.",
+        )
+    if level in ("B-LT", "B-LTA") and validation_context is None:
+        raise SigningError(
+            "BAD_LEVEL",
+            f"PAdES {level} needs a validation context (trust roots + revocation sources).",
+        )
+
+
+def _open_writer(pdf: bytes) -> IncrementalPdfFileWriter:
+    try:
+        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError, KeyError) as e:
+        raise SigningError(
+            "BAD_PDF",
+            f"Tệp PDF không đọc được để ký / the PDF cannot be opened for signing: {e}",
+        ) from e
+
+
+def _field_and_stamp(
+    writer: IncrementalPdfFileWriter, field_name: str, stamp: CopyStamp | None
+) -> tuple[SigFieldSpec, Any, dict[str, str]]:
+    if stamp is None:
+        return SigFieldSpec(sig_field_name=field_name), None, {}
+    page = writer.root["/Pages"]
+    first = _first_page(writer)
+    box = first.get("/CropBox") or first.get("/MediaBox") or page.get("/MediaBox")
+    page_box = tuple(float(v) for v in box)
+    style, rect = stamp_layout(stamp, page_box)  # type: ignore[arg-type]
+    return SigFieldSpec(sig_field_name=field_name, on_page=0, box=rect), style, {}
+
+
+def _first_page(writer: IncrementalPdfFileWriter) -> Any:
+    page_ref, _ = writer.find_page_for_modification(0)
+    return page_ref.get_object()
+
+
+def _convert_signing_error(error: Exception) -> SigningError:
+    if isinstance(error, SigningError):
+        return error
+    chain = _exception_chain(error)
+    if any(isinstance(e, TimestampRequestError) for e in chain):
+        return SigningError(
+            "TSA_UNREACHABLE",
+            "Không kết nối được máy chủ dấu thời gian / the timestamp authority did not answer: "
+            f"check the TSA URL and credentials, or retry later ({chain[-1]}).",
+        )
+    if isinstance(error, PyHankoSigningError) and "validat" in str(error).lower():
+        return SigningError(
+            "REVOCATION_UNAVAILABLE",
+            "Không lấy được thông tin thu hồi chứng thư / revocation data for the certificate "
+            f"could not be obtained: check the CRL/OCSP access ({chain[-1]}).",
+        )
+    return SigningError("SIGNING_FAILED", f"Ký số thất bại / signing failed: {error}")
+
+
+def _exception_chain(error: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain

@@ -1,0 +1,147 @@
+"""The visible "SAO Y" copy stamp of Decree 30/2020 Annex I.
+
+Top right of page 1, no image: "SAO Y", the copying agency, the ISO-8601 signing time (+07:00),
+in a Times-New-Roman-metric font at 10 pt. Liberation Serif is metric-compatible with Times New
+Roman but has 2048 units per em, which pyHanko lays out about twice too wide, so it is rescaled
+to 1000 units per em with fontTools (once per process, in the temp folder). Noto Serif (1000 upm)
+is the fallback.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import TextStampStyle
+
+from signing.errors import SigningError
+
+VN_TZ = timezone(timedelta(hours=7), "+07:00")
+LIBERATION_SERIF = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+NOTO_SERIF = Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")
+
+_MARGIN_PT = 28.0  # ~1 cm from the top and right edges
+_PADDING_PT = 4.0
+_MAX_WIDTH_PT = 220.0
+
+
+@dataclass(frozen=True)
+class CopyStamp:
+    """What the "SAO Y" stamp says. ``time`` defaults to now in Vietnam time (+07:00)."""
+
+    agency: str
+    time: datetime | None = None
+    label: str = "SAO Y"
+    font_path: Path | None = None  # default: Liberation Serif rescaled, else Noto Serif
+    font_size: int = 10
+    extra_lines: tuple[str, ...] = field(default_factory=tuple)
+
+    def stamp_time(self) -> datetime:
+        moment = self.time or datetime.now(VN_TZ)
+        return moment.astimezone(VN_TZ).replace(microsecond=0)
+
+    def lines(self) -> list[str]:
+        return [self.label, self.agency, self.stamp_time().isoformat(), *self.extra_lines]
+
+
+def default_font_path() -> Path:
+    """A Times-New-Roman-metric font laid out correctly by pyHanko (1000 units per em)."""
+    if LIBERATION_SERIF.exists():
+        return _rescaled_to_1000_upm(str(LIBERATION_SERIF))
+    if NOTO_SERIF.exists():
+        return NOTO_SERIF
+    raise SigningError(
+        "FONT_NOT_FOUND",
+        "Thiếu phông chữ cho dấu SAO Y / no stamp font: install fonts-liberation2 or "
+        "fonts-noto-core.",
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _rescaled_to_1000_upm(source: str) -> Path:
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    data = Path(source).read_bytes()
+    target = (
+        Path(tempfile.gettempdir())
+        / "sohoa-fonts"
+        / (hashlib.sha256(data).hexdigest()[:16] + "-1000upm.ttf")
+    )
+    if target.exists():
+        return target
+    font = TTFont(source)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".tmp")
+    font.save(str(partial))
+    partial.replace(target)  # atomic: parallel workers never read a half-written font
+    return target
+
+
+@functools.lru_cache(maxsize=8)
+def _advance_table(font_path: str) -> tuple[dict[int, int], dict[str, int], int]:
+    font = TTFont(font_path)
+    cmap = font.getBestCmap()
+    widths = {code: font["hmtx"][glyph][0] for code, glyph in cmap.items()}
+    return widths, {}, int(font["head"].unitsPerEm)
+
+
+def text_width_pt(text: str, font_path: Path, font_size: float) -> float:
+    """Approximate advance width of ``text`` (no kerning), enough to size the stamp box."""
+    widths, _, upem = _advance_table(str(font_path))
+    fallback = upem // 2
+    return sum(widths.get(ord(ch), fallback) for ch in text) * font_size / upem
+
+
+def wrap_lines(lines: list[str], font_path: Path, font_size: float, max_width: float) -> list[str]:
+    """Greedy word wrap so a long agency name stays inside the stamp."""
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}".strip()
+            if current and text_width_pt(candidate, font_path, font_size) > max_width:
+                wrapped.append(current)
+                current = word
+            else:
+                current = candidate
+        wrapped.append(current)
+    return wrapped
+
+
+def stamp_layout(
+    stamp: CopyStamp, page_box: tuple[float, float, float, float]
+) -> tuple[TextStampStyle, tuple[int, int, int, int]]:
+    """The pyHanko stamp style and the field rectangle at the top right of the page."""
+    font_path = stamp.font_path or default_font_path()
+    if not font_path.exists():
+        raise SigningError("FONT_NOT_FOUND", f"Stamp font not found: {font_path}")
+    inner = _MAX_WIDTH_PT - 2 * _PADDING_PT
+    lines = wrap_lines(stamp.lines(), font_path, stamp.font_size, inner)
+    text_w = max(text_width_pt(line, font_path, stamp.font_size) for line in lines)
+    width = min(_MAX_WIDTH_PT, text_w + 2 * _PADDING_PT + 2)
+    leading = stamp.font_size * 1.2
+    height = len(lines) * leading + 2 * _PADDING_PT
+    x0, y0, x1, y1 = page_box
+    right, top = x1 - _MARGIN_PT, y1 - _MARGIN_PT
+    box = (int(right - width), int(top - height), int(right), int(top))
+    text = "\n".join(line.replace("%", "%%") for line in lines)
+    style = TextStampStyle(
+        stamp_text=text,
+        border_width=0,
+        background=None,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(font_path), font_size=stamp.font_size),
+            font_size=stamp.font_size,
+            leading=int(round(leading)),
+        ),
+    )
+    return style, box

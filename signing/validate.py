@@ -1,0 +1,530 @@
+"""Validate the signatures of a PDF: integrity, trust, validity and revocation at signing time,
+timestamps, modifications after signing and the PAdES level reached.
+
+The signing time used for certificate checks is the signature timestamp when one is present and
+valid (the claimed signing time of the signer is never trusted); otherwise it is "now". CRLs and
+OCSP responses come from the document's DSS, from ``crls`` / ``ocsps`` passed in, and (only when
+``allow_fetching``) from the network. Revocation entries dated after the signing time do not
+invalidate the signature.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509
+from pyhanko.pdf_utils.generic import StreamObject
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from signing.keys import load_certificates
+
+VERDICTS: tuple[str, ...] = (
+    "VALID",
+    "INVALID_INTEGRITY",
+    "UNTRUSTED",
+    "REVOKED",
+    "EXPIRED",
+    "MODIFIED",
+    "NOT_VERIFIABLE",
+)
+_PADES_SUBFILTER = "/ETSI.CAdES.detached"
+
+
+@dataclass
+class SignatureVerdict:
+    """The outcome for one signature (or document timestamp) in a PDF."""
+
+    field: str
+    verdict: str  # one of VERDICTS
+    reason: str  # English explanation; see report.render for Vietnamese
+    kind: str = "signature"  # "signature" | "document-timestamp"
+    signer: str = ""  # subject common name
+    signer_subject: str = ""
+    issuer: str = ""
+    signing_time: str | None = None  # ISO-8601; trusted time if time_source == "timestamp"
+    time_source: str = "none"  # "timestamp" | "claimed" | "none"
+    claimed_time: str | None = None  # signingTime attribute, not trusted
+    intact: bool = False
+    trusted: bool = False
+    valid_at_signing_time: bool = False
+    revocation: str = "unknown"  # "good" | "revoked" | "unknown"
+    revocation_warning: str | None = None
+    revocation_date: str | None = None
+    timestamp: str | None = None  # signature timestamp time (ISO-8601)
+    timestamp_valid: bool | None = None
+    timestamp_authority: str | None = None
+    modification: str = "none"  # "none" | "form-filling" | "annotations" | "other"
+    coverage: str = "unknown"  # "entire-file" | "entire-revision" | "partial" | "unknown"
+    pades_level: str | None = None  # "B-B" | "B-T" | "B-LT" | "B-LTA" | None (not PAdES)
+    subfilter: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "VALID"
+
+
+@dataclass
+class ValidationReport:
+    """All signatures of a document with their verdicts."""
+
+    signatures: list[SignatureVerdict]
+    document_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is at least one signature and every signature is VALID."""
+        regular = [s for s in self.signatures if s.kind == "signature"]
+        return bool(regular) and all(s.ok for s in self.signatures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "document_error": self.document_error,
+            "signatures": [asdict(s) for s in self.signatures],
+        }
+
+    def render(self, lang: str = "vi") -> str:
+        from signing.report import render_report
+
+        return render_report(self, lang=lang)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Validation material available for one document."""
+
+    trust_roots: list[x509.Certificate]
+    other_certs: list[x509.Certificate]
+    crls: list[asn1_crl.CertificateList]
+    ocsps: list[asn1_ocsp.OCSPResponse]
+    allow_fetching: bool
+    has_dss_revinfo: bool
+
+    def context(self, moment: datetime | None = None) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=self.trust_roots,
+            other_certs=self.other_certs,
+            crls=self.crls,
+            ocsps=self.ocsps,
+            allow_fetching=self.allow_fetching,
+            moment=moment,
+            revocation_mode="soft-fail",
+            retroactive_revinfo=True,
+        )
+
+
+def validate_pdf(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[Path | bytes | x509.Certificate],
+    crls: Sequence[bytes] = (),
+    ocsps: Sequence[bytes] = (),
+    allow_fetching: bool = False,
+    password: bytes = b"",
+) -> ValidationReport:
+    """Validate every signature and document timestamp in ``pdf``. Never raises on bad input:
+    an unreadable document or signature is reported as NOT_VERIFIABLE."""
+    try:
+        reader = open_reader(pdf, password=password)
+    except Exception as e:  # noqa: BLE001 - any parse failure is a report, not a crash
+        verdicts = []
+        if b"/ByteRange" in pdf:
+            verdicts.append(_not_verifiable("", f"the PDF could not be parsed: {e}"))
+        return ValidationReport(verdicts, document_error=f"unreadable PDF: {e}")
+    evidence = _gather_evidence(reader, trust_roots, crls, ocsps, allow_fetching)
+    verdicts = [_validate_one(sig, evidence, reader) for sig in _signatures(reader)]
+    return ValidationReport(verdicts)
+
+
+def inspect_existing_signatures(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[Path | bytes | x509.Certificate] = (),
+    crls: Sequence[bytes] = (),
+) -> list[SignatureVerdict]:
+    """Verdicts for the signatures of an incoming (already signed) scan. Never raises.
+
+    Owner-password-encrypted PDFs are opened with the empty user password; a signature that
+    cannot be parsed is reported as NOT_VERIFIABLE with the reason."""
+    try:
+        return validate_pdf(pdf, trust_roots=trust_roots, crls=crls).signatures
+    except Exception as e:  # noqa: BLE001 - an input inspection must never fail the batch
+        return [_not_verifiable("", f"signature present, not verifiable: {e}")]
+
+
+def open_reader(pdf: bytes, *, password: bytes = b"") -> PdfFileReader:
+    """A pyHanko reader, decrypting owner-password-only PDFs with the (empty) user password."""
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    if reader.encrypted:
+        result = reader.decrypt(password)
+        if result.status.name == "FAILED":
+            raise ValueError("the PDF is encrypted with a user password")
+    return reader
+
+
+def _signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | Exception]:
+    """Embedded signatures; a field whose signature cannot be loaded yields the exception."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    found: list[EmbeddedPdfSignature | Exception] = []
+    for name, _value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            found.append(EmbeddedPdfSignature(reader, field_ref, name))
+        except Exception as e:  # noqa: BLE001
+            e.args = (f"field {name}: {e}",)
+            found.append(e)
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _roots_from_bytes(blobs: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
+    return tuple(load_certificates(list(blobs)))
+
+
+def _load_roots(sources: Sequence[Path | bytes | x509.Certificate]) -> list[x509.Certificate]:
+    certs = [s for s in sources if isinstance(s, x509.Certificate)]
+    blobs = tuple(
+        s.read_bytes() if isinstance(s, Path) else s
+        for s in sources
+        if not isinstance(s, x509.Certificate)
+    )
+    return certs + list(_roots_from_bytes(blobs))
+
+
+def _gather_evidence(
+    reader: PdfFileReader,
+    trust_roots: Sequence[Path | bytes | x509.Certificate],
+    crls: Sequence[bytes],
+    ocsps: Sequence[bytes],
+    allow_fetching: bool,
+) -> _Evidence:
+    dss_certs, dss_crls, dss_ocsps = _read_dss(reader)
+    return _Evidence(
+        trust_roots=_load_roots(trust_roots),
+        other_certs=dss_certs,
+        crls=[asn1_crl.CertificateList.load(c) for c in crls] + dss_crls,
+        ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in ocsps] + dss_ocsps,
+        allow_fetching=allow_fetching,
+        has_dss_revinfo=bool(dss_crls or dss_ocsps),
+    )
+
+
+def _read_dss(
+    reader: PdfFileReader,
+) -> tuple[list[x509.Certificate], list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]:
+    try:
+        dss = reader.root["/DSS"]
+    except KeyError:
+        return [], [], []
+
+    def streams(key: str) -> list[bytes]:
+        try:
+            refs = dss[key]
+        except KeyError:
+            return []
+        out = []
+        for ref in refs:
+            obj = ref.get_object()
+            if isinstance(obj, StreamObject):
+                out.append(obj.data)
+        return out
+
+    certs = [x509.Certificate.load(b) for b in streams("/Certs")]
+    crls = [asn1_crl.CertificateList.load(b) for b in streams("/CRLs")]
+    ocsps = [asn1_ocsp.OCSPResponse.load(b) for b in streams("/OCSPs")]
+    return certs, crls, ocsps
+
+
+def _not_verifiable(field_name: str, reason: str, kind: str = "signature") -> SignatureVerdict:
+    return SignatureVerdict(field=field_name, verdict="NOT_VERIFIABLE", reason=reason, kind=kind)
+
+
+def _validate_one(
+    sig: EmbeddedPdfSignature | Exception, evidence: _Evidence, reader: PdfFileReader
+) -> SignatureVerdict:
+    if isinstance(sig, Exception):
+        return _not_verifiable("", f"signature present, not verifiable: {sig}")
+    field_name = str(sig.field_name)
+    try:
+        if sig.sig_object_type == "/DocTimeStamp":
+            return _validate_doc_timestamp(sig, evidence)
+        return _validate_signature(sig, evidence, reader)
+    except Exception as e:  # noqa: BLE001 - e.g. malformed CMS, unsupported algorithm
+        kind = "signature"
+        try:
+            if sig.sig_object_type == "/DocTimeStamp":
+                kind = "document-timestamp"
+        except Exception:  # noqa: BLE001, S110
+            pass
+        return _not_verifiable(
+            field_name, f"signature present, not verifiable: {type(e).__name__}: {e}", kind
+        )
+
+
+def _signature_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    for tst in extract_tst_data_iter(sig.signer_info, signed=False):
+        from asn1crypto import tsp
+
+        info = tst["encap_content_info"]["content"].parsed
+        if isinstance(info, tsp.TSTInfo):
+            return info["gen_time"].native
+    return None
+
+
+def _validate_signature(
+    sig: EmbeddedPdfSignature, evidence: _Evidence, reader: PdfFileReader
+) -> SignatureVerdict:
+    ts_time = _signature_timestamp_time(sig)
+    now_ctx = evidence.context()
+    signer_ctx = evidence.context(ts_time)
+    status = validate_pdf_signature(
+        sig, signer_validation_context=signer_ctx, ts_validation_context=now_ctx
+    )
+    ts_ok = _timestamp_ok(status)
+    if ts_time is not None and not ts_ok:
+        # an invalid timestamp proves nothing: judge the certificate at the current time
+        signer_ctx = evidence.context()
+        status = validate_pdf_signature(
+            sig, signer_validation_context=signer_ctx, ts_validation_context=now_ctx
+        )
+    verdict = _base_verdict(sig, status)
+    verdict.timestamp = _iso(ts_time)
+    verdict.timestamp_valid = None if ts_time is None else ts_ok
+    if status.timestamp_validity is not None:
+        verdict.timestamp_authority = _common_name(status.timestamp_validity.signing_cert)
+    if ts_time is not None and ts_ok:
+        verdict.signing_time, verdict.time_source = _iso(ts_time), "timestamp"
+    elif status.signer_reported_dt is not None:
+        verdict.signing_time, verdict.time_source = _iso(status.signer_reported_dt), "claimed"
+    _fill_revocation(verdict, sig, status, signer_ctx)
+    verdict.pades_level = _pades_level(sig, verdict, evidence, reader)
+    verdict.verdict, verdict.reason = _decide(verdict, status)
+    return verdict
+
+
+def _timestamp_ok(status: PdfSignatureStatus) -> bool:
+    tsv = status.timestamp_validity
+    return tsv is not None and tsv.intact and tsv.valid and tsv.trusted
+
+
+def _base_verdict(sig: EmbeddedPdfSignature, status: PdfSignatureStatus) -> SignatureVerdict:
+    cert = sig.signer_cert
+    return SignatureVerdict(
+        field=str(sig.field_name),
+        verdict="NOT_VERIFIABLE",
+        reason="",
+        signer=_common_name(cert),
+        signer_subject=cert.subject.human_friendly,
+        issuer=_common_name_of(cert.issuer),
+        claimed_time=_iso(status.signer_reported_dt),
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        valid_at_signing_time=bool(status.trusted) and not status.revoked,
+        modification=_modification(status.modification_level),
+        coverage=_coverage(status.coverage),
+        subfilter=str(sig.sig_object.get("/SubFilter", "")),
+    )
+
+
+def _fill_revocation(
+    verdict: SignatureVerdict,
+    sig: EmbeddedPdfSignature,
+    status: PdfSignatureStatus,
+    context: ValidationContext,
+) -> None:
+    if status.revoked or status.revocation_details is not None:
+        verdict.revocation = "revoked"
+        details = status.revocation_details
+        if details is not None:
+            verdict.revocation_date = _iso(details.revocation_date)
+        return
+    cert = sig.signer_cert
+    if not (cert.crl_distribution_points or cert.ocsp_urls):
+        verdict.revocation = "unknown"
+        verdict.revocation_warning = "the certificate declares no CRL or OCSP service"
+        return
+    if _has_revinfo_for(cert, context):
+        verdict.revocation = "good"
+        return
+    verdict.revocation = "unknown"
+    verdict.revocation_warning = (
+        "no CRL or OCSP response was available for the signer's certificate "
+        "(not embedded, not supplied, fetching disabled or unreachable)"
+    )
+
+
+def _has_revinfo_for(cert: x509.Certificate, context: ValidationContext) -> bool:
+    """Whether the context holds (or fetched) a CRL of the cert's issuer or an OCSP response for
+    its serial; soft-fail validation passes silently without either, so we must say so."""
+    for crl in context.crls:
+        if crl["tbs_cert_list"]["issuer"] == cert.issuer:
+            return True
+    for resp in context.ocsps:
+        try:
+            single = resp.basic_ocsp_response["tbs_response_data"]["responses"]
+        except (KeyError, ValueError, TypeError, AttributeError):
+            continue
+        if any(r["cert_id"]["serial_number"].native == cert.serial_number for r in single):
+            return True
+    return False
+
+
+def _pades_level(
+    sig: EmbeddedPdfSignature,
+    verdict: SignatureVerdict,
+    evidence: _Evidence,
+    reader: PdfFileReader,
+) -> str | None:
+    if verdict.subfilter != _PADES_SUBFILTER:
+        return None
+    if not verdict.intact:
+        return None
+    doc_ts_after = [
+        ts
+        for ts in reader.embedded_timestamp_signatures
+        if ts.signed_revision > sig.signed_revision
+    ]
+    if not verdict.timestamp_valid and not doc_ts_after:
+        return "B-B"
+    if not (evidence.has_dss_revinfo and verdict.revocation == "good"):
+        return "B-T"
+    dss_revision = _dss_revision(reader)
+    covering = [
+        ts for ts in doc_ts_after if dss_revision is not None and ts.signed_revision >= dss_revision
+    ]
+    if covering:
+        return "B-LTA"
+    return "B-LT"
+
+
+def _dss_revision(reader: PdfFileReader) -> int | None:
+    try:
+        ref = reader.root.raw_get("/DSS")
+    except KeyError:
+        return None
+    try:
+        return int(reader.xrefs.get_introducing_revision(ref.reference))
+    except Exception:  # noqa: BLE001 - direct object or unusual xref: unknown
+        return None
+
+
+def _decide(v: SignatureVerdict, status: PdfSignatureStatus) -> tuple[str, str]:
+    if not v.intact:
+        return "INVALID_INTEGRITY", (
+            "the signed bytes or the signature value do not match: the document was altered "
+            "after signing or the signature/certificate was tampered with"
+        )
+    if v.revocation == "revoked":
+        when = f" on {v.revocation_date}" if v.revocation_date else ""
+        return "REVOKED", f"the signer's certificate was revoked{when}, before the signing time"
+    problem = status.trust_problem_indic
+    if problem is not None and "OUT_OF_BOUNDS" in str(problem) or _expired_at(v, status):
+        return "EXPIRED", "the signer's certificate was not valid at the signing time"
+    if not v.trusted:
+        return "UNTRUSTED", (
+            f"the signer's certificate does not chain to a configured trust root ({problem})"
+        )
+    if v.modification == "other" or status.docmdp_ok is False:
+        return "MODIFIED", (
+            "the document was changed after signing in a way the signature does not allow "
+            f"(modification level: {v.modification})"
+        )
+    if v.coverage not in ("entire-file", "entire-revision"):
+        return "MODIFIED", "the signature does not cover the whole signed revision"
+    if v.timestamp is not None and not v.timestamp_valid:
+        v.warnings.append("the signature timestamp is not valid or not trusted")
+    if v.revocation_warning:
+        v.warnings.append(v.revocation_warning)
+    return "VALID", "intact, trusted and valid at the signing time"
+
+
+def _expired_at(v: SignatureVerdict, status: PdfSignatureStatus) -> bool:
+    if v.trusted:
+        return False
+    cert = status.signing_cert
+    at = status.validation_time or datetime.now(UTC)
+    return bool(at > cert.not_valid_after or at < cert.not_valid_before)
+
+
+def _validate_doc_timestamp(sig: EmbeddedPdfSignature, evidence: _Evidence) -> SignatureVerdict:
+    status = validate_pdf_timestamp(sig, validation_context=evidence.context())
+    cert = sig.signer_cert
+    v = SignatureVerdict(
+        field=str(sig.field_name),
+        verdict="VALID",
+        reason="document timestamp intact and trusted",
+        kind="document-timestamp",
+        signer=_common_name(cert),
+        signer_subject=cert.subject.human_friendly,
+        issuer=_common_name_of(cert.issuer),
+        signing_time=_iso(status.timestamp),
+        time_source="timestamp",
+        timestamp=_iso(status.timestamp),
+        timestamp_valid=bool(status.intact and status.valid and status.trusted),
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        valid_at_signing_time=bool(status.trusted),
+        modification=_modification(status.modification_level),
+        coverage=_coverage(status.coverage),
+        subfilter=str(sig.sig_object.get("/SubFilter", "")),
+    )
+    if not v.intact:
+        v.verdict, v.reason = "INVALID_INTEGRITY", "the document timestamp does not match"
+    elif not v.trusted:
+        v.verdict, v.reason = "UNTRUSTED", "the timestamp authority is not trusted"
+    elif v.modification == "other":
+        v.verdict, v.reason = "MODIFIED", "the document was changed after the timestamp"
+    return v
+
+
+def _modification(level: ModificationLevel | None) -> str:
+    if level is None or level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
+        return "none"
+    return {
+        ModificationLevel.FORM_FILLING: "form-filling",
+        ModificationLevel.ANNOTATIONS: "annotations",
+    }.get(level, "other")
+
+
+def _coverage(level: SignatureCoverageLevel | None) -> str:
+    return (
+        {
+            SignatureCoverageLevel.ENTIRE_FILE: "entire-file",
+            SignatureCoverageLevel.ENTIRE_REVISION: "entire-revision",
+            SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
+        }.get(level, "unknown")
+        if level is not None
+        else "unknown"
+    )
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    return _common_name_of(cert.subject)
+
+
+def _common_name_of(name: x509.Name) -> str:
+    native = name.native
+    return str(native.get("common_name") or name.human_friendly)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
