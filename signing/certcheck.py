@@ -102,8 +102,9 @@ def _check_chain(signer: Signer, validation_context: ValidationContext) -> None:
         ) from e
     except PathValidationError as e:
         raise SigningError(
-            "CERT_UNSUITABLE",
-            f"Chứng thư số không dùng để ký được / the signing certificate is not usable ({e}).",
+            "CERT_UNTRUSTED",
+            "Chứng thư số không xác thực được với chứng thư gốc tin cậy / the signing certificate "
+            f"could not be validated against the configured trust roots ({e}).",
         ) from e
     except Exception as e:  # noqa: BLE001 - e.g. InvalidCertificateError (key usage)
         raise SigningError(

@@ -29,6 +29,11 @@ from pyhanko.sign.validation import (
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
+from pyhanko.sign.validation.errors import (
+    DisallowedAlgorithmError,
+    SignatureValidationError,
+    SigSeedValueValidationError,
+)
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -266,6 +271,11 @@ def _validate_one(
         if sig.sig_object_type == "/DocTimeStamp":
             return _validate_doc_timestamp(sig, evidence)
         return _validate_signature(sig, evidence, reader)
+    except (DisallowedAlgorithmError, SigSeedValueValidationError) as e:
+        return _not_verifiable(field_name, f"signature present, not verifiable: {e}")
+    except SignatureValidationError as e:
+        # e.g. the embedded certificate does not match the signed signing-certificate attribute
+        return _broken_signature(sig, field_name, str(e))
     except Exception as e:  # noqa: BLE001 - e.g. malformed CMS, unsupported algorithm
         kind = "signature"
         try:
@@ -276,6 +286,22 @@ def _validate_one(
         return _not_verifiable(
             field_name, f"signature present, not verifiable: {type(e).__name__}: {e}", kind
         )
+
+
+def _broken_signature(sig: EmbeddedPdfSignature, field_name: str, detail: str) -> SignatureVerdict:
+    verdict = SignatureVerdict(
+        field=field_name,
+        verdict="INVALID_INTEGRITY",
+        reason=f"the signature does not verify: {detail}",
+    )
+    try:
+        cert = sig.signer_cert
+        verdict.signer = _common_name(cert)
+        verdict.signer_subject = cert.subject.human_friendly
+        verdict.issuer = _common_name_of(cert.issuer)
+    except Exception:  # noqa: BLE001, S110 - best effort only
+        pass
+    return verdict
 
 
 def _signature_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:

@@ -33,7 +33,7 @@ def make_pdf(pages: int = 1, *, text: str = "Giấy chứng nhận") -> bytes:
         content = f"BT /F1 14 Tf 72 700 Td ({ascii_text} - page {index + 1}) Tj ET".encode()
         page.Contents = pdf.make_stream(content)
     out = io.BytesIO()
-    pdf.save(out)
+    pdf.save(out, compress_streams=False)
     return out.getvalue()
 
 
