@@ -1,0 +1,127 @@
+"""Searchable PDF output: page image under Tesseract's invisible text layer, then one file.
+
+As OCRmyPDF does it: Tesseract renders a text-only PDF page (`textonly_pdf=1`) for the very
+image it read, so the text layer is aligned with the deskewed image we place under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import pikepdf
+
+from ocr.preprocess import Image
+
+CHUNK_PAGES = 100  # pages per intermediate file: bounds open files and memory
+
+
+def encode_jpeg(image: Image, quality: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+def _image_stream(
+    pdf: pikepdf.Pdf, jpeg: bytes, width: int, height: int, colour: bool
+) -> pikepdf.Stream:
+    return pikepdf.Stream(
+        pdf,
+        jpeg,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=width,
+        Height=height,
+        ColorSpace=pikepdf.Name.DeviceRGB if colour else pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.DCTDecode,
+    )
+
+
+def write_page_pdf(
+    out: Path,
+    *,
+    jpeg: bytes,
+    width_px: int,
+    height_px: int,
+    dpi: int,
+    colour: bool,
+    text_pdf: Path | None,
+) -> None:
+    """One-page PDF: the JPEG page image, with the text-only page on top when there is one."""
+    w_pt, h_pt = width_px * 72.0 / dpi, height_px * 72.0 / dpi
+    if text_pdf is not None:
+        pdf = pikepdf.open(text_pdf)
+        page = pdf.pages[0]
+    else:
+        pdf = pikepdf.new()
+        pdf.add_blank_page(page_size=(w_pt, h_pt))
+        page = pdf.pages[0]
+    with pdf:
+        box = [float(v) for v in page.mediabox]
+        w_pt, h_pt = box[2] - box[0], box[3] - box[1]
+        name = page.add_resource(
+            _image_stream(pdf, jpeg, width_px, height_px, colour),
+            pikepdf.Name.XObject,
+            prefix="Im",
+        )
+        draw = f"q {w_pt:.4f} 0 0 {h_pt:.4f} {box[0]:.4f} {box[1]:.4f} cm {name} Do Q\n"
+        page.contents_add(pikepdf.Stream(pdf, draw.encode("ascii")), prepend=True)
+        pdf.save(out)
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """Where an output page comes from: a one-page PDF we wrote, or a page of the input."""
+
+    page_pdf: Path | None = None
+    source_index: int | None = None
+
+
+def _append_chunk(parts: Sequence[PagePart], source: pikepdf.Pdf | None, out: Path) -> None:
+    with pikepdf.new() as chunk:
+        opened: list[pikepdf.Pdf] = []
+        try:
+            for part in parts:
+                if part.page_pdf is not None:
+                    one = pikepdf.open(part.page_pdf)
+                    opened.append(one)
+                    chunk.pages.append(one.pages[0])
+                elif source is not None and part.source_index is not None:
+                    chunk.pages.append(source.pages[part.source_index])
+            chunk.save(out)
+        finally:
+            for one in opened:
+                one.close()
+
+
+def assemble(
+    parts: Iterable[PagePart], out: Path, *, source_pdf: Path | None, workdir: Path
+) -> None:
+    """Concatenate page parts in order into `out`, CHUNK_PAGES at a time."""
+    parts = list(parts)
+    source = pikepdf.open(source_pdf) if source_pdf is not None else None
+    try:
+        chunks: list[Path] = []
+        for start in range(0, len(parts), CHUNK_PAGES):
+            chunk_path = workdir / f"chunk-{start // CHUNK_PAGES:05d}.pdf"
+            _append_chunk(parts[start : start + CHUNK_PAGES], source, chunk_path)
+            chunks.append(chunk_path)
+    finally:
+        if source is not None:
+            source.close()
+    if len(chunks) == 1:
+        chunks[0].replace(out)
+        return
+    with pikepdf.new() as whole:
+        opened = [pikepdf.open(c) for c in chunks]
+        try:
+            for one in opened:
+                whole.pages.extend(one.pages)
+            whole.save(out)
+        finally:
+            for one in opened:
+                one.close()

@@ -1,0 +1,111 @@
+"""Streaming page sources: one page image at a time from images, TIFFs and PDFs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image as PilImage
+from PIL import ImageOps, ImageSequence
+
+from ocr.errors import CORRUPT_IMAGE, CORRUPT_PDF, ENCRYPTED_PDF, UNSUPPORTED_KIND, OcrError
+from ocr.preprocess import Image
+
+IMAGE_KINDS = ("png", "jpeg", "tiff")
+DEFAULT_DPI = 300
+MAX_PIXELS = 80_000_000  # a rasterised page larger than this is rendered at a lower dpi
+
+
+@dataclass(frozen=True)
+class RasterPage:
+    index: int
+    image: Image  # BGR (H, W, 3) or grey (H, W)
+    dpi: int
+
+
+def check_kind(kind: str) -> None:
+    if kind not in (*IMAGE_KINDS, "pdf"):
+        raise OcrError(
+            UNSUPPORTED_KIND, f"File type '{kind}' cannot be OCR'd: send PDF, PNG, JPEG or TIFF."
+        )
+
+
+def image_dpi(frame: PilImage.Image) -> int:
+    dpi = frame.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        value = 0
+    # Missing or nonsense metadata (72 dpi from screenshots, 1 dpi from some scanners).
+    return value if 100 <= value <= 1200 else DEFAULT_DPI
+
+
+def pil_to_array(frame: PilImage.Image) -> Image:
+    if frame.mode in ("1", "L", "I;16", "I", "F"):
+        return np.asarray(frame.convert("L"), dtype=np.uint8).copy()
+    rgb = np.asarray(frame.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def iter_image_pages(path: Path) -> Iterator[RasterPage]:
+    try:
+        with PilImage.open(path) as img:
+            for index, frame in enumerate(ImageSequence.Iterator(img)):
+                dpi = image_dpi(frame)
+                upright = ImageOps.exif_transpose(frame) if index == 0 else frame
+                yield RasterPage(index=index, image=pil_to_array(upright), dpi=dpi)
+    except OcrError:
+        raise
+    except (OSError, ValueError, SyntaxError, PilImage.DecompressionBombError) as e:
+        raise OcrError(
+            CORRUPT_IMAGE, f"The image {path.name} cannot be read ({e}): rescan the page."
+        ) from e
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise OcrError(
+                ENCRYPTED_PDF,
+                f"{path.name} is password-protected: remove the password "
+                "(qpdf --decrypt) and resubmit.",
+            ) from e
+        raise OcrError(CORRUPT_PDF, f"{path.name} is not a readable PDF ({e}): rescan it.") from e
+
+
+def render_page(page: pdfium.PdfPage, index: int, dpi: int) -> RasterPage:
+    w_pt, h_pt = page.get_size()
+    pixels = (w_pt * dpi / 72.0) * (h_pt * dpi / 72.0)
+    if pixels > MAX_PIXELS:
+        dpi = int(dpi * (MAX_PIXELS / pixels) ** 0.5)
+    bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255))
+    try:
+        array = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+    finally:
+        bitmap.close()
+    if array.ndim == 3 and array.shape[2] == 4:
+        array = np.ascontiguousarray(array[..., :3])
+    return RasterPage(index=index, image=array, dpi=dpi)
+
+
+def page_count(path: Path, *, kind: str) -> int:
+    """Number of pages of an image, multi-page TIFF or PDF (OcrError when unreadable)."""
+    check_kind(kind)
+    if kind == "pdf":
+        doc = open_pdf(path)
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+    try:
+        with PilImage.open(path) as img:
+            return int(getattr(img, "n_frames", 1))
+    except (OSError, ValueError, SyntaxError, PilImage.DecompressionBombError) as e:
+        raise OcrError(
+            CORRUPT_IMAGE, f"The image {path.name} cannot be read ({e}): rescan the page."
+        ) from e

@@ -1,0 +1,186 @@
+"""OpenCV page cleanup before OCR: every step is a small pure function on numpy images.
+
+Images are numpy arrays: colour pages BGR uint8 (H, W, 3), OCR images grey uint8 (H, W).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Image = NDArray[np.uint8]
+
+
+def to_grey(image: Image) -> Image:
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def is_colour(image: Image, *, tolerance: int = 24, min_share: float = 0.001) -> bool:
+    """True when a visible share of pixels is clearly not grey (seal, signature, photo)."""
+    if image.ndim == 2:
+        return False
+    small = image[::4, ::4].astype(np.int16)
+    spread = small.max(axis=2) - small.min(axis=2)
+    return bool((spread > tolerance).mean() > min_share)
+
+
+def red_mask(image: Image) -> NDArray[np.bool_]:
+    """Pixels of red/pink ink (seals): red clearly above both green and blue."""
+    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
+    return (r - np.maximum(g, b) > 40) & (r > 110)
+
+
+def suppress_red(image: Image) -> tuple[Image, bool]:
+    """Grey OCR image with red seal ink removed; returns (grey, whether a seal was found).
+
+    Black text is dark in every channel, red ink is bright in the red channel: the red channel
+    keeps the text and drops the seal. Pixels classified as red become paper white so the
+    seal's darker strokes leave no grey ghost.
+    """
+    if image.ndim == 2:
+        return image, False
+    mask = red_mask(image)
+    share = float(mask.mean())
+    if share < 0.0005:
+        return to_grey(image), False
+    red = image[..., 2].copy()
+    paper = int(np.percentile(red, 90))
+    red[mask & (red > 100)] = paper
+    return red, True
+
+
+def upscale(image: Image, from_dpi: int, to_dpi: int) -> Image:
+    if from_dpi >= to_dpi:
+        return image
+    scale = to_dpi / from_dpi
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def _foreground_points(grey: Image, max_points: int = 250_000) -> NDArray[np.float64]:
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ys, xs = np.nonzero(binary)
+    if len(xs) > max_points:
+        step = len(xs) // max_points + 1
+        xs, ys = xs[::step], ys[::step]
+    return np.stack([xs, ys]).astype(np.float64)
+
+
+def _profile_score(points: NDArray[np.float64], angle_deg: float) -> float:
+    t = math.radians(angle_deg)
+    rows = points[1] * math.cos(t) - points[0] * math.sin(t)
+    hist = np.bincount((rows - rows.min()).astype(np.int64))
+    return float(np.dot(hist.astype(np.float64), hist))
+
+
+def _best_angle(points: NDArray[np.float64], centre: float, span: float, step: float) -> float:
+    angles = np.arange(centre - span, centre + span + step / 2, step)
+    scores = [_profile_score(points, float(a)) for a in angles]
+    return float(angles[int(np.argmax(scores))])
+
+
+def estimate_skew(grey: Image, *, max_deg: float = 10.0) -> float:
+    """Skew of the text lines in degrees (positive = counter-clockwise), accurate to ~0.05°.
+
+    Projection-profile search: the angle at which the row histogram of ink pixels is the most
+    peaked is the one where text lines are horizontal. Coarse-to-fine, on sampled ink pixels.
+    """
+    points = _foreground_points(grey)
+    if points.shape[1] < 500:
+        return 0.0
+    angle = _best_angle(points, 0.0, max_deg, 0.5)
+    angle = _best_angle(points, angle, 0.5, 0.05)
+    angle = _best_angle(points, angle, 0.05, 0.01)
+    return round(angle, 2) + 0.0  # no "-0.0"
+
+
+def rotate_by(image: Image, angle_deg: float) -> Image:
+    """Rotate counter-clockwise by angle_deg around the centre, same canvas, paper-white fill."""
+    if abs(angle_deg) < 0.01:
+        return image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    fill = (255, 255, 255) if image.ndim == 3 else 255
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
+    )
+
+
+def rotate_quarter(image: Image, degrees_clockwise: int) -> Image:
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    code = codes.get(degrees_clockwise % 360)
+    return image if code is None else cv2.rotate(image, code)
+
+
+def speckle_share(grey: Image) -> float:
+    """Share of ink connected components that are tiny specks (1–4 px at 300 dpi)."""
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 1:
+        return 0.0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    return float((areas <= 4).sum() / len(areas))
+
+
+def denoise_speckle(grey: Image, *, threshold: float = 0.5) -> tuple[Image, bool]:
+    """Median filter only on speckled pages: on clean pages it erodes thin diacritics."""
+    if speckle_share(grey) < threshold:
+        return grey, False
+    return cv2.medianBlur(grey, 3), True
+
+
+def _dark_band(dark_share: NDArray[np.float64], limit: int) -> int:
+    """Width of the run of mostly-dark rows/columns starting at index 0 (at most `limit`)."""
+    width = 0
+    while width < limit and dark_share[width] > 0.5:
+        width += 1
+    return width
+
+
+def clean_border(
+    grey: Image, *, max_share: float = 0.08, margin_share: float = 0.03
+) -> tuple[Image, bool]:
+    """Whiten dark scanner/photocopier borders, never the text inside the margins.
+
+    Two kinds: solid dark bands along an edge (mostly-dark rows/columns from the edge inward,
+    at most `max_share` of the page), and dark blobs touching the edge that lie entirely in
+    the outer `margin_share` of the page (ragged copier edges, punch holes).
+    """
+    h, w = grey.shape
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    dark = binary > 0
+    cols, rows = dark.mean(axis=0), dark.mean(axis=1)
+    left, right = _dark_band(cols, int(w * max_share)), _dark_band(cols[::-1], int(w * max_share))
+    top, bottom = _dark_band(rows, int(h * max_share)), _dark_band(rows[::-1], int(h * max_share))
+    mask = np.zeros_like(dark)
+    pad = 3  # the soft edge of a band
+    if left:
+        mask[:, : left + pad] = True
+    if right:
+        mask[:, w - right - pad :] = True
+    if top:
+        mask[: top + pad, :] = True
+    if bottom:
+        mask[h - bottom - pad :, :] = True
+    mx, my = int(w * margin_share), int(h * margin_share)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    for i in range(1, count):
+        x, y, cw, ch, _area = stats[i]
+        inside_margin = x + cw <= mx or x >= w - mx or y + ch <= my or y >= h - my
+        touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
+        if touches and inside_margin:
+            mask |= labels == i
+    if not mask.any():
+        return grey, False
+    out = grey.copy()
+    out[mask] = 255
+    return out, True

@@ -1,0 +1,192 @@
+"""Tesseract as an OcrEngine: one subprocess per page, TSV + text-only PDF in one run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
+from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
+from ocr.types import Word
+
+_COMBINING_OUTSIDE_CLUSTER = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+", re.MULTILINE)
+
+
+def nfc(text: str) -> str:
+    """NFC text without combining marks that have no base letter to sit on."""
+    return _COMBINING_OUTSIDE_CLUSTER.sub("", unicodedata.normalize("NFC", text))
+
+
+def _subprocess_env() -> dict[str, str]:
+    # One thread per tesseract process: parallelism comes from running `jobs` pages at once;
+    # Tesseract's own OpenMP threads oversubscribe the cores and cost more CPU and wall time.
+    env = dict(os.environ)
+    env["OMP_THREAD_LIMIT"] = "1"
+    return env
+
+
+@lru_cache(maxsize=4)
+def tesseract_version(binary: str = "tesseract") -> str:
+    try:
+        out = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as e:
+        raise OcrError(
+            TESSERACT_MISSING,
+            "Tesseract is not installed or does not run: install tesseract-ocr "
+            "(scripts/install.sh) and retry.",
+        ) from e
+    return out.split()[1] if out.split() else "unknown"
+
+
+def default_tessdata_dir() -> Path:
+    for candidate in (
+        Path("/usr/share/tesseract-ocr/5/tessdata"),
+        Path("/usr/share/tesseract-ocr/4.00/tessdata"),
+        Path("/usr/share/tessdata"),
+    ):
+        if candidate.is_dir():
+            return candidate
+    return Path("/usr/share/tesseract-ocr/5/tessdata")
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def parse_tsv(tsv: str) -> tuple[tuple[Word, ...], str]:
+    """Words (level 5 rows) and the page text, lines in Tesseract's reading order."""
+    words: list[Word] = []
+    line_keys: dict[tuple[int, int, int], int] = {}
+    lines: list[list[str]] = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = nfc(cols[11]).strip()
+        if not text:
+            continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        if key not in line_keys:
+            line_keys[key] = len(lines)
+            lines.append([])
+        line_no = line_keys[key]
+        lines[line_no].append(text)
+        words.append(
+            Word(
+                text=text,
+                left=int(cols[6]),
+                top=int(cols[7]),
+                width=int(cols[8]),
+                height=int(cols[9]),
+                conf=max(0.0, float(cols[10])),
+                block=int(cols[2]),
+                line=line_no,
+            )
+        )
+    return tuple(words), "\n".join(" ".join(line) for line in lines)
+
+
+@dataclass(frozen=True)
+class TesseractEngine:
+    languages: str = "vie+Vietnamese"
+    tessdata_dir: Path | None = None
+    psm: int = 3
+    binary: str = "tesseract"
+
+    def _data_args(self) -> list[str]:
+        return ["--tessdata-dir", str(self.tessdata_dir)] if self.tessdata_dir else []
+
+    def check(self) -> None:
+        """Raise OcrError early when the binary or a model is missing."""
+        if shutil.which(self.binary) is None:
+            raise OcrError(
+                TESSERACT_MISSING,
+                "Tesseract is not installed: install tesseract-ocr (scripts/install.sh) and retry.",
+            )
+        data = self.tessdata_dir or default_tessdata_dir()
+        for lang in self.languages.split("+"):
+            if not (data / f"{lang}.traineddata").is_file():
+                raise OcrError(
+                    MODEL_MISSING,
+                    f"The OCR model '{lang}' is missing from {data}: run scripts/install.sh "
+                    "or change the OCR languages setting.",
+                )
+
+    def recognise(
+        self, image_png: Path, out_base: Path, *, dpi: int, timeout_s: float
+    ) -> EngineOutput:
+        cmd = [
+            self.binary,
+            str(image_png),
+            str(out_base),
+            *self._data_args(),
+            "-l",
+            self.languages,
+            "--psm",
+            str(self.psm),
+            "--dpi",
+            str(dpi),
+            "-c",
+            "textonly_pdf=1",
+            "tsv",
+            "pdf",
+        ]
+        self._run(cmd, timeout_s)
+        tsv_path = out_base.with_suffix(".tsv")
+        pdf_path = out_base.with_suffix(".pdf")
+        if not tsv_path.is_file():
+            raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
+        words, text = parse_tsv(tsv_path.read_text(encoding="utf-8", errors="replace"))
+        return EngineOutput(
+            words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None
+        )
+
+    def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
+        cmd = [self.binary, str(image_png), "stdout", *self._data_args(), "--psm", "0"]
+        try:
+            out = self._run(cmd, timeout_s)
+        except EngineFailure:
+            return 0, 0.0  # too little text to tell: leave the page as it is
+        rotate = re.search(r"Rotate:\s*(\d+)", out)
+        conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+        return (int(rotate.group(1)) if rotate else 0), (float(conf.group(1)) if conf else 0.0)
+
+    def _run(self, cmd: list[str], timeout_s: float) -> str:
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=timeout_s, env=_subprocess_env()
+            )
+        except subprocess.TimeoutExpired as e:
+            raise EngineTimeout(f"tesseract took longer than {timeout_s:.0f} s") from e
+        except OSError as e:
+            raise OcrError(
+                TESSERACT_MISSING,
+                "Tesseract is not installed: install tesseract-ocr (scripts/install.sh) and retry.",
+            ) from e
+        if proc.returncode != 0:
+            raise EngineFailure(proc.stderr.strip()[-500:] or f"tesseract exit {proc.returncode}")
+        return proc.stdout + proc.stderr
+
+    def describe(self) -> dict[str, str]:
+        data = self.tessdata_dir or default_tessdata_dir()
+        info = {
+            "engine": "tesseract",
+            "tesseract": tesseract_version(self.binary),
+            "languages": self.languages,
+            "psm": str(self.psm),
+            "tessdata": str(data),
+        }
+        for lang in self.languages.split("+"):
+            model = data / f"{lang}.traineddata"
+            if model.is_file():
+                info[f"model:{lang}"] = f"sha256:{_file_digest(model)}"
+        return info

@@ -1,0 +1,116 @@
+"""Value types shared by the ocr package and its callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Page sources.
+SOURCE_OCR = "ocr"
+SOURCE_TEXT_LAYER = "text-layer"
+SOURCE_FAILED = "failed"
+
+# Page flags.
+FLAG_TIMEOUT = "timeout"
+FLAG_ENGINE_ERROR = "engine-error"
+FLAG_LOW_CONFIDENCE = "low-confidence"
+FLAG_LOW_QUALITY = "low-quality"
+FLAG_NOT_VIETNAMESE = "not-vietnamese"
+FLAG_EMPTY = "empty"
+FLAG_SEAL_REMOVED = "seal-removed"
+FLAG_DENOISED = "denoised"
+FLAG_UPSCALED = "upscaled"
+FLAG_BORDER_CLEANED = "border-cleaned"
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word; box in pixels of the (deskewed) output page image."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    block: int
+    line: int  # line number within the page, 0-based, in reading order
+
+
+@dataclass(frozen=True)
+class PageOcr:
+    index: int  # 0-based page index in the input
+    text: str  # NFC, lines joined with "\n" in reading order
+    words: tuple[Word, ...]
+    confidence: float  # mean word confidence 0..100 (100 for a kept text layer)
+    width: int
+    height: int
+    dpi: int
+    source: str  # "ocr" | "text-layer" | "failed"
+    rotation: int = 0  # degrees (clockwise) applied to upright the page: 0/90/180/270
+    skew_angle: float = 0.0  # degrees corrected
+    flags: tuple[str, ...] = ()
+    quality: float = 1.0  # share of tokens that are valid Vietnamese syllables (0..1)
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    languages: str = "vie+Vietnamese"
+    tessdata_dir: Path | None = None
+    dpi: int = 300  # rasterisation dpi for PDF pages, and target dpi of low-resolution scans
+    jobs: int = 2
+    page_timeout_s: float = 180.0
+    min_confidence: float = 60.0
+    min_quality: float = 0.6
+    psm: int = 3
+    # Preprocessing switches (each kept on by default only where measurement showed it helps).
+    detect_orientation: bool = True
+    deskew: bool = True
+    max_skew_deg: float = 10.0
+    remove_seal: bool = True
+    clean_border: bool = True
+    denoise_speckle: bool = True
+    normalise_dpi: bool = True
+    min_ocr_dpi: int = 250  # scans below this are upscaled to `dpi` before OCR
+    # Output page image.
+    jpeg_quality: int = 75
+    keep_colour: bool = True  # keep colour (seals, signatures) in the output page image
+    # Text-layer detection for PDF pages.
+    min_text_layer_chars: int = 20
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    pages: tuple[PageOcr, ...]
+    pdf: bytes
+    engine: dict[str, str] = field(default_factory=dict)
+    min_confidence: float = 60.0
+    min_quality: float = 0.6
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.pages)
+
+    @property
+    def needs_review(self) -> list[str]:
+        """Human-readable reasons why a clerk should look at this document ([] when fine)."""
+        reasons: list[str] = []
+        for p in self.pages:
+            reasons.extend(page_review_reasons(p, self.min_confidence, self.min_quality))
+        return reasons
+
+
+def page_review_reasons(page: PageOcr, min_confidence: float, min_quality: float) -> list[str]:
+    n = page.index + 1
+    if FLAG_TIMEOUT in page.flags:
+        return [f"page {n}: OCR timed out, the page has no text"]
+    if page.source == SOURCE_FAILED:
+        return [f"page {n}: OCR failed, the page has no text"]
+    reasons: list[str] = []
+    if FLAG_LOW_CONFIDENCE in page.flags:
+        reasons.append(f"page {n}: confidence {page.confidence:.0f} < {min_confidence:.0f}")
+    if FLAG_LOW_QUALITY in page.flags or FLAG_NOT_VIETNAMESE in page.flags:
+        reasons.append(
+            f"page {n}: only {page.quality:.0%} of words are valid Vietnamese (< {min_quality:.0%})"
+        )
+    return reasons

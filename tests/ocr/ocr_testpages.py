@@ -1,0 +1,85 @@
+"""Small synthetic Vietnamese pages for the ocr tests (rendered, no files in the repo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+BOLD = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf")
+
+LINES = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Quảng Trị, ngày 05 tháng 3 năm 2024",
+    "QUYẾT ĐỊNH",
+    "Về việc cấp giấy chứng nhận quyền sử dụng đất",
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+    "Xét đề nghị của Trưởng phòng Tài nguyên và Môi trường huyện,",
+    "Điều 1. Đổi tên đường phố theo danh sách đính kèm quyết định này.",
+    "Điều 2. Chánh Văn phòng, thủ trưởng các cơ quan chịu trách nhiệm thi hành.",
+    "Nơi nhận: như Điều 2; lưu văn thư, hồ sơ lưu trữ của ủy ban nhân dân.",
+]
+
+
+def render_page(
+    lines: list[str] = LINES,
+    *,
+    dpi: int = 300,
+    size_pt: float = 13.0,
+    width_in: float = 8.27,
+    height_in: float = 5.5,
+) -> np.ndarray:
+    """Grey page (uint8) with the lines in Liberation Serif (Times metrics)."""
+    w, h = int(width_in * dpi), int(height_in * dpi)
+    img = Image.new("L", (w, h), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), int(size_pt * dpi / 72))
+    y = int(0.6 * dpi)
+    for line in lines:
+        draw.text((int(0.8 * dpi), y), line, font=font, fill=0)
+        y += int(size_pt * 1.8 * dpi / 72)
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+def rotate(grey: np.ndarray, angle_deg: float) -> np.ndarray:
+    h, w = grey.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def add_red_seal(grey: np.ndarray, *, centre: tuple[int, int], radius: int) -> np.ndarray:
+    """BGR page with a red ring seal and red text-like strokes over the given centre."""
+    bgr = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    overlay = np.full_like(bgr, 255)  # the seal alone, on white
+    red = (40, 30, 210)
+    cv2.circle(overlay, centre, radius, red, thickness=max(6, radius // 12))
+    cv2.circle(overlay, centre, int(radius * 0.75), red, thickness=max(3, radius // 30))
+    cv2.drawMarker(overlay, centre, red, cv2.MARKER_STAR, int(radius * 0.6), thickness=8)
+    for k in range(8):
+        y = centre[1] - radius // 2 + k * radius // 8
+        cv2.line(overlay, (centre[0] - radius // 2, y), (centre[0] + radius // 2, y), red, 5)
+    # Ink multiplies: dark text stays dark under the seal.
+    mixed = (bgr.astype(np.float32) * overlay.astype(np.float32) / 255.0).astype(np.uint8)
+    return mixed
+
+
+def save_png(image: np.ndarray, path: Path, dpi: int = 300) -> Path:
+    arr = image if image.ndim == 2 else image[..., ::-1]
+    Image.fromarray(arr).save(path, dpi=(dpi, dpi))
+    return path
+
+
+def cer(truth: str, text: str) -> float:
+    """Character error rate with whitespace normalised (Levenshtein / len(truth))."""
+    a, b = " ".join(truth.split()), " ".join(text.split())
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] / max(1, len(a))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from ocr_testpages import LINES, add_red_seal, cer, render_page, rotate
+
+from ocr import preprocess as pp
+from ocr.process import detect_rotation
+from ocr.tesseract import TesseractEngine
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return render_page()
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.35, 1.7, -2.4, 4.2])
+def test_skew_angle_recovered(page: np.ndarray, angle: float) -> None:
+    skewed = rotate(page, angle)
+    # The estimate is the counter-clockwise rotation that makes the lines horizontal again.
+    assert pp.estimate_skew(skewed) == pytest.approx(-angle, abs=0.2)
+
+
+def test_deskew_makes_lines_horizontal(page: np.ndarray) -> None:
+    skewed = rotate(page, 2.2)
+    fixed = pp.rotate_by(skewed, pp.estimate_skew(skewed))
+    assert abs(pp.estimate_skew(fixed)) <= 0.1
+
+
+@pytest.mark.parametrize("clockwise", [0, 90, 180, 270])
+def test_rotated_page_detected(page: np.ndarray, clockwise: int, tmp_path: Path) -> None:
+    turned = pp.rotate_quarter(page, clockwise)
+    engine = TesseractEngine()
+    needed = detect_rotation(turned, 300, engine, tmp_path / "osd.png", 30.0)
+    assert (clockwise + needed) % 360 == 0
+    upright = pp.rotate_quarter(turned, needed)
+    assert upright.shape == page.shape
+
+
+def test_red_seal_removed(page: np.ndarray) -> None:
+    sealed = add_red_seal(page, centre=(1300, 700), radius=320)
+    grey, found = pp.suppress_red(sealed)
+    assert found
+    plain = pp.to_grey(sealed)
+    region = (slice(380, 1020), slice(980, 1620))
+    ink = page[region] < 128
+    # Without suppression the seal darkens paper; after it, paper is paper again.
+    baseline = (page[region][~ink] < 200).mean()  # anti-aliased edges of the letters
+    assert (plain[region][~ink] < 200).mean() > baseline + 0.05
+    assert (grey[region][~ink] < 200).mean() < baseline + 0.002
+    # Black text under the seal stays black.
+    assert (grey[region][ink] < 128).mean() > 0.9
+
+
+def test_no_seal_on_black_and_white(page: np.ndarray) -> None:
+    grey, found = pp.suppress_red(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    assert not found
+    assert np.array_equal(grey, page)
+
+
+def test_median_only_on_speckled_pages(page: np.ndarray) -> None:
+    rng = np.random.default_rng(1)
+    speckled = page.copy()
+    ys, xs = rng.integers(0, page.shape[0], 20000), rng.integers(0, page.shape[1], 20000)
+    speckled[ys, xs] = 0
+    _, clean_changed = pp.denoise_speckle(page)
+    cleaned, speckle_changed = pp.denoise_speckle(speckled)
+    assert not clean_changed and speckle_changed
+    assert pp.speckle_share(cleaned) < 0.2
+
+
+def test_dark_border_cleaned_text_kept(page: np.ndarray) -> None:
+    framed = page.copy()
+    framed[:, :40] = 0
+    framed[-50:, :] = 10
+    cleaned, changed = pp.clean_border(framed)
+    assert changed
+    assert cleaned[:, :40].min() == 255 and cleaned[-50:, :].min() == 255
+    body = (slice(100, -100), slice(100, -100))
+    assert np.array_equal(cleaned[body], page[body])
+
+
+def test_upscale_low_dpi(page: np.ndarray) -> None:
+    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    assert pp.upscale(small, 150, 300).shape == (small.shape[0] * 2, small.shape[1] * 2)
+    assert pp.upscale(page, 300, 300) is page
+
+
+def test_seal_page_reads_better_after_suppression(page: np.ndarray, tmp_path: Path) -> None:
+    sealed = add_red_seal(page, centre=(1200, 1150), radius=380)
+    engine = TesseractEngine()
+    truth = "\n".join(LINES)
+    scores = {}
+    for name, grey in (("plain", pp.to_grey(sealed)), ("red", pp.suppress_red(sealed)[0])):
+        png = tmp_path / f"{name}.png"
+        cv2.imwrite(str(png), grey)
+        out = engine.recognise(png, tmp_path / name, dpi=300, timeout_s=60)
+        scores[name] = cer(truth, out.text)
+    assert scores["red"] <= scores["plain"]
+    assert scores["red"] < 0.01
