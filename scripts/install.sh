@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install everything sohoa and its tests need, idempotently: Debian packages (only those missing),
+# the project and its pinned dependencies in .venv, and the OCR models. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet  # OCR engine + Vietnamese models
+  poppler-utils qpdf                                          # pdftotext/pdfsig/pdftoppm, PDF repair
+  softhsm2 libnss3-tools                                      # PKCS#11 token tests, pdfsig trust store
+  fonts-noto-core fonts-liberation2 fonts-dejavu-core         # stamp font, sample rendering
+  postgresql                                                  # binaries for the throwaway test server
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "==> installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.sohoa-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing sohoa and its pinned dependencies into .venv"
+  # (grep drops pip's notes about local package mirrors that some machines configure)
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  .venv/bin/python -c "import prefect, pyhanko, minio, cv2, sqlmodel" \
+    || { echo "Python dependencies failed to install" >&2; exit 1; }
+  echo "$want" > "$stamp"
+fi
+
+if [ -x scripts/install-models.sh ]; then
+  bash scripts/install-models.sh
+fi
+echo "==> setup complete"

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.batch import collect_inputs
+from pipeline.report import BatchReport, DocumentOutcome, ExitCode
+
+
+def test_exit_code_reflects_worst_outcome() -> None:
+    report = BatchReport("b1")
+    report.add(DocumentOutcome("a.pdf", "stored"))
+    report.add(DocumentOutcome("b.pdf", "duplicate"))
+    report.add(DocumentOutcome("c.pdf", "needs_review", review_reasons=("issue_date: missing",)))
+    assert report.exit_code is ExitCode.OK
+    report.add(DocumentOutcome("d.pdf", "quarantined", "EMPTY_FILE", "d.pdf: empty"))
+    assert report.exit_code is ExitCode.QUARANTINED
+    report.add(DocumentOutcome("e.pdf", "failed", "OCR_FAILED", "e.pdf: crash"))
+    assert report.exit_code is ExitCode.FAILED
+    assert report.counts == {"stored": 1, "needs_review": 1, "duplicate": 1, "quarantined": 1,
+                             "failed": 1}
+
+
+def test_report_roundtrip(tmp_path: Path) -> None:
+    report = BatchReport("b2")
+    report.add(DocumentOutcome("x.png", "stored", record_id="abc", pages=2))
+    report.finish().write(tmp_path / "r.json")
+    import json
+
+    again = BatchReport.from_dict(json.loads((tmp_path / "r.json").read_text()))
+    assert again.items == report.items and again.pages == 2
+
+
+def test_collect_inputs_expands_folders_and_reports_missing(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("b.png", "a.pdf", ".hidden.png", "sub/c.tif"):
+        (tmp_path / name).write_bytes(b"x")
+    files, missing = collect_inputs([tmp_path, tmp_path / "a.pdf", tmp_path / "gone.pdf"],
+                                    recursive=False)
+    assert [f.name for f in files] == ["a.pdf", "b.png"]
+    assert [m.reason_code for m in missing] == ["NOT_FOUND"]
+    files, _ = collect_inputs([tmp_path], recursive=True)
+    assert sorted(f.name for f in files) == ["a.pdf", "b.png", "c.tif"]
