@@ -11,6 +11,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509
@@ -75,9 +76,7 @@ def load_pkcs11_signer(
     The token session stays open as long as the returned signer lives; call
     :func:`close_pkcs11_signer` when done (or let the process end).
     """
-    import pkcs11.exceptions as p11_errors
-    from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+    from pyhanko.sign.pkcs11 import PKCS11Signer
 
     if not module.exists():
         raise SigningError(
@@ -85,11 +84,53 @@ def load_pkcs11_signer(
             f"Không tìm thấy thư viện PKCS#11 '{module}' / PKCS#11 module not found: install the "
             "token driver and check the module path in the settings.",
         )
+    session_key = (str(module), token_label, hashlib.sha256(pin.encode()).hexdigest())
+    session = _token_sessions.get(session_key)
+    if session is None:
+        session = _open_session(module, token_label, pin)
+        _token_sessions[session_key] = session
+    chain = load_certificates(ca_chain)
+    signer = PKCS11Signer(
+        session, cert_label=cert_label or key_label, key_label=key_label, ca_chain=chain
+    )
     try:
-        session = open_pkcs11_session(
-            str(module), token_criteria=TokenCriteria(label=token_label), user_pin=pin
-        )
-    except p11_errors.PinIncorrect as e:
+        _ = signer.signing_cert  # pull the certificate now so a wrong label fails here
+    except Exception as e:
+        raise SigningError(
+            "KEY_NOT_FOUND",
+            f"Không tìm thấy khóa/chứng thư '{key_label}' trên thiết bị / key or certificate "
+            f"'{key_label}' not found on the token: check the key label ({e}).",
+        ) from e
+    return signer
+
+
+def close_pkcs11_signer(signer: Signer) -> None:
+    """Close the token session behind a signer from :func:`load_pkcs11_signer` (and every other
+    signer of this process sharing it)."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is None:
+        return
+    for key, cached in list(_token_sessions.items()):
+        if cached is session:
+            del _token_sessions[key]
+    session.close()
+
+
+# One logged-in session per (module, token, PIN): PKCS#11 login state is per application, so a
+# second C_Login fails with "already logged in" and could not tell a right PIN from a wrong one.
+_token_sessions: dict[tuple[str, str, str], Any] = {}
+
+
+def _open_session(module: Path, token_label: str, pin: str) -> Any:
+    import pkcs11.exceptions as p11_errors
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
+
+    criteria = TokenCriteria(label=token_label)
+    try:
+        return open_pkcs11_session(str(module), token_criteria=criteria, user_pin=pin)
+    except (p11_errors.PinIncorrect, p11_errors.UserAlreadyLoggedIn) as e:
+        # "already logged in" here means another PIN than ours succeeded: ours is wrong.
         raise SigningError(
             "BAD_PIN",
             "Mã PIN của thiết bị ký số không đúng / the token PIN is wrong: check the PIN in the "
@@ -107,24 +148,3 @@ def load_pkcs11_signer(
             f"Không mở được thiết bị ký số '{token_label}' / cannot open the PKCS#11 token "
             f"'{token_label}': plug in the token and check the token label ({e}).",
         ) from e
-    chain = load_certificates(ca_chain)
-    signer = PKCS11Signer(
-        session, cert_label=cert_label or key_label, key_label=key_label, ca_chain=chain
-    )
-    try:
-        _ = signer.signing_cert  # pull the certificate now so a wrong label fails here
-    except Exception as e:
-        session.close()
-        raise SigningError(
-            "KEY_NOT_FOUND",
-            f"Không tìm thấy khóa/chứng thư '{key_label}' trên thiết bị / key or certificate "
-            f"'{key_label}' not found on the token: check the key label ({e}).",
-        ) from e
-    return signer
-
-
-def close_pkcs11_signer(signer: Signer) -> None:
-    """Close the token session behind a signer from :func:`load_pkcs11_signer`."""
-    session = getattr(signer, "pkcs11_session", None)
-    if session is not None:
-        session.close()
