@@ -9,6 +9,7 @@ is the fallback.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import tempfile
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStampStyle
@@ -72,13 +74,16 @@ def _rescaled_to_1000_upm(source: str) -> Path:
     target = (
         Path(tempfile.gettempdir())
         / "sohoa-fonts"
-        / (hashlib.sha256(data).hexdigest()[:16] + "-1000upm.ttf")
+        / (hashlib.sha256(data).hexdigest()[:16] + "-1000upm-v2.ttf")
     )
     if target.exists():
         return target
     font = TTFont(source)
     if font["head"].unitsPerEm != 1000:
         scale_upem(font, 1000)
+    for table in ("FFTM", "DSIG"):  # tables the PDF subsetter cannot handle (noisy warnings)
+        if table in font:
+            del font[table]
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".tmp")
     font.save(str(partial))
@@ -87,16 +92,16 @@ def _rescaled_to_1000_upm(source: str) -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _advance_table(font_path: str) -> tuple[dict[int, int], dict[str, int], int]:
+def _advance_table(font_path: str) -> tuple[dict[int, int], int]:
     font = TTFont(font_path)
     cmap = font.getBestCmap()
     widths = {code: font["hmtx"][glyph][0] for code, glyph in cmap.items()}
-    return widths, {}, int(font["head"].unitsPerEm)
+    return widths, int(font["head"].unitsPerEm)
 
 
 def text_width_pt(text: str, font_path: Path, font_size: float) -> float:
     """Approximate advance width of ``text`` (no kerning), enough to size the stamp box."""
-    widths, _, upem = _advance_table(str(font_path))
+    widths, upem = _advance_table(str(font_path))
     fallback = upem // 2
     return sum(widths.get(ord(ch), fallback) for ch in text) * font_size / upem
 
@@ -127,21 +132,29 @@ def stamp_layout(
     inner = _MAX_WIDTH_PT - 2 * _PADDING_PT
     lines = wrap_lines(stamp.lines(), font_path, stamp.font_size, inner)
     text_w = max(text_width_pt(line, font_path, stamp.font_size) for line in lines)
-    width = min(_MAX_WIDTH_PT, text_w + 2 * _PADDING_PT + 2)
-    leading = stamp.font_size * 1.2
-    height = len(lines) * leading + 2 * _PADDING_PT
+    width = min(_MAX_WIDTH_PT, text_w + 2 * _PADDING_PT + 4)  # +4: kerning/rounding slack
+    leading = round(stamp.font_size * 1.2)
+    height = len(lines) * leading + 2 * _PADDING_PT + 2
     x0, y0, x1, y1 = page_box
     right, top = x1 - _MARGIN_PT, y1 - _MARGIN_PT
     box = (int(right - width), int(top - height), int(right), int(top))
     text = "\n".join(line.replace("%", "%%") for line in lines)
+    no_scaling = layout.SimpleBoxLayoutRule(
+        x_align=layout.AxisAlignment.ALIGN_MIN,
+        y_align=layout.AxisAlignment.ALIGN_MAX,
+        margins=layout.Margins.uniform(int(_PADDING_PT)),
+        inner_content_scaling=layout.InnerScaling.NO_SCALING,  # keep exactly font_size pt
+    )
     style = TextStampStyle(
         stamp_text=text,
         border_width=0,
         background=None,
+        inner_content_layout=dataclasses.replace(no_scaling, margins=layout.Margins()),
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(str(font_path), font_size=stamp.font_size),
             font_size=stamp.font_size,
             leading=int(round(leading)),
+            box_layout_rule=no_scaling,
         ),
     )
     return style, box
