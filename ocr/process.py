@@ -32,6 +32,7 @@ from ocr.types import (
 
 OSD_DPI = 150  # orientation detection needs far fewer pixels than recognition
 OSD_MIN_CONFIDENCE = 2.0
+UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: ask OSD
 
 
 @dataclass(frozen=True)
@@ -50,25 +51,71 @@ class PageOutcome:
     page_pdf: Path
 
 
-def _write_png(image: pp.Image, path: Path, dpi: int) -> Path:
+def _write_png(image: pp.Image, path: Path) -> Path:
     cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     return path
 
 
-def detect_rotation(
+def osd_rotation(
     grey: pp.Image, dpi: int, engine: OcrEngine, scratch: Path, timeout_s: float
 ) -> int:
+    """Tesseract's orientation detection (clockwise degrees to upright), 0 when unsure."""
     scale = min(1.0, OSD_DPI / dpi)
-    small = (
-        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        if scale < 1
-        else grey
-    )
+    small = grey
+    if scale < 1:
+        small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     try:
-        rotate, conf = engine.orientation(_write_png(small, scratch, OSD_DPI), timeout_s=timeout_s)
+        rotate, conf = engine.orientation(_write_png(small, scratch), timeout_s=timeout_s)
     except (EngineTimeout, EngineFailure):
         return 0
+    finally:
+        scratch.unlink(missing_ok=True)
     return rotate % 360 if conf >= OSD_MIN_CONFIDENCE else 0
+
+
+@dataclass
+class _Work:
+    """The page while it is being prepared: display and OCR images move together."""
+
+    image: pp.Image
+    grey: pp.Image
+    rotation: int = 0
+
+    def turn(self, clockwise: int) -> None:
+        if clockwise % 360:
+            self.image = pp.rotate_quarter(self.image, clockwise)
+            self.grey = pp.rotate_quarter(self.grey, clockwise)
+            self.rotation = (self.rotation + clockwise) % 360
+
+    def level(self, angle: float) -> None:
+        if abs(angle) >= 0.05:
+            self.image, self.grey = pp.rotate_by(self.image, angle), pp.rotate_by(self.grey, angle)
+
+
+def _orient_and_deskew(
+    work: _Work, dpi: int, options: OcrOptions, engine: OcrEngine, scratch: Path
+) -> float:
+    """Quarter turns from the line direction and the Vietnamese above/below ink ratio (cheap);
+    Tesseract OSD only when that ratio is ambiguous. Returns the skew corrected."""
+    if not options.detect_orientation:
+        skew = pp.estimate_skew(work.grey, max_deg=options.max_skew_deg) if options.deskew else 0.0
+        work.level(skew)
+        return skew
+    vertical, skew = pp.estimate_layout(work.grey, max_deg=options.max_skew_deg)
+    if vertical:
+        work.turn(90)
+        skew = pp.estimate_skew(work.grey, max_deg=options.max_skew_deg)
+    if not options.deskew:
+        skew = 0.0
+    work.level(skew)
+    ratio = pp.upright_ratio(work.grey)
+    if ratio <= 1 / UPRIGHT_RATIO:
+        work.turn(180)
+    elif ratio < UPRIGHT_RATIO:
+        timeout = min(30.0, options.page_timeout_s)
+        if osd_rotation(work.grey, dpi, engine, scratch, timeout) == 180:
+            work.turn(180)
+    return skew
 
 
 def prepare(
@@ -78,21 +125,12 @@ def prepare(
     if options.normalise_dpi and dpi < options.min_ocr_dpi:
         image, dpi = pp.upscale(image, dpi, options.dpi), options.dpi
         flags.append(FLAG_UPSCALED)
-    rotation = 0
-    if options.detect_orientation:
-        rotation = detect_rotation(
-            pp.to_grey(image), dpi, engine, scratch, min(30.0, options.page_timeout_s)
-        )
-        image = pp.rotate_quarter(image, rotation)
-    if options.remove_seal:
-        grey, seal = pp.suppress_red(image)
-        if seal:
-            flags.append(FLAG_SEAL_REMOVED)
-    else:
-        grey = pp.to_grey(image)
-    skew = pp.estimate_skew(grey, max_deg=options.max_skew_deg) if options.deskew else 0.0
-    if abs(skew) >= 0.05:
-        grey, image = pp.rotate_by(grey, skew), pp.rotate_by(image, skew)
+    grey, seal = pp.suppress_red(image) if options.remove_seal else (pp.to_grey(image), False)
+    if seal:
+        flags.append(FLAG_SEAL_REMOVED)
+    work = _Work(image=image, grey=grey)
+    skew = _orient_and_deskew(work, dpi, options, engine, scratch)
+    grey = work.grey
     if options.clean_border:
         grey, cleaned = pp.clean_border(grey)
         if cleaned:
@@ -101,9 +139,15 @@ def prepare(
         grey, denoised = pp.denoise_speckle(grey)
         if denoised:
             flags.append(FLAG_DENOISED)
+    image = work.image
     display = image if options.keep_colour and pp.is_colour(image) else pp.to_grey(image)
     return PreparedPage(
-        display=display, ocr=grey, dpi=dpi, rotation=rotation, skew=skew, flags=tuple(flags)
+        display=display,
+        ocr=grey,
+        dpi=dpi,
+        rotation=work.rotation,
+        skew=skew,
+        flags=tuple(flags),
     )
 
 
@@ -126,7 +170,7 @@ def judge(page: PageOcr, options: OcrOptions) -> PageOcr:
 def _recognise(
     prepared: PreparedPage, engine: OcrEngine, base: Path, timeout_s: float
 ) -> tuple[EngineOutput | None, str | None]:
-    png = _write_png(prepared.ocr, base.with_suffix(".png"), prepared.dpi)
+    png = _write_png(prepared.ocr, base.with_suffix(".png"))
     try:
         return engine.recognise(png, base, dpi=prepared.dpi, timeout_s=timeout_s), None
     except EngineTimeout:

@@ -8,8 +8,10 @@ import pytest
 from ocr_testpages import LINES, add_red_seal, cer, render_page, rotate
 
 from ocr import preprocess as pp
-from ocr.process import detect_rotation
+from ocr.pages import RasterPage
+from ocr.process import osd_rotation, prepare
 from ocr.tesseract import TesseractEngine
+from ocr.types import OcrOptions
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +33,31 @@ def test_deskew_makes_lines_horizontal(page: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("clockwise", [0, 90, 180, 270])
-def test_rotated_page_detected(page: np.ndarray, clockwise: int, tmp_path: Path) -> None:
-    turned = pp.rotate_quarter(page, clockwise)
-    engine = TesseractEngine()
-    needed = detect_rotation(turned, 300, engine, tmp_path / "osd.png", 30.0)
+def test_rotated_skewed_page_corrected(page: np.ndarray, clockwise: int, tmp_path: Path) -> None:
+    turned = pp.rotate_quarter(rotate(page, 1.5), clockwise)
+    prepared = prepare(
+        RasterPage(index=0, image=turned, dpi=300),
+        OcrOptions(),
+        TesseractEngine(),
+        tmp_path / "osd.png",
+    )
+    assert (clockwise + prepared.rotation) % 360 == 0
+    assert prepared.skew == pytest.approx(-1.5, abs=0.2)
+    assert prepared.ocr.shape == page.shape
+    assert pp.upright_ratio(prepared.ocr) > 2
+
+
+@pytest.mark.parametrize("clockwise", [90, 180])
+def test_tesseract_osd_agrees(page: np.ndarray, clockwise: int, tmp_path: Path) -> None:
+    needed = osd_rotation(
+        pp.rotate_quarter(page, clockwise), 300, TesseractEngine(), tmp_path / "o.png", 30.0
+    )
     assert (clockwise + needed) % 360 == 0
-    upright = pp.rotate_quarter(turned, needed)
-    assert upright.shape == page.shape
+
+
+def test_upright_ratio_separates_upside_down(page: np.ndarray) -> None:
+    assert pp.upright_ratio(page) > 2.0
+    assert pp.upright_ratio(pp.rotate_quarter(page, 180)) < 0.5
 
 
 def test_red_seal_removed(page: np.ndarray) -> None:
