@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 import pytest
-from asn1crypto import cms
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
-from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
+from signing_tamper_tools import (
+    append_content_update,
+    flip_byte,
+    raw_sign,
+    substitute_certificate,
+)
 
 from signing.errors import SigningError
 from signing.keys import load_pkcs12_signer
@@ -26,13 +25,6 @@ def _verdict(pdf: bytes, pki: TestPki) -> str:
     return report.signatures[0].verdict
 
 
-def _raw_sign(pdf: bytes, signer: Signer) -> bytes:
-    """Sign with pyHanko directly, bypassing sohoa's pre-sign certificate checks."""
-    meta = signers.PdfSignatureMetadata(field_name="Sig", subfilter=SigSeedSubFilter.PADES)
-    out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def signed_b_t(one_page_pdf: bytes, signer: Signer, timestamper: HTTPTimeStamper) -> bytes:
     return sign_pdf(one_page_pdf, signer, level="B-T", timestamper=timestamper)
@@ -43,22 +35,14 @@ def test_untouched_is_valid(signed_b_t: bytes, pki: TestPki) -> None:
 
 
 def test_flipped_byte_in_signed_range(signed_b_t: bytes, pki: TestPki) -> None:
-    data = bytearray(signed_b_t)
-    pos = data.index(b"page 1")  # page content, inside the first signed byte range
-    data[pos] ^= 0x01
-    report = validate_pdf(bytes(data), trust_roots=[pki.root_cert])
+    report = validate_pdf(flip_byte(signed_b_t), trust_roots=[pki.root_cert])
     assert report.signatures[0].verdict == "INVALID_INTEGRITY"
     assert not report.signatures[0].intact
     assert not report.ok
 
 
 def test_content_changing_incremental_update(signed_b_t: bytes, pki: TestPki) -> None:
-    writer = IncrementalPdfFileWriter(BytesIO(signed_b_t))
-    overlay = generic.StreamObject(stream_data=b"BT /F1 30 Tf 100 400 Td (FORGED) Tj ET")
-    writer.add_stream_to_page(0, writer.add_object(overlay))
-    out = BytesIO()
-    writer.write(out)
-    tampered = out.getvalue()
+    tampered = append_content_update(signed_b_t)
     report = validate_pdf(tampered, trust_roots=[pki.root_cert], crls=[pki.crl.read_bytes()])
     sig = report.signatures[0]
     assert sig.intact  # the signed revision itself is untouched...
@@ -69,24 +53,7 @@ def test_content_changing_incremental_update(signed_b_t: bytes, pki: TestPki) ->
 
 def test_substituted_certificate(signed_b_t: bytes, pki: TestPki) -> None:
     other = load_pkcs12_signer(pki.revoked_p12, pki.passphrase).signing_cert
-    start = signed_b_t.index(b"/Contents <") + len(b"/Contents <")
-    end = signed_b_t.index(b">", start)
-    hex_blob = signed_b_t[start:end]
-    content = cms.ContentInfo.load(bytes.fromhex(hex_blob.decode()).rstrip(b"\0"))
-    signed_data = content["content"]
-    signed_data["certificates"] = cms.CertificateSet(
-        [cms.CertificateChoices(name="certificate", value=other)]
-    )
-    info = signed_data["signer_infos"][0]
-    info["sid"] = cms.SignerIdentifier(
-        name="issuer_and_serial_number",
-        value=cms.IssuerAndSerialNumber(
-            {"issuer": other.issuer, "serial_number": other.serial_number}
-        ),
-    )
-    forged = content.dump(force=True).hex().encode()
-    assert len(forged) <= len(hex_blob)
-    tampered = signed_b_t[:start] + forged.ljust(len(hex_blob), b"0") + signed_b_t[end:]
+    tampered = substitute_certificate(signed_b_t, other)
     assert len(tampered) == len(signed_b_t)
     report = validate_pdf(tampered, trust_roots=[pki.root_cert])
     assert report.signatures[0].verdict == "INVALID_INTEGRITY", report.signatures[0].reason
@@ -94,7 +61,7 @@ def test_substituted_certificate(signed_b_t: bytes, pki: TestPki) -> None:
 
 def test_expired_signer_detected(one_page_pdf: bytes, pki: TestPki) -> None:
     expired = load_pkcs12_signer(pki.expired_p12, pki.passphrase)
-    signed = _raw_sign(one_page_pdf, expired)
+    signed = raw_sign(one_page_pdf, expired)
     report = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[pki.crl.read_bytes()])
     sig = report.signatures[0]
     assert sig.verdict == "EXPIRED", sig
@@ -103,7 +70,7 @@ def test_expired_signer_detected(one_page_pdf: bytes, pki: TestPki) -> None:
 
 def test_revoked_signer_detected(one_page_pdf: bytes, pki: TestPki) -> None:
     revoked = load_pkcs12_signer(pki.revoked_p12, pki.passphrase)
-    signed = _raw_sign(one_page_pdf, revoked)
+    signed = raw_sign(one_page_pdf, revoked)
     report = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[pki.crl.read_bytes()])
     sig = report.signatures[0]
     assert sig.verdict == "REVOKED", sig
