@@ -6,6 +6,7 @@ Errors become exit codes in exactly one place (`main`). Settings are read once p
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -56,6 +57,8 @@ def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) ->
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    # pyHanko subsets the stamp font through fontTools, which warns about tables it drops.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 @app.command()

@@ -274,6 +274,6 @@ def quarantine(path: Path, rejection: InputRejected, *, services: Services,
                     reason_code=rejection.code, reason_message=rejection.message,
                     agency_code=batch.agency_code, procedure_code=batch.procedure_code,
                     batch_id=batch.batch_id))
-    log.warning("quarantined %s: %s", path, rejection.message)
+    log.info("quarantined %s: %s", path, rejection.message)
     return DocumentOutcome(str(path), QUARANTINED, rejection.code, rejection.message,
                            record_id=document_id(sha) if sha else None, sha256=sha)

@@ -1,0 +1,232 @@
+"""End to end through the real CLI: Prefect (ephemeral), Tesseract, pyHanko, SeaweedFS S3 and
+the index on SQLite (embedded defaults) and on a throwaway PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import psycopg
+import pytest
+
+from signing.validate import validate_pdf
+from storage.index import DocumentIndex
+from storage.objects import MinioObjectStore, sha256_hex
+from storage.seaweed import S3Endpoint
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+SOHOA = [sys.executable, "-m", "pipeline.cli"]
+
+
+def _manifest() -> dict[str, Any]:
+    return json.loads((SAMPLES / "manifest.json").read_text("utf-8"))
+
+
+def _good() -> list[dict[str, Any]]:
+    return [e for e in _manifest()["files"] if not e.get("expected_code")]
+
+
+def _broken() -> list[dict[str, Any]]:
+    return [e for e in _manifest()["files"] if e.get("expected_code")]
+
+
+@dataclass
+class Run:
+    env: dict[str, str]
+    data_dir: Path
+    report: dict[str, Any]
+    returncode: int
+    stdout: str
+
+    def sohoa(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([*SOHOA, *args], env=self.env, capture_output=True, text=True,
+                                cwd=ROOT, timeout=600)
+        if check and result.returncode != 0:
+            raise AssertionError(f"sohoa {args} → {result.returncode}\n{result.stdout}\n"
+                                 f"{result.stderr}")
+        return result
+
+    def digitize(self, report: Path) -> Run:
+        result = self.sohoa("digitize", str(SAMPLES / "scans"), str(SAMPLES / "broken"),
+                            "--report", str(report), "--no-progress",
+                            "--agency-code", "000.17.22.H56", "--procedure", "1.010708",
+                            check=False)
+        assert report.exists(), result.stdout + result.stderr
+        return Run(self.env, self.data_dir, json.loads(report.read_text("utf-8")),
+                   result.returncode, result.stdout)
+
+
+def _env(data_dir: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_DATA_DIR=str(data_dir), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1",
+               SOHOA_AGENCY_NAME="Sở Tư pháp tỉnh Thử Nghiệm", **extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def sqlite_run(session_tmp: Path) -> Run:
+    """Embedded defaults: the CLI starts its own SeaweedFS; the index is a SQLite file."""
+    data = session_tmp / "e2e-sqlite"
+    run = Run(_env(data, session_tmp / "prefect"), data, {}, 0, "")
+    return run.digitize(session_tmp / "e2e-sqlite-report.json")
+
+
+@pytest.fixture(scope="module")
+def fresh_postgres_db(postgres_url: str) -> Iterator[str]:
+    name = "e2e_" + uuid.uuid4().hex[:8]
+    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def postgres_run(session_tmp: Path, fresh_postgres_db: str, s3_server: S3Endpoint) -> Run:
+    """Configured services: an external S3 endpoint and PostgreSQL."""
+    data = session_tmp / "e2e-pg"
+    env = _env(data, session_tmp / "prefect", SOHOA_DATABASE_URL=fresh_postgres_db,
+               SOHOA_S3_ENDPOINT=s3_server.endpoint, SOHOA_S3_ACCESS_KEY=s3_server.access_key,
+               SOHOA_S3_SECRET_KEY=s3_server.secret_key, SOHOA_BUCKET_ORIGINALS="pg-originals",
+               SOHOA_BUCKET_SIGNED="pg-signed", SOHOA_BUCKET_RECORDS="pg-records")
+    return Run(env, data, {}, 0, "").digitize(session_tmp / "e2e-pg-report.json")
+
+
+def _items_by_name(run: Run) -> dict[str, dict[str, Any]]:
+    return {Path(item["path"]).name: item for item in run.report["items"]}
+
+
+def _check_batch(run: Run) -> None:
+    items = _items_by_name(run)
+    assert run.returncode == 3, run.stdout  # broken samples are quarantined on purpose
+    for entry in _broken():
+        item = items[Path(entry["file"]).name]
+        assert item["status"] == "quarantined", item
+        assert item["reason_code"] == entry["expected_code"], item
+        assert Path(entry["file"]).name in item["message"]
+    for entry in _good():
+        item = items[Path(entry["file"]).name]
+        assert item["status"] in ("stored", "needs_review"), item
+        assert item["record_id"]
+
+
+def _check_storage(run: Run, index_url: str, store: MinioObjectStore, roots: list[Path]) -> None:
+    index = DocumentIndex(index_url)
+    try:
+        rows = [r for r in index.find() if r.status != "quarantined"]
+        assert len(rows) == len(_good())
+        for row in rows:
+            original = store.get(row.original_bucket, row.original_key)
+            assert sha256_hex(original) == row.original_sha256
+            assert Path(row.original_name).read_bytes() == original  # byte-identical copy
+            signed = store.get(row.signed_bucket, row.signed_key)
+            assert sha256_hex(signed) == row.signed_sha256
+            record = json.loads(store.get(row.record_bucket, row.record_key))
+            assert record["original"]["sha256"] == row.original_sha256
+            assert record["signed"]["sha256"] == row.signed_sha256
+            assert len(record["pages"]) == row.page_count >= 1
+            report = validate_pdf(signed, trust_roots=roots)
+            assert report.ok, report.render("en")
+            assert report.signatures[0].pades_level == "B-B"
+    finally:
+        index.close()
+
+
+
+def test_sqlite_batch_stores_good_and_quarantines_broken(sqlite_run: Run) -> None:
+    _check_batch(sqlite_run)
+    quarantine = sqlite_run.data_dir / "quarantine"
+    for entry in _broken():
+        if (SAMPLES / entry["file"]).exists():
+            assert list(quarantine.glob(f"*/{Path(entry['file']).name}")), entry
+
+
+def test_sqlite_objects_hashes_signatures(sqlite_run: Run) -> None:
+    from storage.seaweed import EmbeddedS3
+
+    with EmbeddedS3(sqlite_run.data_dir / "s3") as endpoint:
+        store = MinioObjectStore(endpoint.endpoint, access_key=endpoint.access_key,
+                                 secret_key=endpoint.secret_key)
+        _check_storage(sqlite_run, f"sqlite:///{sqlite_run.data_dir / 'index.sqlite3'}", store,
+                       [sqlite_run.data_dir / "test-pki" / "root.crt.pem"])
+
+
+def test_signed_copy_text_layer_extracts(sqlite_run: Run, tmp_path: Path) -> None:
+    for entry in _good()[:3]:
+        item = _items_by_name(sqlite_run)[Path(entry["file"]).name]
+        out = tmp_path / f"{item['record_id']}.pdf"
+        sqlite_run.sohoa("get", item["record_id"], "-o", str(out))
+        truth = json.loads((SAMPLES / entry["truth"]).read_text("utf-8"))
+        with pdfplumber.open(out) as pdf:
+            plumber_text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+        poppler_text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
+                                      text=True, check=True).stdout
+        title = truth["fields"]["doc_type"]
+        for text in (plumber_text, poppler_text):
+            words = set(text.split())
+            truth_words = [w for p in truth["pages"] for line in p["lines"] for w in line.split()]
+            found = sum(1 for w in truth_words if w in words) / len(truth_words)
+            assert found > 0.8, (entry["file"], found)
+            assert title.split()[0] in text
+
+
+def test_lookup_show_get_verify(sqlite_run: Run, tmp_path: Path) -> None:
+    owners: dict[str, int] = {}
+    for entry in _good():
+        truth = json.loads((SAMPLES / entry["truth"]).read_text("utf-8"))
+        owner = truth["fields"].get("owner_id")
+        if owner:
+            owners[owner] = owners.get(owner, 0) + 1
+    owner = max(owners, key=lambda k: owners[k])
+    assert owners[owner] >= 2  # the samples share one synthetic citizen across documents
+    found = json.loads(sqlite_run.sohoa("lookup", "--owner-id", owner, "--json").stdout)
+    pending = [i for i in sqlite_run.report["items"] if i["status"] == "needs_review"]
+    assert len(found) >= owners[owner] - len(pending)
+    assert all(doc["owner_id"] == owner and doc["signed_key"] for doc in found)
+    doc_id = found[0]["id"]
+    shown = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
+    assert shown["record"]["pages"][0]["text"].strip()
+    verified = sqlite_run.sohoa("verify", doc_id)
+    assert "HỢP LỆ" in verified.stdout and "VALID" in verified.stdout
+    copy = tmp_path / "copy.pdf"
+    sqlite_run.sohoa("get", doc_id, "-o", str(copy))
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 3] ^= 0x01  # one flipped bit inside the signed range
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    result = sqlite_run.sohoa("verify", str(tampered), check=False)
+    assert result.returncode == 1 and "KHÔNG HỢP LỆ" in result.stdout
+
+
+def test_rerun_stores_nothing_new(sqlite_run: Run, session_tmp: Path) -> None:
+    index_url = f"sqlite:///{sqlite_run.data_dir / 'index.sqlite3'}"
+    index = DocumentIndex(index_url)
+    before = len(index.find())
+    index.close()
+    again = sqlite_run.digitize(session_tmp / "e2e-sqlite-rerun.json")
+    counts = again.report["counts"]
+    assert counts["stored"] == 0 and counts["needs_review"] == 0
+    assert counts["duplicate"] == len(_good())
+    assert counts["quarantined"] == len(_broken())
+    index = DocumentIndex(index_url)
+    assert len(index.find()) == before
+    index.close()
+
+
+def test_postgresql_batch(postgres_run: Run, fresh_postgres_db: str,
+                          s3_server: S3Endpoint) -> None:
+    _check_batch(postgres_run)
+    store = MinioObjectStore(s3_server.endpoint, access_key=s3_server.access_key,
+                             secret_key=s3_server.secret_key)
+    _check_storage(postgres_run, fresh_postgres_db, store,
+                   [postgres_run.data_dir / "test-pki" / "root.crt.pem"])
