@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -206,6 +207,63 @@ def verify(
         console.print()
         console.print(result.render("en"), markup=False)
     raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def review(
+    doc_id: Annotated[str | None, typer.Argument(
+        help="Document to review; without it, list the documents waiting for review.")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Correct a field: field=value (repeatable), e.g. issue_date=2024-03-05. "
+                      "An empty value clears the field.")] = None,
+    approve: Annotated[bool, typer.Option(
+        help="Approve the document after the corrections (default).")] = True,
+    reject: Annotated[str | None, typer.Option(
+        help="Reject the document with this reason instead of approving it.")] = None,
+    by: Annotated[str | None, typer.Option(help="Reviewer name (default: SOHOA_CLERK).")] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """List documents needing review, or correct fields and approve / reject one.
+
+    The signed PDF is never modified: corrections go to the index and a new version of the
+    JSON record, with who and when.
+    """
+    from pipeline.console import print_documents, print_record
+    from pipeline.extract import ExtractOptions
+    from pipeline.review import (
+        ReviewDecision,
+        parse_assignments,
+        pending_reviews,
+        review_document,
+    )
+
+    settings = _settings(config)
+    if doc_id is None:
+        with _index(settings) as index:
+            rows = pending_reviews(index)
+        if as_json:
+            print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False,
+                             indent=2))
+            return
+        print_documents(console, rows)
+        for row in rows:
+            console.print(f"{row.id}: {'; '.join(row.review_reasons)}", markup=False)
+        return
+    decision = ReviewDecision(parse_assignments(set_ or []), by or settings.clerk,
+                              approve=approve, reject_reason=reject)
+    options = ExtractOptions(review_threshold=settings.review_threshold,
+                             today=datetime.now(UTC).date())
+    with _reader(settings) as (index, store):
+        row = review_document(index, store, doc_id, decision, options=options)
+        from pipeline.queries import load_record
+
+        row, record = load_record(index, store, row.id)
+    if as_json:
+        print(json.dumps({"index": row.model_dump(mode="json"), "record": record},
+                         ensure_ascii=False, indent=2))
+    else:
+        print_record(console, row, record)
 
 
 def _trust_roots(settings: Settings) -> list[Path]:

@@ -230,3 +230,26 @@ def test_postgresql_batch(postgres_run: Run, fresh_postgres_db: str,
                              secret_key=s3_server.secret_key)
     _check_storage(postgres_run, fresh_postgres_db, store,
                    [postgres_run.data_dir / "test-pki" / "root.crt.pem"])
+
+
+def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run: Run) -> None:
+    listing = json.loads(sqlite_run.sohoa("review", "--json").stdout)
+    pending = [i["record_id"] for i in sqlite_run.report["items"]
+               if i["status"] == "needs_review"]
+    assert sorted(r["id"] for r in listing) == sorted(pending)
+    doc_id = (pending or [i["record_id"] for i in sqlite_run.report["items"]
+                          if i["status"] == "stored"])[0]
+    before = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
+    bad = sqlite_run.sohoa("review", doc_id, "--set", "issue_date=2999-01-01", check=False)
+    assert bad.returncode == 1 and "issue_date" in bad.stderr
+    assert json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)["index"]["status"] \
+        == before["index"]["status"]
+    result = json.loads(sqlite_run.sohoa(
+        "review", doc_id, "--set", "issue_date=2024-03-05", "--set", "number_symbol=15/QĐ-UBND",
+        "--by", "reviewer-1", "--json").stdout)
+    row, record = result["index"], result["record"]
+    assert row["status"] == "approved" and row["reviewed_by"] == "reviewer-1"
+    assert row["issue_date"] == "2024-03-05" and row["number_symbol"] == "15/QĐ-UBND"
+    assert row["signed_sha256"] == before["index"]["signed_sha256"]
+    assert {h["field"] for h in record["history"]} >= {"issue_date", "number_symbol", "status"}
+    assert record["metadata"]["fields"]["issue_date"]["confidence"] == 1.0
