@@ -1,0 +1,441 @@
+"""Metadata extraction: OCR text and word boxes of a digitized result → its record fields.
+
+Pure functions: no I/O, no settings, no clock (the caller passes `today`). Every field comes with
+a confidence in [0, 1]; a field whose value fails validation is stored as None with the reason,
+never stored wrong; a document with a required field missing, invalid or below the review
+threshold gets review reasons (`needs_review`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from pipeline import extract_patterns as P
+from pipeline.extract_doc import Doc, build_doc, title_type
+from pipeline.extract_fields import (
+    Found,
+    find_agencies,
+    find_doc_type,
+    find_issue_date,
+    find_number_symbol,
+    find_recipients,
+    find_signer,
+    find_subject,
+)
+from pipeline.extract_layout import PageLayout, WordBox, layout_from_text, layout_from_words
+from pipeline.extract_owner import (
+    find_address,
+    find_birth_date,
+    find_company,
+    find_owner_id,
+    find_owner_name,
+    find_tax_code,
+    find_valid_until,
+    is_enterprise,
+)
+from pipeline.identifiers import validate_mst, validate_owner_id
+from pipeline.vntext import collapse, fold, nfc
+
+__all__ = [
+    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
+    "apply_corrections", "extract_metadata",
+]
+
+FIELDS: tuple[str, ...] = (
+    "doc_type", "type_abbr", "number_symbol", "issue_place", "issue_date", "issuing_agency",
+    "parent_agency", "subject", "signer_name", "signer_title", "authority_prefix", "recipients",
+    "owner_name", "owner_id", "owner_birth_date", "owner_address", "tax_code", "valid_until",
+    "page_count",
+)
+MAX_LEN = {"doc_type": 500, "subject": 500, "issuing_agency": 300, "parent_agency": 300,
+           "signer_name": 50, "signer_title": 100, "number_symbol": 50, "owner_name": 100,
+           "owner_address": 500, "issue_place": 100}
+NUMBER_SYMBOL_RE = re.compile(r"^\d+[A-Z]?(/\d{4})?/[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*$|^\d+$")
+
+
+@dataclass(frozen=True)
+class PageInput:
+    text: str
+    words: Sequence[WordBox] = ()
+    width: int = 0
+    height: int = 0
+    confidence: float = 100.0
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: str | list[str] | int | None
+    confidence: float
+    reason: str | None = None  # why value is None (missing / failed validation) or was changed
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    review_threshold: float = 0.8
+    required: tuple[str, ...] = ("doc_type", "number_symbol", "issue_date", "issuing_agency")
+    today: date | None = None  # "not in the future" is checked only when the caller passes it
+    min_year: int = 1945
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fields: dict[str, FieldValue]
+    review_reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons)
+
+    def values(self) -> dict[str, object]:
+        return {k: v.value for k, v in self.fields.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fields": {k: {"value": v.value, "confidence": round(v.confidence, 3),
+                           "reason": v.reason} for k, v in self.fields.items()},
+            "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
+        }
+
+
+# ---------------------------------------------------------------- entry points
+
+def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> Extraction:
+    """Extract the record fields of one document from its OCR'd pages."""
+    doc = build_doc([_layout(p, i) for i, p in enumerate(pages)])
+    found = _find_all(doc)
+    fields = _validate(found, options)
+    fields["page_count"] = FieldValue(len(pages), 1.0)
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+
+
+def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
+                      options: ExtractOptions) -> Extraction:
+    """Apply reviewer corrections: each value is parsed and validated like an extracted one.
+
+    Raises ValueError naming the field when a value is invalid. Corrected fields get confidence
+    1.0 and reason "corrected by reviewer"; an empty string clears the field.
+    """
+    fields = dict(extraction.fields)
+    for name, raw in corrections.items():
+        if name not in FIELDS:
+            raise ValueError(f"unknown field {name!r}; fields are: {', '.join(FIELDS)}")
+        value = _parse_correction(name, raw)
+        fields[name] = FieldValue(value, 1.0, "corrected by reviewer")
+    values = {k: v.value for k, v in fields.items()}
+    for name in corrections:
+        problem = _check(name, values[name], values, options)
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+
+
+def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) -> tuple[str, ...]:
+    """Why a document must be reviewed: required fields missing, invalid or unsure values."""
+    reasons: list[str] = []
+    for name in FIELDS:
+        fv = fields.get(name)
+        if fv is None or fv.value is None:
+            if name in options.required:
+                reasons.append(f"{name}: {fv.reason if fv and fv.reason else 'missing'}")
+            elif fv is not None and fv.reason and fv.reason != "not found":
+                reasons.append(f"{name}: {fv.reason}")
+        elif fv.confidence < options.review_threshold:
+            reasons.append(f"{name}: confidence {fv.confidence:.2f} < "
+                           f"{options.review_threshold:.2f}")
+    return tuple(reasons)
+
+
+# ---------------------------------------------------------------- finding
+
+def _layout(page: PageInput, index: int) -> PageLayout:
+    if page.words:
+        layout = layout_from_words(page.words, index, page.width, page.height)
+        if layout.lines:
+            return layout
+    return layout_from_text(page.text, index, page.confidence)
+
+
+def _find_all(doc: Doc) -> dict[str, Found | None]:
+    found: dict[str, Found | None] = {}
+    agency, parent = find_agencies(doc)
+    name, title, prefix = find_signer(doc)
+    found.update(
+        doc_type=find_doc_type(doc), number_symbol=find_number_symbol(doc),
+        issue_date=find_issue_date(doc), issuing_agency=agency, parent_agency=parent,
+        subject=find_subject(doc), signer_name=name, signer_title=title,
+        authority_prefix=prefix, recipients=find_recipients(doc),
+        tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
+    )
+    if is_enterprise(doc):
+        company, office = find_company(doc)
+        found.update(owner_name=company, owner_address=office, owner_id=None,
+                     owner_birth_date=None)
+    else:
+        found.update(owner_name=find_owner_name(doc), owner_id=find_owner_id(doc),
+                     owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
+    dt = found["doc_type"]
+    if found["valid_until"] is None and dt is not None and isinstance(dt.value, str) and (
+            P.PERMANENT_BY_LAW.match(fold(dt.value))):
+        found["valid_until"] = Found("permanent", dt.conf * 0.95)
+    found["issue_place"] = _issue_place(doc)
+    found["type_abbr"] = _type_abbr(found)
+    return found
+
+
+def _issue_place(doc: Doc) -> Found | None:
+    """The place before ", ngày" on the line the issue date came from."""
+    from pipeline.extract_doc import place_start
+
+    for i, f in enumerate(doc.folded):
+        m = P.DATE_PHRASE.search(f)
+        if m is None:
+            continue
+        start = place_start(doc.lines[i].text, m.start())
+        if start is None or doc.lines[i].text[:start].strip() or start >= m.start():
+            continue
+        if P.DATE_PHRASE.search(f, m.end()) or len(doc.lines[i].text[m.end():].strip()) > 2:
+            continue
+        place = doc.lines[i].text[start:m.start()].strip(" ,")
+        from pipeline.extract_fields import line_conf
+
+        return Found(collapse(place), line_conf(doc.lines[i], start, m.start()))
+    return None
+
+
+def _symbol_abbr(number_symbol: object) -> str | None:
+    if not isinstance(number_symbol, str) or "/" not in number_symbol:
+        return None
+    return number_symbol.rsplit("/", 1)[1].split("-")[0]
+
+
+def _initials_of(abbr: str, title: str) -> bool:
+    """"TLKS" abbreviates "TRÍCH LỤC KHAI SINH": its letters are initials of the title words."""
+    initials = "".join(w[0] for w in fold(title).split() if w)
+    letters = fold(abbr)
+    pos = 0
+    for c in letters:
+        pos = initials.find(c, pos) + 1
+        if pos == 0:
+            return False
+    return len(letters) >= 2
+
+
+def _type_abbr(found: Mapping[str, Found | None]) -> Found | None:
+    """Abbreviation of the document type, cross-checked with the number's symbol.
+
+    Annex III types have a fixed abbreviation; certificates and permits follow sector law, so
+    for them the symbol's first part is taken when it abbreviates the title ("TLKS").
+    """
+    dt, ns = found.get("doc_type"), found.get("number_symbol")
+    if dt is None or not isinstance(dt.value, str):
+        return None
+    known = title_type(dt.value)
+    abbr = P.DOC_TYPES.get(known) if known else None
+    sym = _symbol_abbr(ns.value) if ns else None
+    known_abbrs = {a for a in P.DOC_TYPES.values() if a}
+    if abbr and sym and sym.startswith(abbr) and ns is not None:
+        return Found(abbr, 1 - (1 - dt.conf) * (1 - ns.conf))
+    if sym and ns is not None and dt.value != P.LETTER_TYPE and _initials_of(sym, dt.value):
+        return Found(sym, min(dt.conf, ns.conf))
+    if abbr is None:
+        if dt.value == P.LETTER_TYPE and sym in known_abbrs:
+            return Found(None, 0.4, f"symbol {sym} names a document type but no title was read")
+        return Found(None, dt.conf)
+    if sym in known_abbrs:
+        return Found(abbr, min(dt.conf, 0.5), f"title says {abbr} but the symbol says {sym}")
+    return Found(abbr, dt.conf)
+
+
+# ---------------------------------------------------------------- validation
+
+def _validate(found: Mapping[str, Found | None], options: ExtractOptions) -> dict[str, FieldValue]:
+    values: dict[str, object] = {}
+    for name in FIELDS:
+        f = found.get(name)
+        v = f.value if f else None
+        values[name] = v.isoformat() if isinstance(v, date) else v
+    out: dict[str, FieldValue] = {}
+    for name in FIELDS:
+        if name == "page_count":
+            continue
+        f = found.get(name)
+        if f is None:
+            out[name] = FieldValue(None, 0.0, "not found")
+            continue
+        conf = max(0.0, min(1.0, f.conf))
+        value = values[name]
+        if value is None:
+            out[name] = FieldValue(None, conf if f.reason is None else 0.0, f.reason)
+            continue
+        problem = _check(name, value, values, options)
+        if problem is not None:
+            out[name] = FieldValue(None, 0.0, f"invalid: {problem}")
+            continue
+        out[name] = FieldValue(value, round(conf, 4), f.reason)  # type: ignore[arg-type]
+    _cross_check(out)
+    return out
+
+
+def _cross_check(out: dict[str, FieldValue]) -> None:
+    """Demote fields that contradict each other (the id's birth year vs the date of birth)."""
+    oid = out.get("owner_id")
+    if oid and oid.value is None and oid.reason and "date of birth" in oid.reason:
+        bd = out.get("owner_birth_date")
+        if bd and bd.value is not None:
+            out["owner_birth_date"] = replace(bd, confidence=min(bd.confidence, 0.5),
+                                              reason="contradicts the citizen id")
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _check_date(value: object, options: ExtractOptions) -> str | None:
+    d = _as_date(value)
+    if d is None:
+        return f"{value!r} is not a date (yyyy-mm-dd)"
+    if d.year < options.min_year:
+        return f"{d.isoformat()} is before {options.min_year}"
+    if options.today is not None and d > options.today:
+        return f"{d.isoformat()} is in the future"
+    return None
+
+
+def _check(name: str, value: object, values: Mapping[str, object],
+           options: ExtractOptions) -> str | None:
+    """Why `value` is not acceptable for field `name` (None when it is)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) > MAX_LEN.get(name, 10_000):
+        return f"longer than {MAX_LEN[name]} characters"
+    checker = _CHECKS.get(name)
+    return checker(value, values, options) if checker else None
+
+
+def _check_issue_date(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    return _check_date(v, o)
+
+
+def _check_birth(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    d = _as_date(v)
+    if d is None:
+        return f"{v!r} is not a date (yyyy-mm-dd)"
+    if d.year < 1880:
+        return f"{d.isoformat()} is not a plausible date of birth"
+    issued = _as_date(values.get("issue_date"))
+    if issued is not None and d > issued:
+        return f"date of birth {d.isoformat()} is after the issue date"
+    if o.today is not None and d > o.today:
+        return f"{d.isoformat()} is in the future"
+    return None
+
+
+def _check_valid_until(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    if v == "permanent":
+        return None
+    d = _as_date(v)
+    if d is None:
+        return f"{v!r} is neither a date (yyyy-mm-dd) nor 'permanent'"
+    issued = _as_date(values.get("issue_date"))
+    if issued is not None and d <= issued:
+        return f"expiry {d.isoformat()} is not after the issue date {issued.isoformat()}"
+    if d.year < o.min_year:
+        return f"{d.isoformat()} is before {o.min_year}"
+    return None
+
+
+def _check_owner_id(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    if not isinstance(v, str):
+        return "citizen id must be a string of digits"
+    return validate_owner_id(v, birth_date=_as_date(values.get("owner_birth_date")))
+
+
+def _check_tax(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    return validate_mst(v) if isinstance(v, str) else "tax code must be a string"
+
+
+def _check_number(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    if not isinstance(v, str) or not NUMBER_SYMBOL_RE.match(v):
+        return f"{v!r} does not look like a number and symbol (15/QĐ-UBND)"
+    m = re.match(r"^\d+/(\d{4})/", v)
+    if m and not o.min_year <= int(m.group(1)) <= (o.today.year if o.today else 9999):
+        return f"year {m.group(1)} in the number is out of range"
+    return None
+
+
+def _check_upper(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    if not isinstance(v, str) or not v.strip():
+        return "must be non-empty text"
+    return None
+
+
+def _check_abbr(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    ok = isinstance(v, str) and re.fullmatch(r"[A-ZĐ][A-Za-zĐ]{0,7}", v)
+    return None if ok else f"{v!r} is not a document-type abbreviation"
+
+
+def _check_prefix(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    return None if v in P.AUTHORITY_PREFIXES else f"{v!r} is not one of {P.AUTHORITY_PREFIXES}"
+
+
+def _check_recipients(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    ok = isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v)
+    return None if ok else "recipients must be a list of non-empty strings"
+
+
+def _check_page_count(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
+    return None if isinstance(v, int) and v >= 1 else "page count must be a positive integer"
+
+
+_CHECKS: dict[str, Callable[[object, Mapping[str, object], ExtractOptions], str | None]] = {
+    "issue_date": _check_issue_date, "owner_birth_date": _check_birth,
+    "valid_until": _check_valid_until, "owner_id": _check_owner_id, "tax_code": _check_tax,
+    "number_symbol": _check_number, "doc_type": _check_upper, "issuing_agency": _check_upper,
+    "parent_agency": _check_upper, "signer_name": _check_upper, "signer_title": _check_upper,
+    "subject": _check_upper, "issue_place": _check_upper, "owner_name": _check_upper,
+    "owner_address": _check_upper, "type_abbr": _check_abbr, "authority_prefix": _check_prefix,
+    "recipients": _check_recipients, "page_count": _check_page_count,
+}
+
+
+# ---------------------------------------------------------------- corrections
+
+def _parse_correction(name: str, raw: str) -> str | list[str] | int | None:
+    text = nfc(raw).strip()
+    if text == "":
+        return None
+    if name in ("issue_date", "owner_birth_date") or (name == "valid_until"
+                                                      and fold(text) != "permanent"):
+        if fold(text) in ("vinh vien", "khong thoi han"):
+            return "permanent"
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+        if m:
+            text = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+        if _as_date(text) is None:
+            raise ValueError(f"{name}: {raw!r} is not a date (use yyyy-mm-dd or dd/mm/yyyy)")
+        return text
+    if name == "valid_until":
+        return "permanent"
+    if name == "page_count":
+        if not text.isdigit():
+            raise ValueError(f"page_count: {raw!r} is not a whole number")
+        return int(text)
+    if name == "recipients":
+        return [x.strip() for x in re.split(r"[;\n]", text) if x.strip()]
+    if name in ("owner_id",):
+        return re.sub(r"[\s.]", "", text)
+    if name == "authority_prefix":
+        return text.upper().rstrip(".") + "."
+    return collapse(text)

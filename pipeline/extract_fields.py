@@ -1,0 +1,471 @@
+"""Field parsers for the header and signature parts of an administrative document.
+
+Each parser takes the `Doc` and returns a `Found` (value, raw confidence, reason) or None when
+the document does not state the field. Raw confidence = OCR confidence of the words the value came
+from × strength of the pattern × position; validation happens in `pipeline.extract`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline import extract_patterns as P
+from pipeline.extract_doc import Doc, place_start, title_type
+from pipeline.extract_layout import Line
+from pipeline.vntext import collapse, fix_digit_token, fold, is_upper_text, strip_punct, to_digits
+
+
+@dataclass(frozen=True)
+class Found:
+    value: object
+    conf: float
+    reason: str | None = None
+
+
+def ocr_factor(conf: float) -> float:
+    """Map a word confidence 0..1 to a trust factor: ≥ 0.9 is full trust, ≤ 0.35 none."""
+    return max(0.0, min(1.0, (conf - 0.35) / 0.55))
+
+
+def line_conf(line: Line, start: int = 0, end: int | None = None) -> float:
+    return ocr_factor(line.span_conf(start, len(line.text) if end is None else end))
+
+
+# ---------------------------------------------------------------- number and symbol
+
+def _fix_symbol_part(part: str) -> tuple[str, bool]:
+    """Canonical symbol part: known abbreviations get their Đ back ("QD" → "QĐ")."""
+    folded = fold(part)
+    for abbr in {a for a in P.DOC_TYPES.values() if a}:
+        if fold(abbr) == folded and part != abbr:
+            return abbr, True
+    if part in P.MIXED_CASE_ABBRS:
+        return part, False
+    cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđ])", part)
+    if cut:  # "UBNDQuảng": the symbol ran into the next word
+        return cut.group(0), True
+    if not re.fullmatch(r"[A-ZĐ0-9]+", part):
+        return part.upper(), True
+    return part, False
+
+
+def parse_number_symbol(text: str) -> tuple[str, bool] | None:
+    """Normalised "15/QĐ-UBND" from OCR text after "Số:"; flag True when it was repaired."""
+    m = P.NUMBER_SYMBOL.match(text.strip())
+    if m is None:
+        return None
+    repaired = False
+    num = m["num"]
+    fixed_num = fix_digit_token(num[:-1]) + num[-1] if num[-1].isalpha() else fix_digit_token(num)
+    if not fixed_num[:1].isdigit() or not re.fullmatch(r"\d+[A-Z]?", fixed_num):
+        return None
+    repaired |= fixed_num != num
+    parts = [fixed_num]
+    if m["year"]:
+        year = fix_digit_token(m["year"])
+        if not year.isdigit():
+            return None
+        repaired |= year != m["year"]
+        parts.append(year)
+    sym_parts = []
+    for raw in re.split(r"\s*-\s*", m["sym"]):
+        part, changed = _fix_symbol_part(raw)
+        repaired |= changed
+        if not part:
+            break
+        sym_parts.append(part)
+        if changed and raw != part and fold(raw) != fold(part):
+            break  # the symbol ran into the next word: stop here
+    parts.append("-".join(sym_parts))
+    repaired |= bool(re.search(r"\s", m.group(0)))
+    return "/".join(parts), repaired
+
+
+def find_number_symbol(doc: Doc) -> Found | None:
+    i = doc.number_line
+    if i is None:
+        return None
+    line, f = doc.lines[i], doc.folded[i]
+    m = P.NUMBER_LABEL.match(f)
+    assert m is not None
+    rest = line.text[m.end():]
+    parsed = parse_number_symbol(rest)
+    if parsed is None:
+        token = rest.split()[0] if rest.split() else ""
+        digits = to_digits(token)
+        if not digits:
+            return Found(None, 0.0, "number after 'Số:' is unreadable")
+        return Found(digits, 0.7 * line_conf(line, m.end(), m.end() + len(token)))
+    value, repaired = parsed
+    conf = line_conf(line, m.end(), m.end() + len(rest.split()[0]) if rest.split() else None)
+    strength = 0.85 if repaired else 1.0
+    position = 1.0 if not line.has_box or line.zone() == "left" else 0.85
+    return Found(value, conf * strength * position)
+
+
+# ---------------------------------------------------------------- dates
+
+def parse_vn_date(folded: str, start: int = 0) -> tuple[date | None, re.Match[str] | None]:
+    """Date from a folded "ngày 05 tháng 3 năm 2024" phrase at or after `start`."""
+    m = P.DATE_PHRASE.search(folded, start)
+    if m is None:
+        return None, None
+    return _make_date(m["d"], m["m"], m["y"]), m
+
+
+def _make_date(d: str, m: str, y: str) -> date | None:
+    dd, mm, yy = to_digits(d), to_digits(m), to_digits(y)
+    if not (dd and mm and len(yy) == 4):
+        return None
+    try:
+        return date(int(yy), int(mm), int(dd))
+    except ValueError:
+        return None
+
+
+def parse_numeric_date(text: str) -> tuple[date | None, re.Match[str] | None]:
+    fixed = " ".join(fix_digit_token(t) for t in text.split(" "))
+    m = P.NUMERIC_DATE.search(fixed)
+    if m is None:
+        return None, None
+    return _make_date(m["d"], m["m"], m["y"]), m
+
+
+def _date_line(doc: Doc, i: int) -> tuple[date | None, float] | None:
+    """A "<Place>, ngày … tháng … năm …" line standing on its own, or None."""
+    line, f = doc.lines[i], doc.folded[i]
+    m = P.DATE_PHRASE.search(f)
+    if m is None:
+        return None
+    start = place_start(line.text, m.start())
+    if start is None or line.text[:start].strip():
+        return None
+    tail = line.text[m.end():].strip()
+    if len(tail) > 2:
+        return None
+    value = _make_date(m["d"], m["m"], m["y"])
+    strength = 1.0 if start < m.start() else 0.85
+    return value, line_conf(line, m.start(), m.end()) * strength
+
+
+def find_issue_date(doc: Doc) -> Found | None:
+    """Issue date from the place-date line: header of page 1, else above the signer block."""
+    header_end = doc.title_line if doc.title_line is not None else None
+    head = [i for i in doc.first_page[:30] if header_end is None or i < header_end]
+    if doc.has_boxes:
+        head = [i for i in head if doc.lines[i].y < 0.45]
+    for i in head:
+        got = _date_line(doc, i)
+        if got is not None:
+            value, conf = got
+            position = 1.0 if not doc.lines[i].has_box or doc.lines[i].zone() == "right" else 0.9
+            if value is None:
+                return Found(None, 0.0, "issue date phrase is unreadable")
+            return Found(value, conf * position)
+    tail = doc.last_page[-25:]
+    for i in reversed(tail):
+        line = doc.lines[i]
+        if line.has_box and (line.y < 0.4 or line.x0 < 0.3):
+            continue
+        got = _date_line(doc, i)
+        if got is not None:
+            value, conf = got
+            if value is None:
+                return Found(None, 0.0, "issue date phrase is unreadable")
+            return Found(value, conf * 0.95)
+    return None
+
+
+# ---------------------------------------------------------------- header block
+
+def _header_lines(doc: Doc) -> list[int]:
+    """Left-column header lines of page 1, above the "Số:" line (or the title)."""
+    end = doc.number_line if doc.number_line is not None else doc.title_line
+    out = []
+    for i in doc.first_page[:20]:
+        if end is not None and i >= end:
+            break
+        line, f = doc.lines[i], doc.folded[i]
+        if line.has_box and (line.zone() == "right" or line.y > 0.35):
+            continue
+        if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f) or P.RULE_LINE.match(line.text):
+            continue
+        if P.DATE_PHRASE.search(f):
+            continue
+        text = line.text.strip(" _-—–=")
+        if text and is_upper_text(text, min_ratio=0.8):
+            out.append(i)
+    return out
+
+
+def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
+    """(issuing agency, parent agency) from the top-left block."""
+    groups: list[list[int]] = []
+    for i in _header_lines(doc):
+        f = doc.folded[i]
+        if groups and not P.AGENCY_START.match(f) and (
+            P.ADMIN_UNIT_START.match(f) or len(f.split()) <= 3
+        ):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    if not groups:
+        return None, None
+
+    def found(group: list[int]) -> Found:
+        text = collapse(" ".join(doc.lines[i].text.strip(" _-—–=") for i in group))
+        conf = min(line_conf(doc.lines[i]) for i in group)
+        return Found(text, conf)
+
+    agency = found(groups[-1])
+    parent = found(groups[-2]) if len(groups) >= 2 else Found(None, agency.conf)
+    return agency, parent
+
+
+# ---------------------------------------------------------------- title and subject
+
+def find_doc_type(doc: Doc) -> Found | None:
+    i = doc.title_line
+    if i is not None:
+        line = doc.lines[i]
+        known = title_type(line.text)
+        text = collapse(line.text.strip(" :."))
+        value = text.upper() if known and fold(text) != fold(known) else known or text
+        strength = 1.0 if known and fold(text) == fold(known) else 0.9
+        return Found(value, line_conf(line) * strength)
+    if _is_letter(doc):
+        return Found(P.LETTER_TYPE, 0.95)
+    return None
+
+
+def _is_letter(doc: Doc) -> bool:
+    """An official letter: "V/v" subject or "Kính gửi" on page 1, no type abbreviation."""
+    has_vv = any(P.SUBJECT_LETTER.match(doc.folded[i]) for i in doc.first_page[:30])
+    has_kg = any(P.LETTER_ADDRESSEE.match(doc.folded[i]) for i in doc.first_page[:40])
+    return has_vv or has_kg
+
+
+def find_subject(doc: Doc) -> Found | None:
+    """Trích yếu: centred lines under the title, or "V/v …" under the number of a letter."""
+    if doc.title_line is not None:
+        return _subject_lines(doc, doc.next_lines(doc.title_line, limit=6), letter=False,
+                              axis=doc.lines[doc.title_line])
+    for i in doc.first_page[:30]:
+        if P.SUBJECT_LETTER.match(doc.folded[i]):
+            return _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
+                                  axis=doc.lines[i])
+    return None
+
+
+# A collective authority line under the title ("ỦY BAN NHÂN DÂN TỈNH …") is not a subject.
+COLLECTIVE = re.compile(r"^\s*(uy\s*ban|ubnd|hoi\s*dong\s*nhan\s*dan|hdnd)\b")
+SUBJECT_OK = re.compile(r"^\s*(ve|v/v)\b")
+HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*truong|"
+                        r"bo\s*truong|thu\s*truong|chanh\s*an|vien\s*truong|hieu\s*truong)\b")
+
+
+def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
+    picked: list[int] = []
+    for i in candidates:
+        if not _subject_line(doc, i, letter=letter, axis=axis, first=picked[0] if picked else None):
+            break
+        picked.append(i)
+        if not letter and doc.lines[i].text.rstrip().endswith((";", ":")):
+            break
+    if not picked:
+        return None
+    text = collapse(" ".join(doc.lines[i].text for i in picked))
+    text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
+    conf = min(line_conf(doc.lines[i]) for i in picked)
+    return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+def _centred_on(line: Line, axis: Line) -> bool:
+    """Centred on the same axis as the title (body paragraphs are indented and justified)."""
+    return abs(line.centre - axis.centre) < 0.015 and line.x0 > 0.17
+
+
+def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | None) -> bool:
+    line, f = doc.lines[i], doc.folded[i]
+    if P.BODY_START.match(f) or P.RECIPIENTS_LABEL.match(f) or P.RULE_LINE.match(line.text):
+        return False
+    if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f):
+        return False
+    if COLLECTIVE.match(f) and first is None and not letter or HEAD_TITLE.match(f):
+        return False
+    if ":" in line.text and not SUBJECT_OK.match(f):
+        return False
+    if letter:
+        stop = P.LETTER_ADDRESSEE.match(f) or P.DATE_PHRASE.search(f) or (
+            line.has_box and line.zone() != "left")
+        return first is None or not stop
+    if line.has_box and not _centred_on(line, axis):
+        return False
+    if first is None:
+        return True
+    if is_upper_text(line.text) != is_upper_text(doc.lines[first].text):
+        return False
+    if line.has_box:
+        prev = doc.lines[i - 1]
+        return line.y - prev.y <= 2.6 * max(prev.h, 0.004)
+    return len(line.text.split()) <= 14
+
+
+# ---------------------------------------------------------------- signer and recipients
+
+def _signer_block(doc: Doc) -> list[int]:
+    """Right-column lines at the bottom of the last page, top to bottom."""
+    idx = doc.last_page
+    if not idx:
+        return []
+    block: list[int] = []
+    if doc.has_boxes:
+        for i in reversed(idx):
+            line = doc.lines[i]
+            if line.x0 < 0.38:
+                if line.x1 > 0.6 and block:
+                    break  # body text spanning the page: the block is above it
+                continue
+            if block and line.x1 < 0.5:
+                continue
+            block.append(i)
+            if len(block) >= 14:
+                break
+        return sorted(block)
+    start = doc.recipients_line if doc.recipients_line is not None else max(0, idx[0])
+    return [i for i in idx if i >= start][-16:]
+
+
+_NAME_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$|^[A-ZĐÀ-Ỹ]+$")
+
+
+# First words of agency names and titles, with diacritics: folded they collide with surnames
+# ("TRƯỜNG" school vs "Trương", "ĐỘI" vs "Đội" …), so they are compared unfolded.
+_NOT_NAME_START = frozenset({
+    "ỦY", "UỶ", "UBND", "HĐND", "SỞ", "PHÒNG", "BỘ", "CỤC", "TỔNG", "BAN", "TÒA", "TOÀ",
+    "VIỆN", "BỆNH", "TRƯỜNG", "HỘI", "KHO", "CÔNG", "CHI", "VĂN", "TRUNG", "CHỦ", "GIÁM", "PHÓ",
+    "CHÁNH", "THƯ", "CỘNG", "ĐỘC", "NƠI", "KÍNH", "QUYẾT", "THÔNG", "GIẤY", "TRÍCH", "KẾ", "BIÊN",
+})
+
+
+def looks_like_name(text: str) -> bool:
+    """2-7 capitalised alphabetic words that do not start like an agency or a title."""
+    words = text.split()
+    if not 2 <= len(words) <= 7:
+        return False
+    if not all(w[:1].isupper() and w.isalpha() for w in words):
+        return False
+    if words[0].upper() in _NOT_NAME_START:
+        return False
+    f = fold(text)
+    return not (P.AUTHORITY_LINE.match(f) or P.MOTTO_NATION.search(f))
+
+
+def _signer_part(doc: Doc, i: int) -> str:
+    """The signer-column part of a line (flat text merges it with the recipients column)."""
+    text = doc.lines[i].text
+    if doc.lines[i].has_box:
+        return text
+    f = doc.folded[i]
+    m = P.RECIPIENTS_LABEL.match(f)
+    if m:
+        text, f = text[m.end():], f[m.end():]
+    if text.lstrip().startswith(("-", "+", "•")):
+        cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
+        return text[cut.end():] if cut else ""
+    return text
+
+
+def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
+    """(name, title, authority prefix) from the bottom-right block of the last page."""
+    parts = [(i, _signer_part(doc, i).strip()) for i in _signer_block(doc)]
+    parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))]
+    name_at = None
+    for want_mixed in (True, False):  # names are title case (Decree 30); capitals as fallback
+        for k in range(len(parts) - 1, -1, -1):
+            t = parts[k][1]
+            if looks_like_name(t) and (not want_mixed or not is_upper_text(t)):
+                name_at = k
+                break
+        if name_at is not None:
+            break
+    if name_at is None:
+        return None, None, None
+    i_name, name = parts[name_at]
+    name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
+    titles: list[tuple[int, str]] = []
+    for i, t in reversed(parts[:name_at]):
+        if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8):
+            if titles:
+                break
+            continue
+        titles.insert(0, (i, t))
+        if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
+            break
+    if not titles:
+        return name_found, None, Found(None, name_found.conf)
+    prefix_found: Found = Found(None, min(line_conf(doc.lines[i]) for i, _ in titles))
+    title_lines = [t for _, t in titles]
+    prefixes = [t for t in title_lines if P.AUTHORITY_LINE.match(fold(t))]
+    if prefixes:
+        pm = P.AUTHORITY_LINE.match(fold(prefixes[-1]))
+        assert pm is not None
+        prefix = pm.group(1).upper() + "."
+        prefix_found = Found(prefix, prefix_found.conf)
+    own = [t for t in title_lines if not P.AUTHORITY_LINE.match(fold(t))]
+    if own:
+        title = own[-1]
+    else:
+        pm = P.AUTHORITY_LINE.match(fold(title_lines[-1]))
+        assert pm is not None
+        title = title_lines[-1][pm.end():]
+    i_title = titles[-1][0]
+    title_found = Found(collapse(title).strip(" .,"), line_conf(doc.lines[i_title]))
+    return name_found, title_found, prefix_found
+
+
+def find_recipients(doc: Doc) -> Found | None:
+    start = doc.recipients_line
+    if start is None:
+        return None
+    label_line = doc.lines[start]
+    m = P.RECIPIENTS_LABEL.match(doc.folded[start])
+    assert m is not None
+    items: list[str] = []
+    confs: list[float] = []
+    ended = False
+    first_rest = label_line.text[m.end():].strip()
+    candidates: list[tuple[Line, str]] = []
+    if first_rest:
+        candidates.append((label_line, first_rest))
+    for i in range(start + 1, len(doc.lines)):
+        line = doc.lines[i]
+        if line.page != label_line.page:
+            break
+        if not line.has_box and doc.lines[i - 1].row == line.row:
+            continue  # flat text: the right-hand part of a row is the signer column
+        if line.has_box and (line.x0 > max(0.3, label_line.x0 + 0.2) or line.y < label_line.y):
+            continue
+        candidates.append((line, line.text))
+    for line, text in candidates:
+        text = text.strip()
+        if not line.has_box and text.startswith(("-", "+", "•")):
+            cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
+            text = text[: cut.start() + 1] if cut else text
+        bullet = text.startswith(("-", "+", "•", "*"))
+        if bullet:
+            items.append(strip_punct(text))
+            confs.append(line_conf(line))
+            ended = text.endswith((";", "."))
+        elif items and not ended and not is_upper_text(text) and not P.AUTHORITY_LINE.match(
+                fold(text)) and (line.has_box or text[:1].islower()):
+            items[-1] = f"{items[-1]} {strip_punct(text)}"
+            ended = text.endswith((";", "."))
+        elif items:
+            break
+    items = [it for it in items if it]
+    if not items:
+        return None
+    return Found(items, min(confs) if confs else 0.0)

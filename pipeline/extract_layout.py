@@ -1,0 +1,204 @@
+"""Page layout for metadata extraction: word boxes → positioned text lines.
+
+Words are grouped into rows by vertical overlap, and a row is split into segments where the
+horizontal gap is wide (the two columns of an administrative header, "Nơi nhận" vs the signer
+block). Each segment becomes a `Line` with its relative position and per-word confidences, so a
+field value can be scored with the OCR confidence of exactly the words it came from. Pages without
+boxes fall back to their flat text, where runs of 3+ spaces are treated as column gaps.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Protocol
+
+from pipeline.vntext import nfc
+
+
+class WordBox(Protocol):
+    """What extraction needs from an OCR word (ocr.types.Word satisfies it)."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+
+
+TEXT_AXIS = 0.535
+
+
+@dataclass(frozen=True)
+class Line:
+    """One text segment: a line of one column, or a whole flat-text line."""
+
+    text: str
+    page: int
+    y: float = -1.0  # relative vertical centre 0..1, -1 when unknown
+    x0: float = -1.0  # relative left edge
+    x1: float = -1.0  # relative right edge
+    row: int = 0  # row number on the page: segments of one row share it
+    h: float = 0.0  # relative height of the line (0 when unknown)
+    word_spans: tuple[tuple[int, int, float], ...] = field(default=(), repr=False)
+    conf: float = 1.0  # mean confidence 0..1 of the line's words (page confidence if none)
+    words: tuple[WordBox, ...] = field(default=(), repr=False)
+    page_size: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def has_box(self) -> bool:
+        return self.x0 >= 0
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2 if self.has_box else -1.0
+
+    def zone(self) -> str:
+        """"left", "right", "centre" or "" (unknown) by horizontal position.
+
+        A4 administrative pages have a 30-35 mm left and 15-20 mm right margin, so the text
+        axis sits at ~0.535 of the page width; the header columns and the signer block are
+        centred at ~0.3 and ~0.7.
+        """
+        if not self.has_box:
+            return ""
+        if self.x1 <= 0.56:
+            return "left"
+        if self.x0 >= 0.5:
+            return "right"
+        if abs(self.centre - TEXT_AXIS) < 0.08:
+            return "centre"
+        return "left" if self.centre < TEXT_AXIS else "right"
+
+    def span_conf(self, start: int, end: int) -> float:
+        """Confidence of the words overlapping text[start:end] (mix of mean and minimum)."""
+        confs = [c for s, e, c in self.word_spans if s < end and e > start]
+        if not confs:
+            return self.conf
+        return 0.5 * (sum(confs) / len(confs)) + 0.5 * min(confs)
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    page: int
+    lines: tuple[Line, ...]
+    has_boxes: bool
+
+
+def _word_conf(conf: float) -> float:
+    """Tesseract confidence 0..100 → 0..1 (negative = not a word → 0)."""
+    return max(0.0, min(1.0, conf / 100.0))
+
+
+def _rows(words: Sequence[WordBox]) -> list[list[WordBox]]:
+    """Group words into rows by vertical overlap with the row's median line."""
+    rows: list[list[WordBox]] = []
+    centres: list[float] = []
+    heights: list[float] = []
+    for w in sorted(words, key=lambda w: (w.top + w.height / 2, w.left)):
+        c = w.top + w.height / 2
+        if rows and abs(c - centres[-1]) <= 0.5 * max(heights[-1], 1):
+            rows[-1].append(w)
+            n = len(rows[-1])
+            centres[-1] += (c - centres[-1]) / n
+            heights[-1] = median(x.height for x in rows[-1])
+        else:
+            rows.append([w])
+            centres.append(c)
+            heights.append(float(w.height))
+    return rows
+
+
+def _segments(row: list[WordBox], page_width: float) -> list[list[WordBox]]:
+    """Split a row where the gap between words is wider than a column gap."""
+    row = sorted(row, key=lambda w: w.left)
+    h = median(w.height for w in row)
+    gap_limit = max(3.0 * h, 0.06 * page_width)
+    segs: list[list[WordBox]] = [[row[0]]]
+    for prev, w in zip(row, row[1:], strict=False):
+        if w.left - (prev.left + prev.width) > gap_limit:
+            segs.append([w])
+        else:
+            segs[-1].append(w)
+    return segs
+
+
+def _line_from_words(seg: list[WordBox], page: int, row: int, width: float,
+                     height: float) -> Line:
+    parts: list[str] = []
+    spans: list[tuple[int, int, float]] = []
+    pos = 0
+    for w in seg:
+        t = nfc(w.text)
+        if not t:
+            continue
+        if parts:
+            pos += 1
+        spans.append((pos, pos + len(t), _word_conf(w.conf)))
+        parts.append(t)
+        pos += len(t)
+    text = " ".join(parts)
+    confs = [c for _, _, c in spans]
+    top = min(w.top for w in seg)
+    bottom = max(w.top + w.height for w in seg)
+    return Line(text=text, page=page, y=(top + bottom) / 2 / height,
+                x0=min(w.left for w in seg) / width,
+                x1=max(w.left + w.width for w in seg) / width, row=row,
+                h=median(w.height for w in seg) / height,
+                word_spans=tuple(spans), conf=sum(confs) / len(confs) if confs else 0.0,
+                words=tuple(seg), page_size=(width, height))
+
+
+def split_line(line: Line, offsets: Sequence[int]) -> list[Line]:
+    """Split a positioned line before the words starting at the given character offsets."""
+    if not line.words or not offsets:
+        return [line]
+    cuts = sorted(set(offsets))
+    groups: list[list[WordBox]] = [[]]
+    for (start, _, _), word in zip(line.word_spans, line.words, strict=True):
+        if groups[-1] and any(start >= c > 0 and start - c < 2 for c in cuts):
+            groups.append([])
+        groups[-1].append(word)
+    if len(groups) == 1:
+        return [line]
+    w, h = line.page_size
+    return [_line_from_words(g, line.page, line.row, w, h) for g in groups if g]
+
+
+def layout_from_words(words: Sequence[WordBox], page: int, width: int = 0,
+                      height: int = 0) -> PageLayout:
+    """Positioned lines of one page from its word boxes."""
+    real = [w for w in words if nfc(w.text) and w.width > 0 and w.height > 0]
+    if not real:
+        return PageLayout(page=page, lines=(), has_boxes=False)
+    w_px = float(width or max(w.left + w.width for w in real))
+    h_px = float(height or max(w.top + w.height for w in real))
+    lines: list[Line] = []
+    for r, row in enumerate(_rows(real)):
+        for seg in _segments(row, w_px):
+            line = _line_from_words(seg, page, r, w_px, h_px)
+            if line.text:
+                lines.append(line)
+    return PageLayout(page=page, lines=tuple(lines), has_boxes=True)
+
+
+def layout_from_text(text: str, page: int, confidence: float = 100.0) -> PageLayout:
+    """Lines of one page from flat text; wide space runs split columns."""
+    conf = _word_conf(confidence)
+    lines: list[Line] = []
+    raw_lines = unicode_lines(text)
+    for r, raw in enumerate(raw_lines):
+        for part in re.split(r"\s{3,}|\t", raw):
+            part = nfc(part)
+            if part:
+                lines.append(Line(text=part, page=page, row=r, conf=conf))
+    return PageLayout(page=page, lines=tuple(lines), has_boxes=False)
+
+
+def unicode_lines(text: str) -> list[str]:
+    """Split on any line break, NFC each line but keep inner space runs (column gaps)."""
+    return [unicodedata.normalize("NFC", raw).rstrip() for raw in text.splitlines()]

@@ -1,0 +1,104 @@
+"""Vocabulary and patterns of administrative documents (Decree 30/2020 Annex I and III).
+
+All keyword patterns are written against `vntext.fold` output (lower case, no diacritics, đ→d),
+so they match whatever diacritics OCR put on the letters.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Document types with their Annex III abbreviations; certificates and permits follow sector law.
+# Longer names first so "GIẤY CHỨNG NHẬN ĐĂNG KÝ …" wins over "GIẤY CHỨNG NHẬN".
+DOC_TYPES: dict[str, str | None] = {
+    "NGHỊ QUYẾT": "NQ", "QUYẾT ĐỊNH": "QĐ", "CHỈ THỊ": "CT", "QUY CHẾ": "QC",
+    "QUY ĐỊNH": "QyĐ", "THÔNG CÁO": "TC", "THÔNG BÁO": "TB", "HƯỚNG DẪN": "HD",
+    "CHƯƠNG TRÌNH": "CTr", "KẾ HOẠCH": "KH", "PHƯƠNG ÁN": "PA", "ĐỀ ÁN": "ĐA", "DỰ ÁN": "DA",
+    "BÁO CÁO": "BC", "BIÊN BẢN": "BB", "TỜ TRÌNH": "TTr", "HỢP ĐỒNG": "HĐ", "CÔNG ĐIỆN": "CĐ",
+    "BẢN GHI NHỚ": "BGN", "BẢN THỎA THUẬN": "BTT", "GIẤY ỦY QUYỀN": "GUQ", "GIẤY MỜI": "GM",
+    "GIẤY GIỚI THIỆU": "GGT", "GIẤY NGHỈ PHÉP": "GNP", "PHIẾU GỬI": "PG", "PHIẾU CHUYỂN": "PC",
+    "PHIẾU BÁO": "PB", "BẢN SAO Y": "SY", "BẢN TRÍCH SAO": "TrS", "BẢN SAO LỤC": "SL",
+    "GIẤY CHỨNG NHẬN": "GCN", "GIẤY PHÉP": "GP", "GIẤY XÁC NHẬN": None,
+    "TRÍCH LỤC": None, "CHỨNG CHỈ": None, "BẰNG": None, "GIẤY KHAI SINH": None,
+    "PHIẾU": None, "GIẤY": None, "CÔNG VĂN": None,
+}
+LETTER_TYPE = "CÔNG VĂN"
+# Civil-status records (Law on Civil Status 2014) have no expiry: valid permanently by law.
+PERMANENT_BY_LAW = re.compile(r"^(trich\s*luc|giay|ban\s*sao)\s*(khai\s*sinh|ket\s*hon|khai\s*tu|"
+                              r"chung\s*nhan\s*ket\s*hon)")
+
+# Mixed-case abbreviations that must keep their lower-case letters inside a symbol.
+MIXED_CASE_ABBRS = ("QyĐ", "CTr", "TTr", "TrS")
+
+AUTHORITY_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
+
+MOTTO_NATION = re.compile(r"c[o0]ng\s*h[o0]a\s*x[a4]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*v[i1l]e[t7]"
+                          r"\s*nam")
+MOTTO_SLOGAN = re.compile(r"d[o0]c\s*l[a4]p\s*[-.,]?\s*t[u]\s*d[o0]\s*[-.,]?\s*h[a4]nh\s*ph[u]c")
+RULE_LINE = re.compile(r"^[\s_\-=~*.·—–]{3,}$")
+
+# "Số:" label (also read "Sổ", "S6", "So") at the start of a segment.
+NUMBER_LABEL = re.compile(r"(?:^|\s)(?:so|s6|s0)\s*[:;.,]?\s*(?=[0-9oil|])")
+NUMBER_SYMBOL = re.compile(
+    r"(?P<num>[0-9OoIl|]{1,7}[A-Z]?)\s*/\s*(?:(?P<year>[0-9OoIl|]{4})\s*/\s*)?"
+    r"(?P<sym>[A-Za-zĐđ][A-Za-zĐđ0-9]*(?:\s*-\s*[A-Za-zĐđ0-9]+)*)")
+
+# "<Place>, ngày 05 tháng 3 năm 2024" on the folded text.
+_D = r"[0-9oilz|]"
+DATE_PHRASE = re.compile(
+    rf"ngay\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*(?P<m>{_D}\s?{_D}?)\s*[,.]?\s*"
+    rf"nam\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
+NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*"
+                          r"(?P<y>\d{4})(?!\d)")
+BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"
+                            r"gia\s*tri|sinh|cap|ngay\s*cap)\s*$")
+
+RECIPIENTS_LABEL = re.compile(r"^\s*noi\s*nhan\s*[:;.]?")
+LETTER_ADDRESSEE = re.compile(r"^\s*kinh\s*gui\s*[:;.]?")
+SUBJECT_LETTER = re.compile(r"^\s*v\s*/\s*v\b\s*[:.]?\s*")
+SUBJECT_START = re.compile(r"^\s*(ve\s*viec|v\s*/\s*v|ve)\b")
+BODY_START = re.compile(r"^\s*(can\s*cu|xet\s*de\s*nghi|theo\s*de\s*nghi|dieu\s*\d|kinh\s*gui|"
+                        r"thuc\s*hien|nay\s*)")
+AUTHORITY_LINE = re.compile(r"^\s*(tm|kt|q|tl|tuq)\s*[.,]\s*(?=\S)")
+SIGN_NOISE = re.compile(r"^\s*[(\[]?\s*(da\s*ky|ky\s*(ten|,|va)|ky\s*$|dong\s*dau|chu\s*ky|"
+                        r"ghi\s*ro|\(|\))")
+
+# Agency lines: a keyword that starts a new agency name (the next line may continue it).
+AGENCY_START = re.compile(
+    r"^\s*(ubnd|uy\s*ban|hdnd|hoi\s*dong|so\b|phong\b|bo\b|cuc\b|chi\s*cuc|tong\s*cuc|"
+    r"van\s*phong|ban\b|trung\s*tam|toa\s*an|vien\b|cong\s*an|thanh\s*tra|kho\s*bac|"
+    r"benh\s*vien|truong\b|dai\s*hoc|chi\s*nhanh|doi\b|tinh\s*uy|huyen\s*uy|dang\s*uy|"
+    r"bhxh|bao\s*hiem|cong\s*ty|hoi\b|lien\s*doan|quan\s*doan|bo\s*chi\s*huy)")
+ADMIN_UNIT_START = re.compile(r"^\s*(xa|phuong|thi\s*tran|thi\s*xa|huyen|quan|tinh|"
+                              r"thanh\s*pho|tp\b|dac\s*khu)")
+
+# Owner block labels (folded).
+LABEL_NAME = re.compile(r"(ho\s*[,.]?\s*(chu\s*dem\s*)?[,.]?\s*(va\s*)?ten(\s*chu\s*ho)?|"
+                        r"ten\s*chu\s*ho|chu\s*ho|ong\s*/\s*ba|cap\s*cho|chu\s*dau\s*tu)"
+                        r"\s*[:;]")
+LABEL_COMPANY = re.compile(r"(ten\s*(cong\s*ty|doanh\s*nghiep|hop\s*tac\s*xa)(\s*viet\s*bang"
+                           r"\s*tieng\s*viet)?)\s*[:;]")
+LABEL_COMPANY_ADDRESS = re.compile(r"dia\s*chi\s*tru\s*so(\s*chinh)?\s*[:;]?")
+HONORIFIC = re.compile(r"^\s*(ong\s*/\s*ba|ong\s*\(\s*ba\s*\)|ong|ba|anh|chi|cu)\s+(?=\S)")
+LABEL_ID = re.compile(r"(so\s*dinh\s*danh(\s*ca\s*nhan)?|so\s*cmnd\s*/\s*cccd|so\s*cccd|"
+                      r"so\s*cmnd|cccd|cmnd|can\s*cuoc(\s*cong\s*dan)?|chung\s*minh\s*(nhan"
+                      r"\s*dan|thu)|so\s*giay\s*to\s*(tuy\s*than|phap\s*ly|chung\s*thuc)"
+                      r"[\w\s]*|ho\s*chieu|giay\s*to\s*tuy\s*than)(\s*so)?\s*[:;]?")
+LABEL_NOT_ID = re.compile(r"(dien\s*thoai|dt\b|d\.t|sdt|fax|tai\s*khoan|stk|ma\s*so\s*thue|"
+                          r"mst|ma\s*so|hotline|di\s*dong|so\s*nha|mobile|tel)\s*[:;.]?\s*$")
+LABEL_BIRTH = re.compile(r"(ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*sinh|ngay\s*sinh|sinh\s*ngay)"
+                         r"\s*[:;]?")
+LABEL_ADDRESS = re.compile(r"(noi\s*thuong\s*tru|dia\s*chi\s*thuong\s*tru|noi\s*cu\s*tru|"
+                           r"noi\s*o\s*hien\s*(nay|tai)|cho\s*o\s*hien\s*(nay|tai)|"
+                           r"dia\s*chi(\s*cu\s*tru)?)\s*[:;]")
+LABEL_TAX = re.compile(r"(ma\s*so\s*(doanh\s*nghiep|thue|ho\s*kinh\s*doanh|hop\s*tac\s*xa)|"
+                       r"\bmst)\s*[:;.]?")
+TAX_ENTERPRISE = re.compile(r"ma\s*so\s*doanh\s*nghiep")
+NEXT_LABEL = re.compile(r"\s(?:[A-ZĐ][^\s:;]*(?:\s[^\s:;]+){0,5})\s*:\s")
+
+VALID_UNTIL = re.compile(r"(co\s*(hieu\s*luc|gia\s*tri)[\w\s]{0,30}?den\s*(het\s*)?ngay|"
+                         r"het\s*han\s*(vao\s*)?ngay|thoi\s*han[\w\s]{0,25}?den\s*(het\s*)?ngay|"
+                         r"gia\s*tri\s*su\s*dung\s*den\s*(het\s*)?ngay|han\s*su\s*dung\s*[:]?"
+                         r"\s*(den\s*)?(het\s*)?ngay)")
+VALID_PERMANENT = re.compile(r"(vinh\s*vien|khong\s*(xac\s*dinh\s*)?thoi\s*han|lau\s*dai)")
+VALIDITY_CONTEXT = re.compile(r"(hieu\s*luc|gia\s*tri|thoi\s*han|han\s*su\s*dung)")

@@ -1,0 +1,99 @@
+"""Vietnamese text helpers: NFC, accent-insensitive folding, OCR digit confusions.
+
+`fold` is *length-preserving* on NFC text (one output character per input character), so a
+regular expression can be matched on the folded text and the match positions used to slice the
+original text. That is how keywords are matched regardless of case and of the diacritic confusions
+Tesseract makes (hỏi read as sắc: "Sổ"/"Số", "ngảy"/"ngày", "nắm"/"năm").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                         "\u2014": "-", "\u2212": "-", "\u2015": "-", "\uff0d": "-",
+                         "\u2044": "/", "\u2215": "/", "\uff0f": "/", "\uff1a": ":",
+                         "\u00d0": "Đ", "\u0189": "Đ", "\u00f0": "đ"})
+# Letters Tesseract returns for digits inside numbers.
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1",
+                                   "i": "1", "|": "1", "!": "1", "í": "1", "ì": "1", "Z": "2",
+                                   "z": "2", "S": "5", "s": "5", "B": "8", "g": "9", "G": "6",
+                                   "b": "6", "T": "7"})
+_LOOKALIKE_CHARS = frozenset("OoQDlIi|!íìZzSsBgGbT")
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC with unified dashes/slashes and single spaces (newlines kept)."""
+    text = unicodedata.normalize("NFC", text).translate(_DASHES)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[0]
+    lowered = base.lower()
+    return lowered if len(lowered) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics, đ→d; same length as `text` (text must be NFC)."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def same_folded(a: str, b: str) -> bool:
+    """Accent- and case-insensitive equality with whitespace collapsed."""
+    return " ".join(fold(nfc(a)).split()) == " ".join(fold(nfc(b)).split())
+
+
+def upper_vi(text: str) -> str:
+    """Vietnamese upper case ("đ" → "Đ"); str.upper handles precomposed NFC letters."""
+    return unicodedata.normalize("NFC", text).upper()
+
+
+def is_upper_text(text: str, *, min_ratio: float = 0.85) -> bool:
+    """True when most letters are capitals (titles, agency names)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    return sum(c.isupper() for c in letters) / len(letters) >= min_ratio
+
+
+def fix_digit_token(token: str) -> str:
+    """Replace letter look-alikes by digits in a token that is mostly digits ("2O24" → "2024")."""
+    digits = sum(c.isdigit() for c in token)
+    lookalikes = sum(c in _LOOKALIKE_CHARS for c in token)
+    if digits == 0 or digits + lookalikes != len(token) or lookalikes > digits:
+        return token
+    return token.translate(_DIGIT_LOOKALIKES)
+
+
+def to_digits(text: str) -> str:
+    """Digits of a numeric field with look-alikes fixed and stray spaces/dots removed.
+
+    Returns "" when the text holds anything else than digits, look-alikes and separators.
+    """
+    compact = re.sub(r"[\s.\-]", "", text)
+    if not compact:
+        return ""
+    fixed = compact.translate(_DIGIT_LOOKALIKES)
+    return fixed if fixed.isdigit() and any(c.isdigit() for c in compact) else ""
+
+
+def squeeze_symbol(text: str) -> str:
+    """Remove stray spaces around "/" and "-" in a number-and-symbol ("15 / QĐ - UBND")."""
+    return re.sub(r"\s*([/-])\s*", r"\1", text.strip())
+
+
+def strip_punct(text: str) -> str:
+    """Trim surrounding spaces and list/sentence punctuation."""
+    return text.strip().strip(" ;:,.-–+*•").strip()
+
+
+def collapse(text: str) -> str:
+    """Single spaces, no surrounding whitespace."""
+    return " ".join(text.split())
