@@ -143,12 +143,20 @@ def _check_level(
 
 def _open_writer(pdf: bytes) -> IncrementalPdfFileWriter:
     try:
-        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError) as e:
         raise SigningError(
             "BAD_PDF",
             f"Tệp PDF không đọc được để ký / the PDF cannot be opened for signing: {e}",
         ) from e
+    if writer.prev.encrypted:
+        # sohoa never rewrites a protected original: it signs its own decrypted, OCR'd copy
+        raise SigningError(
+            "BAD_PDF",
+            "Tệp PDF đã được mã hóa / the PDF is encrypted: sign the decrypted copy produced by "
+            "the pipeline (qpdf --decrypt), never the protected original.",
+        )
+    return writer
 
 
 def _field_and_stamp(
@@ -173,6 +181,13 @@ def _convert_signing_error(error: Exception) -> SigningError:
     if isinstance(error, SigningError):
         return error
     chain = _exception_chain(error)
+    http_status = next((getattr(e, "status", None) for e in chain if hasattr(e, "status")), None)
+    if any(isinstance(e, TimestampRequestError) for e in chain) and isinstance(http_status, int):
+        return SigningError(
+            "TSA_REFUSED",
+            f"Máy chủ dấu thời gian từ chối yêu cầu (HTTP {http_status}) / the timestamp "
+            "authority refused the request: check the TSA username and password in the settings.",
+        )
     if any(isinstance(e, TimestampRequestError) for e in chain):
         return SigningError(
             "TSA_UNREACHABLE",

@@ -145,6 +145,20 @@ def serve_test_pki(
         _release(port)
 
 
+@contextmanager
+def serve_tsa(pki: TestPki, *, auth: tuple[str, str] | None = None) -> Iterator[str]:
+    """A separate TSA on an ephemeral 127.0.0.1 port (e.g. with HTTP basic auth); yields its URL."""
+    server = _PkiHttpServer(0, _State(pki, auth))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 def _release(port: int) -> None:
     with _lock:
         server, thread, refs = _running[port]
