@@ -154,6 +154,8 @@ def _render_signature(index: int, s: SignatureVerdict, lang: str) -> list[str]:
         out.append(f"  {t['modification']}: {t['mod_' + s.modification]}")
         out.append(f"  {t['level']}: {s.pades_level or t['not_pades']}")
     reason = _REASON_VI.get(s.verdict, s.reason) if lang == "vi" else s.reason
+    if lang == "vi" and s.kind == "document-timestamp" and s.verdict == "VALID":
+        reason = "dấu thời gian tài liệu toàn vẹn, do tổ chức cấp dấu thời gian tin cậy ký"
     out.append(f"  {t['reason']}: {reason}")
     if lang == "vi" and s.verdict == "NOT_VERIFIABLE":
         out.append(f"    ({s.reason})")

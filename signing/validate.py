@@ -38,6 +38,7 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from signing.keys import load_certificates
+from signing.stamp import VN_TZ
 
 VERDICTS: tuple[str, ...] = (
     "VALID",
@@ -553,4 +554,9 @@ def _common_name_of(name: x509.Name) -> str:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    """ISO-8601 in Vietnam time (+07:00), to the second, as clerks and auditors read it."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VN_TZ).replace(microsecond=0).isoformat()
