@@ -211,6 +211,22 @@ FILLER: tuple[str, ...] = (
     "số cho các cơ quan, đơn vị.",
     "Người dân, doanh nghiệp không phải nộp lại thành phần hồ sơ đã được số hóa, còn hiệu lực "
     "và đã được ký số trong Kho quản lý dữ liệu điện tử.",
+    "Rà soát, phân loại hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực đang lưu "
+    "trữ tại cơ quan, đơn vị; lập danh mục và kế hoạch số hóa cụ thể cho từng năm.",
+    "Bố trí công chức có chuyên môn phù hợp thực hiện việc quét, nhận dạng ký tự và kiểm tra "
+    "chất lượng bản điện tử, bảo đảm độ phân giải tối thiểu 200 dpi, màu sắc trung thực.",
+    "Kết quả số hóa phải được gắn mã định danh, mã hồ sơ và mã kết quả theo hướng dẫn của Văn "
+    "phòng Chính phủ để phục vụ việc tra cứu, khai thác, tái sử dụng.",
+    "Định kỳ trước ngày 20 hằng tháng, các cơ quan, đơn vị gửi báo cáo tiến độ, tỷ lệ số hóa và "
+    "tỷ lệ tái sử dụng kết quả số hóa về cơ quan thường trực để tổng hợp.",
+    "Xử lý nghiêm các trường hợp chậm trễ, làm sai lệch dữ liệu hoặc yêu cầu người dân nộp lại "
+    "giấy tờ đã được số hóa, gây phiền hà cho tổ chức, cá nhân.",
+    "Các nội dung khác không quy định tại văn bản này thực hiện theo quy định của pháp luật "
+    "hiện hành và hướng dẫn của cơ quan có thẩm quyền.",
+    "Lưu trữ bản gốc giấy tờ sau số hóa theo đúng quy định về thời hạn bảo quản; không tiêu "
+    "hủy bản gốc khi chưa có ý kiến của cơ quan có thẩm quyền.",
+    "Phối hợp với đơn vị cung cấp dịch vụ chứng thực chữ ký số bảo đảm chứng thư số còn hiệu "
+    "lực, thiết bị ký số được bảo quản an toàn.",
 )
 
 
@@ -320,7 +336,7 @@ def build_qd(c: Ctx) -> Draft:
     else:
         body.append(Para(f"Điều 1. {upper_first(subject.removeprefix('Về việc '))} (chi "
                          "tiết tại Phụ lục kèm theo)."))
-        body += fillers(c, 2 if not c.long else 5)
+        body += fillers(c, 2 if not c.long else 12)
         body.append(Para("Điều 2. Quyết định này có hiệu lực kể từ ngày ký."))
     body.append(Para(f"Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan"
                      f"{' và ' + p.honorific.lower() + ' ' + p.name if p else ''} chịu trách "
@@ -348,7 +364,7 @@ def build_tb(c: Ctx) -> Draft:
              "thông báo như sau:"),
         Para(f"1. Từ {vn_date(c.issued + timedelta(days=3))}, tổ chức, cá nhân nộp phí, lệ phí "
              f"vào tài khoản số {acct} tại {rng.choice(data.BANKS)}."),
-        *fillers(c, 2 if not c.long else 6),
+        *fillers(c, 2 if not c.long else 12),
         Para(f"Mọi thông tin chi tiết xin liên hệ bộ phận tiếp nhận, điện thoại "
              f"{data.phone_number(rng)} để được hướng dẫn."),
     ]
@@ -537,7 +553,7 @@ def build_cv(c: Ctx) -> Draft:
         Para(f"Thực hiện Công văn số {doc_number(rng)}/VPCP-KSTT {vn_date(ref)} của Văn phòng "
              f"Chính phủ, {sentence_name(a)} đề nghị các cơ quan, đơn vị thực hiện một "
              "số nội dung sau:"),
-        *fillers(c, 3 if not c.long else 7),
+        *fillers(c, 3 if not c.long else 14),
         Para(f"Đầu mối liên hệ: Văn phòng, điện thoại {data.phone_number(rng)}."),
     ]
     d = Draft(a, f"{doc_number(rng)}/{a.symbol}-{field_}", (), (subject,), body,
@@ -576,7 +592,7 @@ def build_bb(c: Ctx) -> Draft:
         Para(f"3. Ông (bà) {members[2]} - Chức vụ: Chuyên viên, Thư ký;", "field"),
         Para("Đã tiến hành kiểm tra công tác văn thư, lưu trữ và số hóa tài liệu, kết quả như "
              "sau:"),
-        *fillers(c, 2 if not c.long else 6),
+        *fillers(c, 2 if not c.long else 12),
         Para(f"Biên bản kết thúc vào lúc {start + 2:02d} giờ 30 phút cùng ngày, đã đọc lại cho "
              "các thành viên cùng nghe và nhất trí ký tên./."),
     ]

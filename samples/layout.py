@@ -19,6 +19,7 @@ BASE_DPI = 300
 A4_MM = (210.0, 297.0)
 FontStyle = Literal["r", "b", "i", "bi"]
 _STYLE_INDEX: dict[str, int] = {"r": 0, "b": 1, "i": 2, "bi": 3}
+HEADER_UNITS = frozenset({"TỈNH", "THÀNH", "XÃ", "PHƯỜNG", "HUYỆN"})
 
 
 def mm(v: float) -> float:
@@ -65,6 +66,7 @@ class PageLayout:
     lines: list[Line] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     signature: tuple[int, int, int, int] | None = None  # box for the handwritten signature
+    cosignature: tuple[int, int, int, int] | None = None  # second signer (minutes)
     seal: tuple[int, int, int] | None = None  # centre x, centre y, radius for a seal
 
 
@@ -111,6 +113,21 @@ class Typesetter:
         if cur:
             lines.append(cur)
         return lines
+
+    def wrap_header(self, text: str, style: str, size: int, width: float) -> list[str]:
+        """Header names break where a typist would: before the unit ("TỈNH ..."), never
+        leaving a single word or a dangling "VÀ"."""
+        lines = self.wrap(text, style, size, width)
+        if len(lines) != 2:
+            return lines
+        words = text.split()
+        fits = [i for i in range(len(words) - 1, 0, -1)
+                if self.width(" ".join(words[:i]), style, size) <= width
+                and self.width(" ".join(words[i:]), style, size) <= width]
+        units = [i for i in fits if words[i] in HEADER_UNITS]
+        tidy = [i for i in fits if len(words) - i >= 2 and words[i - 1] not in ("VÀ", "-")]
+        best = (units or tidy or [len(words) - 1])[0]
+        return [" ".join(words[:best]), " ".join(words[best:])]
 
     # -- placing ---------------------------------------------------------------------------
     @property
@@ -183,12 +200,12 @@ def header(ts: Typesetter) -> None:
     right_limit = ts.w - ts.mr
     y = ts.mt + ts.ascent(hp)
     for text in spec.parent_lines:
-        for part in ts.wrap(text, "r", hp, left_w):
+        for part in ts.wrap_header(text, "r", hp, left_w):
             ts.put_centered(part, cx_l, y, "r", hp)
             y += lead
     last = None
     for text in spec.agency_lines:
-        for part in ts.wrap(text, "b", hp, left_w + mm(6)):
+        for part in ts.wrap_header(text, "b", hp, left_w + mm(6)):
             last = ts.put_centered(part, cx_l, y, "b", hp)
             y += lead
     if last is not None:
@@ -286,6 +303,8 @@ def footer(ts: Typesetter) -> None:
         cx_l = ts.ml + ts.tw * 0.22
         ts.put_centered(spec.cosigner[0], cx_l, y, "b", size)
         ts.put_centered(spec.cosigner[1], cx_l, y + size * 1.2 + sig_h, "b", size)
+        ts.page.cosignature = (int(cx_l - mm(20)), int(y + size * 0.5), int(mm(40)),
+                               int(sig_h * 0.8))
     elif spec.recipients:
         yl = top + ts.ascent(small)
         ts.put("Nơi nhận:", ts.ml, yl, "bi", small)

@@ -33,6 +33,8 @@ def render_page(page: PageLayout, spec: DocSpec, *, dpi: int, index: int) -> Ima
                   width=max(1, round(rule.width * k)))
     if page.signature:
         draw_signature(draw, page.signature, k, random.Random(spec.style.signature_seed + index))
+    if page.cosignature:
+        draw_signature(draw, page.cosignature, k, random.Random(spec.style.signature_seed - 1))
     img.info["dpi"] = (dpi, dpi)
     if page.seal:
         cx, cy, r = page.seal

@@ -98,11 +98,11 @@ def text_pdf_bytes(spec: DocSpec) -> bytes:
 
 
 def encrypt_pdf(pdf_bytes: bytes, *, owner: str, user: str) -> bytes:
-    """Encrypt with RC4-128 (R3): deterministic bytes with a static id, widely supported."""
+    """Encrypt with RC4-128 (R3): byte-reproducible with a static id (AES IVs are random)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         out = io.BytesIO()
-        pdf.save(out, static_id=True,
-                 encryption=pikepdf.Encryption(owner=owner, user=user, R=3,
-                                               allow=pikepdf.Permissions(extract=False,
-                                                                         modify_other=False)))
+        allow = pikepdf.Permissions(extract=False, modify_other=False)
+        enc = pikepdf.Encryption(owner=owner, user=user, R=3, aes=False, metadata=False,
+                                 allow=allow)
+        pdf.save(out, static_id=True, encryption=enc)
         return out.getvalue()
