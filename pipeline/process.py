@@ -69,7 +69,29 @@ class BatchContext:
 def digitize_file(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
 ) -> DocumentOutcome:
+    """Digitize one file; never raises for a problem with this file, so the batch goes on."""
     started = time.monotonic()
+    try:
+        return _digitize_checked(path, services=services, batch=batch, on_page=on_page,
+                                 started=started)
+    except OSError as e:  # the file vanished or became unreadable while we worked
+        log.error("%s: %s", path, e)
+        return DocumentOutcome(str(path), FAILED, "READ_FAILED",
+                               f"{path}: cannot be read ({e.strerror or e}); check that the "
+                               "file is still there and readable, then run again.",
+                               seconds=time.monotonic() - started)
+    except Exception as e:  # noqa: BLE001 - a bug must not lose the rest of the batch
+        log.exception("unexpected failure on %s", path)
+        return DocumentOutcome(str(path), FAILED, "INTERNAL_ERROR",
+                               f"{path}: unexpected error ({type(e).__name__}: {e}); the file "
+                               "was left in place. Please report this with the log.",
+                               seconds=time.monotonic() - started)
+
+
+def _digitize_checked(
+    path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None,
+    started: float,
+) -> DocumentOutcome:
     try:
         triaged = triage(path)
     except InputRejected as rejection:
