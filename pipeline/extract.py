@@ -141,7 +141,8 @@ def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) ->
         fv = fields.get(name)
         if fv is None or fv.value is None:
             if name in options.required:
-                reasons.append(f"{name}: {fv.reason if fv and fv.reason else 'missing'}")
+                why = fv.reason if fv and fv.reason and fv.reason != "not found" else "missing"
+                reasons.append(f"{name}: {why}")
             elif fv is not None and fv.reason and fv.reason != "not found":
                 reasons.append(f"{name}: {fv.reason}")
         elif fv.confidence < options.review_threshold:

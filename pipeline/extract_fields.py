@@ -126,7 +126,7 @@ def _make_date(d: str, m: str, y: str) -> date | None:
 
 
 def parse_numeric_date(text: str) -> tuple[date | None, re.Match[str] | None]:
-    fixed = " ".join(fix_digit_token(t) for t in text.split(" "))
+    fixed = re.sub(r"[\w|!]+", lambda m: fix_digit_token(m.group(0)), text)
     m = P.NUMERIC_DATE.search(fixed)
     if m is None:
         return None, None
@@ -194,7 +194,7 @@ def _header_lines(doc: Doc) -> list[int]:
             continue
         if P.DATE_PHRASE.search(f):
             continue
-        text = line.text.strip(" _-—–=")
+        text = line.text.strip(" _=—~")
         if text and is_upper_text(text, min_ratio=0.8):
             out.append(i)
     return out
@@ -215,7 +215,7 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
         return None, None
 
     def found(group: list[int]) -> Found:
-        text = collapse(" ".join(doc.lines[i].text.strip(" _-—–=") for i in group))
+        text = collapse(" ".join(doc.lines[i].text.strip(" _=—~") for i in group))
         conf = min(line_conf(doc.lines[i]) for i in group)
         return Found(text, conf)
 
@@ -269,6 +269,8 @@ HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*
 def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
     picked: list[int] = []
     for i in candidates:
+        if letter and picked and _beside(doc.lines[i], doc.lines[picked[-1]]):
+            continue  # the right-hand column of the same header row (place and date)
         if not _subject_line(doc, i, letter=letter, axis=axis, first=picked[0] if picked else None):
             break
         picked.append(i)
@@ -280,6 +282,12 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
     text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
     conf = min(line_conf(doc.lines[i]) for i in picked)
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+def _beside(line: Line, other: Line) -> bool:
+    """Same row, to the right of `other`."""
+    return line.page == other.page and line.row == other.row and (
+        not line.has_box or line.x0 > other.x1)
 
 
 def _centred_on(line: Line, axis: Line) -> bool:

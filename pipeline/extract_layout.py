@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Protocol
 
@@ -48,6 +48,7 @@ class Line:
     conf: float = 1.0  # mean confidence 0..1 of the line's words (page confidence if none)
     words: tuple[WordBox, ...] = field(default=(), repr=False)
     page_size: tuple[float, float] = (0.0, 0.0)
+    axis: float = TEXT_AXIS  # relative x of the page's text axis (centre between margins)
 
     @property
     def has_box(self) -> bool:
@@ -66,13 +67,15 @@ class Line:
         """
         if not self.has_box:
             return ""
-        if self.x1 <= 0.56:
-            return "left"
-        if self.x0 >= 0.5:
-            return "right"
-        if abs(self.centre - TEXT_AXIS) < 0.08:
+        if abs(self.centre - self.axis) < 0.05:
             return "centre"
-        return "left" if self.centre < TEXT_AXIS else "right"
+        if self.x1 <= self.axis + 0.025:
+            return "left"
+        if self.x0 >= self.axis - 0.035:
+            return "right"
+        if abs(self.centre - self.axis) < 0.08:
+            return "centre"
+        return "left" if self.centre < self.axis else "right"
 
     def span_conf(self, start: int, end: int) -> float:
         """Confidence of the words overlapping text[start:end] (mix of mean and minimum)."""
@@ -166,7 +169,8 @@ def split_line(line: Line, offsets: Sequence[int]) -> list[Line]:
     if len(groups) == 1:
         return [line]
     w, h = line.page_size
-    return [_line_from_words(g, line.page, line.row, w, h) for g in groups if g]
+    return [replace(_line_from_words(g, line.page, line.row, w, h), axis=line.axis)
+            for g in groups if g]
 
 
 def layout_from_words(words: Sequence[WordBox], page: int, width: int = 0,
@@ -183,7 +187,25 @@ def layout_from_words(words: Sequence[WordBox], page: int, width: int = 0,
             line = _line_from_words(seg, page, r, w_px, h_px)
             if line.text:
                 lines.append(line)
-    return PageLayout(page=page, lines=tuple(lines), has_boxes=True)
+    axis = text_axis(lines)
+    return PageLayout(page=page, lines=tuple(replace(ln, axis=axis) for ln in lines),
+                      has_boxes=True)
+
+
+def text_axis(lines: Sequence[Line]) -> float:
+    """Centre between the page's text margins, from lines of several words.
+
+    Scans are not centred on the paper and margins differ per agency, so the centred title and
+    the column split are judged against this axis, not against the middle of the image.
+    """
+    body = [ln for ln in lines if len(ln.text.split()) >= 4]
+    if len(body) < 3:
+        return TEXT_AXIS
+    lefts = sorted(ln.x0 for ln in body)
+    rights = sorted(ln.x1 for ln in body)
+    k = max(0, len(body) // 20)
+    axis = (lefts[k] + rights[-1 - k]) / 2
+    return axis if 0.35 < axis < 0.7 else TEXT_AXIS
 
 
 def layout_from_text(text: str, page: int, confidence: float = 100.0) -> PageLayout:
