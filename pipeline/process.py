@@ -23,7 +23,7 @@ from ocr.document import ocr_file
 from ocr.errors import OcrError
 from ocr.types import OcrOptions, OcrResult, PageOcr
 from pipeline import __version__
-from pipeline.errors import InputRejected, ProcessingFailed, SohoaError
+from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaError
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
 from pipeline.identifiers import make_digitized_id, make_result_code
 from pipeline.record import (
@@ -94,6 +94,8 @@ def _digitize_checked(
 ) -> DocumentOutcome:
     try:
         triaged = triage(path)
+    except FileMissing as missing:  # nothing to quarantine
+        return DocumentOutcome(str(path), FAILED, missing.code, missing.message)
     except InputRejected as rejection:
         return quarantine(path, rejection, services=services, batch=batch)
     existing = services.index.by_sha256(triaged.sha256)
