@@ -110,25 +110,20 @@ def load_signing(settings: Settings) -> SigningSetup:
     level = settings.effective_signing_level
     context = None
     if level in ("B-LT", "B-LTA"):
-        from pyhanko_certvalidator import ValidationContext
+        from signing.context import make_validation_context
 
-        from signing.keys import load_certificates
-
-        context = ValidationContext(trust_roots=load_certificates(list(roots)),
-                                    allow_fetching=True)
+        context = make_validation_context(trust_roots=list(roots), allow_fetching=True)
     return SigningSetup(signer, level, make_timestamper(settings), roots, test_dir, context)
 
 
 def make_timestamper(settings: Settings) -> Any | None:
     if not settings.tsa_url:
         return None
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from signing.context import make_timestamper as timestamper_for
 
-    auth = None
-    if settings.tsa_username:
-        password = settings.tsa_password.get_secret_value() if settings.tsa_password else ""
-        auth = (settings.tsa_username, password)
-    return HTTPTimeStamper(settings.tsa_url, auth=auth, timeout=30)
+    password = settings.tsa_password.get_secret_value() if settings.tsa_password else None
+    return timestamper_for(settings.tsa_url, username=settings.tsa_username, password=password,
+                           timeout=30)
 
 
 @contextmanager
