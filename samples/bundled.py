@@ -163,7 +163,8 @@ def write_broken(root: Path, source_pdf: bytes) -> list[dict[str, Any]]:
         {"file": "broken/empty.pdf", "kind": "pdf", "expected": "EMPTY_FILE",
          "exercises": "zero-byte upload"},
         {"file": "broken/truncated.pdf", "kind": "pdf", "expected": "CORRUPT_FILE",
-         "exercises": "PDF cut mid-file: no xref, no trailer, page objects missing"},
+         "exercises": "PDF cut at 40 %: no xref or trailer; pdfium refuses it, qpdf/pikepdf "
+                      "only 'recovers' it with 'file is damaged' warnings and pages lost"},
         {"file": "broken/password.pdf", "kind": "pdf", "expected": "ENCRYPTED_PDF",
          "exercises": "user password required (pikepdf.PasswordError)"},
         {"file": "broken/not-a-scan.pdf", "kind": "zip", "expected": "UNSUPPORTED_TYPE",
