@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
 from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, FileMissing, UnsupportedType
@@ -103,7 +104,34 @@ def _triage_pdf(path: Path, sha: str, size: int) -> TriagedFile:
         ) from e
     if pages == 0:
         raise CorruptFile(f"{path}: the PDF has no pages; rescan the document.")
+    _check_complete(path, pages)
     return TriagedFile(path, "pdf", sha, size, pages, owner_only, has_signatures)
+
+
+def _check_complete(path: Path, pages: int) -> None:
+    """qpdf silently 'recovers' a cut-off PDF, possibly without some pages: refuse it instead.
+
+    A complete PDF ends with %%EOF (tolerating trailing junk) and pdfium, which renders the
+    pages for OCR, opens it with the same page count.
+    """
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 2048))
+        tail = fh.read()
+    problem = None
+    if b"%%EOF" not in tail:
+        problem = "the file is cut off (no end-of-file marker)"
+    else:
+        try:
+            document = pdfium.PdfDocument(str(path))
+            try:
+                if len(document) != pages:
+                    problem = f"only {len(document)} of {pages} pages can be read"
+            finally:
+                document.close()
+        except pdfium.PdfiumError as e:
+            problem = f"the PDF structure is damaged ({_short(e)})"
+    if problem:
+        raise CorruptFile(f"{path}: {problem}; copy it again from the scanner or rescan it.")
 
 
 def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
