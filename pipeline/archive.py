@@ -9,7 +9,14 @@ from typing import Any
 
 from pipeline.queries import get_row
 from signing.pades import extend_timestamps
-from storage.index import STATUS_APPROVED, STATUS_STORED, DocumentIndex, DocumentRow, ReviewEvent
+from storage.index import (
+    STATUS_APPROVED,
+    STATUS_NEEDS_REVIEW,
+    STATUS_STORED,
+    DocumentIndex,
+    DocumentRow,
+    ReviewEvent,
+)
 from storage.objects import ObjectStore, content_key, sha256_hex
 
 
@@ -17,7 +24,8 @@ def due_for_retimestamp(index: DocumentIndex, *, min_age: timedelta,
                         now: datetime | None = None, limit: int = 1000) -> list[DocumentRow]:
     """B-LTA copies whose signed file was last written more than `min_age` ago."""
     moment = now or datetime.now(UTC)
-    rows = index.find(status=[STATUS_STORED, STATUS_APPROVED], limit=100_000)
+    rows = index.find(status=[STATUS_STORED, STATUS_APPROVED, STATUS_NEEDS_REVIEW],
+                      limit=100_000)
     due = [r for r in rows if r.signature_level == "B-LTA" and r.signed_key
            and _aware(r.updated_at) <= moment - min_age]
     return due[:limit]

@@ -40,10 +40,11 @@ def servers(pki: TestPki) -> Iterator[TestServers]:
 
 
 def _settings(tmp: Path, s3: S3Endpoint, **kw: object) -> Settings:
-    return Settings(data_dir=tmp, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,
-                    s3_secret_key=s3.secret_key, bucket_originals="lvl-originals",
-                    bucket_signed="lvl-signed", bucket_records="lvl-records",
-                    agency_name="Sở Xây dựng", **kw)  # type: ignore[arg-type]
+    values: dict[str, object] = dict(
+        data_dir=tmp, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,
+        s3_secret_key=s3.secret_key, bucket_originals="lvl-originals",
+        bucket_signed="lvl-signed", bucket_records="lvl-records", agency_name="Sở Xây dựng")
+    return Settings(**{**values, **kw})  # type: ignore[arg-type]
 
 
 def _digitize(services: Services) -> str:
@@ -89,7 +90,7 @@ def test_b_lta_with_agency_p12_then_retimestamp(tmp_path: Path, s3_server: S3End
 
 
 def test_b_t_with_test_pki_when_no_key_is_configured(tmp_path: Path, s3_server: S3Endpoint,
-                                                      servers: TestServers) -> None:
+                                                      pki: TestPki, servers: TestServers) -> None:
     settings = _settings(tmp_path, s3_server, tsa_url=servers.tsa_url, signing_level="B-T",
                          bucket_signed="lvl-signed-bt")
     with open_services(settings) as services:
@@ -98,7 +99,9 @@ def test_b_t_with_test_pki_when_no_key_is_configured(tmp_path: Path, s3_server: 
         row = services.index.get(doc_id)
         assert row is not None
         signed = services.store.get(row.signed_bucket, row.signed_key)
-    report = validate_pdf(signed, trust_roots=[tmp_path / "test-pki" / "root.crt.pem"])
+    # the signer chains to the data-dir test root, the timestamp to the TSA's (module) root
+    report = validate_pdf(signed, trust_roots=[tmp_path / "test-pki" / "root.crt.pem",
+                                               pki.root_cert])
     assert report.ok, report.render("en")
     assert report.signatures[0].pades_level == "B-T"
     assert report.signatures[0].timestamp is not None
