@@ -9,9 +9,13 @@ signer per context.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import functools
+import ssl
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 from asn1crypto import crl as asn1_crl
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
@@ -31,7 +35,24 @@ def make_timestamper(
     if username is not None:
         token = base64.b64encode(f"{username}:{password or ''}".encode()).decode()
         headers["Authorization"] = f"Basic {token}"
-    return HTTPTimeStamper(url, timeout=timeout, headers=headers or None)
+    return _PooledSslTimeStamper(url, timeout=timeout, headers=headers or None)
+
+
+class _PooledSslTimeStamper(HTTPTimeStamper):
+    """HTTPTimeStamper that reuses one TLS context: by default every request builds a fresh
+    aiohttp session whose default SSL context loads the system CA bundle (~30 ms of CPU per
+    timestamp). The session itself must stay per-request (each sync call runs its own loop)."""
+
+    @asynccontextmanager
+    async def _acquire_session(self) -> AsyncIterator[aiohttp.ClientSession]:
+        connector = aiohttp.TCPConnector(ssl=_tls_context())
+        async with aiohttp.ClientSession(connector=connector) as session:
+            yield session
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 def make_validation_context(

@@ -15,7 +15,11 @@ from typing import Any
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.errors import SigningError
 
@@ -41,13 +45,44 @@ def _load_pkcs12_cached(
     # mtime/size/digest are part of the cache key only: a replaced file or passphrase reloads.
     data = Path(path).read_bytes()
     try:
-        return SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+        loaded = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
     except ValueError as e:
         raise SigningError(
             "BAD_PASSPHRASE",
             "Mật khẩu tệp khóa PKCS#12 không đúng hoặc tệp bị hỏng / wrong PKCS#12 passphrase or "
             f"damaged file '{path}': check the passphrase in the settings.",
         ) from e
+    return CachedKeySigner(
+        signing_cert=loaded.signing_cert,
+        signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry,
+    )
+
+
+class CachedKeySigner(SimpleSigner):
+    """SimpleSigner that parses its private key once, not on every signature.
+
+    pyHanko re-loads the DER key (with RSA consistency checks, ~40 ms) for each raw signature,
+    twice per PDF signature; for RSA PKCS#1 v1.5 and ECDSA we sign with the key parsed once.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pyca_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        key = self._pyca_key
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, PKCS1v15(), hash_algo)
+        if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
 
 
 def load_certificates(sources: Sequence[Path | bytes]) -> list[x509.Certificate]:

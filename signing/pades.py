@@ -9,6 +9,7 @@ not yet valid, revoked or untrusted certificate is refused with a clear SigningE
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -55,32 +56,85 @@ def sign_pdf(
     """Sign ``pdf`` at PAdES ``level`` and return the signed bytes (input + one update)."""
     _check_level(level, timestamper, validation_context)
     check_signer_certificate(signer, validation_context)
-    writer = _open_writer(pdf)
-    if manifest is not None:
-        embed_manifest(writer, manifest)
-    field_spec, style, text_params = _field_and_stamp(writer, field_name, stamp)
+    request = _SignRequest(
+        pdf,
+        signer,
+        level,
+        timestamper,
+        validation_context,
+        stamp,
+        manifest,
+        field_name,
+        reason,
+        location,
+    )
+    try:
+        return _sign_once(request, _bytes_to_reserve(signer, timestamped=level != "B-B"))
+    except PyHankoSigningError as e:
+        if "larger than expected" not in str(e):
+            raise _convert_signing_error(e) from e
+    try:  # our size guess was short (e.g. a TSA embedding a long chain): let pyHanko measure
+        return _sign_once(request, None)
+    except Exception as e:  # noqa: BLE001 - converted at the package boundary
+        raise _convert_signing_error(e) from e
+
+
+@dataclass(frozen=True)
+class _SignRequest:
+    pdf: bytes
+    signer: Signer
+    level: str
+    timestamper: TimeStamper | None
+    validation_context: ValidationContext | None
+    stamp: CopyStamp | None
+    manifest: dict[str, Any] | None
+    field_name: str
+    reason: str | None
+    location: str | None
+
+
+def _sign_once(r: _SignRequest, reserved: int | None) -> bytes:
+    writer = _open_writer(r.pdf)
+    if r.manifest is not None:
+        embed_manifest(writer, r.manifest)
+    field_spec, style, text_params = _field_and_stamp(writer, r.field_name, r.stamp)
+    long_term = r.level in ("B-LT", "B-LTA")
     meta = PdfSignatureMetadata(
-        field_name=field_name,
+        field_name=r.field_name,
         md_algorithm=_MD_ALGORITHM,
         subfilter=SigSeedSubFilter.PADES,
-        reason=reason,
-        location=location,
-        embed_validation_info=level in ("B-LT", "B-LTA"),
-        use_pades_lta=level == "B-LTA",
-        validation_context=validation_context if level in ("B-LT", "B-LTA") else None,
+        reason=r.reason,
+        location=r.location,
+        embed_validation_info=long_term,
+        use_pades_lta=r.level == "B-LTA",
+        validation_context=r.validation_context if long_term else None,
     )
     pdf_signer = PdfSigner(
         meta,
-        signer,
-        timestamper=timestamper if level != "B-B" else None,
+        r.signer,
+        timestamper=r.timestamper if r.level != "B-B" else None,
         stamp_style=style,
         new_field_spec=field_spec,
     )
     try:
-        out = pdf_signer.sign_pdf(writer, appearance_text_params=text_params)
+        out = pdf_signer.sign_pdf(
+            writer, bytes_reserved=reserved, appearance_text_params=text_params
+        )
+    except PyHankoSigningError:
+        raise
     except Exception as e:  # noqa: BLE001 - converted at the package boundary
         raise _convert_signing_error(e) from e
     return bytes(out.getbuffer())
+
+
+def _bytes_to_reserve(signer: Signer, *, timestamped: bool) -> int:
+    """Room for the CMS blob, so pyHanko need not sign a dummy first to measure it (a second
+    signature; a second token operation on PKCS#11). Kept tight because validators parse the
+    hex /Contents byte by byte; if it is too small sign_pdf retries with pyHanko's estimate."""
+    certs = [signer.signing_cert, *signer.cert_registry]
+    cert_bytes = sum(len(c.dump()) for c in certs if c is not None)
+    der_bytes = 1536 + cert_bytes + (4608 if timestamped else 0)
+    return 2 * der_bytes  # pyHanko counts hex digits in /Contents
 
 
 def extend_timestamps(
@@ -167,6 +221,8 @@ def _field_and_stamp(
     page = writer.root["/Pages"]
     first = _first_page(writer)
     box = first.get("/CropBox") or first.get("/MediaBox") or page.get("/MediaBox")
+    if hasattr(box, "get_object"):  # /MediaBox may be an indirect reference (fpdf2 does this)
+        box = box.get_object()
     page_box = tuple(float(v) for v in box)
     style, rect = stamp_layout(stamp, page_box)  # type: ignore[arg-type]
     return SigFieldSpec(sig_field_name=field_name, on_page=0, box=rect), style, {}

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,7 +51,9 @@ class CopyStamp:
         return moment.astimezone(VN_TZ).replace(microsecond=0)
 
     def lines(self) -> list[str]:
-        return [self.label, self.agency, self.stamp_time().isoformat(), *self.extra_lines]
+        # NFC: the stamp font carries precomposed Vietnamese letters only
+        texts = [self.label, self.agency, self.stamp_time().isoformat(), *self.extra_lines]
+        return [unicodedata.normalize("NFC", t) for t in texts]
 
 
 def default_font_path() -> Path:
@@ -74,7 +77,7 @@ def _rescaled_to_1000_upm(source: str) -> Path:
     target = (
         Path(tempfile.gettempdir())
         / "sohoa-fonts"
-        / (hashlib.sha256(data).hexdigest()[:16] + "-1000upm-v2.ttf")
+        / (hashlib.sha256(data).hexdigest()[:16] + "-1000upm-vi-v4.ttf")
     )
     if target.exists():
         return target
@@ -84,11 +87,45 @@ def _rescaled_to_1000_upm(source: str) -> Path:
     for table in ("FFTM", "DSIG"):  # tables the PDF subsetter cannot handle (noisy warnings)
         if table in font:
             del font[table]
+    _keep_vietnamese_latin(font)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".tmp")
     font.save(str(partial))
     partial.replace(target)  # atomic: parallel workers never read a half-written font
     return target
+
+
+# Printable ASCII, Latin-1 letters and signs, the Vietnamese letters outside Latin-1, the
+# Vietnamese block of Latin Extended Additional, dashes/quotes and the dong sign.
+_STAMP_UNICODE_RANGES = (
+    (0x0020, 0x007E),
+    (0x00A0, 0x00FF),
+    (0x0102, 0x0103),
+    (0x0110, 0x0111),
+    (0x0128, 0x0129),
+    (0x0168, 0x0169),
+    (0x01A0, 0x01A1),
+    (0x01AF, 0x01B0),
+    (0x1EA0, 0x1EF9),
+    (0x2010, 0x2027),
+    (0x20AB, 0x20AB),
+)
+
+
+def _keep_vietnamese_latin(font: TTFont) -> None:
+    """Pre-subset the font once to what a stamp needs (precomposed Vietnamese, no hinting, only
+    kerning): pyHanko subsets the font again for every signature, and a small font with few
+    layout tables makes that several times faster."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["kern"]
+    options.hinting = False
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    unicodes = [cp for lo, hi in _STAMP_UNICODE_RANGES for cp in range(lo, hi + 1)]
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
 
 
 @functools.lru_cache(maxsize=8)
