@@ -61,7 +61,7 @@ def _single(pages: list[Image.Image], path: Path) -> Image.Image:
 
 
 def as_png(spec: DocSpec, pages: list[Image.Image], path: Path) -> None:
-    save_image(_single(pages, path), path)
+    save_image(_single(pages, path), path, optimize=True)
 
 
 def as_jpeg(spec: DocSpec, pages: list[Image.Image], path: Path) -> None:

@@ -52,8 +52,8 @@ def skew(image: Image.Image, rng: random.Random) -> Image.Image:
 def _noise(image: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
     arr = np.asarray(image, dtype=np.float32)
     gen = np.random.default_rng(rng.randrange(1 << 31))
-    arr = arr + gen.normal(0.0, sigma, arr.shape)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), image.mode)
+    noisy = arr + gen.normal(0.0, sigma, arr.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), image.mode)
 
 
 def noise_blur(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -126,12 +126,13 @@ def photocopy(image: Image.Image, rng: random.Random) -> Image.Image:
     arr = np.asarray(thick, dtype=np.float32)
     gen = np.random.default_rng(rng.randrange(1 << 31))
     bg = rng.uniform(185, 215)
-    arr = np.where(arr > 128, bg, arr * 0.5) + gen.normal(0, 9, arr.shape)
+    arr = (np.where(arr > 128, bg, arr * 0.5) + gen.normal(0, 9, arr.shape)).astype(np.float32)
     h, w = arr.shape[:2]
     k = _dpi(image) / 300
     for side in ("top", "bottom", "left", "right"):
         depth = int(rng.uniform(15, 70) * k)
-        jag = (gen.random(w if side in ("top", "bottom") else h) * 12 * k).astype(int)
+        jag: list[int] = gen.integers(0, int(12 * k) + 1,
+                                      size=w if side in ("top", "bottom") else h).tolist()
         for i, d in enumerate(jag):
             n = max(0, depth + d - int(6 * k))
             if side == "top":

@@ -177,7 +177,7 @@ def test_owner_encrypted_and_born_digital_pdfs_open_with_the_text_drawn() -> Non
 
 def test_multi_page_containers_hold_every_page() -> None:
     with Image.open(SAMPLES / "scans/05-ke-hoach-2-trang.tiff") as im:
-        assert im.n_frames == 2
+        assert getattr(im, "n_frames", 1) == 2
         assert round(im.info["dpi"][0]) == 300
     with pikepdf.open(SAMPLES / "scans/06-cong-van-2-trang.pdf") as pdf:
         assert len(pdf.pages) == 2
