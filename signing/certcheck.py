@@ -11,6 +11,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from asn1crypto import x509
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
@@ -25,14 +26,22 @@ from pyhanko_certvalidator.errors import (
 from signing.errors import SigningError
 
 _CACHE_TTL_S = 60.0
-_ok_cache: dict[tuple[bytes, int], float] = {}
+_ok_cache: dict[tuple[bytes, int, bool], tuple[float, object]] = {}
 _cache_lock = threading.Lock()
 
 
 def check_signer_certificate(
-    signer: Signer, validation_context: ValidationContext | None, *, at: datetime | None = None
+    signer: Signer,
+    validation_context: ValidationContext | None,
+    *,
+    require_revocation_info: bool = False,
+    at: datetime | None = None,
 ) -> None:
-    """Raise SigningError (CERT_EXPIRED / CERT_REVOKED / CERT_UNTRUSTED / ...) or return."""
+    """Raise SigningError (CERT_EXPIRED / CERT_REVOKED / CERT_UNTRUSTED / ...) or return.
+
+    With ``require_revocation_info`` (B-LT, B-LTA) a certificate that names a CRL or OCSP
+    service must have its revocation data at hand: otherwise the document would silently be
+    only B-T, so REVOCATION_UNAVAILABLE is raised instead."""
     cert = signer.signing_cert
     if cert is None:
         raise SigningError("KEY_NOT_FOUND", "The signing key has no certificate.")
@@ -42,13 +51,45 @@ def check_signer_certificate(
     )
     if validation_context is None:
         return
-    key = (cert.sha256, id(validation_context))
+    key = (cert.sha256, id(validation_context), require_revocation_info)
     with _cache_lock:
-        if _ok_cache.get(key, 0.0) > time.monotonic():
+        expiry, _ = _ok_cache.get(key, (0.0, None))
+        if expiry > time.monotonic():
             return
     _check_chain(signer, validation_context)
+    missing = declares_revocation(cert) and not has_revocation_info(cert, validation_context)
+    if require_revocation_info and missing:
+        raise SigningError(
+            "REVOCATION_UNAVAILABLE",
+            "Không lấy được danh sách thu hồi (CRL/OCSP) của chứng thư ký / the revocation "
+            "data of the signing certificate could not be obtained, so a long-term (B-LT) "
+            "signature cannot be made: check access to the CA's CRL/OCSP service or supply "
+            "the CRL file in the settings.",
+        )
     with _cache_lock:
-        _ok_cache[key] = time.monotonic() + _CACHE_TTL_S
+        # the context is kept in the entry so its id cannot be reused by another object
+        _ok_cache[key] = (time.monotonic() + _CACHE_TTL_S, validation_context)
+
+
+def declares_revocation(cert: x509.Certificate) -> bool:
+    """Whether the certificate names a CRL distribution point or an OCSP responder."""
+    return bool(cert.crl_distribution_points or cert.ocsp_urls)
+
+
+def has_revocation_info(cert: x509.Certificate, context: ValidationContext) -> bool:
+    """Whether the context holds (or fetched) a CRL of the cert's issuer or an OCSP response for
+    its serial. Soft-fail validation passes silently without either, so callers must ask."""
+    for crl in context.crls:
+        if crl["tbs_cert_list"]["issuer"] == cert.issuer:
+            return True
+    for resp in context.ocsps:
+        try:
+            single = resp.basic_ocsp_response["tbs_response_data"]["responses"]
+        except (KeyError, ValueError, TypeError, AttributeError):
+            continue
+        if any(r["cert_id"]["serial_number"].native == cert.serial_number for r in single):
+            return True
+    return False
 
 
 def _check_validity_period(
@@ -69,6 +110,15 @@ def _check_validity_period(
         )
 
 
+async def _validate_and_release(
+    validator: CertificateValidator, context: ValidationContext
+) -> None:
+    try:
+        await validator.async_validate_usage({"non_repudiation"})
+    finally:
+        await context.aclose()  # close HTTP sessions opened in this event loop
+
+
 def _check_chain(signer: Signer, validation_context: ValidationContext) -> None:
     validator = CertificateValidator(
         signer.signing_cert,
@@ -76,7 +126,7 @@ def _check_chain(signer: Signer, validation_context: ValidationContext) -> None:
         validation_context=validation_context,
     )
     try:
-        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+        asyncio.run(_validate_and_release(validator, validation_context))
     except RevokedError as e:
         raise SigningError(
             "CERT_REVOKED",

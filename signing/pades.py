@@ -55,7 +55,9 @@ def sign_pdf(
 ) -> bytes:
     """Sign ``pdf`` at PAdES ``level`` and return the signed bytes (input + one update)."""
     _check_level(level, timestamper, validation_context)
-    check_signer_certificate(signer, validation_context)
+    check_signer_certificate(
+        signer, validation_context, require_revocation_info=level in ("B-LT", "B-LTA")
+    )
     request = _SignRequest(
         pdf,
         signer,

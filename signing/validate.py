@@ -37,6 +37,7 @@ from pyhanko.sign.validation.errors import (
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from signing.certcheck import declares_revocation, has_revocation_info
 from signing.keys import load_certificates
 from signing.stamp import VN_TZ
 
@@ -385,11 +386,11 @@ def _fill_revocation(
             verdict.revocation_date = _iso(details.revocation_date)
         return
     cert = sig.signer_cert
-    if not (cert.crl_distribution_points or cert.ocsp_urls):
+    if not declares_revocation(cert):
         verdict.revocation = "unknown"
         verdict.revocation_warning = "the certificate declares no CRL or OCSP service"
         return
-    if _has_revinfo_for(cert, context):
+    if has_revocation_info(cert, context):
         verdict.revocation = "good"
         return
     verdict.revocation = "unknown"
@@ -397,22 +398,6 @@ def _fill_revocation(
         "no CRL or OCSP response was available for the signer's certificate "
         "(not embedded, not supplied, fetching disabled or unreachable)"
     )
-
-
-def _has_revinfo_for(cert: x509.Certificate, context: ValidationContext) -> bool:
-    """Whether the context holds (or fetched) a CRL of the cert's issuer or an OCSP response for
-    its serial; soft-fail validation passes silently without either, so we must say so."""
-    for crl in context.crls:
-        if crl["tbs_cert_list"]["issuer"] == cert.issuer:
-            return True
-    for resp in context.ocsps:
-        try:
-            single = resp.basic_ocsp_response["tbs_response_data"]["responses"]
-        except (KeyError, ValueError, TypeError, AttributeError):
-            continue
-        if any(r["cert_id"]["serial_number"].native == cert.serial_number for r in single):
-            return True
-    return False
 
 
 def _pades_level(

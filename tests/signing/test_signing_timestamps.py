@@ -83,3 +83,27 @@ def test_settings_built_context_signs_b_lt(
     )
     sig = validate_pdf(signed, trust_roots=[pki.root_cert]).signatures[0]
     assert (sig.verdict, sig.pades_level, sig.revocation) == ("VALID", "B-LT", "good")
+
+
+def test_b_lt_refused_when_crl_unreachable(
+    one_page_pdf: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from signing.keys import load_pkcs12_signer
+    from signing.testpki import ensure_test_pki
+
+    offline = ensure_test_pki(tmp_path_factory.mktemp("no-crl-server"), agency_name="Offline")
+    signer = load_pkcs12_signer(offline.p12, offline.passphrase)
+    ctx = make_validation_context(trust_roots=[offline.root_cert], allow_fetching=True)
+    with serve_tsa(offline) as url:  # TSA up, CRL distribution point down
+        with pytest.raises(SigningError) as err:
+            sign_pdf(
+                one_page_pdf,
+                signer,
+                level="B-LT",
+                timestamper=make_timestamper(url),
+                validation_context=ctx,
+            )
+        assert err.value.code == "REVOCATION_UNAVAILABLE"
+        # B-T needs no revocation data and still works
+        signed = sign_pdf(one_page_pdf, signer, level="B-T", timestamper=make_timestamper(url))
+    assert validate_pdf(signed, trust_roots=[offline.root_cert]).signatures[0].pades_level == "B-T"
