@@ -131,8 +131,8 @@ def photocopy(image: Image.Image, rng: random.Random) -> Image.Image:
     k = _dpi(image) / 300
     for side in ("top", "bottom", "left", "right"):
         depth = int(rng.uniform(15, 70) * k)
-        jag: list[int] = gen.integers(0, int(12 * k) + 1,
-                                      size=w if side in ("top", "bottom") else h).tolist()
+        size = w if side in ("top", "bottom") else h
+        jag = [int(v) for v in gen.integers(0, int(12 * k) + 1, size=(size,))]
         for i, d in enumerate(jag):
             n = max(0, depth + d - int(6 * k))
             if side == "top":

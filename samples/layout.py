@@ -7,6 +7,7 @@ on the output resolution; `render` scales positions and font sizes for other res
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -19,6 +20,7 @@ BASE_DPI = 300
 A4_MM = (210.0, 297.0)
 FontStyle = Literal["r", "b", "i", "bi"]
 _STYLE_INDEX: dict[str, int] = {"r": 0, "b": 1, "i": 2, "bi": 3}
+ARTICLE = re.compile(r"Điều \d+\. ")
 HEADER_UNITS = frozenset({"TỈNH", "THÀNH", "XÃ", "PHƯỜNG", "HUYỆN"})
 
 
@@ -114,6 +116,17 @@ class Typesetter:
             lines.append(cur)
         return lines
 
+    def wrap_centered(self, text: str, style: str, size: int, width: float) -> list[str]:
+        """Centred text: never leave a lone short word on the last line."""
+        lines = self.wrap(text, style, size, width)
+        if len(lines) >= 2 and len(lines[-1].split()) == 1:
+            prev = lines[-2].split()
+            if len(prev) > 2:
+                moved = f"{prev[-1]} {lines[-1]}"
+                if self.width(moved, style, size) <= width:
+                    lines[-2:] = [" ".join(prev[:-1]), moved]
+        return lines
+
     def wrap_header(self, text: str, style: str, size: int, width: float) -> list[str]:
         """Header names break where a typist would: before the unit ("TỈNH ..."), never
         leaving a single word or a dangling "VÀ"."""
@@ -155,18 +168,23 @@ class Typesetter:
             x = right_limit - w
         return self.put(text, x, y, style, size)
 
-    def put_justified(self, text: str, x: float, y: float, width: float, style: FontStyle,
-                      size: int) -> Line:
+    def put_justified(self, text: str, x: float, y: float, width: float | None,
+                      style: FontStyle, size: int, *, bold_words: int = 0) -> Line:
+        """Word by word; stretched to `width` when given; the first `bold_words` in bold."""
         words = text.split()
-        if len(words) < 2:
-            return self.put(text, x, y, style, size)
-        widths = [self.width(w, style, size) for w in words]
-        gap = (width - sum(widths)) / (len(words) - 1)
-        if gap > 3 * self.width(" ", style, size):  # a nearly empty line: do not stretch
+        styles: list[FontStyle] = ["b" if i < bold_words else style for i in range(len(words))]
+        widths = [self.width(w, st, size) for w, st in zip(words, styles, strict=True)]
+        space = self.width(" ", style, size)
+        gap = space
+        if width is not None and len(words) > 1:
+            gap = (width - sum(widths)) / (len(words) - 1)
+            if gap > 3 * space:  # a nearly empty line: do not stretch
+                gap = space
+        if len(words) < 2 and not bold_words:
             return self.put(text, x, y, style, size)
         runs, cx = [], x
-        for word, ww in zip(words, widths, strict=True):
-            runs.append(Run(word, cx, y, style, size))
+        for word, ww, st in zip(words, widths, styles, strict=True):
+            runs.append(Run(word, cx, y, st, size))
             cx += ww + gap
         return self.run_line(runs, " ".join(words))
 
@@ -190,48 +208,88 @@ class Typesetter:
         self.y = self.mt + pt(4)
 
 
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+TAGLINE = "Độc lập - Tự do - Hạnh phúc"
+
+
+@dataclass(frozen=True)
+class HeaderFit:
+    hp: int  # header font size, px
+    tag: int  # tagline font size, px
+    date: int  # place-and-date font size, px
+
+
+def left_column(ts: Typesetter, hp: int, left_w: float) -> list[tuple[str, FontStyle, int]]:
+    spec = ts.spec
+    out: list[tuple[str, FontStyle, int]] = []
+    for text in spec.parent_lines:
+        out += [(part, "r", hp) for part in ts.wrap_header(text, "r", hp, left_w)]
+    for text in spec.agency_lines:
+        out += [(part, "b", hp) for part in ts.wrap_header(text, "b", hp, left_w + mm(6))]
+    if spec.number_line:
+        out.append((spec.number_line, "r", hp))
+    return out
+
+
+def fit_header(ts: Typesetter, left_w: float, cx_l: float, cx_r: float) -> HeaderFit:
+    """Shrink the header (as typists do with wide fonts) until the two columns do not touch."""
+    right_limit, gap = ts.w - ts.mr, mm(3)
+
+    def left_edge(w: float) -> float:
+        return min(cx_r - w / 2, right_limit - w)
+
+    hp_pt = ts.st.header_pt
+    while True:
+        hp, tag = round(pt(hp_pt)), round(pt(hp_pt + 1))
+        widest = max(ts.width(t, s, z) for t, s, z in left_column(ts, hp, left_w))
+        right = cx_l + widest / 2 + gap
+        if hp_pt <= 10.0 or (left_edge(ts.width(MOTTO, "b", hp)) >= right
+                             and left_edge(ts.width(TAGLINE, "b", tag)) >= right):
+            break
+        hp_pt -= 0.5
+    date_pt = ts.st.body_pt
+    while date_pt > 11.0 and left_edge(ts.width(ts.spec.place_date, "i",
+                                                round(pt(date_pt)))) < right:
+        date_pt -= 0.5
+    return HeaderFit(hp, tag, round(pt(date_pt)))
+
+
 def header(ts: Typesetter) -> None:
     spec, st = ts.spec, ts.st
-    hp = round(pt(st.header_pt))
-    lead = hp * 1.2
     left_w = ts.tw * st.left_col_frac
     cx_l = ts.ml + left_w / 2
     cx_r = ts.ml + left_w + (ts.tw - left_w) / 2
     right_limit = ts.w - ts.mr
+    fit = fit_header(ts, left_w, cx_l, cx_r)
+    hp = fit.hp
+    lead = hp * 1.2
     y = ts.mt + ts.ascent(hp)
-    for text in spec.parent_lines:
-        for part in ts.wrap_header(text, "r", hp, left_w):
-            ts.put_centered(part, cx_l, y, "r", hp)
-            y += lead
     last = None
-    for text in spec.agency_lines:
-        for part in ts.wrap_header(text, "b", hp, left_w + mm(6)):
-            last = ts.put_centered(part, cx_l, y, "b", hp)
-            y += lead
+    agency_end = len(left_column(ts, hp, left_w)) - (1 if spec.number_line else 0)
+    for i, (text, style, size) in enumerate(left_column(ts, hp, left_w)):
+        if i == agency_end:  # the number sits a little below the agency rule
+            y += lead * 0.35
+        line = ts.put_centered(text, cx_l, y, style, size)
+        if i < agency_end:
+            last = line
+        y += lead
     if last is not None:
         lw = last.box[2] - last.box[0]
         ts.rule(cx_l, last.box[3] + pt(3), lw * ts.rng.uniform(0.3, 0.5))
-    y += lead * 0.35
-    if spec.number_line:
-        ts.put_centered(spec.number_line, cx_l, y, "r", hp)
-        y += lead
     if spec.letter_subject:
         small = round(pt(12))
         for text in spec.subject_lines:
-            for part in ts.wrap(text, "r", small, left_w):
+            for part in ts.wrap_centered(text, "r", small, left_w):
                 ts.put_centered(part, cx_l, y, "r", small)
                 y += small * 1.15
     left_bottom = y
     y = ts.mt + ts.ascent(hp)
-    ts.put_centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", cx_r, y, "b", hp,
-                    right_limit=right_limit)
+    ts.put_centered(MOTTO, cx_r, y, "b", hp, right_limit=right_limit)
     y += lead
-    tag = round(pt(st.header_pt + 1))
-    line = ts.put_centered("Độc lập - Tự do - Hạnh phúc", cx_r, y, "b", tag,
-                           right_limit=right_limit)
+    line = ts.put_centered(TAGLINE, cx_r, y, "b", fit.tag, right_limit=right_limit)
     ts.rule((line.box[0] + line.box[2]) / 2, line.box[3] + pt(3), line.box[2] - line.box[0])
     y += lead * 1.6
-    ts.put_centered(spec.place_date, cx_r, y, "i", ts.body_px, right_limit=right_limit)
+    ts.put_centered(spec.place_date, cx_r, y, "i", fit.date, right_limit=right_limit)
     ts.y = max(left_bottom - lead, y)
 
 
@@ -243,12 +301,12 @@ def title(ts: Typesetter) -> None:
     if spec.title_lines:
         ts.y += size * ts.rng.uniform(1.0, 1.8)
         for text in spec.title_lines:
-            for part in ts.wrap(text, "b", big, ts.tw):
+            for part in ts.wrap_centered(text, "b", big, ts.tw):
                 ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(big), "b", big)
     if spec.subject_lines and not spec.letter_subject:
         last = None
         for text in spec.subject_lines:
-            for part in ts.wrap(text, "b", size, ts.tw * ts.rng.uniform(0.72, 0.85)):
+            for part in ts.wrap_centered(text, "b", size, ts.tw * ts.rng.uniform(0.72, 0.85)):
                 last = ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(size), "b", size)
         if last is not None and spec.doc_type in {"QUYẾT ĐỊNH", "THÔNG BÁO", "KẾ HOẠCH",
                                                    "BIÊN BẢN"}:
@@ -264,7 +322,7 @@ def paragraph(ts: Typesetter, para: Para) -> None:
     x0, width = ts.ml, ts.tw
     if para.kind in ("center_bold", "center"):
         style: FontStyle = "b" if para.kind == "center_bold" else "r"
-        for part in ts.wrap(para.text, style, size, width * 0.9):
+        for part in ts.wrap_centered(para.text, style, size, width * 0.9):
             ts.put_centered(part, x0 + width / 2, ts.next_line(size), style, size)
     elif para.kind in ("field", "heading"):
         style = "b" if para.kind == "heading" else "r"
@@ -274,13 +332,18 @@ def paragraph(ts: Typesetter, para: Para) -> None:
     else:
         style = "i" if para.kind == "italic" else "r"
         parts = ts.wrap(para.text, style, size, width, first_indent=indent)
+        # "Điều 1." in bold, as most decisions print it.
+        lead = 2 if st.bold_articles and ARTICLE.match(para.text) else 0
         for i, part in enumerate(parts):
             x = x0 + (indent if i == 0 else 0)
             y = ts.next_line(size)
-            if st.justify and i < len(parts) - 1:
-                ts.put_justified(part, x, y, width - (indent if i == 0 else 0), style, size)
-            else:
+            stretch = width - (indent if i == 0 else 0) if st.justify and i < len(parts) - 1 \
+                else None
+            bold = lead if i == 0 else 0
+            if stretch is None and not bold:
                 ts.put(part, x, y, style, size)
+            else:
+                ts.put_justified(part, x, y, stretch, style, size, bold_words=bold)
     ts.y += pt(st.para_gap_pt)
 
 

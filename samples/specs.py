@@ -54,6 +54,7 @@ class Style:
     justify: bool = True
     left_col_frac: float = 0.42
     signature_seed: int = 0
+    bold_articles: bool = True
 
     @staticmethod
     def random(rng: random.Random) -> Style:
@@ -72,6 +73,7 @@ class Style:
             justify=rng.random() < 0.85,
             left_col_frac=rng.uniform(0.38, 0.44),
             signature_seed=rng.randrange(1 << 30),
+            bold_articles=rng.random() < 0.7,
         )
 
 
