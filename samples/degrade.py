@@ -73,7 +73,7 @@ def _resample(image: Image.Image, dpi: int) -> Image.Image:
     size = (round(image.width * dpi / src), round(image.height * dpi / src))
     out = image.resize(size, Image.Resampling.LANCZOS)
     out.info["dpi"] = (dpi, dpi)
-    if SEAL_KEY in image.info:
+    if image.info.get(SEAL_KEY):
         out.info[SEAL_KEY] = tuple(round(v * dpi / src) for v in image.info[SEAL_KEY])
     return out
 
@@ -175,13 +175,15 @@ def seal_layer(size: tuple[int, int], cx: int, cy: int, r: int, text: str,
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=255, width=ring * 2)
     inner = int(r * 0.68)
     draw.ellipse((cx - inner, cy - inner, cx + inner, cy + inner), outline=255, width=ring)
-    font_px = max(6, int(r * 0.17))
-    f = ImageFont.truetype(SEAL_FONT, font_px)
     chars = list(text.upper())
     # Slightly inside the band so accents above capitals do not merge into the outer ring.
     text_r = inner + (r - 2 * ring - inner) * 0.45
-    # Letters sit about one font size apart along the ring, never more than 330 degrees.
-    span = min(math.radians(330), len(chars) * font_px * 0.95 / text_r)
+    # Letters sit about one font size apart along the ring, never more than 330 degrees:
+    # long agency names get a smaller font, as on real seals.
+    max_span = math.radians(330)
+    font_px = max(6, min(int(r * 0.17), int(max_span * text_r / (len(chars) * 0.95))))
+    f = ImageFont.truetype(SEAL_FONT, font_px)
+    span = min(max_span, len(chars) * font_px * 0.95 / text_r)
     start = -math.pi / 2 - span / 2
     for i, ch in enumerate(chars):
         theta = start + span * (i + 0.5) / len(chars)
@@ -208,6 +210,8 @@ def seal_layer(size: tuple[int, int], cx: int, cy: int, r: int, text: str,
 def seal(image: Image.Image, rng: random.Random) -> Image.Image:
     """A red agency seal stamped semi-transparently over the signer block (RGB output)."""
     if SEAL_KEY in image.info:
+        if image.info[SEAL_KEY] is None:  # a rendered page without the signer block
+            return image.convert("RGB")
         cx, cy, r = image.info[SEAL_KEY]
     else:
         cx, cy, r = _find_signer_block(image)

@@ -36,6 +36,7 @@ def render_page(page: PageLayout, spec: DocSpec, *, dpi: int, index: int) -> Ima
     if page.cosignature:
         draw_signature(draw, page.cosignature, k, random.Random(spec.style.signature_seed - 1))
     img.info["dpi"] = (dpi, dpi)
+    img.info[SEAL_KEY] = None  # no signer block on this page: the seal variant leaves it alone
     if page.seal:
         cx, cy, r = page.seal
         img.info[SEAL_KEY] = (round(cx * k), round(cy * k), round(r * k))
