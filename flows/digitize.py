@@ -44,7 +44,7 @@ def new_batch_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-@flow(name="sohoa-digitize", task_runner=ThreadPoolTaskRunner(max_workers=2),
+@flow(name="sohoa-digitize", task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
       persist_result=False, log_prints=False)
 def digitize_flow(
     paths: list[str], agency_code: str | None = None, procedure_code: str | None = None,

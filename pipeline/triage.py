@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -138,7 +139,7 @@ def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
     acroform = pdf.Root.get("/AcroForm")
     if acroform is None:
         return False
-    fields = acroform.get("/Fields") or []
+    fields: Any = acroform.get("/Fields") or []
     return any(f.get("/FT") == "/Sig" and f.get("/V") is not None for f in fields)
 
 

@@ -246,7 +246,7 @@ class DocumentIndex:
                     value = conn.execute(sa.text(
                         "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
                         {"n": name}).scalar()
-        return int(value)
+        return int(value or 0)
 
     def count_by_status(self) -> dict[str, int]:
         with self.session() as s:
