@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from pathlib import Path
 
 from asn1crypto import cms, x509
+from cryptography import x509 as crypto_x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.signers.pdf_cms import Signer
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 def raw_sign(pdf: bytes, signer: Signer) -> bytes:
@@ -54,3 +63,44 @@ def substitute_certificate(signed: bytes, other: x509.Certificate) -> bytes:
     forged = content.dump(force=True).hex().encode()
     assert len(forged) <= len(hex_blob)
     return signed[:start] + forged.ljust(len(hex_blob), b"0") + signed[end:]
+
+
+def issue_test_p12(
+    pki_dir: Path,
+    directory: Path,
+    *,
+    key: PrivateKey | None = None,
+    lifetime: timedelta = timedelta(days=30),
+    common_name: str = "Extra signer - TEST ONLY",
+) -> tuple[Path, crypto_x509.Certificate]:
+    """A PKCS#12 (passphrase b"pw") for a new signer certified by the test root, with the same
+    extensions (key usage, CRL distribution point) as the agency certificate."""
+    root_key = serialization.load_pem_private_key(
+        (pki_dir / "root.key.pem").read_bytes(), password=None
+    )
+    assert isinstance(root_key, rsa.RSAPrivateKey)
+    root = crypto_x509.load_pem_x509_certificate((pki_dir / "root.crt.pem").read_bytes())
+    agency = crypto_x509.load_pem_x509_certificate((pki_dir / "agency.crt.pem").read_bytes())
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    name = crypto_x509.Name([crypto_x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    builder = (
+        crypto_x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(crypto_x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + lifetime)
+    )
+    for ext in agency.extensions:
+        if ext.oid != crypto_x509.SubjectKeyIdentifier.oid:
+            builder = builder.add_extension(ext.value, critical=ext.critical)
+    cert = builder.sign(root_key, hashes.SHA256())
+    path = directory / f"{cert.serial_number}.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"signer", key, cert, [root], serialization.BestAvailableEncryption(b"pw")
+        )
+    )
+    return path, cert

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -91,3 +93,48 @@ def test_levels_need_their_collaborators(one_page_pdf: bytes, signer: Signer) ->
 def test_default_level() -> None:
     assert default_level(timestamper_configured=True) == "B-LT"
     assert default_level(timestamper_configured=False) == "B-B"
+
+
+def test_ecdsa_p256_signer(
+    one_page_pdf: bytes, pki: TestPki, timestamper: HTTPTimeStamper, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from signing_tamper_tools import issue_test_p12
+
+    from signing.keys import load_pkcs12_signer
+
+    p12, _ = issue_test_p12(pki.directory, tmp_path, key=ec.generate_private_key(ec.SECP256R1()))
+    signer = load_pkcs12_signer(p12, b"pw")
+    signed = sign_pdf(one_page_pdf, signer, level="B-T", timestamper=timestamper)
+    sig = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[pki.crl.read_bytes()])
+    assert sig.signatures[0].verdict == "VALID", sig.signatures[0].reason
+
+
+def test_revoked_after_signing_stays_valid(
+    one_page_pdf: bytes, pki: TestPki, timestamper: HTTPTimeStamper, tmp_path: Path
+) -> None:
+    """A CRL entry dated after the (timestamped) signing time does not invalidate it;
+    one dated before does."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from signing_tamper_tools import issue_test_p12
+
+    from signing.keys import load_pkcs12_signer
+    from signing.testpki import issue_crl
+
+    p12, cert = issue_test_p12(pki.directory, tmp_path)
+    signed = sign_pdf(
+        one_page_pdf, load_pkcs12_signer(p12, b"pw"), level="B-T", timestamper=timestamper
+    )
+    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
+    root_key = serialization.load_pem_private_key(
+        (pki.directory / "root.key.pem").read_bytes(), password=None
+    )
+    later = issue_crl(root, root_key, [cert], revoked_at=datetime.now(UTC) + timedelta(hours=1))
+    earlier = issue_crl(root, root_key, [cert], revoked_at=datetime.now(UTC) - timedelta(days=1))
+    after = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[later]).signatures[0]
+    before = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[earlier]).signatures[0]
+    assert (after.verdict, after.revocation) == ("VALID", "good")
+    assert (before.verdict, before.revocation) == ("REVOKED", "revoked")

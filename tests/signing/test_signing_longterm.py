@@ -8,13 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
+from signing_tamper_tools import issue_test_p12
 
 from signing.keys import load_pkcs12_signer
 from signing.pades import sign_pdf
@@ -24,39 +20,6 @@ from signing.validate import validate_pdf
 LIFETIME_S = 2
 
 
-def _short_lived_p12(pki: TestPki, directory: Path) -> tuple[Path, datetime]:
-    root_key = serialization.load_pem_private_key(
-        (pki.directory / "root.key.pem").read_bytes(), password=None
-    )
-    assert isinstance(root_key, rsa.RSAPrivateKey)
-    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
-    agency = x509.load_pem_x509_certificate(pki.agency_cert.read_bytes())
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-    expiry = now + timedelta(seconds=LIFETIME_S)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Short-lived signer - TEST ONLY")])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(expiry)
-    )
-    for ext in agency.extensions:  # same key usage, CRL distribution point, AKI as the agency
-        if ext.oid != x509.SubjectKeyIdentifier.oid:
-            builder = builder.add_extension(ext.value, critical=ext.critical)
-    cert = builder.sign(root_key, hashes.SHA256())
-    path = directory / "short.p12"
-    path.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"short", key, cert, [root], serialization.BestAvailableEncryption(b"pw")
-        )
-    )
-    return path, expiry
-
-
 def test_timestamp_keeps_signature_valid_after_expiry(
     one_page_pdf: bytes,
     pki: TestPki,
@@ -64,7 +27,8 @@ def test_timestamp_keeps_signature_valid_after_expiry(
     validation_context: ValidationContext,
     tmp_path: Path,
 ) -> None:
-    p12, expiry = _short_lived_p12(pki, tmp_path)
+    p12, cert = issue_test_p12(pki.directory, tmp_path, lifetime=timedelta(seconds=LIFETIME_S))
+    expiry = cert.not_valid_after_utc
     signer = load_pkcs12_signer(p12, b"pw")
     docs = {
         level: sign_pdf(
