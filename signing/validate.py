@@ -10,9 +10,10 @@ invalidate the signature.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -80,7 +81,7 @@ class SignatureVerdict:
     coverage: str = "unknown"  # "entire-file" | "entire-revision" | "partial" | "unknown"
     pades_level: str | None = None  # "B-B" | "B-T" | "B-LT" | "B-LTA" | None (not PAdES)
     subfilter: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
