@@ -17,7 +17,7 @@ from samples.render import SEAL_KEY, SEAL_TEXT_KEY
 
 VARIANTS: tuple[str, ...] = (
     "clean", "skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
-    "rot90", "rot180", "photocopy",
+    "rot90", "rot180", "photocopy", "scan",
 )
 SEAL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 SEAL_RED = (205, 30, 35)
@@ -225,10 +225,28 @@ def seal(image: Image.Image, rng: random.Random) -> Image.Image:
     return Image.fromarray(arr, "RGB")
 
 
+def scan(image: Image.Image, rng: random.Random) -> Image.Image:
+    """A typical office scan: off-white paper, slight tilt, soft focus, light noise, JPEG."""
+    angle = rng.uniform(0.15, 0.8) * rng.choice((-1, 1))
+    fill = 255 if image.mode == "L" else (255, 255, 255)
+    out = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    arr = np.asarray(out, dtype=np.float32)
+    paper, ink = rng.uniform(232, 248), rng.uniform(10, 40)
+    toned = Image.fromarray((ink + arr / 255.0 * (paper - ink)).astype(np.uint8), out.mode)
+    soft = _noise(toned.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.7))), rng,
+                  rng.uniform(3.0, 6.0))
+    buf = io.BytesIO()
+    soft.save(buf, "JPEG", quality=rng.randrange(70, 86))
+    buf.seek(0)
+    result = Image.open(buf).copy()
+    result.info["sohoa_skew_deg"] = round(angle, 3)
+    return result
+
+
 DEGRADATIONS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "clean": clean, "skew": skew, "noise_blur": noise_blur, "jpeg": jpeg, "dpi150": dpi150,
     "dpi200": dpi200, "speckle": speckle, "faded": faded, "seal": seal, "rot90": rot90,
-    "rot180": rot180, "photocopy": photocopy,
+    "rot180": rot180, "photocopy": photocopy, "scan": scan,
 }
 
 
