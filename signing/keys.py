@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,6 @@ def load_pkcs11_signer(
     The token session stays open as long as the returned signer lives; call
     :func:`close_pkcs11_signer` when done (or let the process end).
     """
-    from pyhanko.sign.pkcs11 import PKCS11Signer
-
     if not module.exists():
         raise SigningError(
             "KEY_NOT_FOUND",
@@ -120,12 +119,13 @@ def load_pkcs11_signer(
             "token driver and check the module path in the settings.",
         )
     session_key = (str(module), token_label, hashlib.sha256(pin.encode()).hexdigest())
-    session = _token_sessions.get(session_key)
-    if session is None:
-        session = _open_session(module, token_label, pin)
-        _token_sessions[session_key] = session
+    with _token_lock:
+        session = _token_sessions.get(session_key)
+        if session is None:
+            session = _open_session(module, token_label, pin)
+            _token_sessions[session_key] = session
     chain = load_certificates(ca_chain)
-    signer = PKCS11Signer(
+    signer = _serialized_pkcs11_signer_class()(
         session, cert_label=cert_label or key_label, key_label=key_label, ca_chain=chain
     )
     try:
@@ -137,6 +137,27 @@ def load_pkcs11_signer(
             f"'{key_label}' not found on the token: check the key label ({e}).",
         ) from e
     return signer
+
+
+@functools.cache
+def _serialized_pkcs11_signer_class() -> Any:
+    """PKCS11Signer whose token operations are serialized: a PKCS#11 session must not be used
+    by two threads at once, and the pipeline signs documents from a thread pool."""
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    class SerializedPKCS11Signer(PKCS11Signer):
+        async def async_sign_raw(
+            self, data: bytes, digest_algorithm: str, dry_run: bool = False
+        ) -> bytes:
+            if dry_run:
+                return await super().async_sign_raw(data, digest_algorithm, dry_run=True)
+            with _token_lock:
+                return await super().async_sign_raw(data, digest_algorithm)
+
+    return SerializedPKCS11Signer
+
+
+_token_lock = threading.RLock()
 
 
 def close_pkcs11_signer(signer: Signer) -> None:

@@ -147,3 +147,14 @@ def test_missing_module() -> None:
             module=Path("/nonexistent/p11.so"), token_label=TOKEN, key_label=KEY, pin=PIN
         )
     assert err.value.code == "KEY_NOT_FOUND"
+
+
+def test_token_signs_from_threads(token_signer: Signer, one_page_pdf: bytes, pki: TestPki) -> None:
+    """The pipeline signs from a thread pool: token use must be serialized, not corrupted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        signed = list(pool.map(lambda _: sign_pdf(one_page_pdf, token_signer), range(8)))
+    for doc in signed:
+        sig = validate_pdf(doc, trust_roots=[pki.root_cert]).signatures[0]
+        assert sig.intact and sig.verdict == "VALID"
