@@ -138,6 +138,7 @@ def write_good(root: Path, good: Good) -> dict[str, Any]:
         pages = [degrade(p, good.variant, rng) for p in render_pages(good.spec)]
     good.write(good.spec, pages, path)
     truth = ground_truth(good.spec, file=good.file, variant=good.variant)
+    truth["files"] = [good.file]
     truth_path = f"truth/{path.stem}.json"
     write_truth(root / truth_path, truth)
     return {"file": good.file, "kind": KIND[path.suffix], "truth": truth_path,

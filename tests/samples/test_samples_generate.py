@@ -27,6 +27,7 @@ from samples.generate import (
     build_set,
     degrade,
     ground_truth,
+    main,
     make_specs,
     render_pages,
 )
@@ -227,3 +228,12 @@ def test_every_variant_degrades_a_page() -> None:
     assert round(Image.open(io.BytesIO(buf.getvalue())).info["dpi"][0]) == 200
     with pytest.raises(ValueError):
         degrade(page, "coffee-stain", random.Random(1))
+
+
+def test_cli_writes_a_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["set", "--out", str(tmp_path), "--count", "1", "--variants", "dpi150,rot180",
+                 "--seed", "3", "--fmt", "tiff"]) == 0
+    assert "2 documents" in capsys.readouterr().out
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".json", ".tiff", ".tiff"]
+    with pytest.raises(SystemExit):
+        main(["set", "--out", str(tmp_path), "--fmt", "bmp"])
