@@ -13,7 +13,7 @@ from functools import cached_property
 
 from pipeline import extract_patterns as P
 from pipeline.extract_layout import Line, PageLayout, split_line
-from pipeline.vntext import fold, is_upper_text
+from pipeline.vntext import compact_key, fold, is_upper_text, snap
 
 # Words that may sit inside a place name before ", ngày" in lower case.
 _PLACE_LOWER = frozenset({"phố", "xã", "trấn", "thị"})
@@ -91,12 +91,20 @@ def _title_like(line: Line) -> bool:
 
 
 def title_type(text: str) -> str | None:
-    """The known document type a title line starts with ("QUYẾT ĐỊNH", "GIẤY PHÉP" …)."""
+    """The known document type a title line starts with ("QUYẾT ĐỊNH", "GIẤY PHÉP" …).
+
+    Compared without spaces so that a word split by OCR ("GIẤY P HÉP") still matches; a known
+    type followed by more letters only counts at a word boundary of the original text.
+    """
     f = " ".join(fold(text).split())
+    key_text = compact_key(text)
     best: str | None = None
     for name in P.DOC_TYPES:
         key = fold(name)
-        if (f == key or f.startswith(key + " ")) and (best is None or len(name) > len(best)):
+        whole = f == key or f.startswith(key + " ") or key_text == compact_key(name)
+        if not whole and key_text.startswith(compact_key(name)) and len(f) > len(key) + 2:
+            whole = snap(text, P.DOC_TITLES) is not None
+        if whole and (best is None or len(name) > len(best)):
             best = name
     return best
 

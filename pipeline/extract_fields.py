@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline import extract_patterns as P
-from pipeline.extract_doc import Doc, place_start, title_type
+from pipeline.extract_doc import Doc, place_start
 from pipeline.extract_layout import Line
-from pipeline.vntext import collapse, fix_digit_token, fold, is_upper_text, strip_punct, to_digits
+from pipeline.vntext import (
+    collapse,
+    fix_digit_token,
+    fold,
+    is_upper_text,
+    snap,
+    strip_punct,
+    to_digits,
+)
 
 
 @dataclass(frozen=True)
@@ -230,11 +238,12 @@ def find_doc_type(doc: Doc) -> Found | None:
     i = doc.title_line
     if i is not None:
         line = doc.lines[i]
-        known = title_type(line.text)
         text = collapse(line.text.strip(" :."))
-        value = text.upper() if known and fold(text) != fold(known) else known or text
-        strength = 1.0 if known and fold(text) == fold(known) else 0.9
-        return Found(value, line_conf(line) * strength)
+        canonical = snap(text, P.DOC_TITLES)
+        conf = line_conf(line)
+        if canonical is not None:  # a known title, diacritics and spacing restored
+            return Found(canonical, max(conf, 0.95) if canonical == text else max(conf, 0.9))
+        return Found(text.upper(), conf * 0.9)
     if _is_letter(doc):
         return Found(P.LETTER_TYPE, 0.95)
     return None
@@ -430,7 +439,12 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
         assert pm is not None
         title = title_lines[-1][pm.end():]
     i_title = titles[-1][0]
-    title_found = Found(collapse(title).strip(" .,"), line_conf(doc.lines[i_title]))
+    title = collapse(title).strip(" .,")
+    conf = line_conf(doc.lines[i_title])
+    canonical = snap(title, P.SIGNER_TITLES)
+    if canonical is not None:  # a known title: diacritics and spacing restored
+        title, conf = canonical, max(conf, 0.95 if canonical == title else 0.9)
+    title_found = Found(title, conf)
     return name_found, title_found, prefix_found
 
 

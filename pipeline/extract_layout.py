@@ -116,6 +116,35 @@ def _rows(words: Sequence[WordBox]) -> list[list[WordBox]]:
     return rows
 
 
+def _engine_lines(words: Sequence[WordBox]) -> list[list[WordBox]] | None:
+    """Words grouped by the engine's own (block, line) numbers, when it gives them.
+
+    Tesseract separates columns into blocks, which is more reliable than re-clustering words by
+    position when two columns sit on almost the same baseline.
+    """
+    keys = [(getattr(w, "block", None), getattr(w, "line", None)) for w in words]
+    if any(b is None or ln is None for b, ln in keys):
+        return None
+    groups: dict[tuple[object, object], list[WordBox]] = {}
+    for key, w in zip(keys, words, strict=True):
+        groups.setdefault(key, []).append(w)
+    return [sorted(g, key=lambda w: w.left) for g in groups.values()]
+
+
+def _rows_of_segments(segs: Sequence[Sequence[WordBox]]) -> list[int]:
+    """Row number per segment: segments whose vertical centres are close share a row."""
+    centre = [median(w.top + w.height / 2 for w in s) for s in segs]
+    height = [median(w.height for w in s) for s in segs]
+    order = sorted(range(len(segs)), key=lambda k: centre[k])
+    rows = [0] * len(segs)
+    r, ref = -1, None
+    for k in order:
+        if ref is None or abs(centre[k] - centre[ref]) > 0.5 * max(height[ref], 1):
+            r, ref = r + 1, k
+        rows[k] = r
+    return rows
+
+
 def _segments(row: list[WordBox], page_width: float) -> list[list[WordBox]]:
     """Split a row where the gap between words is wider than a column gap."""
     row = sorted(row, key=lambda w: w.left)
@@ -182,11 +211,18 @@ def layout_from_words(words: Sequence[WordBox], page: int, width: int = 0,
     w_px = float(width or max(w.left + w.width for w in real))
     h_px = float(height or max(w.top + w.height for w in real))
     lines: list[Line] = []
-    for r, row in enumerate(_rows(real)):
-        for seg in _segments(row, w_px):
-            line = _line_from_words(seg, page, r, w_px, h_px)
-            if line.text:
-                lines.append(line)
+    engine_lines = _engine_lines(real)
+    if engine_lines is None:
+        for r, row in enumerate(_rows(real)):
+            for seg in _segments(row, w_px):
+                line = _line_from_words(seg, page, r, w_px, h_px)
+                if line.text:
+                    lines.append(line)
+    else:
+        segs = [seg for group in engine_lines for seg in _segments(group, w_px)]
+        rows = _rows_of_segments(segs)
+        for seg, r in zip(segs, rows, strict=True):
+            lines.append(_line_from_words(seg, page, r, w_px, h_px))
     axis = text_axis(lines)
     return PageLayout(page=page, lines=tuple(replace(ln, axis=axis) for ln in lines),
                       has_boxes=True)

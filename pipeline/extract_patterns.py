@@ -102,3 +102,28 @@ VALID_UNTIL = re.compile(r"(co\s*(hieu\s*luc|gia\s*tri)[\w\s]{0,30}?den\s*(het\s
                          r"\s*(den\s*)?(het\s*)?ngay)")
 VALID_PERMANENT = re.compile(r"(vinh\s*vien|khong\s*(xac\s*dinh\s*)?thoi\s*han|lau\s*dai)")
 VALIDITY_CONTEXT = re.compile(r"(hieu\s*luc|gia\s*tri|thoi\s*han|han\s*su\s*dung)")
+
+# Closed vocabularies: OCR output is snapped to one of these when it matches ignoring diacritics,
+# case and spaces ("PHÓ CHÚ TỊCH", "CHỦ TỊ CH" → "PHÓ CHỦ TỊCH" / "CHỦ TỊCH").
+SIGNER_TITLES: tuple[str, ...] = (
+    "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
+    "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "CỤC TRƯỞNG", "PHÓ CỤC TRƯỞNG",
+    "CHI CỤC TRƯỞNG", "PHÓ CHI CỤC TRƯỞNG", "TỔNG CỤC TRƯỞNG", "PHÓ TỔNG CỤC TRƯỞNG",
+    "BỘ TRƯỞNG", "THỨ TRƯỞNG", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "CHÁNH THANH TRA",
+    "PHÓ CHÁNH THANH TRA", "HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG", "VIỆN TRƯỞNG", "PHÓ VIỆN TRƯỞNG",
+    "CHÁNH ÁN", "PHÓ CHÁNH ÁN", "TRƯỞNG CÔNG AN", "PHÓ TRƯỞNG CÔNG AN", "GIÁM ĐỐC TRUNG TÂM",
+    "TỔNG GIÁM ĐỐC", "PHÓ TỔNG GIÁM ĐỐC", "CHỦ TRÌ", "THƯ KÝ", "TRƯỞNG ĐOÀN", "ỦY VIÊN",
+    "CÔNG CHỨC TƯ PHÁP - HỘ TỊCH", "TRƯỞNG PHÒNG TƯ PHÁP", "CHÁNH VĂN PHÒNG UBND",
+)
+DOC_TITLES: tuple[str, ...] = (
+    *DOC_TYPES,
+    "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP", "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+    "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỢP TÁC XÃ", "GIẤY CHỨNG NHẬN ĐĂNG KÝ ĐẦU TƯ",
+    "GIẤY CHỨNG NHẬN ĐĂNG KÝ HOẠT ĐỘNG CHI NHÁNH", "GIẤY CHỨNG NHẬN KẾT HÔN",
+    "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT", "GIẤY CHỨNG NHẬN ĐỦ ĐIỀU KIỆN",
+    "GIẤY PHÉP XÂY DỰNG", "GIẤY PHÉP KINH DOANH", "GIẤY PHÉP LAO ĐỘNG", "GIẤY PHÉP LÁI XE",
+    "GIẤY PHÉP MÔI TRƯỜNG", "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "GIẤY KHAI SINH",
+    "TRÍCH LỤC KHAI SINH", "TRÍCH LỤC KẾT HÔN", "TRÍCH LỤC KHAI TỬ", "TRÍCH LỤC HỘ TỊCH",
+    "TRÍCH LỤC GHI CHÚ LY HÔN", "GIẤY CHỨNG TỬ", "CHỨNG CHỈ HÀNH NGHỀ", "PHIẾU LÝ LỊCH TƯ PHÁP",
+    "GIẤY BIÊN NHẬN", "GIẤY ỦY QUYỀN", "BẰNG TỐT NGHIỆP",
+)

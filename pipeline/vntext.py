@@ -97,3 +97,15 @@ def strip_punct(text: str) -> str:
 def collapse(text: str) -> str:
     """Single spaces, no surrounding whitespace."""
     return " ".join(text.split())
+
+
+def compact_key(text: str) -> str:
+    """Matching key ignoring case, diacritics, spaces and punctuation inside a phrase."""
+    return re.sub(r"[\W_]+", "", fold(unicodedata.normalize("NFC", text)))
+
+
+def snap(text: str, vocabulary: tuple[str, ...] | list[str]) -> str | None:
+    """The vocabulary entry equal to `text` ignoring case, diacritics and spaces, if unique."""
+    key = compact_key(text)
+    hits = {v for v in vocabulary if compact_key(v) == key}
+    return hits.pop() if len(hits) == 1 else None
