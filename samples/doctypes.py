@@ -8,6 +8,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from samples import data
+from samples.agencies import (
+    Agency,
+    department,
+    doc_number,
+    recipients,
+    registration_office,
+    sentence_name,
+    signer,
+    ubnd_commune,
+    ubnd_province,
+    upper_first,
+)
 from samples.data import Person, Province, vn_date
 from samples.specs import DocSpec, Para, Style, issue_date_range
 
@@ -38,33 +50,6 @@ TYPE_ABBR: dict[str, str | None] = {
 NEW_ERA_START = date(2025, 7, 1)
 
 # (department name, symbol) for provincial departments; old-era names where they changed.
-DEPARTMENTS_NEW: tuple[tuple[str, str], ...] = (
-    ("SỞ TƯ PHÁP", "STP"), ("SỞ XÂY DỰNG", "SXD"), ("SỞ TÀI CHÍNH", "STC"),
-    ("SỞ NỘI VỤ", "SNV"), ("SỞ Y TẾ", "SYT"), ("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "SNNMT"),
-    ("SỞ KHOA HỌC VÀ CÔNG NGHỆ", "SKHCN"),
-)
-DEPARTMENTS_OLD: tuple[tuple[str, str], ...] = (
-    ("SỞ TƯ PHÁP", "STP"), ("SỞ XÂY DỰNG", "SXD"), ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ", "SKHĐT"),
-    ("SỞ NỘI VỤ", "SNV"), ("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "STNMT"),
-    ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "STTTT"),
-)
-
-
-@dataclass(frozen=True)
-class Agency:
-    parent_lines: tuple[str, ...]
-    agency_lines: tuple[str, ...]
-    parent_agency: str | None
-    issuing_agency: str
-    symbol: str  # "UBND", "STP" ...
-    place: str
-    head: str  # "CHỦ TỊCH", "GIÁM ĐỐC", "TRƯỞNG PHÒNG"
-    deputy: str
-    collective: str | None  # "ỦY BAN NHÂN DÂN" for TM. signatures
-    office: str  # title of the chief of office (TL./TUQ.)
-    seal_text: str
-
-
 @dataclass(frozen=True)
 class Ctx:
     rng: random.Random
@@ -76,52 +61,6 @@ class Ctx:
     long: bool
 
 
-def ubnd_province(p: Province) -> Agency:
-    return Agency((), ("ỦY BAN NHÂN DÂN", p.upper), None, f"ỦY BAN NHÂN DÂN {p.upper}", "UBND",
-                  p.place, "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "ỦY BAN NHÂN DÂN", "CHÁNH VĂN PHÒNG",
-                  f"ỦY BAN NHÂN DÂN {p.upper}")
-
-
-def ubnd_commune(rng: random.Random, p: Province) -> Agency:
-    kind, commune = data.commune_label(rng)
-    unit = f"{kind.upper()} {commune.upper()}"
-    return Agency((), ("ỦY BAN NHÂN DÂN", unit), None, f"ỦY BAN NHÂN DÂN {unit}", "UBND",
-                  commune, "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "ỦY BAN NHÂN DÂN", "CHÁNH VĂN PHÒNG",
-                  f"ỦY BAN NHÂN DÂN {unit} - {p.upper}")
-
-
-def department(rng: random.Random, p: Province, *, new_era: bool,
-               name: tuple[str, str] | None = None) -> Agency:
-    dep, sym = name or rng.choice(DEPARTMENTS_NEW if new_era else DEPARTMENTS_OLD)
-    parent = f"UBND {p.upper}"
-    return Agency((parent,), (dep,), parent, dep, sym, p.place, "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
-                  None, "CHÁNH VĂN PHÒNG", f"{dep} - {p.upper}")
-
-
-def registration_office(p: Province, *, new_era: bool) -> Agency:
-    dep = "SỞ TÀI CHÍNH" if new_era else "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"
-    parent = f"{dep} {p.upper}"
-    return Agency((parent,), ("PHÒNG ĐĂNG KÝ KINH DOANH",), parent, "PHÒNG ĐĂNG KÝ KINH DOANH",
-                  "ĐKKD", p.place, "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG", None, "TRƯỞNG PHÒNG",
-                  f"PHÒNG ĐĂNG KÝ KINH DOANH - {parent}")
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def sentence_name(a: Agency) -> str:
-    """Agency name as written inside a sentence: "Ủy ban nhân dân tỉnh Quảng Trị"."""
-    name = a.issuing_agency
-    for unit in ("TỈNH ", "THÀNH PHỐ ", "XÃ ", "PHƯỜNG "):
-        head = f"ỦY BAN NHÂN DÂN {unit}"
-        if name.startswith(head):
-            return f"Ủy ban nhân dân {unit.lower()}{name.removeprefix(head).title()}"
-    if name.startswith("SỞ "):
-        return "Sở " + upper_first(name.removeprefix("SỞ ").lower())
-    return upper_first(name.lower())
-
-
 def any_agency(c: Ctx) -> Agency:
     roll = c.rng.random()
     if roll < 0.35:
@@ -129,39 +68,6 @@ def any_agency(c: Ctx) -> Agency:
     if roll < 0.65:
         return ubnd_commune(c.rng, c.province)
     return department(c.rng, c.province, new_era=c.new_era)
-
-
-def doc_number(rng: random.Random) -> str:
-    n = rng.choice((rng.randrange(1, 10), rng.randrange(10, 100), rng.randrange(100, 3000)))
-    return f"{n:02d}"
-
-
-def signer(rng: random.Random, a: Agency, *, collective: bool = True
-           ) -> tuple[tuple[str, ...], str | None, str]:
-    """(drawn lines, authority_prefix, signer_title)."""
-    options: list[tuple[tuple[str, ...], str | None, str]] = [
-        ((f"KT. {a.head}", a.deputy), f"KT. {a.head}", a.deputy),
-        ((a.head,), None, a.head),
-        ((f"Q. {a.head}",), f"Q. {a.head}", a.head),
-        ((f"TL. {a.head}", a.office), f"TL. {a.head}", a.office),
-        ((f"TUQ. {a.head}", a.office), f"TUQ. {a.head}", a.office),
-    ]
-    weights = [4, 3, 1, 1, 1]
-    if a.collective and collective:
-        options.append(((f"TM. {a.collective}", a.head), f"TM. {a.collective}", a.head))
-        weights.append(5)
-    return rng.choices(options, weights=weights)[0]
-
-
-def recipients(rng: random.Random, a: Agency, first: str) -> tuple[str, ...]:
-    pool = ["Văn phòng Chính phủ;", "Thường trực Tỉnh ủy;", "Chủ tịch, các PCT UBND tỉnh;",
-            "Sở Tư pháp;", "Cổng thông tin điện tử tỉnh;", "Trung tâm Phục vụ hành chính công;",
-            "Các sở, ban, ngành;", "UBND các xã, phường;"]
-    picked = rng.sample(pool, rng.randrange(1, 4))
-    archive = f"Lưu: VT, {rng.choice(['NC', 'KT', 'VX', 'TH', 'HCTP', 'QLXD'])}."
-    if rng.random() < 0.5:
-        archive = archive[:-1] + f" ({rng.randrange(2, 12):02d}b)."
-    return (first, *picked, archive)
 
 
 def legal_bases(c: Ctx) -> list[Para]:
