@@ -157,8 +157,68 @@ def validate_pdf(
             verdicts.append(_not_verifiable("", f"the PDF could not be parsed: {e}"))
         return ValidationReport(verdicts, document_error=f"unreadable PDF: {e}")
     evidence = _gather_evidence(reader, trust_roots, crls, ocsps, allow_fetching)
-    verdicts = [_validate_one(sig, evidence, reader) for sig in _signatures(reader)]
+    found = _signatures(reader)
+    chain = _validate_timestamp_chain(found, evidence)
+    verdicts = [_validate_one(sig, evidence, reader, chain) for sig in found]
     return ValidationReport(verdicts)
+
+
+@dataclass(frozen=True)
+class _ChainLink:
+    revision: int
+    time: datetime
+    verdict: SignatureVerdict
+
+
+def _validate_timestamp_chain(
+    found: list[EmbeddedPdfSignature | Exception], evidence: _Evidence
+) -> dict[str, _ChainLink]:
+    """Document timestamps, newest first: the newest is judged now, each older one at the time
+    of the next valid one, which proves it existed while its TSA certificate was still valid.
+    This is what keeps a re-timestamped B-LTA document valid after old TSA certificates expire."""
+    stamps = [s for s in found if isinstance(s, EmbeddedPdfSignature) and _is_doc_timestamp(s)]
+    chain: dict[str, _ChainLink] = {}
+    proof: datetime | None = None
+    for stamp in sorted(stamps, key=lambda s: s.signed_revision, reverse=True):
+        try:
+            verdict = _validate_doc_timestamp(stamp, evidence, proof)
+            gen_time = _tst_time(stamp.signed_data)
+        except Exception as e:  # noqa: BLE001 - reported, never raised
+            verdict = _not_verifiable(
+                str(stamp.field_name), f"timestamp not verifiable: {e}", "document-timestamp"
+            )
+            gen_time = None
+        if gen_time is not None:
+            chain[str(stamp.field_name)] = _ChainLink(stamp.signed_revision, gen_time, verdict)
+            if verdict.verdict == "VALID":
+                proof = gen_time
+    return chain
+
+
+def _is_doc_timestamp(sig: EmbeddedPdfSignature) -> bool:
+    try:
+        return bool(sig.sig_object_type == "/DocTimeStamp")
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _tst_time(signed_data: Any) -> datetime | None:
+    from asn1crypto import tsp
+
+    info = signed_data["encap_content_info"]["content"].parsed
+    return info["gen_time"].native if isinstance(info, tsp.TSTInfo) else None
+
+
+def _earliest_proof_after(
+    sig: EmbeddedPdfSignature, chain: dict[str, _ChainLink]
+) -> datetime | None:
+    """Time of the oldest valid document timestamp covering this signature, if any."""
+    later = [
+        link
+        for link in chain.values()
+        if link.revision > sig.signed_revision and link.verdict.verdict == "VALID"
+    ]
+    return min((link.time for link in later), default=None)
 
 
 def inspect_existing_signatures(
@@ -265,15 +325,19 @@ def _not_verifiable(field_name: str, reason: str, kind: str = "signature") -> Si
 
 
 def _validate_one(
-    sig: EmbeddedPdfSignature | Exception, evidence: _Evidence, reader: PdfFileReader
+    sig: EmbeddedPdfSignature | Exception,
+    evidence: _Evidence,
+    reader: PdfFileReader,
+    chain: dict[str, _ChainLink],
 ) -> SignatureVerdict:
     if isinstance(sig, Exception):
         return _not_verifiable("", f"signature present, not verifiable: {sig}")
     field_name = str(sig.field_name)
     try:
         if sig.sig_object_type == "/DocTimeStamp":
-            return _validate_doc_timestamp(sig, evidence)
-        return _validate_signature(sig, evidence, reader)
+            link = chain.get(field_name)
+            return link.verdict if link is not None else _validate_doc_timestamp(sig, evidence)
+        return _validate_signature(sig, evidence, reader, _earliest_proof_after(sig, chain))
     except (DisallowedAlgorithmError, SigSeedValueValidationError) as e:
         return _not_verifiable(field_name, f"signature present, not verifiable: {e}")
     except SignatureValidationError as e:
@@ -311,29 +375,31 @@ def _signature_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
     for tst in extract_tst_data_iter(sig.signer_info, signed=False):
-        from asn1crypto import tsp
-
-        info = tst["encap_content_info"]["content"].parsed
-        if isinstance(info, tsp.TSTInfo):
-            return info["gen_time"].native
+        moment = _tst_time(tst)
+        if moment is not None:
+            return moment
     return None
 
 
 def _validate_signature(
-    sig: EmbeddedPdfSignature, evidence: _Evidence, reader: PdfFileReader
+    sig: EmbeddedPdfSignature,
+    evidence: _Evidence,
+    reader: PdfFileReader,
+    proof_time: datetime | None,
 ) -> SignatureVerdict:
     ts_time = _signature_timestamp_time(sig)
-    now_ctx = evidence.context()
+    # the signature timestamp is judged when a later document timestamp proves it existed
+    ts_ctx = evidence.context(proof_time)
     signer_ctx = evidence.context(ts_time)
     status = validate_pdf_signature(
-        sig, signer_validation_context=signer_ctx, ts_validation_context=now_ctx
+        sig, signer_validation_context=signer_ctx, ts_validation_context=ts_ctx
     )
     ts_ok = _timestamp_ok(status)
     if ts_time is not None and not ts_ok:
         # an invalid timestamp proves nothing: judge the certificate at the current time
         signer_ctx = evidence.context()
         status = validate_pdf_signature(
-            sig, signer_validation_context=signer_ctx, ts_validation_context=now_ctx
+            sig, signer_validation_context=signer_ctx, ts_validation_context=evidence.context()
         )
     verdict = _base_verdict(sig, status)
     verdict.timestamp = _iso(ts_time)
@@ -478,8 +544,10 @@ def _expired_at(v: SignatureVerdict, status: PdfSignatureStatus) -> bool:
     return bool(at > cert.not_valid_after or at < cert.not_valid_before)
 
 
-def _validate_doc_timestamp(sig: EmbeddedPdfSignature, evidence: _Evidence) -> SignatureVerdict:
-    status = validate_pdf_timestamp(sig, validation_context=evidence.context())
+def _validate_doc_timestamp(
+    sig: EmbeddedPdfSignature, evidence: _Evidence, moment: datetime | None = None
+) -> SignatureVerdict:
+    status = validate_pdf_timestamp(sig, validation_context=evidence.context(moment))
     cert = sig.signer_cert
     v = SignatureVerdict(
         field=str(sig.field_name),

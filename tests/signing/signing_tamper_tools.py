@@ -104,3 +104,47 @@ def issue_test_p12(
         )
     )
     return path, cert
+
+
+def issue_test_tsa(pki_dir: Path, directory: Path, *, lifetime: timedelta) -> tuple[Path, Path]:
+    """A TSA certificate (EKU timeStamping) from the test root; returns (cert PEM, key PEM)."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    root_key = serialization.load_pem_private_key(
+        (pki_dir / "root.key.pem").read_bytes(), password=None
+    )
+    assert isinstance(root_key, rsa.RSAPrivateKey)
+    root = crypto_x509.load_pem_x509_certificate((pki_dir / "root.crt.pem").read_bytes())
+    template = crypto_x509.load_pem_x509_certificate((pki_dir / "tsa.crt.pem").read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    name = crypto_x509.Name(
+        [crypto_x509.NameAttribute(NameOID.COMMON_NAME, "Short-lived TSA - TEST ONLY")]
+    )
+    builder = (
+        crypto_x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(crypto_x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + lifetime)
+    )
+    for ext in template.extensions:
+        if ext.oid != crypto_x509.SubjectKeyIdentifier.oid:
+            builder = builder.add_extension(ext.value, critical=ext.critical)
+    assert (
+        ExtendedKeyUsageOID.TIME_STAMPING
+        in template.extensions.get_extension_for_class(crypto_x509.ExtendedKeyUsage).value
+    )
+    cert = builder.sign(root_key, hashes.SHA256())
+    cert_path, key_path = directory / "tsa-short.crt.pem", directory / "tsa-short.key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
