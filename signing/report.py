@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from signing.validate import SignatureVerdict, ValidationReport
+    from signing.verdicts import SignatureVerdict, ValidationReport
 
 _VERDICT_TEXT: dict[str, dict[str, str]] = {
     "vi": {

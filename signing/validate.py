@@ -10,19 +10,13 @@ invalidate the signature.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import crl as asn1_crl
-from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509
-from pyhanko.pdf_utils.generic import StreamObject
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
@@ -39,103 +33,20 @@ from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverage
 from pyhanko_certvalidator import ValidationContext
 
 from signing.certcheck import declares_revocation, has_revocation_info
-from signing.keys import load_certificates
+from signing.evidence import Evidence, gather_evidence, open_reader
 from signing.stamp import VN_TZ
+from signing.verdicts import VERDICTS, SignatureVerdict, ValidationReport
 
-VERDICTS: tuple[str, ...] = (
-    "VALID",
-    "INVALID_INTEGRITY",
-    "UNTRUSTED",
-    "REVOKED",
-    "EXPIRED",
-    "MODIFIED",
-    "NOT_VERIFIABLE",
-)
+__all__ = [
+    "VERDICTS",
+    "SignatureVerdict",
+    "ValidationReport",
+    "inspect_existing_signatures",
+    "open_reader",
+    "validate_pdf",
+]
+
 _PADES_SUBFILTER = "/ETSI.CAdES.detached"
-
-
-@dataclass
-class SignatureVerdict:
-    """The outcome for one signature (or document timestamp) in a PDF."""
-
-    field: str
-    verdict: str  # one of VERDICTS
-    reason: str  # English explanation; see report.render for Vietnamese
-    kind: str = "signature"  # "signature" | "document-timestamp"
-    signer: str = ""  # subject common name
-    signer_subject: str = ""
-    issuer: str = ""
-    signing_time: str | None = None  # ISO-8601; trusted time if time_source == "timestamp"
-    time_source: str = "none"  # "timestamp" | "claimed" | "none"
-    claimed_time: str | None = None  # signingTime attribute, not trusted
-    intact: bool = False
-    trusted: bool = False
-    valid_at_signing_time: bool = False
-    revocation: str = "unknown"  # "good" | "revoked" | "unknown"
-    revocation_warning: str | None = None
-    revocation_date: str | None = None
-    timestamp: str | None = None  # signature timestamp time (ISO-8601)
-    timestamp_valid: bool | None = None
-    timestamp_authority: str | None = None
-    modification: str = "none"  # "none" | "form-filling" | "annotations" | "other"
-    coverage: str = "unknown"  # "entire-file" | "entire-revision" | "partial" | "unknown"
-    pades_level: str | None = None  # "B-B" | "B-T" | "B-LT" | "B-LTA" | None (not PAdES)
-    subfilter: str = ""
-    warnings: list[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "VALID"
-
-
-@dataclass
-class ValidationReport:
-    """All signatures of a document with their verdicts."""
-
-    signatures: list[SignatureVerdict]
-    document_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when there is at least one signature and every signature is VALID."""
-        regular = [s for s in self.signatures if s.kind == "signature"]
-        return bool(regular) and all(s.ok for s in self.signatures)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "document_error": self.document_error,
-            "signatures": [asdict(s) for s in self.signatures],
-        }
-
-    def render(self, lang: str = "vi") -> str:
-        from signing.report import render_report
-
-        return render_report(self, lang=lang)
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """Validation material available for one document."""
-
-    trust_roots: list[x509.Certificate]
-    other_certs: list[x509.Certificate]
-    crls: list[asn1_crl.CertificateList]
-    ocsps: list[asn1_ocsp.OCSPResponse]
-    allow_fetching: bool
-    has_dss_revinfo: bool
-
-    def context(self, moment: datetime | None = None) -> ValidationContext:
-        return ValidationContext(
-            trust_roots=self.trust_roots,
-            other_certs=self.other_certs,
-            crls=self.crls,
-            ocsps=self.ocsps,
-            allow_fetching=self.allow_fetching,
-            moment=moment,
-            revocation_mode="soft-fail",
-            retroactive_revinfo=True,
-        )
 
 
 def validate_pdf(
@@ -156,7 +67,7 @@ def validate_pdf(
         if b"/ByteRange" in pdf:
             verdicts.append(_not_verifiable("", f"the PDF could not be parsed: {e}"))
         return ValidationReport(verdicts, document_error=f"unreadable PDF: {e}")
-    evidence = _gather_evidence(reader, trust_roots, crls, ocsps, allow_fetching)
+    evidence = gather_evidence(reader, trust_roots, crls, ocsps, allow_fetching)
     found = _signatures(reader)
     chain = _validate_timestamp_chain(found, evidence)
     verdicts = [_validate_one(sig, evidence, reader, chain) for sig in found]
@@ -171,7 +82,7 @@ class _ChainLink:
 
 
 def _validate_timestamp_chain(
-    found: list[EmbeddedPdfSignature | Exception], evidence: _Evidence
+    found: list[EmbeddedPdfSignature | Exception], evidence: Evidence
 ) -> dict[str, _ChainLink]:
     """Document timestamps, newest first: the newest is judged now, each older one at the time
     of the next valid one, which proves it existed while its TSA certificate was still valid.
@@ -237,16 +148,6 @@ def inspect_existing_signatures(
         return [_not_verifiable("", f"signature present, not verifiable: {e}")]
 
 
-def open_reader(pdf: bytes, *, password: bytes = b"") -> PdfFileReader:
-    """A pyHanko reader, decrypting owner-password-only PDFs with the (empty) user password."""
-    reader = PdfFileReader(BytesIO(pdf), strict=False)
-    if reader.encrypted:
-        result = reader.decrypt(password)
-        if result.status.name == "FAILED":
-            raise ValueError("the PDF is encrypted with a user password")
-    return reader
-
-
 def _signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | Exception]:
     """Embedded signatures; a field whose signature cannot be loaded yields the exception."""
     from pyhanko.sign.fields import enumerate_sig_fields
@@ -261,72 +162,13 @@ def _signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | Exception]
     return found
 
 
-@functools.lru_cache(maxsize=16)
-def _roots_from_bytes(blobs: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
-    return tuple(load_certificates(list(blobs)))
-
-
-def _load_roots(sources: Sequence[Path | bytes | x509.Certificate]) -> list[x509.Certificate]:
-    certs = [s for s in sources if isinstance(s, x509.Certificate)]
-    blobs = tuple(
-        s.read_bytes() if isinstance(s, Path) else s
-        for s in sources
-        if not isinstance(s, x509.Certificate)
-    )
-    return certs + list(_roots_from_bytes(blobs))
-
-
-def _gather_evidence(
-    reader: PdfFileReader,
-    trust_roots: Sequence[Path | bytes | x509.Certificate],
-    crls: Sequence[bytes],
-    ocsps: Sequence[bytes],
-    allow_fetching: bool,
-) -> _Evidence:
-    dss_certs, dss_crls, dss_ocsps = _read_dss(reader)
-    return _Evidence(
-        trust_roots=_load_roots(trust_roots),
-        other_certs=dss_certs,
-        crls=[asn1_crl.CertificateList.load(c) for c in crls] + dss_crls,
-        ocsps=[asn1_ocsp.OCSPResponse.load(o) for o in ocsps] + dss_ocsps,
-        allow_fetching=allow_fetching,
-        has_dss_revinfo=bool(dss_crls or dss_ocsps),
-    )
-
-
-def _read_dss(
-    reader: PdfFileReader,
-) -> tuple[list[x509.Certificate], list[asn1_crl.CertificateList], list[asn1_ocsp.OCSPResponse]]:
-    try:
-        dss = reader.root["/DSS"]
-    except KeyError:
-        return [], [], []
-
-    def streams(key: str) -> list[bytes]:
-        try:
-            refs = dss[key]
-        except KeyError:
-            return []
-        out = []
-        for ref in refs:
-            obj = ref.get_object()
-            if isinstance(obj, StreamObject):
-                out.append(obj.data)
-        return out
-
-    certs = [x509.Certificate.load(b) for b in streams("/Certs")]
-    crls = [asn1_crl.CertificateList.load(b) for b in streams("/CRLs")]
-    ocsps = [asn1_ocsp.OCSPResponse.load(b) for b in streams("/OCSPs")]
-    return certs, crls, ocsps
-
-
 def _not_verifiable(field_name: str, reason: str, kind: str = "signature") -> SignatureVerdict:
     return SignatureVerdict(field=field_name, verdict="NOT_VERIFIABLE", reason=reason, kind=kind)
 
 
 def _validate_one(
     sig: EmbeddedPdfSignature | Exception,
-    evidence: _Evidence,
+    evidence: Evidence,
     reader: PdfFileReader,
     chain: dict[str, _ChainLink],
 ) -> SignatureVerdict:
@@ -383,7 +225,7 @@ def _signature_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
 
 def _validate_signature(
     sig: EmbeddedPdfSignature,
-    evidence: _Evidence,
+    evidence: Evidence,
     reader: PdfFileReader,
     proof_time: datetime | None,
 ) -> SignatureVerdict:
@@ -470,7 +312,7 @@ def _fill_revocation(
 def _pades_level(
     sig: EmbeddedPdfSignature,
     verdict: SignatureVerdict,
-    evidence: _Evidence,
+    evidence: Evidence,
     reader: PdfFileReader,
 ) -> str | None:
     if verdict.subfilter != _PADES_SUBFILTER:
@@ -545,7 +387,7 @@ def _expired_at(v: SignatureVerdict, status: PdfSignatureStatus) -> bool:
 
 
 def _validate_doc_timestamp(
-    sig: EmbeddedPdfSignature, evidence: _Evidence, moment: datetime | None = None
+    sig: EmbeddedPdfSignature, evidence: Evidence, moment: datetime | None = None
 ) -> SignatureVerdict:
     status = validate_pdf_timestamp(sig, validation_context=evidence.context(moment))
     cert = sig.signer_cert
