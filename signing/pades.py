@@ -8,14 +8,10 @@ not yet valid, revoked or untrusted certificate is refused with a clear SigningE
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
-from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
-from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -28,10 +24,21 @@ from pyhanko_certvalidator import ValidationContext
 
 from signing.certcheck import check_signer_certificate
 from signing.errors import SigningError
+from signing.manifest import MANIFEST_NAME, embed_manifest, read_manifest
 from signing.stamp import CopyStamp, stamp_layout
 
+__all__ = [
+    "LEVELS",
+    "MANIFEST_NAME",
+    "CopyStamp",
+    "default_level",
+    "embed_manifest",
+    "extend_timestamps",
+    "read_manifest",
+    "sign_pdf",
+]
+
 LEVELS: tuple[str, ...] = ("B-B", "B-T", "B-LT", "B-LTA")
-MANIFEST_NAME = "sohoa-manifest.json"
 _MD_ALGORITHM = "sha256"
 
 
@@ -157,26 +164,6 @@ def extend_timestamps(
     except Exception as e:  # noqa: BLE001 - converted at the package boundary
         raise _convert_signing_error(e) from e
     return bytes(out.getbuffer())
-
-
-def embed_manifest(writer: IncrementalPdfFileWriter, manifest: dict[str, Any]) -> None:
-    """Attach the provenance manifest as ``sohoa-manifest.json`` (AFRelationship /Data)."""
-    data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    now = datetime.now(UTC)
-    embedded = EmbeddedFileObject.from_file_data(
-        writer,
-        data=data,
-        mime_type="application/json",
-        params=EmbeddedFileParams(creation_date=now, modification_date=now),
-    )
-    spec = FileSpec(
-        file_spec_string=MANIFEST_NAME,
-        file_name=MANIFEST_NAME,
-        embedded_data=embedded,
-        description="sohoa provenance manifest (how this copy was made)",
-        af_relationship=NameObject("/Data"),
-    )
-    embed_file(writer, spec)
 
 
 def _check_level(

@@ -16,7 +16,7 @@ from PIL import Image
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
-from signing.pades import MANIFEST_NAME, sign_pdf
+from signing.pades import MANIFEST_NAME, read_manifest, sign_pdf
 from signing.stamp import CopyStamp
 from signing.testpki import TestPki
 from signing.validate import validate_pdf
@@ -131,6 +131,7 @@ def test_manifest_embedded_and_covered(stamped: bytes, pki: TestPki) -> None:
     pdf = pikepdf.open(BytesIO(stamped))
     attachment = pdf.attachments[MANIFEST_NAME]
     manifest = json.loads(attachment.get_file().read_bytes())
+    assert read_manifest(stamped) == manifest
     assert manifest["clerk"] == "Nguyễn Thị Ánh"
     assert manifest["pages"][0]["confidence"] == 91.5
     report = validate_pdf(stamped, trust_roots=[pki.root_cert], crls=[pki.crl.read_bytes()])
@@ -138,3 +139,8 @@ def test_manifest_embedded_and_covered(stamped: bytes, pki: TestPki) -> None:
     assert sig.verdict == "VALID" and sig.coverage == "entire-file"
     # one incremental update holds manifest, stamp and signature: the signature covers them
     assert stamped.count(b"%%EOF") == 2
+
+
+def test_read_manifest_absent_or_garbage(one_page_pdf: bytes) -> None:
+    assert read_manifest(one_page_pdf) is None
+    assert read_manifest(b"not a pdf") is None
