@@ -121,3 +121,13 @@ def test_content_update_pdfsig_misses_sohoa_catches(
     assert ps["Signature Validation"] == "Signature is Valid."  # pdfsig: still "valid"...
     assert ps["total"] == "no"  # ...only notes the signature no longer covers the whole file
     assert _sohoa(tampered, pki) == "MODIFIED"
+
+
+def test_revoked_pdfsig_misses_sohoa_catches(
+    one_page_pdf: bytes, pki: TestPki, trusted_nss: str, tmp_path: Path
+) -> None:
+    """pdfsig (NSS) checks OCSP, not CRL distribution points: a CRL-revoked signer passes it."""
+    revoked = raw_sign(one_page_pdf, load_pkcs12_signer(pki.revoked_p12, pki.passphrase))
+    ps = _pdfsig(revoked, trusted_nss, tmp_path)
+    assert ps["Signature Validation"] == "Signature is Valid."
+    assert _sohoa(revoked, pki) == "REVOKED"
