@@ -273,13 +273,17 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     by_type: dict[str, Tally] = defaultdict(Tally)
     peer: dict[str, Tally] = defaultdict(Tally)
     ours_on_peer: dict[str, Tally] = defaultdict(Tally)
-    review = defaultdict(int)
-    docs = defaultdict(int)
+    review: dict[str, int] = defaultdict(int)
+    docs: dict[str, int] = defaultdict(int)
+    reasons: dict[str, int] = defaultdict(int)
     t0 = time.time()
     for case in cases:
         ex = extract_metadata(case.pages, options=options)
         docs[case.variant] += 1
         review[case.variant] += ex.needs_review
+        for reason in ex.review_reasons:
+            reasons[reason.split(":")[0] + (" (low confidence)" if "confidence" in reason
+                                            else " (missing/invalid)")] += 1
         p = peer_extract(case.pages)
         for name in FIELDS:
             fv = ex.fields[name]
@@ -326,6 +330,8 @@ def score(cases: Sequence[Case], threshold: float) -> None:
         nd = sum(docs[v] for v in docs if v != "clean")
         rv = 100 * sum(review[v] for v in review if v != "clean") / nd
         print(f"{'(degraded)':14} {nd:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} {wc:>13}")
+    print("\nReview reasons (documents):", ", ".join(
+        f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])))
     print(f"\n{'document type':40} {'exact %':>8} {'wrong&conf %':>13}")
     for doc_type in sorted(by_type):
         _, _, ex_, wc = by_type[doc_type].row()

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from pipeline import extract_patterns as P
-from pipeline.extract_doc import Doc, build_doc, title_type
+from pipeline.extract_doc import Doc, build_doc, place_start, title_type
 from pipeline.extract_fields import (
     Found,
     find_agencies,
@@ -25,6 +25,7 @@ from pipeline.extract_fields import (
     find_recipients,
     find_signer,
     find_subject,
+    line_conf,
 )
 from pipeline.extract_layout import PageLayout, WordBox, layout_from_text, layout_from_words
 from pipeline.extract_owner import (
@@ -37,8 +38,9 @@ from pipeline.extract_owner import (
     find_valid_until,
     is_enterprise,
 )
+from pipeline.extract_vocab import snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fold, nfc
+from pipeline.vntext import collapse, fold, nfc, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
@@ -79,6 +81,9 @@ class ExtractOptions:
     required: tuple[str, ...] = ("doc_type", "number_symbol", "issue_date", "issuing_agency")
     today: date | None = None  # "not in the future" is checked only when the caller passes it
     min_year: int = 1945
+    # Besides the required fields, these send a document to review when unsure: they decide
+    # whose document it is and whether it can still be reused.
+    also_review: tuple[str, ...] = ("owner_id", "tax_code", "valid_until")
 
 
 @dataclass(frozen=True)
@@ -135,20 +140,35 @@ def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
 
 
 def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) -> tuple[str, ...]:
-    """Why a document must be reviewed: required fields missing, invalid or unsure values."""
+    """Why a document must be reviewed.
+
+    A required field missing, invalid or unsure; an identifier or validity field invalid or
+    unsure; any field the document states but that failed validation. Other fields carry their
+    confidence without blocking the document.
+    """
     reasons: list[str] = []
     for name in FIELDS:
         fv = fields.get(name)
         if fv is None or fv.value is None:
-            if name in options.required:
+            if name in options.required and not _not_applicable(name, fields):
                 why = fv.reason if fv and fv.reason and fv.reason != "not found" else "missing"
                 reasons.append(f"{name}: {why}")
             elif fv is not None and fv.reason and fv.reason != "not found":
                 reasons.append(f"{name}: {fv.reason}")
-        elif fv.confidence < options.review_threshold:
+        elif fv.confidence < options.review_threshold and (
+                name in options.required or name in options.also_review):
             reasons.append(f"{name}: confidence {fv.confidence:.2f} < "
                            f"{options.review_threshold:.2f}")
     return tuple(reasons)
+
+
+def _not_applicable(name: str, fields: Mapping[str, FieldValue]) -> bool:
+    """Registration certificates carry the enterprise code instead of a document number."""
+    if name != "number_symbol":
+        return False
+    tax, dt = fields.get("tax_code"), fields.get("doc_type")
+    return bool(tax and tax.value and dt and isinstance(dt.value, str)
+                and fold(dt.value).startswith("giay chung nhan dang ky"))
 
 
 # ---------------------------------------------------------------- finding
@@ -184,14 +204,13 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
             P.PERMANENT_BY_LAW.match(fold(dt.value))):
         found["valid_until"] = Found("permanent", dt.conf * 0.95)
     found["issue_place"] = _issue_place(doc)
+    _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
     return found
 
 
 def _issue_place(doc: Doc) -> Found | None:
     """The place before ", ngày" on the line the issue date came from."""
-    from pipeline.extract_doc import place_start
-
     for i, f in enumerate(doc.folded):
         m = P.DATE_PHRASE.search(f)
         if m is None:
@@ -201,11 +220,41 @@ def _issue_place(doc: Doc) -> Found | None:
             continue
         if P.DATE_PHRASE.search(f, m.end()) or len(doc.lines[i].text[m.end():].strip()) > 2:
             continue
-        place = doc.lines[i].text[start:m.start()].strip(" ,")
-        from pipeline.extract_fields import line_conf
-
-        return Found(collapse(place), line_conf(doc.lines[i], start, m.start()))
+        place = collapse(doc.lines[i].text[start:m.start()].strip(" ,"))
+        conf = line_conf(doc.lines[i], start, m.start())
+        province = snap_province(place)
+        if province is not None:  # a province or city name: diacritics restored
+            return Found(province, max(conf, 0.95))
+        return Found(place, conf)
     return None
+
+
+def _agree_place(found: dict[str, Found | None]) -> None:
+    """Cross-check the place of the date line with the agency name that ends with it.
+
+    Both are OCR'd separately (italic title case vs bold capitals): when they spell the same
+    name they confirm each other; when they differ only in diacritics one of them is misread.
+    """
+    place = found.get("issue_place")
+    if place is None or not isinstance(place.value, str):
+        return
+    want = upper_vi(re.sub(r"^(TP\.|Thành phố|Tỉnh)\s*", "", place.value))
+    for key in ("issuing_agency", "parent_agency"):
+        agency = found.get(key)
+        if agency is None or not isinstance(agency.value, str):
+            continue
+        tail = agency.value[-len(want):] if len(agency.value) >= len(want) else ""
+        if not want or fold(tail) != fold(want) or (len(agency.value) > len(want)
+                                                    and agency.value[-len(want) - 1] != " "):
+            continue
+        if tail == want:
+            found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
+            found[key] = replace(agency, conf=max(agency.conf, 0.95))
+        else:
+            why = f"'{place.value}' in the date line vs '{tail}' in the agency name"
+            found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
+            found[key] = Found(agency.value, min(agency.conf, 0.6), why)
+        return
 
 
 def _symbol_abbr(number_symbol: object) -> str | None:

@@ -124,7 +124,7 @@ def column_cuts(text: str) -> list[int]:
     f = fold(text)
     cuts: set[int] = set()
     for rx in (P.MOTTO_NATION, P.MOTTO_SLOGAN):
-        m = rx.search(f)
+        m = rx.search(f) or (P.MOTTO_NATION_LOOSE.search(f) if rx is P.MOTTO_NATION else None)
         if m:
             cuts.update({m.start(), m.end()})
     m = P.DATE_PHRASE.search(f)

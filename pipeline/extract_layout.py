@@ -185,13 +185,42 @@ def _line_from_words(seg: list[WordBox], page: int, row: int, width: float,
                 words=tuple(seg), page_size=(width, height))
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """Part of an OCR word cut where two overprinted columns ran together."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+
+
+def _cut_word(word: WordBox, at: int) -> tuple[_Piece, _Piece]:
+    text = nfc(word.text)
+    split_x = round(word.width * at / max(1, len(text)))
+    return (_Piece(text[:at], word.left, word.top, max(1, split_x), word.height, word.conf),
+            _Piece(text[at:], word.left + split_x, word.top, max(1, word.width - split_x),
+                   word.height, word.conf))
+
+
 def split_line(line: Line, offsets: Sequence[int]) -> list[Line]:
-    """Split a positioned line before the words starting at the given character offsets."""
+    """Split a positioned line at character offsets (inside a word if needed)."""
     if not line.words or not offsets:
         return [line]
     cuts = sorted(set(offsets))
     groups: list[list[WordBox]] = [[]]
-    for (start, _, _), word in zip(line.word_spans, line.words, strict=True):
+    for (start, end, _), word in zip(line.word_spans, line.words, strict=True):
+        inside = [c for c in cuts if start < c < end]
+        if inside and inside[0] - start < 2:  # cut at the word's first letter: before it
+            groups.append([word])
+            continue
+        if inside:
+            head, tail = _cut_word(word, inside[0] - start)
+            groups[-1].append(head)
+            groups.append([tail])
+            continue
         if groups[-1] and any(start >= c > 0 and start - c < 2 for c in cuts):
             groups.append([])
         groups[-1].append(word)

@@ -18,6 +18,7 @@ from pipeline.extract_fields import (
     looks_like_name,
     parse_numeric_date,
     parse_vn_date,
+    token_trust,
 )
 from pipeline.extract_layout import Line
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
@@ -117,7 +118,7 @@ def find_owner_id(doc: Doc) -> Found | None:
         if not digits:
             continue
         repaired = digits != m.group(0)
-        conf = line_conf(line, m.start(), m.end()) * (0.9 if repaired else 1.0)
+        conf = line_conf(line, m.start(), m.end(), token_trust) * (0.9 if repaired else 1.0)
         if len(digits) not in (9, 12):
             return Found(None, 0.0, f"citizen id has {len(digits)} digits (12 or 9 expected)")
         return Found(digits, conf)
@@ -137,7 +138,7 @@ def find_birth_date(doc: Doc) -> Found | None:
             s, e = m.start(), m.end()
         if value is None:
             return Found(None, 0.0, "date of birth is unreadable")
-        return Found(value, line_conf(line, s, e))
+        return Found(value, line_conf(line, s, e, token_trust))
     return None
 
 
@@ -192,7 +193,8 @@ def find_tax_code(doc: Doc) -> Found | None:
         if not digits:
             continue
         value = digits + (f"-{to_digits(m.group(3))}" if m.group(3) else "")
-        conf = line_conf(line, m.start(), m.end()) * (0.9 if digits != m.group(1) else 1.0)
+        conf = line_conf(line, m.start(), m.end(), token_trust) * (
+            0.9 if digits != m.group(1) else 1.0)
         return Found(value, conf)
     return None
 

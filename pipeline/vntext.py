@@ -104,8 +104,28 @@ def compact_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(unicodedata.normalize("NFC", text)))
 
 
-def snap(text: str, vocabulary: tuple[str, ...] | list[str]) -> str | None:
-    """The vocabulary entry equal to `text` ignoring case, diacritics and spaces, if unique."""
+def snap(text: str, vocabulary: tuple[str, ...] | list[str], *, max_edits: int = 0) -> str | None:
+    """The vocabulary entry equal to `text` ignoring case, diacritics and spaces, if unique.
+
+    With max_edits=1 a single lost, extra or misread letter is tolerated for keys of 6+
+    letters ('"HÔNG BÁO' → "THÔNG BÁO").
+    """
     key = compact_key(text)
     hits = {v for v in vocabulary if compact_key(v) == key}
+    if not hits and max_edits and len(key) >= 6:
+        hits = {v for v in vocabulary if _within_one_edit(compact_key(v), key)}
     return hits.pop() if len(hits) == 1 else None
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def has_word_char(text: str) -> bool:
+    """Contains a letter or digit (not only marks, punctuation or a stray accent "ˆ")."""
+    return any(unicodedata.category(c) in ("Lu", "Ll", "Nd") for c in text)

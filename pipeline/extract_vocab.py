@@ -1,0 +1,119 @@
+"""Closed vocabularies of agency names, administrative units and provinces.
+
+Tesseract is confidently wrong on Vietnamese diacritics ("TÍNH" for "TỈNH", "PHONG" for
+"PHÒNG", "Trà Vĩnh" for "Trà Vinh") at word confidences of 0.9 and more, so its confidence
+alone cannot tell a right agency name from a wrong one. Words that match these vocabularies
+ignoring diacritics, case and spaces are restored and trusted; the remaining words (commune
+names, personal names) keep their OCR confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.identifiers import CCCD_PROVINCES
+from pipeline.vntext import compact_key, has_word_char, upper_vi
+
+AGENCY_PHRASES: tuple[str, ...] = (
+    "ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "VĂN PHÒNG ỦY BAN NHÂN DÂN",
+    "VĂN PHÒNG HĐND VÀ UBND", "VĂN PHÒNG ĐĂNG KÝ ĐẤT ĐAI", "VĂN PHÒNG CHÍNH PHỦ",
+    "SỞ TƯ PHÁP", "SỞ XÂY DỰNG", "SỞ TÀI CHÍNH", "SỞ NỘI VỤ", "SỞ Y TẾ", "SỞ CÔNG THƯƠNG",
+    "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "SỞ KẾ HOẠCH VÀ ĐẦU TƯ",
+    "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+    "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "SỞ GIAO THÔNG VẬN TẢI", "SỞ NGOẠI VỤ",
+    "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "SỞ VĂN HÓA VÀ THỂ THAO", "SỞ DU LỊCH",
+    "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "SỞ DÂN TỘC VÀ TÔN GIÁO",
+    "PHÒNG TƯ PHÁP", "PHÒNG TÀI CHÍNH - KẾ HOẠCH", "PHÒNG ĐĂNG KÝ KINH DOANH",
+    "PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG", "PHÒNG KINH TẾ", "PHÒNG KINH TẾ, HẠ TẦNG VÀ ĐÔ THỊ",
+    "PHÒNG KINH TẾ - HẠ TẦNG", "PHÒNG QUẢN LÝ ĐÔ THỊ", "PHÒNG VĂN HÓA - XÃ HỘI",
+    "PHÒNG VĂN HÓA VÀ THÔNG TIN", "PHÒNG NỘI VỤ", "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "PHÒNG Y TẾ",
+    "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "PHÒNG NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN",
+    "CHI CỤC THUẾ", "CỤC THUẾ", "CÔNG AN", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+    "BỘ TƯ PHÁP", "BỘ TÀI CHÍNH", "BỘ XÂY DỰNG", "BỘ NỘI VỤ", "BỘ CÔNG AN", "BỘ Y TẾ",
+)
+ADMIN_UNITS: tuple[str, ...] = (
+    "TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
+)
+# Provinces and centrally-run cities: the 63 before 1 July 2025 and the 34 after (all but Huế
+# were already province names).
+PROVINCES: tuple[str, ...] = (*CCCD_PROVINCES.values(), "Huế")
+
+_PHRASE_KEYS = {compact_key(p): p for p in AGENCY_PHRASES}
+_UNIT_KEYS = {compact_key(u): u for u in ADMIN_UNITS}
+_PROVINCE_KEYS = {compact_key(p): p for p in PROVINCES}
+
+
+@dataclass(frozen=True)
+class Normalised:
+    text: str
+    conf: float  # min OCR trust of the words not restored from a vocabulary (1.0 if none)
+    trusted_all: bool
+
+
+def _match(words: Sequence[str], i: int, table: dict[str, str], max_words: int) -> tuple[str, int]:
+    """Longest vocabulary entry spelled by words[i:i+k], ignoring diacritics and spaces."""
+    for k in range(min(max_words, len(words) - i), 0, -1):
+        hit = table.get(compact_key(" ".join(words[i:i + k])))
+        if hit is not None:
+            return hit, k
+    return "", 0
+
+
+def _truncated(words: Sequence[str]) -> tuple[str, int]:
+    """A known phrase whose last few letters are missing ("ỦY BAN NHÂN" → "ỦY BAN NHÂN DÂN")."""
+    for k in range(min(8, len(words)), 1, -1):
+        key = compact_key(" ".join(words[:k]))
+        hits = [p for pk, p in _PHRASE_KEYS.items()
+                if pk.startswith(key) and len(pk) - len(key) <= 3]
+        if len(hits) == 1 and len(key) >= 8:
+            return hits[0], k
+    return "", 0
+
+
+def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:
+    """Restore an agency name: known agency phrase, administrative units, province names."""
+    texts = [w for w, _ in words]
+    out: list[str] = []
+    untrusted: list[float] = []
+    words = [(w, c) for w, c in words if has_word_char(w)]
+    texts = [w for w, _ in words]
+    i = 0
+    phrase, k = _match(texts, 0, _PHRASE_KEYS, 9)
+    if k:
+        out.append(phrase)
+        i = k
+    else:
+        phrase, k = _truncated(texts)
+        if k:  # the end of the phrase was lost where the two header columns overprint
+            out.append(phrase)
+            untrusted.append(0.9)
+            i = k
+    while i < len(texts):
+        unit, k = _match(texts, i, _UNIT_KEYS, 2)
+        if k:
+            out.append(unit)
+            i += k
+            if unit in ("TỈNH", "THÀNH PHỐ"):
+                province, k = _match(texts, i, _PROVINCE_KEYS, 4)
+                if k:
+                    out.append(upper_vi(province))
+                    i += k
+            continue
+        out.append(texts[i])
+        untrusted.append(words[i][1])
+        i += 1
+    return Normalised(" ".join(out), min(untrusted, default=1.0), not untrusted)
+
+
+def snap_province(text: str) -> str | None:
+    """The province spelled by `text` ignoring diacritics ("Trà Vĩnh" → "Trà Vinh")."""
+    key = compact_key(text.removeprefix("TP.").removeprefix("Thành phố").removeprefix("Tỉnh"))
+    hit = _PROVINCE_KEYS.get(key)
+    if hit is None:
+        return None
+    prefix = text[: len(text) - len(text.lstrip())]
+    for head in ("TP. ", "Thành phố ", "Tỉnh "):
+        if text.startswith(head):
+            prefix = head
+    return prefix + hit
