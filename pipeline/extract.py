@@ -38,9 +38,9 @@ from pipeline.extract_owner import (
     find_valid_until,
     is_enterprise,
 )
-from pipeline.extract_vocab import snap_province
+from pipeline.extract_vocab import ENTERPRISE_FORMS, snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fold, nfc, upper_vi
+from pipeline.vntext import collapse, fold, nfc, snap, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
@@ -192,14 +192,22 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         authority_prefix=prefix, recipients=find_recipients(doc),
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
-    if is_enterprise(doc):
+    dt = found["doc_type"]
+    title = fold(dt.value) if dt is not None and isinstance(dt.value, str) else ""
+    if is_enterprise(doc) or "dang ky doanh nghiep" in title:
         company, office = find_company(doc)
         found.update(owner_name=company, owner_address=office, owner_id=None,
                      owner_birth_date=None)
     else:
         found.update(owner_name=find_owner_name(doc), owner_id=find_owner_id(doc),
                      owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
-    dt = found["doc_type"]
+    _confirm_owner_name(doc, found)
+    subject = found["subject"]
+    if subject is not None and isinstance(subject.value, str):
+        form = snap(subject.value, ENTERPRISE_FORMS)
+        if form is not None:  # a legal form of enterprise (Law on Enterprises)
+            found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
+                                               else 0.9))
     if found["valid_until"] is None and dt is not None and isinstance(dt.value, str) and (
             P.PERMANENT_BY_LAW.match(fold(dt.value))):
         found["valid_until"] = Found("permanent", dt.conf * 0.95)
@@ -207,6 +215,24 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
     return found
+
+
+def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
+    """A person's name usually appears more than once (owner block, subject, last article):
+    another identical spelling confirms it, a spelling differing only in diacritics flags it."""
+    name = found.get("owner_name")
+    if name is None or not isinstance(name.value, str) or len(name.value.split()) < 2:
+        return
+    text = "\n".join(line.text for line in doc.lines)
+    upper, want = upper_vi(text), upper_vi(name.value)
+    folded_text, folded_want = fold(text), fold(name.value)
+    exact = upper.count(want)
+    loose = folded_text.count(folded_want)
+    if loose > exact:
+        found["owner_name"] = Found(name.value, min(name.conf, 0.6),
+                                    "spelled differently elsewhere in the document")
+    elif exact >= 2:
+        found["owner_name"] = replace(name, conf=max(name.conf, 0.95))
 
 
 def _issue_place(doc: Doc) -> Found | None:

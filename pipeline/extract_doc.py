@@ -106,6 +106,9 @@ def title_type(text: str) -> str | None:
             whole = snap(text, P.DOC_TITLES) is not None
         if whole and (best is None or len(name) > len(best)):
             best = name
+    if best is None:  # one letter misread or lost: '"HÔNG BÁO' for "THÔNG BÁO"
+        near = snap(text.strip(" :.,\"'“”„`"), P.DOC_TITLES, max_edits=1)
+        best = title_type(near) if near is not None else None
     return best
 
 

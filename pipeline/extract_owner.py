@@ -21,6 +21,7 @@ from pipeline.extract_fields import (
     token_trust,
 )
 from pipeline.extract_layout import Line
+from pipeline.extract_vocab import check_address
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
 
 _DIGITS_RUN = re.compile(r"[0-9OoIl|][0-9OoIl|\s.]*[0-9OoIl|]")
@@ -99,7 +100,8 @@ def find_company(doc: Doc) -> tuple[Found | None, Found | None]:
             more = _continuation(doc, nxt[0], value)
             value = strip_punct(collapse(" ".join([value, *more])))
         if len(value) >= 5:
-            address = Found(value, conf)
+            value, province_ok = check_address(value)
+            address = Found(value, min(conf, 0.6) if province_ok is False else conf)
             break
     return name, address
 
@@ -178,6 +180,9 @@ def find_address(doc: Doc) -> Found | None:
         if len(value) >= 5:
             confs = [line_conf(line, s, e)] + [line_conf(doc.lines[j]) for j in
                                                doc.next_lines(i, limit=len(more))]
+            value, province_ok = check_address(value)
+            if province_ok is False:
+                confs.append(0.6)
             return Found(value, min(confs))
     return None
 

@@ -39,6 +39,13 @@ ADMIN_UNITS: tuple[str, ...] = (
 # were already province names).
 PROVINCES: tuple[str, ...] = (*CCCD_PROVINCES.values(), "Huế")
 
+_COLLECTIVE = frozenset({"ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"})
+ENTERPRISE_FORMS: tuple[str, ...] = (
+    "CÔNG TY TRÁCH NHIỆM HỮU HẠN MỘT THÀNH VIÊN",
+    "CÔNG TY TRÁCH NHIỆM HỮU HẠN HAI THÀNH VIÊN TRỞ LÊN", "CÔNG TY CỔ PHẦN",
+    "CÔNG TY HỢP DANH", "DOANH NGHIỆP TƯ NHÂN", "HỢP TÁC XÃ", "CÔNG TY TNHH MỘT THÀNH VIÊN",
+    "CÔNG TY TNHH HAI THÀNH VIÊN TRỞ LÊN",
+)
 _PHRASE_KEYS = {compact_key(p): p for p in AGENCY_PHRASES}
 _UNIT_KEYS = {compact_key(u): u for u in ADMIN_UNITS}
 _PROVINCE_KEYS = {compact_key(p): p for p in PROVINCES}
@@ -103,7 +110,29 @@ def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:
         out.append(texts[i])
         untrusted.append(words[i][1])
         i += 1
+    if out and out[-1] in _COLLECTIVE:
+        untrusted.append(0.5)  # "ỦY BAN NHÂN DÂN" of which unit? a line was lost
     return Normalised(" ".join(out), min(untrusted, default=1.0), not untrusted)
+
+
+def check_address(value: str) -> tuple[str, bool | None]:
+    """Restore and check the province ending an address ("…, tỉnh Quảng Trị").
+
+    Returns the address (province spelled as in the gazetteer) and True when the province is
+    known, False when the text after "tỉnh"/"thành phố" is no province (misread), None when
+    the address names no province.
+    """
+    texts = value.split()
+    for k in range(len(texts) - 1, -1, -1):
+        head = texts[k].lower()
+        pair = " ".join(texts[k:k + 2]).lower()
+        if head in ("tỉnh", "tp.") or pair == "thành phố":
+            start = k + (2 if pair == "thành phố" else 1)
+            province, n = _match(texts[start:], 0, _PROVINCE_KEYS, 4)
+            if n and start + n == len(texts):
+                return " ".join([*texts[:start], province]), True
+            return value, False if texts[start:] else None
+    return value, None
 
 
 def snap_province(text: str) -> str | None:
