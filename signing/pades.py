@@ -207,14 +207,26 @@ def _field_and_stamp(
 ) -> tuple[SigFieldSpec, Any, dict[str, str]]:
     if stamp is None:
         return SigFieldSpec(sig_field_name=field_name), None, {}
-    page = writer.root["/Pages"]
     first = _first_page(writer)
-    box = first.get("/CropBox") or first.get("/MediaBox") or page.get("/MediaBox")
+    box = _page_attribute(first, "/CropBox") or _page_attribute(first, "/MediaBox")
     if hasattr(box, "get_object"):  # /MediaBox may be an indirect reference (fpdf2 does this)
         box = box.get_object()
     page_box = tuple(float(v) for v in box)
-    style, rect = stamp_layout(stamp, page_box)  # type: ignore[arg-type]
+    rotation = int(_page_attribute(first, "/Rotate") or 0)
+    style, rect = stamp_layout(stamp, page_box, rotation)  # type: ignore[arg-type]
     return SigFieldSpec(sig_field_name=field_name, on_page=0, box=rect), style, {}
+
+
+def _page_attribute(page: Any, key: str) -> Any:
+    """A page attribute, inherited from the page tree when the page lacks it (ISO 32000 7.7.3.4)."""
+    node = page
+    for _ in range(64):  # page trees are shallow; the bound guards against cycles
+        if key in node:
+            return node[key]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"].get_object()
+    return None
 
 
 def _first_page(writer: IncrementalPdfFileWriter) -> Any:

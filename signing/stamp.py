@@ -17,12 +17,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTFont
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.errors import SigningError
 
@@ -160,9 +161,10 @@ def wrap_lines(lines: list[str], font_path: Path, font_size: float, max_width: f
 
 
 def stamp_layout(
-    stamp: CopyStamp, page_box: tuple[float, float, float, float]
+    stamp: CopyStamp, page_box: tuple[float, float, float, float], rotation: int = 0
 ) -> tuple[TextStampStyle, tuple[int, int, int, int]]:
-    """The pyHanko stamp style and the field rectangle at the top right of the page."""
+    """The pyHanko stamp style and the field rectangle at the top right of the page as
+    displayed, i.e. taking the page's /Rotate (0, 90, 180, 270) into account."""
     font_path = stamp.font_path or default_font_path()
     if not font_path.exists():
         raise SigningError("FONT_NOT_FOUND", f"Stamp font not found: {font_path}")
@@ -172,9 +174,8 @@ def stamp_layout(
     width = min(_MAX_WIDTH_PT, text_w + 2 * _PADDING_PT + 4)  # +4: kerning/rounding slack
     leading = round(stamp.font_size * 1.2)
     height = len(lines) * leading + 2 * _PADDING_PT + 2
-    x0, y0, x1, y1 = page_box
-    right, top = x1 - _MARGIN_PT, y1 - _MARGIN_PT
-    box = (int(right - width), int(top - height), int(right), int(top))
+    rotation = rotation % 360
+    box = _top_right_rect(page_box, width, height, rotation)
     text = "\n".join(line.replace("%", "%%") for line in lines)
     no_scaling = layout.SimpleBoxLayoutRule(
         x_align=layout.AxisAlignment.ALIGN_MIN,
@@ -182,7 +183,7 @@ def stamp_layout(
         margins=layout.Margins.uniform(int(_PADDING_PT)),
         inner_content_scaling=layout.InnerScaling.NO_SCALING,  # keep exactly font_size pt
     )
-    style = TextStampStyle(
+    style = UprightTextStampStyle(
         stamp_text=text,
         border_width=0,
         background=None,
@@ -193,5 +194,53 @@ def stamp_layout(
             leading=int(round(leading)),
             box_layout_rule=no_scaling,
         ),
+        page_rotation=rotation,
     )
     return style, box
+
+
+def _top_right_rect(
+    page_box: tuple[float, float, float, float], width: float, height: float, rotation: int
+) -> tuple[int, int, int, int]:
+    """User-space rectangle that a viewer shows at the top right of a page rotated by
+    ``rotation`` degrees clockwise (/Rotate); on 90/270 the rectangle is height x width."""
+    x0, y0, x1, y1 = page_box
+    m = _MARGIN_PT
+    if rotation == 90:  # displayed top edge = user left edge, right edge = user top edge
+        rect = (x0 + m, y1 - m - width, x0 + m + height, y1 - m)
+    elif rotation == 180:
+        rect = (x0 + m, y0 + m, x0 + m + width, y0 + m + height)
+    elif rotation == 270:
+        rect = (x1 - m - height, y0 + m, x1 - m, y0 + m + width)
+    else:
+        rect = (x1 - m - width, y1 - m - height, x1 - m, y1 - m)
+    return (int(rect[0]), int(rect[1]), int(round(rect[2])), int(round(rect[3])))
+
+
+@dataclass(frozen=True)
+class UprightTextStampStyle(TextStampStyle):
+    """A text stamp that counter-rotates its appearance so it reads upright on a page with
+    /Rotate (pyHanko draws appearances in unrotated page space)."""
+
+    page_rotation: int = 0
+
+    def create_stamp(
+        self, writer: Any, box: layout.BoxConstraints, text_params: dict[str, Any]
+    ) -> TextStamp:
+        if self.page_rotation in (90, 270):  # the field is stored sideways: swap back
+            box = layout.BoxConstraints(width=box.height, height=box.width)
+        return _UprightTextStamp(writer=writer, style=self, box=box, text_params=text_params)
+
+
+class _UprightTextStamp(TextStamp):
+    def as_form_xobject(self) -> Any:
+        xobj = super().as_form_xobject()
+        rotation = getattr(self.style, "page_rotation", 0)
+        if rotation:
+            # rotate the form counter-clockwise by the page's clockwise /Rotate; the viewer
+            # then fits the rotated BBox into the (already swapped) annotation rectangle
+            cos, sin = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[rotation]
+            xobj["/Matrix"] = generic.ArrayObject(
+                [generic.NumberObject(v) for v in (cos, sin, -sin, cos, 0, 0)]
+            )
+        return xobj

@@ -144,3 +144,25 @@ def test_manifest_embedded_and_covered(stamped: bytes, pki: TestPki) -> None:
 def test_read_manifest_absent_or_garbage(one_page_pdf: bytes) -> None:
     assert read_manifest(one_page_pdf) is None
     assert read_manifest(b"not a pdf") is None
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils missing")
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_stamp_upright_top_right_on_rotated_pages(
+    rotation: int, signer: Signer, tmp_path: Path
+) -> None:
+    doc = pikepdf.new()
+    doc.add_blank_page(page_size=(595, 842))
+    doc.pages[0].Rotate = rotation
+    buf = BytesIO()
+    doc.save(buf)
+    signed = sign_pdf(buf.getvalue(), signer, stamp=CopyStamp(agency=AGENCY, time=WHEN))
+    src = tmp_path / "r.pdf"
+    src.write_bytes(signed)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(src), str(tmp_path / "r")], check=True)
+    image = Image.open(next(tmp_path.glob("r*.png"))).convert("L")
+    ink = image.point(lambda v: 255 if v < 160 else 0).getbbox()
+    assert ink is not None
+    left, top, right, bottom = ink
+    assert left > image.width / 2 and bottom < image.height / 4, (rotation, ink)  # top right
+    assert right - left > 2 * (bottom - top), (rotation, ink)  # horizontal lines: upright
