@@ -176,6 +176,7 @@ class EmbeddedS3:
         (self.directory / "weed.pid").write_text(str(self._process.pid))
         endpoint = S3Endpoint(f"127.0.0.1:{ports['s3']}", access, secret)
         self._wait_ready(endpoint)
+        self._wait_volumes_known(data, ports["master"])
         self._endpoint = endpoint
         return endpoint
 
@@ -186,6 +187,7 @@ class EmbeddedS3:
             "-master.telemetry=false", f"-s3.config={config}", "-webdav=false",
             "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-s3.allowDeleteBucketNotEmpty=false", "-master.volumeSizeLimitMB=128",
+            "-volume.preStopSeconds=0",
         ]
         for service, port in ports.items():
             command += [f"-{service}.port={port}", f"-{service}.port.grpc={port + _GRPC_OFFSET}"]
@@ -213,6 +215,30 @@ class EmbeddedS3:
             f"the embedded S3 server did not answer within {self.startup_timeout_s:.0f} s; "
             f"see {self.directory / 'weed.log'}"
         )
+
+    def _wait_volumes_known(self, data: Path, master_port: int) -> None:
+        """After a restart the S3 port answers before the master has heard about the volumes
+        already on disk, and reads fail with 500 ("volume id N not found") until it has."""
+        volume_ids = sorted({int(f.stem.rsplit("_", 1)[-1]) for f in data.rglob("*.dat")
+                             if f.stem.rsplit("_", 1)[-1].isdigit()})
+        deadline = time.monotonic() + self.startup_timeout_s
+        pending = list(volume_ids)
+        while pending and time.monotonic() < deadline:
+            url = f"http://127.0.0.1:{master_port}/dir/lookup?volumeId={pending[0]}"
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if json.loads(response.read()).get("locations"):
+                        pending.pop(0)
+                        continue
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        if pending:
+            self.stop()
+            raise S3ServerError(
+                f"the embedded S3 server did not load volumes {pending} within "
+                f"{self.startup_timeout_s:.0f} s; see {self.directory / 'weed.log'}"
+            )
 
     def stop(self) -> None:
         process, self._process, self._endpoint = self._process, None, None
