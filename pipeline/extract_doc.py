@@ -45,9 +45,14 @@ class Doc:
 
     @cached_property
     def title_line(self) -> int | None:
-        """Index of the centred bold document-type line on page 1."""
+        """Index of the centred bold document-type line on page 1 (below the "Số:" line)."""
+        head = self.first_page[:15]
+        numbers = [i for i in head if P.NUMBER_LABEL.match(self.folded[i])
+                   and "/" in self.lines[i].text]
+        after = numbers[0] if numbers else -1
         for i in self.first_page[:45]:
-            if title_type(self.lines[i].text) is not None and _title_like(self.lines[i]):
+            if i > after and title_type(self.lines[i].text) is not None and _title_like(
+                    self.lines[i]):
                 return i
         return None
 
@@ -84,6 +89,8 @@ class Doc:
 
 def _title_like(line: Line) -> bool:
     if not is_upper_text(line.text, min_ratio=0.9) or line.text.rstrip().endswith(":"):
+        return False
+    if line.text.lstrip()[:1] in "-–+•*":  # a wrapped agency name ("- KẾ HOẠCH")
         return False
     if P.MOTTO_NATION.search(fold(line.text)) or P.AUTHORITY_LINE.match(fold(line.text)):
         return False

@@ -402,7 +402,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if not all(w[:1].isupper() and w.isalpha() for w in words):
         return False
-    if words[0].upper() in _NOT_NAME_START:
+    if words[0].upper() in _NOT_NAME_START or snap(text, P.SIGNER_TITLES, max_edits=1):
         return False
     f = fold(text)
     return not (P.AUTHORITY_LINE.match(f) or P.MOTTO_NATION.search(f))

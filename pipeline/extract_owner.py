@@ -30,6 +30,11 @@ _CONTINUES = re.compile(r"^\s*(xa|phuong|thi\s*tran|thi\s*xa|huyen|quan|tinh|tha
                         r"viet\s*nam|to\b|thon|ap\b|khu\b)")
 
 
+# An address cannot end with one of these: its name is on the next line.
+_UNIT_WORDS = frozenset({"xã", "phường", "huyện", "quận", "tỉnh", "thành", "phố", "thị", "trấn",
+                         "đường", "số", "thôn", "ấp", "tổ", "khu", "bản", "xóm", "tp."})
+
+
 def _labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int]]:
     """(line index, label start, value start) for every label match, in reading order."""
     for i, f in enumerate(doc.folded):
@@ -160,7 +165,8 @@ def _continuation(doc: Doc, i: int, value: str) -> list[str]:
         prev = doc.lines[j - 1]
         wrapped = _filled(prev) and (abs(nxt.x0 - line.x0) < 0.02 if nxt.has_box else
                                      len(nxt.text.split()) <= 5)
-        if not (wrapped or last.endswith((",", "-")) or _CONTINUES.match(nf)
+        dangling = bool(last.split()) and last.split()[-1].lower().strip(",") in _UNIT_WORDS
+        if not (wrapped or dangling or last.endswith((",", "-")) or _CONTINUES.match(nf)
                 or nxt.text[:1].islower()):
             break
         if nxt.has_box and line.has_box and nxt.x0 < line.x0 - 0.02 and not last.endswith(","):
