@@ -10,6 +10,7 @@ invalidate the signature.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,6 +214,26 @@ def _broken_signature(sig: EmbeddedPdfSignature, field_name: str, detail: str) -
     return verdict
 
 
+def _with_adobe_revinfo(evidence: Evidence, sig: EmbeddedPdfSignature) -> Evidence:
+    """Add CRLs/OCSP responses embedded Adobe-style in the signed attributes (common in
+    adbe.pkcs7.detached signatures from desktop signing tools) to this signature's evidence."""
+    from pyhanko.sign.general import find_unique_cms_attribute
+
+    try:
+        archival = find_unique_cms_attribute(
+            sig.signer_info["signed_attrs"], "adobe_revocation_info_archival"
+        )
+    except Exception:  # noqa: BLE001 - absent (the usual case) or malformed: nothing to add
+        return evidence
+    crls = [c for c in archival["crl"]] if archival["crl"].native else []
+    ocsps = [o for o in archival["ocsp"]] if archival["ocsp"].native else []
+    if not crls and not ocsps:
+        return evidence
+    return dataclasses.replace(
+        evidence, crls=[*evidence.crls, *crls], ocsps=[*evidence.ocsps, *ocsps]
+    )
+
+
 def _signature_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
     from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
@@ -229,6 +250,7 @@ def _validate_signature(
     reader: PdfFileReader,
     proof_time: datetime | None,
 ) -> SignatureVerdict:
+    evidence = _with_adobe_revinfo(evidence, sig)
     ts_time = _signature_timestamp_time(sig)
     # the signature timestamp is judged when a later document timestamp proves it existed
     ts_ctx = evidence.context(proof_time)

@@ -10,6 +10,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko_certvalidator import ValidationContext
 
 from signing.errors import SigningError
 from signing.pades import sign_pdf
@@ -88,3 +89,21 @@ def test_signing_an_encrypted_input_is_refused(one_page_pdf: bytes, signer: Sign
     with pytest.raises(SigningError) as err:
         sign_pdf(_owner_encrypted(one_page_pdf), signer)
     assert err.value.code == "BAD_PDF"
+
+
+def test_adobe_style_embedded_revocation_is_used(
+    one_page_pdf: bytes, signer: Signer, pki: TestPki, validation_context: ValidationContext
+) -> None:
+    """Desktop signing tools embed CRLs in the adbe.pkcs7 signed attributes, not in a DSS."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(one_page_pdf))
+    meta = signers.PdfSignatureMetadata(
+        field_name="Desktop",
+        subfilter=SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+        embed_validation_info=True,
+        validation_context=validation_context,
+    )
+    signed = signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    assert b"/DSS" not in signed
+    (verdict,) = inspect_existing_signatures(signed, trust_roots=[pki.root_cert])
+    assert verdict.verdict == "VALID"
+    assert verdict.revocation == "good"  # from the embedded CRL, nothing passed in
