@@ -62,6 +62,7 @@ class Case:
     truth: dict[str, Any]
     pages: list[PageInput]
     doc_type: str
+    lines: str = ""  # the text actually drawn (ground-truth lines), to tell stated fields
 
 
 @dataclass
@@ -72,11 +73,16 @@ class Tally:
     correct_predicted: int = 0
     truth_present: int = 0
     wrong_confident: int = 0
+    stated_n: int = 0
+    stated_exact: int = 0
     examples: list[str] = field(default_factory=list)
 
-    def add(self, ok: bool, pred: object, gold: object, confident: bool, note: str) -> None:
+    def add(self, ok: bool, pred: object, gold: object, confident: bool, note: str,
+            is_stated: bool = True) -> None:
         self.n += 1
         self.exact += ok
+        self.stated_n += is_stated
+        self.stated_exact += ok and is_stated
         if not _empty(pred):
             self.predicted += 1
             self.correct_predicted += ok
@@ -85,6 +91,9 @@ class Tally:
                 if len(self.examples) < 6:
                     self.examples.append(note)
         self.truth_present += not _empty(gold)
+
+    def stated_pct(self) -> str:
+        return f"{100 * self.stated_exact / self.stated_n:6.1f}" if self.stated_n else "     -"
 
     def row(self) -> tuple[str, str, str, str]:
         def pct(a: int, b: int) -> str:
@@ -175,9 +184,10 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
                     print(f"#   OCR {k}/{len(todo)} ({time.time() - t0:.0f} s)", file=sys.stderr)
     cases = []
     for spec, variant, out in pending:
-        truth = ground_truth(spec, file=out.name, variant=variant)["fields"]
-        cases.append(Case(spec.name, variant, truth, _page_inputs(json.loads(out.read_text())),
-                          spec.doc_type))
+        gt = ground_truth(spec, file=out.name, variant=variant)
+        drawn = "\n".join(line for page in gt["pages"] for line in page["lines"])
+        cases.append(Case(spec.name, variant, gt["fields"],
+                          _page_inputs(json.loads(out.read_text())), spec.doc_type, drawn))
     return cases
 
 
@@ -236,7 +246,8 @@ def text_cases(count: int, seed: int, rate: float) -> list[Case]:
                     pages.append(PageInput("\n".join(lines), [], pl.width, pl.height, 100.0))
                 else:
                     pages.append(PageInput("\n".join(lines), words, pl.width, pl.height, 92.0))
-            cases.append(Case(spec.name, variant, truth, pages, spec.doc_type))
+            drawn = "\n".join(ln.text for pl in pages_layout for ln in pl.lines)
+            cases.append(Case(spec.name, variant, truth, pages, spec.doc_type, drawn))
     return cases
 
 
@@ -266,6 +277,27 @@ def peer_extract(pages: Sequence[PageInput]) -> dict[str, object]:
 
 # ---------------------------------------------------------------- scoring
 
+def stated(name: str, value: object, drawn: str) -> bool:
+    """Whether the document as drawn states a ground-truth value at all.
+
+    The generator records some facts it does not print (the builder's date of birth on a
+    construction permit, an enterprise's unlimited validity); no extractor can read those.
+    """
+    if _empty(value) or name in ("page_count", "type_abbr", "authority_prefix", "doc_type"):
+        return True
+    text = unicodedata.normalize("NFC", drawn)
+    if name in ("issue_date", "owner_birth_date", "valid_until"):
+        if value == "permanent":
+            return bool(re.search(r"vĩnh viễn|không thời hạn|khai sinh|kết hôn", text, re.I))
+        d = date.fromisoformat(str(value))
+        forms = [f"{d.day:02d}/{d.month:02d}/{d.year}", f"{d.day}/{d.month}/{d.year}",
+                 f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}",
+                 f"ngày {d.day:02d} tháng {d.month} năm {d.year}"]
+        return any(f in text for f in forms)
+    items = value if isinstance(value, list) else [str(value)]
+    flat = " ".join(text.split()).upper()
+    return all(" ".join(str(v).split()).upper() in flat for v in items)
+
 def score(cases: Sequence[Case], threshold: float) -> None:
     options = ExtractOptions(review_threshold=threshold, today=TODAY)
     by_field: dict[str, Tally] = defaultdict(Tally)
@@ -292,8 +324,9 @@ def score(cases: Sequence[Case], threshold: float) -> None:
             confident = fv.confidence >= threshold
             note = f"{case.name}/{case.variant} {name}: got {pred!r} want {gold!r} " \
                    f"(conf {fv.confidence:.2f})"
+            is_stated = stated(name, case.truth.get(name), case.lines) if case.lines else True
             for t in (by_field[name], by_variant[case.variant], by_type[case.doc_type]):
-                t.add(ok, pred, gold, confident, note)
+                t.add(ok, pred, gold, confident, note, is_stated)
             if name in p:
                 pp = _norm(name, p[name])
                 peer[name].add(pp == gold, pp, gold, True, "")
@@ -302,34 +335,40 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     total = Tally()
     for t in by_variant.values():
         for attr in ("n", "exact", "predicted", "correct_predicted", "truth_present",
-                     "wrong_confident"):
+                     "wrong_confident", "stated_n", "stated_exact"):
             setattr(total, attr, getattr(total, attr) + getattr(t, attr))
 
     print(f"\nExtraction on {len(cases)} documents ({sum(len(c.pages) for c in cases)} pages), "
           f"review threshold {threshold}, {1000 * elapsed / max(1, len(cases)):.1f} ms/doc")
-    print(f"\n{'field':18} {'prec %':>7} {'recall %':>8} {'exact %':>8} {'wrong&conf %':>13}")
+    print("(exact* = exact match over the fields the drawn document actually states)")
+    print(f"\n{'field':18} {'prec %':>7} {'recall %':>8} {'exact %':>8} {'exact* %':>8} "
+          f"{'wrong&conf %':>13}")
     for name in FIELDS:
         pr, rc, ex_, wc = by_field[name].row()
-        print(f"{name:18} {pr:>7} {rc:>8} {ex_:>8} {wc:>13}")
+        st = by_field[name].stated_pct()
+        print(f"{name:18} {pr:>7} {rc:>8} {ex_:>8} {st:>8} {wc:>13}")
     pr, rc, ex_, wc = total.row()
-    print(f"{'ALL':18} {pr:>7} {rc:>8} {ex_:>8} {wc:>13}")
+    print(f"{'ALL':18} {pr:>7} {rc:>8} {ex_:>8} {total.stated_pct():>8} {wc:>13}")
     print(f"\n{'variant':14} {'docs':>5} {'review %':>8} {'prec %':>7} {'recall %':>8} "
-          f"{'exact %':>8} {'wrong&conf %':>13}")
+          f"{'exact %':>8} {'exact* %':>8} {'wrong&conf %':>13}")
     for variant in sorted(by_variant, key=lambda v: (v != "clean", v)):
         pr, rc, ex_, wc = by_variant[variant].row()
         rv = 100 * review[variant] / docs[variant]
-        print(f"{variant:14} {docs[variant]:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} {wc:>13}")
+        st = by_variant[variant].stated_pct()
+        print(f"{variant:14} {docs[variant]:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} {st:>8} "
+              f"{wc:>13}")
     degraded = Tally()
     for v, t in by_variant.items():
         if v != "clean":
             for attr in ("n", "exact", "predicted", "correct_predicted", "truth_present",
-                         "wrong_confident"):
+                         "wrong_confident", "stated_n", "stated_exact"):
                 setattr(degraded, attr, getattr(degraded, attr) + getattr(t, attr))
     if degraded.n:
         pr, rc, ex_, wc = degraded.row()
         nd = sum(docs[v] for v in docs if v != "clean")
         rv = 100 * sum(review[v] for v in review if v != "clean") / nd
-        print(f"{'(degraded)':14} {nd:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} {wc:>13}")
+        print(f"{'(degraded)':14} {nd:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} "
+              f"{degraded.stated_pct():>8} {wc:>13}")
     print("\nReview reasons (documents):", ", ".join(
         f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])))
     print(f"\n{'document type':40} {'exact %':>8} {'wrong&conf %':>13}")
