@@ -22,6 +22,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
+from signing._sync import loop_safe
 from signing.certcheck import check_signer_certificate
 from signing.errors import SigningError
 from signing.manifest import MANIFEST_NAME, embed_manifest, read_manifest
@@ -47,6 +48,7 @@ def default_level(*, timestamper_configured: bool) -> str:
     return "B-LT" if timestamper_configured else "B-B"
 
 
+@loop_safe
 def sign_pdf(
     pdf: bytes,
     signer: Signer,
@@ -146,6 +148,7 @@ def _bytes_to_reserve(signer: Signer, *, timestamped: bool) -> int:
     return 2 * der_bytes  # pyHanko counts hex digits in /Contents
 
 
+@loop_safe
 def extend_timestamps(
     pdf: bytes,
     *,

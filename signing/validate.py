@@ -33,6 +33,7 @@ from pyhanko.sign.validation.errors import (
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from signing._sync import loop_safe
 from signing.certcheck import declares_revocation, has_revocation_info
 from signing.evidence import Evidence, gather_evidence, open_reader
 from signing.stamp import VN_TZ
@@ -50,6 +51,7 @@ __all__ = [
 _PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
+@loop_safe
 def validate_pdf(
     pdf: bytes,
     *,

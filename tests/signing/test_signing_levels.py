@@ -138,3 +138,16 @@ def test_revoked_after_signing_stays_valid(
     before = validate_pdf(signed, trust_roots=[pki.root_cert], crls=[earlier]).signatures[0]
     assert (after.verdict, after.revocation) == ("VALID", "good")
     assert (before.verdict, before.revocation) == ("REVOKED", "revoked")
+
+
+def test_usable_inside_a_running_event_loop(
+    one_page_pdf: bytes, signer: Signer, timestamper: HTTPTimeStamper, pki: TestPki
+) -> None:
+    """An async web handler or async task may call the synchronous API."""
+    import asyncio
+
+    async def handler() -> str:
+        signed = sign_pdf(one_page_pdf, signer, level="B-T", timestamper=timestamper)
+        return validate_pdf(signed, trust_roots=[pki.root_cert]).signatures[0].verdict
+
+    assert asyncio.run(handler()) == "VALID"
