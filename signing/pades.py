@@ -254,6 +254,12 @@ def _convert_signing_error(error: Exception) -> SigningError:
             "Không kết nối được máy chủ dấu thời gian / the timestamp authority did not answer: "
             f"check the TSA URL and credentials, or retry later ({chain[-1]}).",
         )
+    if any(type(e).__module__.startswith("pkcs11") for e in chain):
+        return SigningError(
+            "TOKEN_ERROR",
+            "Thiết bị ký số báo lỗi khi ký / the signing token failed: check that it is plugged "
+            f"in and unlocked, then retry ({chain[-1]!r}).",
+        )
     if isinstance(error, PyHankoSigningError) and "validat" in str(error).lower():
         return SigningError(
             "REVOCATION_UNAVAILABLE",
