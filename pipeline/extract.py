@@ -40,7 +40,7 @@ from pipeline.extract_owner import (
 )
 from pipeline.extract_vocab import ENTERPRISE_FORMS, snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fold, nfc, snap, upper_vi
+from pipeline.vntext import collapse, fewer_marks, fold, nfc, snap, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
@@ -214,6 +214,7 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
+    _confirm_number(found)
     return found
 
 
@@ -255,6 +256,11 @@ def _issue_place(doc: Doc) -> Found | None:
     return None
 
 
+def _title_case_like(upper: str, model: str) -> str:
+    """`upper` written with the letter case of `model` (same length)."""
+    return "".join(u.lower() if m.islower() else u for u, m in zip(upper, model, strict=True))
+
+
 def _agree_place(found: dict[str, Found | None]) -> None:
     """Cross-check the place of the date line with the agency name that ends with it.
 
@@ -276,6 +282,12 @@ def _agree_place(found: dict[str, Found | None]) -> None:
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
             found[key] = replace(agency, conf=max(agency.conf, 0.95))
+        elif fewer_marks(tail, want):  # the capitals lost marks the date line kept
+            fixed = agency.value[: len(agency.value) - len(want)] + want
+            found[key] = Found(fixed, 0.85, f"diacritics of '{tail}' restored from the date line")
+        elif fewer_marks(want, tail):
+            found["issue_place"] = Found(_title_case_like(tail, place.value), 0.85,
+                                         "diacritics restored from the agency name")
         else:
             why = f"'{place.value}' in the date line vs '{tail}' in the agency name"
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
@@ -287,6 +299,29 @@ def _symbol_abbr(number_symbol: object) -> str | None:
     if not isinstance(number_symbol, str) or "/" not in number_symbol:
         return None
     return number_symbol.rsplit("/", 1)[1].split("-")[0]
+
+
+def _agency_initials(agency: str) -> str:
+    return "".join(w[0] for w in fold(agency).replace("-", " ").split() if w not in ("va", "&"))
+
+
+def _confirm_number(found: dict[str, Found | None]) -> None:
+    """A number whose symbol names the document's type and its agency ("15/QĐ-UBND" on a
+    decision of an Ủy ban nhân dân) is confirmed by two independent readings; Tesseract scores
+    such compound tokens low even when right, so the agreement raises the confidence."""
+    ns, ta = found.get("number_symbol"), found.get("type_abbr")
+    agency, dt = found.get("issuing_agency"), found.get("doc_type")
+    if ns is None or not isinstance(ns.value, str) or "/" not in ns.value or ns.conf < 0.6:
+        return
+    if agency is None or not isinstance(agency.value, str) or dt is None:
+        return
+    parts = [fold(p) for p in ns.value.rsplit("/", 1)[1].split("-")]
+    type_ok = (ta is not None and ta.value is not None
+               and parts[0].startswith(fold(str(ta.value)))) or dt.value == P.LETTER_TYPE
+    initials = _agency_initials(agency.value)
+    agency_ok = any(len(p) >= 2 and p in initials for p in parts)
+    if type_ok and agency_ok:
+        found["number_symbol"] = replace(ns, conf=max(ns.conf, 0.9))
 
 
 def _initials_of(abbr: str, title: str) -> bool:

@@ -108,12 +108,23 @@ def test_place_is_restored_from_the_gazetteer_and_agrees_with_the_agency() -> No
     assert ex.fields["issue_place"].confidence >= 0.95
 
 
-def test_place_disagreeing_with_the_agency_is_unsure() -> None:
-    text = PLACE_DOC.replace("UBND TỈNH TRÀ VINH", "ỦY BAN NHÂN DÂN\nXÃ HÔNG NGỰ").replace(
-        "SỞ TƯ PHÁP  ", "").replace("Trà Vĩnh, ngày", "Hồng Ngự, ngày")
-    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+def _commune_doc(agency_name: str, place: str) -> str:
+    return PLACE_DOC.replace("UBND TỈNH TRÀ VINH", "ỦY BAN NHÂN DÂN").replace(
+        "SỞ TƯ PHÁP  ", agency_name + "  ").replace("Trà Vĩnh, ngày", f"{place}, ngày")
+
+
+def test_capitals_that_lost_marks_are_restored_from_the_date_line() -> None:
+    ex = extract_metadata([PageInput(_commune_doc("XÃ HÔNG NGỰ", "Hồng Ngự"))], options=OPTIONS)
+    assert ex.fields["issuing_agency"].value == "ỦY BAN NHÂN DÂN XÃ HỒNG NGỰ"
     assert ex.fields["issue_place"].value == "Hồng Ngự"
+
+
+def test_place_disagreeing_with_the_agency_is_unsure() -> None:
+    ex = extract_metadata([PageInput(_commune_doc("PHƯỜNG THẠCH HÁN", "Thạch Hãn"))],
+                          options=OPTIONS)
     assert ex.fields["issue_place"].confidence < 0.8
+    assert ex.fields["issuing_agency"].confidence < 0.8
+    assert any(r.startswith("issuing_agency: confidence") for r in ex.review_reasons)
 
 
 def test_owner_name_spelled_differently_elsewhere_is_unsure() -> None:
