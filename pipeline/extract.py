@@ -192,9 +192,9 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         authority_prefix=prefix, recipients=find_recipients(doc),
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
-    dt = found["doc_type"]
-    title = fold(dt.value) if dt is not None and isinstance(dt.value, str) else ""
-    if is_enterprise(doc) or "dang ky doanh nghiep" in title:
+    doc_type = found["doc_type"]
+    title_key = fold(doc_type.value) if doc_type and isinstance(doc_type.value, str) else ""
+    if is_enterprise(doc) or "dang ky doanh nghiep" in title_key:
         company, office = find_company(doc)
         found.update(owner_name=company, owner_address=office, owner_id=None,
                      owner_birth_date=None)
@@ -208,9 +208,9 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         if form is not None:  # a legal form of enterprise (Law on Enterprises)
             found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
                                                else 0.9))
-    if found["valid_until"] is None and dt is not None and isinstance(dt.value, str) and (
-            P.PERMANENT_BY_LAW.match(fold(dt.value))):
-        found["valid_until"] = Found("permanent", dt.conf * 0.95)
+    if found["valid_until"] is None and doc_type and isinstance(doc_type.value, str) and (
+            P.PERMANENT_BY_LAW.match(fold(doc_type.value))):
+        found["valid_until"] = Found("permanent", doc_type.conf * 0.95)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)

@@ -22,12 +22,18 @@ from pipeline.vntext import nfc
 class WordBox(Protocol):
     """What extraction needs from an OCR word (ocr.types.Word satisfies it)."""
 
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
+    @property
+    def text(self) -> str: ...
+    @property
+    def left(self) -> int: ...
+    @property
+    def top(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def conf(self) -> float: ...
 
 
 TEXT_AXIS = 0.535

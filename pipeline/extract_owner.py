@@ -98,11 +98,12 @@ def find_company(doc: Doc) -> tuple[Found | None, Found | None]:
         value = strip_punct(line.text[vstart:])
         conf = line_conf(line, vstart)
         if not value:
-            nxt = doc.next_lines(i, limit=1)
-            if not nxt:
+            following = doc.next_lines(i, limit=1)
+            if not following:
                 continue
-            value, conf = strip_punct(doc.lines[nxt[0]].text), line_conf(doc.lines[nxt[0]])
-            more = _continuation(doc, nxt[0], value)
+            j = following[0]
+            value, conf = strip_punct(doc.lines[j].text), line_conf(doc.lines[j])
+            more = _continuation(doc, j, value)
             value = strip_punct(collapse(" ".join([value, *more])))
         if len(value) >= 5:
             value, province_ok = check_address(value)
