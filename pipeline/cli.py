@@ -126,16 +126,19 @@ def lookup(
     owner_id: Annotated[str, typer.Option(help="Owner's citizen id (CCCD/CMND) or tax code.")],
     doc_type: Annotated[str | None, typer.Option(
         "--type", help="Document type, e.g. 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH'.")] = None,
+    include_pending: Annotated[bool, typer.Option(
+        "--include-pending", help="Also list documents still waiting for review.")] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """List a person's stored documents (reusable signed copies)."""
+    """List a person's reusable documents: signed copies stored or approved after review."""
     from pipeline.console import print_documents
     from pipeline.queries import lookup_documents
 
     settings = _settings(config)
     with _index(settings) as index:
-        rows = lookup_documents(index, owner_id=owner_id, doc_type=doc_type)
+        rows = lookup_documents(index, owner_id=owner_id, doc_type=doc_type,
+                                include_pending=include_pending)
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
     else:

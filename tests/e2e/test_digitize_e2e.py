@@ -189,10 +189,13 @@ def test_lookup_show_get_verify(sqlite_run: Run, tmp_path: Path) -> None:
             owners[owner] = owners.get(owner, 0) + 1
     owner = max(owners, key=lambda k: owners[k])
     assert owners[owner] >= 2  # the samples share one synthetic citizen across documents
-    found = json.loads(sqlite_run.sohoa("lookup", "--owner-id", owner, "--json").stdout)
-    pending = [i for i in sqlite_run.report["items"] if i["status"] == "needs_review"]
-    assert len(found) >= owners[owner] - len(pending)
+    reusable = json.loads(sqlite_run.sohoa("lookup", "--owner-id", owner, "--json").stdout)
+    assert all(doc["status"] in ("stored", "approved") for doc in reusable)
+    found = json.loads(sqlite_run.sohoa("lookup", "--owner-id", owner, "--include-pending",
+                                        "--json").stdout)
+    assert len(found) == owners[owner]
     assert all(doc["owner_id"] == owner and doc["signed_key"] for doc in found)
+    assert {d["id"] for d in reusable} <= {d["id"] for d in found}
     doc_id = found[0]["id"]
     shown = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
     assert shown["record"]["pages"][0]["text"].strip()
