@@ -56,6 +56,8 @@ FIELDS: tuple[str, ...] = (
 MAX_LEN = {"doc_type": 500, "subject": 500, "issuing_agency": 300, "parent_agency": 300,
            "signer_name": 50, "signer_title": 100, "number_symbol": 50, "owner_name": 100,
            "owner_address": 500, "issue_place": 100}
+NOT_FOUND = "not found"
+CORRECTED = "corrected by reviewer"
 NUMBER_SYMBOL_RE = re.compile(r"^\d+[A-Z]?(/\d{4})?/[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*$|^\d+$")
 
 
@@ -130,7 +132,7 @@ def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
         if name not in FIELDS:
             raise ValueError(f"unknown field {name!r}; fields are: {', '.join(FIELDS)}")
         value = _parse_correction(name, raw)
-        fields[name] = FieldValue(value, 1.0, "corrected by reviewer")
+        fields[name] = FieldValue(value, 1.0, CORRECTED)
     values = {k: v.value for k, v in fields.items()}
     for name in corrections:
         problem = _check(name, values[name], values, options)
@@ -151,9 +153,10 @@ def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) ->
         fv = fields.get(name)
         if fv is None or fv.value is None:
             if name in options.required and not _not_applicable(name, fields):
-                why = fv.reason if fv and fv.reason and fv.reason != "not found" else "missing"
+                why = fv.reason if fv and fv.reason not in (None, NOT_FOUND, CORRECTED) \
+                    else "missing"
                 reasons.append(f"{name}: {why}")
-            elif fv is not None and fv.reason and fv.reason != "not found":
+            elif fv is not None and fv.reason and fv.reason not in (NOT_FOUND, CORRECTED):
                 reasons.append(f"{name}: {fv.reason}")
         elif fv.confidence < options.review_threshold and (
                 name in options.required or name in options.also_review):
@@ -182,40 +185,47 @@ def _layout(page: PageInput, index: int) -> PageLayout:
 
 
 def _find_all(doc: Doc) -> dict[str, Found | None]:
-    found: dict[str, Found | None] = {}
     agency, parent = find_agencies(doc)
     name, title, prefix = find_signer(doc)
-    found.update(
+    found: dict[str, Found | None] = dict(
         doc_type=find_doc_type(doc), number_symbol=find_number_symbol(doc),
         issue_date=find_issue_date(doc), issuing_agency=agency, parent_agency=parent,
         subject=find_subject(doc), signer_name=name, signer_title=title,
         authority_prefix=prefix, recipients=find_recipients(doc),
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
-    doc_type = found["doc_type"]
-    title_key = fold(doc_type.value) if doc_type and isinstance(doc_type.value, str) else ""
-    if is_enterprise(doc) or "dang ky doanh nghiep" in title_key:
-        company, office = find_company(doc)
-        found.update(owner_name=company, owner_address=office, owner_id=None,
-                     owner_birth_date=None)
-    else:
-        found.update(owner_name=find_owner_name(doc), owner_id=find_owner_id(doc),
-                     owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
+    found.update(_find_owner(doc, found.get("doc_type")))
     _confirm_owner_name(doc, found)
-    subject = found["subject"]
-    if subject is not None and isinstance(subject.value, str):
-        form = snap(subject.value, ENTERPRISE_FORMS)
-        if form is not None:  # a legal form of enterprise (Law on Enterprises)
-            found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
-                                               else 0.9))
-    if found["valid_until"] is None and doc_type and isinstance(doc_type.value, str) and (
-            P.PERMANENT_BY_LAW.match(fold(doc_type.value))):
-        found["valid_until"] = Found("permanent", doc_type.conf * 0.95)
+    _known_forms(found)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
     _confirm_number(found)
     return found
+
+
+def _find_owner(doc: Doc, doc_type: Found | None) -> dict[str, Found | None]:
+    """Owner fields: the enterprise itself on an enterprise registration, else the person."""
+    title_key = fold(doc_type.value) if doc_type and isinstance(doc_type.value, str) else ""
+    if is_enterprise(doc) or "dang ky doanh nghiep" in title_key:
+        company, office = find_company(doc)
+        return dict(owner_name=company, owner_address=office, owner_id=None,
+                    owner_birth_date=None)
+    return dict(owner_name=find_owner_name(doc), owner_id=find_owner_id(doc),
+                owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
+
+
+def _known_forms(found: dict[str, Found | None]) -> None:
+    """Values fixed by law: enterprise legal forms, permanent civil-status records."""
+    subject, doc_type = found.get("subject"), found.get("doc_type")
+    if subject is not None and isinstance(subject.value, str):
+        form = snap(subject.value, ENTERPRISE_FORMS)
+        if form is not None:  # a legal form of enterprise (Law on Enterprises)
+            found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
+                                               else 0.9))
+    if found.get("valid_until") is None and doc_type and isinstance(doc_type.value, str) and (
+            P.PERMANENT_BY_LAW.match(fold(doc_type.value))):
+        found["valid_until"] = Found("permanent", doc_type.conf * 0.95)
 
 
 def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
@@ -376,7 +386,7 @@ def _validate(found: Mapping[str, Found | None], options: ExtractOptions) -> dic
             continue
         f = found.get(name)
         if f is None:
-            out[name] = FieldValue(None, 0.0, "not found")
+            out[name] = FieldValue(None, 0.0, NOT_FOUND)
             continue
         conf = max(0.0, min(1.0, f.conf))
         value = values[name]

@@ -381,3 +381,5 @@ def test_apply_corrections_other_types() -> None:
     assert v["recipients"] == ["Như Điều 3", "Lưu: VT"]
     assert v["valid_until"] == "permanent" and v["page_count"] == 2
     assert v["owner_address"] is None
+    assert not fixed.needs_review, fixed.review_reasons
+    assert fixed.fields["owner_address"].reason == "corrected by reviewer"
