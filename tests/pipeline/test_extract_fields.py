@@ -383,3 +383,42 @@ def test_apply_corrections_other_types() -> None:
     assert v["owner_address"] is None
     assert not fixed.needs_review, fixed.review_reasons
     assert fixed.fields["owner_address"].reason == "corrected by reviewer"
+
+
+BLOCK_ORDER = """ỦY BAN NHÂN DÂN
+TỈNH QUẢNG TRỊ
+Số: 15/QĐ-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Quảng Trị, ngày 05 tháng 3 năm 2024
+QUYẾT ĐỊNH
+Về việc công nhận hòa giải viên ở cơ sở
+Căn cứ Luật Hòa giải ở cơ sở ngày 20 tháng 6 năm 2013;
+Điều 1. Công nhận bà Lê Thị Hoa.
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT, NC.
+TM. ỦY BAN NHÂN DÂN
+CHỦ TỊCH
+Võ Văn Hưng
+"""
+
+
+def test_flat_text_with_columns_as_separate_blocks() -> None:
+    """Tesseract's plain text lists the left column, then the right one."""
+    v = run(BLOCK_ORDER).values()
+    assert v["issuing_agency"] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"
+    assert (v["number_symbol"], v["issue_date"]) == ("15/QĐ-UBND", "2024-03-05")
+    assert v["subject"] == "Về việc công nhận hòa giải viên ở cơ sở"
+    assert v["recipients"] == ["Như Điều 3", "Lưu: VT, NC"]
+    assert (v["signer_name"], v["signer_title"], v["authority_prefix"]) == (
+        "Võ Văn Hưng", "CHỦ TỊCH", "TM.")
+
+
+def test_signature_scribbles_between_title_and_name_are_skipped() -> None:
+    text = DECISION.replace("                                                       Trần Thị Bình",
+                            "                                                       ~ff, JNJ\n"
+                            "                                                       Trần Thị Bình")
+    page = boxes_from_grid(text, low={"~ff,": 20.0, "JNJ": 15.0})
+    v = run(page).values()
+    assert (v["signer_name"], v["signer_title"]) == ("Trần Thị Bình", "PHÓ CHỦ TỊCH")
