@@ -218,7 +218,7 @@ def find_valid_until(doc: Doc) -> Found | None:
         window = doc.folded[i] + (" " + doc.folded[nxt[0]] if nxt else "")
         m = P.VALID_UNTIL.search(window)
         if m and m.start() < len(doc.folded[i]):
-            found, value = _date_after(window, m.end() - 4)
+            found, value = _date_after(window, m.end())
             if found:
                 if value is None:
                     return Found(None, 0.0, "expiry date is unreadable")
@@ -230,11 +230,11 @@ def find_valid_until(doc: Doc) -> Found | None:
 
 
 def _date_after(folded: str, start: int) -> tuple[bool, date | None]:
-    """(a date follows, its value) for the text starting at "ngay" position `start`."""
+    """(a date follows, its value) for the text at `start` ("ngày …" or dd/mm/yyyy)."""
     value, m = parse_vn_date(folded, start)
-    if m is not None and m.start() - start <= 2:
+    if m is not None and m.start() - start <= 1:
         return True, value
-    value, m = parse_numeric_date(folded[start + 4:start + 24])
-    if m is not None and m.start() <= 3:
+    value, m = parse_numeric_date(folded[start:start + 20])
+    if m is not None and m.start() <= 1:
         return True, value
     return False, None

@@ -99,10 +99,12 @@ LABEL_TAX = re.compile(r"(ma\s*so\s*(doanh\s*nghiep|thue|ho\s*kinh\s*doanh|hop\s
 TAX_ENTERPRISE = re.compile(r"ma\s*so\s*doanh\s*nghiep")
 NEXT_LABEL = re.compile(r"\s(?:[A-ZĐ][^\s:;]*(?:\s[^\s:;]+){0,5})\s*:\s")
 
-VALID_UNTIL = re.compile(r"(co\s*(hieu\s*luc|gia\s*tri)[\w\s]{0,30}?den\s*(het\s*)?ngay|"
-                         r"het\s*han\s*(vao\s*)?ngay|thoi\s*han[\w\s]{0,25}?den\s*(het\s*)?ngay|"
-                         r"gia\s*tri\s*su\s*dung\s*den\s*(het\s*)?ngay|han\s*su\s*dung\s*[:]?"
-                         r"\s*(den\s*)?(het\s*)?ngay)")
+# An expiry: "có hiệu lực/giá trị (sử dụng) đến (hết) ngày …", "hết hạn (vào) ngày …",
+# "thời hạn … đến …"; the date follows (phrase or dd/mm/yyyy).
+VALID_UNTIL = re.compile(r"(co\s*(hieu\s*luc|gia\s*tri)[\w\s]{0,30}?den\s*(het\s*)?|"
+                         r"het\s*han\s*(vao\s*)?(?=ngay)|thoi\s*han[\w\s]{0,25}?den\s*(het\s*)?|"
+                         r"gia\s*tri\s*su\s*dung\s*den\s*(het\s*)?|han\s*su\s*dung\s*[:]?"
+                         r"\s*(den\s*)?(het\s*)?)(?=ngay|\d)")
 VALID_PERMANENT = re.compile(r"(vinh\s*vien|khong\s*(xac\s*dinh\s*)?thoi\s*han|lau\s*dai)")
 VALIDITY_CONTEXT = re.compile(r"(hieu\s*luc|gia\s*tri|thoi\s*han|han\s*su\s*dung)")
 

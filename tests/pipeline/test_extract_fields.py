@@ -422,3 +422,18 @@ def test_signature_scribbles_between_title_and_name_are_skipped() -> None:
     page = boxes_from_grid(text, low={"~ff,": 20.0, "JNJ": 15.0})
     v = run(page).values()
     assert (v["signer_name"], v["signer_title"]) == ("Trần Thị Bình", "PHÓ CHỦ TỊCH")
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Giấy phép này có giá trị đến ngày 31 tháng 12 năm 2027.", "2027-12-31"),
+    ("Giấy xác nhận có giá trị sử dụng đến 31/12/2027.", "2027-12-31"),
+    ("Giấy chứng nhận này có giá trị vĩnh viễn.", "permanent"),
+    ("Thời hạn hoạt động: không thời hạn.", "permanent"),
+    ("Quyết định này có hiệu lực kể từ ngày ký.", None),
+    ("Hết hạn nộp hồ sơ vào ngày 05 tháng 3 năm 2024 theo thông báo.", None),
+])
+def test_validity_phrases(sentence: str, expected: str | None) -> None:
+    text = DECISION.replace(
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký và có giá trị đến ngày 31 tháng 12 "
+        "năm 2029.", "Điều 2. " + sentence)
+    assert run(text).fields["valid_until"].value == expected
