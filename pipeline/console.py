@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -84,11 +85,21 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
         table.add_column("status")
         table.add_column("reason", overflow="fold")
         for item in problems:
-            reason = (f"{item.reason_code}: {item.message}" if item.reason_code
+            message = (item.message or "").removeprefix(f"{item.path}: ")
+            reason = (f"{item.reason_code}: {message}" if item.reason_code
                       else "; ".join(item.review_reasons))
-            table.add_row(item.path, f"[{STATUS_STYLE[item.status]}]{item.status}[/]", reason)
+            table.add_row(_short_path(item.path), f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
+                          reason)
         console.print(table)
     console.print(f"{report.pages} pages digitized · exit code {int(report.exit_code)}")
+
+
+def _short_path(path: str) -> str:
+    """Relative to the working folder when inside it: easier to read in a narrow table."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def print_documents(console: Console, rows: list[DocumentRow]) -> None:

@@ -58,6 +58,32 @@ def sniff_kind(head: bytes) -> str | None:
     return None
 
 
+_KNOWN_OTHER = (
+    (b"PK\x03\x04", "it is a ZIP archive or an Office document such as .docx/.xlsx"),
+    (b"\xd0\xcf\x11\xe0", "it is an old Office document such as .doc/.xls"),
+    (b"GIF8", "it is a GIF image"),
+    (b"BM", "it is a BMP image"),
+    (b"%!PS", "it is a PostScript file"),
+    (b"{\\rtf", "it is an RTF document"),
+)
+
+
+def describe_content(head: bytes) -> str:
+    """What an unsupported file seems to be, in words a clerk understands."""
+    for magic, words in _KNOWN_OTHER:
+        if head.startswith(magic):
+            return words
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "it is a WebP image"
+    if head.lstrip()[:1] == b"<":
+        return "it is an HTML or XML file"
+    try:
+        head.decode("utf-8")
+        return "it is a plain text file"
+    except UnicodeDecodeError:
+        return f"unknown content starting with {head[:8].hex(' ')}"
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -78,7 +104,7 @@ def triage(path: Path) -> TriagedFile:
     kind = sniff_kind(head)
     if kind is None:
         raise UnsupportedType(
-            f"{path}: not a PDF, PNG, JPEG or TIFF scan (content starts with {head[:8]!r}); "
+            f"{path}: not a PDF, PNG, JPEG or TIFF scan ({describe_content(head)}); "
             "export the scan as PDF or image and resubmit."
         )
     sha = file_sha256(path)
