@@ -187,6 +187,9 @@ def get(
 @app.command()
 def verify(
     target: Annotated[str, typer.Argument(help="Document id, or a path to a signed PDF.")],
+    offline: Annotated[bool, typer.Option(
+        help="Do not fetch CRL/OCSP: use only revocation data embedded in the PDF or "
+             "configured as SOHOA_CRL_FILES.")] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -194,15 +197,17 @@ def verify(
 
     Exit code 0 when valid, 1 when not.
     """
-    from pipeline.queries import verify_file, verify_stored
+    from pipeline.queries import TrustSettings, verify_file, verify_stored
 
     settings = _settings(config)
+    trust = TrustSettings(_trust_roots(settings), list(settings.crl_files),
+                          allow_fetching=settings.revocation_fetching and not offline)
     path = Path(target)
     if path.is_file():
-        result = verify_file(path, trust_roots=_trust_roots(settings))
+        result = verify_file(path, trust=trust)
     else:
         with _reader(settings) as (index, store):
-            result = verify_stored(index, store, target, trust_roots=_trust_roots(settings))
+            result = verify_stored(index, store, target, trust=trust)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -97,8 +97,22 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-def verify_file(path: Path, *, trust_roots: list[Path]) -> VerifyResult:
-    return VerifyResult(str(path), validate_pdf(path.read_bytes(), trust_roots=trust_roots))
+@dataclass(frozen=True)
+class TrustSettings:
+    """What validation trusts and where revocation information comes from."""
+
+    roots: list[Path]
+    crls: list[Path] = field(default_factory=list)
+    allow_fetching: bool = False
+
+    def validate(self, pdf: bytes) -> ValidationReport:
+        return validate_pdf(pdf, trust_roots=self.roots,
+                            crls=[c.read_bytes() for c in self.crls],
+                            allow_fetching=self.allow_fetching)
+
+
+def verify_file(path: Path, *, trust: TrustSettings) -> VerifyResult:
+    return VerifyResult(str(path), trust.validate(path.read_bytes()))
 
 
 def _object_hash(store: ObjectStore, bucket: str | None, key: str | None) -> tuple[str | None,
@@ -113,7 +127,7 @@ def _object_hash(store: ObjectStore, bucket: str | None, key: str | None) -> tup
 
 
 def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
-                  trust_roots: list[Path]) -> VerifyResult:
+                  trust: TrustSettings) -> VerifyResult:
     """Signature of the stored signed copy, plus every stored object against the index hashes."""
     row = get_row(index, doc_id)
     original_hash, _ = _object_hash(store, row.original_bucket, row.original_key)
@@ -126,6 +140,6 @@ def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
         checks.append(HashCheck("record → signed copy", recorded, signed_hash))
     else:
         checks.append(HashCheck("record", "present", None))
-    report = (validate_pdf(signed, trust_roots=trust_roots) if signed is not None
+    report = (trust.validate(signed) if signed is not None
               else ValidationReport([], document_error="the signed copy is missing"))
     return VerifyResult(f"{row.id} ({row.original_name})", report, checks)

@@ -112,7 +112,9 @@ def load_signing(settings: Settings) -> SigningSetup:
     if level in ("B-LT", "B-LTA"):
         from signing.context import make_validation_context
 
-        context = make_validation_context(trust_roots=list(roots), allow_fetching=True)
+        context = make_validation_context(trust_roots=list(roots),
+                                          crls=list(settings.crl_files),
+                                          allow_fetching=settings.revocation_fetching)
     return SigningSetup(signer, level, make_timestamper(settings), roots, test_dir, context)
 
 

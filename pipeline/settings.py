@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     tsa_username: str | None = None
     tsa_password: SecretStr | None = None
     trust_roots: tuple[Path, ...] = ()
+    crl_files: tuple[Path, ...] = ()  # local CRLs (offline agencies), for signing and verifying
+    revocation_fetching: bool = True  # fetch CRL/OCSP named in certificates (B-LT, verify)
 
     # OCR
     ocr_languages: str = "vie+Vietnamese"
