@@ -57,6 +57,7 @@ MAX_LEN = {"doc_type": 500, "subject": 500, "issuing_agency": 300, "parent_agenc
            "signer_name": 50, "signer_title": 100, "number_symbol": 50, "owner_name": 100,
            "owner_address": 500, "issue_place": 100}
 NOT_FOUND = "not found"
+UNVERIFIED = 0.79  # a proper name no vocabulary or second reading confirms
 CORRECTED = "corrected by reviewer"
 NUMBER_SYMBOL_RE = re.compile(r"^\d+[A-Z]?(/\d{4})?/[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*$|^\d+$")
 
@@ -262,7 +263,8 @@ def _issue_place(doc: Doc) -> Found | None:
         province = snap_province(place)
         if province is not None:  # a province or city name: diacritics restored
             return Found(province, max(conf, 0.95))
-        return Found(place, conf)
+        # A commune name no gazetteer here can check: confirmed only by the agency name.
+        return Found(place, min(conf, UNVERIFIED))
     return None
 
 
@@ -292,12 +294,15 @@ def _agree_place(found: dict[str, Found | None]) -> None:
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
             found[key] = replace(agency, conf=max(agency.conf, 0.95))
-        elif fewer_marks(tail, want):  # the capitals lost marks the date line kept
+        elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
-            found[key] = Found(fixed, 0.85, f"diacritics of '{tail}' restored from the date line")
+            why = f"diacritics of '{tail}' restored from the date line"
+            found[key] = Found(fixed, min(agency.conf, 0.75), why)
+            found["issue_place"] = Found(place.value, min(place.conf, 0.75), why)
         elif fewer_marks(want, tail):
-            found["issue_place"] = Found(_title_case_like(tail, place.value), 0.85,
-                                         "diacritics restored from the agency name")
+            why = "diacritics restored from the agency name"
+            found["issue_place"] = Found(_title_case_like(tail, place.value), 0.75, why)
+            found[key] = Found(agency.value, min(agency.conf, 0.75), why)
         else:
             why = f"'{place.value}' in the date line vs '{tail}' in the agency name"
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)

@@ -15,11 +15,12 @@ from datetime import date
 from pipeline import extract_patterns as P
 from pipeline.extract_doc import Doc, place_start
 from pipeline.extract_layout import Line
-from pipeline.extract_vocab import normalise_agency
+from pipeline.extract_vocab import AGENCY_PHRASES, normalise_agency
 from pipeline.vntext import (
     collapse,
     fix_digit_token,
     fold,
+    has_word_char,
     is_upper_text,
     snap,
     strip_punct,
@@ -248,10 +249,14 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
         words = [w for i in group for w in words_of(doc.lines[i]) if w[0].strip(" _=—~")]
         norm = normalise_agency(words)
         conf = 0.98 if norm.trusted_all else word_trust(norm.conf)
-        return Found(collapse(norm.text), conf)
+        return Found(collapse(norm.text).strip(" .,;:"), conf)
 
     agency = found(groups[-1])
-    parent = found(groups[-2]) if len(groups) >= 2 else Found(None, agency.conf)
+    if len(groups) < 2:
+        return agency, Found(None, agency.conf)
+    parent = found(groups[-2])
+    if parent.conf < 0.98:  # a district or commune name nothing else confirms
+        parent = Found(parent.value, min(parent.conf, 0.79))
     return agency, parent
 
 
@@ -313,7 +318,8 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
             break
     if not picked:
         return None
-    text = collapse(" ".join(doc.lines[i].text for i in picked))
+    text = collapse(" ".join(w for i in picked for w in doc.lines[i].text.split()
+                             if has_word_char(w) or w in ("-", "–")))
     text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
     conf = min(line_conf(doc.lines[i]) for i in picked)
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
@@ -452,7 +458,8 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
     titles: list[tuple[int, str]] = []
     for i, t in reversed(parts[:name_at]):
-        if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8):
+        if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
+                snap(t, AGENCY_PHRASES)):  # "ỦY BAN NHÂN DÂN" whose "TM." was lost
             if titles:
                 break
             continue
@@ -476,6 +483,8 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
         pm = P.AUTHORITY_LINE.match(fold(title_lines[-1]))
         assert pm is not None
         title = title_lines[-1][pm.end():]
+        if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
+            return name_found, Found(None, 0.0, "signer title unreadable"), prefix_found
     i_title = titles[-1][0]
     title = collapse(title).strip(" .,")
     conf = line_conf(doc.lines[i_title])
@@ -547,7 +556,7 @@ def _item_conf(line: Line) -> float:
 
 
 _AS_ARTICLE = re.compile(r"^(?:nh)?u\s*dieu\s*(\d+)$")
-_ARCHIVE = re.compile(r"^luu\s*[:;.]?\s*v[a-z]?[,.;j]?(?=\s|$)\s*")
+_ARCHIVE = re.compile(r"^luu\s*[:;.]?\s*v[a-z]?(?:[,.;j]\s*|\s+|$)")
 _COPIES = re.compile(r"\((\d{1,3})\s*[bBDđ6]\)$")
 
 
@@ -564,4 +573,6 @@ def recipient_formula(item: str) -> str:
     if m:
         rest = item[m.end():].strip(" ,")
         item = f"Lưu: VT, {rest}" if rest else "Lưu: VT"
+        # the number of copies is written "(NNb)" (bản); OCR drops or misreads the b
+        return re.sub(r"\((\d{1,3})\s*[bBDđ6]?\)$", lambda c: f"({c.group(1)}b)", item)
     return _COPIES.sub(lambda c: f"({c.group(1)}b)", item)

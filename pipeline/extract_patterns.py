@@ -32,11 +32,12 @@ MIXED_CASE_ABBRS = ("QyĐ", "CTr", "TTr", "TrS")
 
 AUTHORITY_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
-MOTTO_NATION = re.compile(r"c[o0]ng\s*h[o0]a\s*x[a4]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*v[i1l]e[t7]"
-                          r"\s*nam")
+_S = r"[\s.,:;'\"]*"  # OCR sprinkles dots and quotes between the motto's words
+MOTTO_NATION = re.compile(rf"c[o0]ng{_S}h[o0]a{_S}x[a4]{_S}h[o0]i{_S}ch[u]{_S}ngh[i1l]a{_S}"
+                          rf"v[i1l]e[t7]{_S}nam")
 # The same with a garbled first word, as OCR reads it where two columns overprint.
-MOTTO_NATION_LOOSE = re.compile(r"\S{0,3}ng\s*h[o0]a\s*x[a4]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*"
-                                r"v[i1l]e[t7]\s*nam")
+MOTTO_NATION_LOOSE = re.compile(rf"\S{{0,3}}ng{_S}h[o0]a{_S}x[a4]{_S}h[o0]i{_S}ch[u]{_S}"
+                                rf"ngh[i1l]a{_S}v[i1l]e[t7]{_S}nam")
 MOTTO_SLOGAN = re.compile(r"d[o0]c\s*l[a4]p\s*[-.,]?\s*t[u]\s*d[o0]\s*[-.,]?\s*h[a4]nh\s*ph[u]c")
 RULE_LINE = re.compile(r"^[\s_\-=~*.·—–]{3,}$")
 

@@ -9,11 +9,12 @@ names, personal names) keep their OCR confidence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.identifiers import CCCD_PROVINCES
-from pipeline.vntext import compact_key, has_word_char, upper_vi
+from pipeline.vntext import compact_key, has_word_char, snap, upper_vi
 
 AGENCY_PHRASES: tuple[str, ...] = (
     "ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "VĂN PHÒNG ỦY BAN NHÂN DÂN",
@@ -83,7 +84,9 @@ def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:
     texts = [w for w, _ in words]
     out: list[str] = []
     untrusted: list[float] = []
-    words = [(w, c) for w, c in words if has_word_char(w)]
+    # "UBND'TỈNH": OCR glues words with a stray quote or dot; split them again
+    words = [(part, c) for w, c in words for part in re.split(r"['`´‘’.]+", w)
+             if has_word_char(part)]
     texts = [w for w, _ in words]
     i = 0
     phrase, k = _match(texts, 0, _PHRASE_KEYS, 9)
@@ -135,10 +138,11 @@ def check_address(value: str) -> tuple[str, bool | None]:
     return value, None
 
 
-def snap_province(text: str) -> str | None:
-    """The province spelled by `text` ignoring diacritics ("Trà Vĩnh" → "Trà Vinh")."""
-    key = compact_key(text.removeprefix("TP.").removeprefix("Thành phố").removeprefix("Tỉnh"))
-    hit = _PROVINCE_KEYS.get(key)
+def snap_province(text: str, *, max_edits: int = 0) -> str | None:
+    """The province spelled by `text` ignoring diacritics ("Trà Vĩnh" → "Trà Vinh"); with
+    max_edits=1 also one misread letter ("Quảng Ngõi" → "Quảng Ngãi")."""
+    name = text.removeprefix("TP.").removeprefix("Thành phố").removeprefix("Tỉnh")
+    hit = snap(name, PROVINCES, max_edits=max_edits)
     if hit is None:
         return None
     prefix = text[: len(text) - len(text.lstrip())]
