@@ -145,9 +145,9 @@ def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
 def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) -> tuple[str, ...]:
     """Why a document must be reviewed.
 
-    A required field missing, invalid or unsure; an identifier or validity field invalid or
-    unsure; any field the document states but that failed validation. Other fields carry their
-    confidence without blocking the document.
+    A required field missing, invalid or unsure; an identifier or validity field
+    (`also_review`) invalid or unsure. Other fields carry their confidence and reason without
+    blocking the document.
     """
     reasons: list[str] = []
     for name in FIELDS:
@@ -157,7 +157,8 @@ def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) ->
                 why = fv.reason if fv and fv.reason not in (None, NOT_FOUND, CORRECTED) \
                     else "missing"
                 reasons.append(f"{name}: {why}")
-            elif fv is not None and fv.reason and fv.reason not in (NOT_FOUND, CORRECTED):
+            elif (fv is not None and fv.reason and fv.reason not in (NOT_FOUND, CORRECTED)
+                  and name in options.also_review):
                 reasons.append(f"{name}: {fv.reason}")
         elif fv.confidence < options.review_threshold and (
                 name in options.required or name in options.also_review):
