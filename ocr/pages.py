@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image as PilImage
 from PIL import ImageOps, ImageSequence
 
@@ -16,6 +17,7 @@ from ocr.preprocess import Image
 
 IMAGE_KINDS = ("png", "jpeg", "tiff")
 DEFAULT_DPI = 300
+MIN_RENDER_DPI = 100
 MAX_PIXELS = 80_000_000  # a rasterised page larger than this is rendered at a lower dpi
 
 
@@ -78,7 +80,28 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         raise OcrError(CORRUPT_PDF, f"{path.name} is not a readable PDF ({e}): rescan it.") from e
 
 
+def scan_dpi(page: pdfium.PdfPage) -> int | None:
+    """Resolution of the scan when the page is one full-page image (a scanner's PDF)."""
+    w_pt, h_pt = page.get_size()
+    images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
+    if len(images) != 1:
+        return None
+    image = images[0]
+    left, bottom, right, top = image.get_bounds()
+    if (right - left) * (top - bottom) < 0.85 * w_pt * h_pt:
+        return None
+    px_w, px_h = image.get_px_size()
+    # Either orientation: a landscape scan may be placed rotated on a portrait page.
+    along = max(px_w, px_h) / (max(right - left, top - bottom) / 72.0)
+    return round(along) if along > 0 else None
+
+
 def render_page(page: pdfium.PdfPage, index: int, dpi: int) -> RasterPage:
+    """Rasterise at `dpi`, or at the scan's own lower resolution (no invented pixels: the
+    OCR step resamples low-resolution scans itself, and the output page stays true)."""
+    native = scan_dpi(page)
+    if native is not None and MIN_RENDER_DPI <= native < dpi:
+        dpi = native
     w_pt, h_pt = page.get_size()
     pixels = (w_pt * dpi / 72.0) * (h_pt * dpi / 72.0)
     if pixels > MAX_PIXELS:

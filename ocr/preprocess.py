@@ -54,11 +54,13 @@ def suppress_red(image: Image) -> tuple[Image, bool]:
     return red, True
 
 
-def upscale(image: Image, from_dpi: int, to_dpi: int) -> Image:
-    if from_dpi >= to_dpi:
+def resample(image: Image, from_dpi: int, to_dpi: int) -> Image:
+    """Resize to another resolution: cubic up (150/200-dpi scans), area-average down."""
+    if from_dpi == to_dpi:
         return image
     scale = to_dpi / from_dpi
-    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    method = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=method)
 
 
 def _ink(grey: Image) -> NDArray[np.bool_]:
@@ -178,21 +180,80 @@ def rotate_quarter(image: Image, degrees_clockwise: int) -> Image:
     return image if code is None else cv2.rotate(image, code)
 
 
-def speckle_share(grey: Image) -> float:
-    """Share of ink connected components that are tiny specks (1–4 px at 300 dpi)."""
+def _components(grey: Image) -> tuple[int, NDArray[np.int32], NDArray[np.int32]]:
     _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count <= 1:
-        return 0.0
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    return float((areas <= 4).sum() / len(areas))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    return count, labels, stats
 
 
-def denoise_speckle(grey: Image, *, threshold: float = 0.5) -> tuple[Image, bool]:
-    """Median filter only on speckled pages: on clean pages it erodes thin diacritics."""
-    if speckle_share(grey) < threshold:
+def speck_count(grey: Image, dpi: int = 300) -> int:
+    """Ink components smaller than any letter or diacritic (≤ 15 px at 300 dpi).
+
+    Clean, blurred, faded or JPEG pages have almost none (0–1 on test pages); dusty or
+    speckled scans have thousands.
+    """
+    _, _, stats = _components(grey)
+    limit = 15 * (dpi / 300) ** 2
+    return int((stats[1:, cv2.CC_STAT_AREA] <= limit).sum())
+
+
+def remove_specks(grey: Image, dpi: int = 300) -> Image:
+    """Erase dust: tiny ink dots anywhere, and small blobs far from any letter.
+
+    A 2×2 opening first closes the white pin-holes that break strokes (so diacritics stay one
+    piece); then components ≤ 20 px go, and components ≤ 80 px with no letter-sized ink within
+    20 px (sizes at 300 dpi). Diacritics sit within a few px of their letter and survive.
+    """
+    k = dpi / 300
+    opened = cv2.morphologyEx(grey, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    count, labels, stats = _components(opened)
+    area = stats[:, cv2.CC_STAT_AREA]
+    tiny, small = 20 * k * k, 80 * k * k
+    big = (area > small) & (np.arange(count) > 0)
+    gap = max(3, int(20 * k))
+    near_big = cv2.dilate(
+        big[labels].astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (2 * gap + 1,) * 2)
+    ).astype(bool)
+    touched = np.zeros(count, dtype=bool)
+    touched[np.unique(labels[near_big])] = True
+    kill = (area <= tiny) | ((area <= small) & ~touched)
+    kill[0] = False
+    out = opened.copy()
+    out[kill[labels]] = 255
+    return out
+
+
+def denoise_speckle(grey: Image, dpi: int = 300, *, min_specks: int = 300) -> tuple[Image, bool]:
+    """Speck removal only on speckled pages: on clean pages it costs accuracy (0.30 → 1.57 %
+    CER on test pages) because it also takes punctuation and detached marks."""
+    if speck_count(grey, dpi) < min_specks:
         return grey, False
-    return cv2.medianBlur(grey, 3), True
+    return remove_specks(grey, dpi), True
+
+
+def remove_rules(grey: Image, dpi: int = 300) -> tuple[Image, bool]:
+    """Erase long thin horizontal rules (the short line under the agency name and under the
+    national motto, form underlines): set tight under a line of capitals they merge with it
+    in Tesseract's line finding and cost whole words."""
+    k = dpi / 300
+    ink = _ink(grey).astype(np.uint8)
+    length = max(20, int(150 * k))  # ~13 mm: longer than any letter stroke
+    rules = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    if not rules.any():
+        return grey, False
+    # Keep only thin runs: a thick horizontal band is a table edge or a black bar, not a rule.
+    thick = cv2.morphologyEx(
+        rules, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(8 * k))))
+    )
+    mask = (rules > 0) & (thick == 0)
+    if not mask.any():
+        return grey, False
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 1), np.uint8)) > 0  # anti-aliased edges
+    out = grey.copy()
+    out[mask] = 255
+    return out, True
 
 
 def _dark_band(dark_share: NDArray[np.float64], limit: int) -> int:

@@ -21,6 +21,7 @@ from ocr.types import (
     FLAG_LOW_CONFIDENCE,
     FLAG_LOW_QUALITY,
     FLAG_NOT_VIETNAMESE,
+    FLAG_RULES_REMOVED,
     FLAG_SEAL_REMOVED,
     FLAG_TIMEOUT,
     FLAG_UPSCALED,
@@ -28,6 +29,7 @@ from ocr.types import (
     SOURCE_OCR,
     OcrOptions,
     PageOcr,
+    Word,
 )
 
 OSD_DPI = 150  # orientation detection needs far fewer pixels than recognition
@@ -38,8 +40,9 @@ UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: 
 @dataclass(frozen=True)
 class PreparedPage:
     display: pp.Image  # what the clerk sees in the output PDF (colour kept, seal kept)
-    ocr: pp.Image  # grey image Tesseract reads; same geometry as `display`
-    dpi: int
+    ocr: pp.Image  # grey image Tesseract reads: `display` geometry, at `ocr_dpi`
+    dpi: int  # of `display`
+    ocr_dpi: int
     rotation: int
     skew: float
     flags: tuple[str, ...]
@@ -122,9 +125,6 @@ def prepare(
     raster: RasterPage, options: OcrOptions, engine: OcrEngine, scratch: Path
 ) -> PreparedPage:
     image, dpi, flags = raster.image, raster.dpi, []
-    if options.normalise_dpi and dpi < options.min_ocr_dpi:
-        image, dpi = pp.upscale(image, dpi, options.dpi), options.dpi
-        flags.append(FLAG_UPSCALED)
     grey, seal = pp.suppress_red(image) if options.remove_seal else (pp.to_grey(image), False)
     if seal:
         flags.append(FLAG_SEAL_REMOVED)
@@ -135,16 +135,26 @@ def prepare(
         grey, cleaned = pp.clean_border(grey)
         if cleaned:
             flags.append(FLAG_BORDER_CLEANED)
+    if options.remove_rules:
+        grey, ruled = pp.remove_rules(grey, dpi)
+        if ruled:
+            flags.append(FLAG_RULES_REMOVED)
     if options.denoise_speckle:
-        grey, denoised = pp.denoise_speckle(grey)
+        grey, denoised = pp.denoise_speckle(grey, dpi)
         if denoised:
             flags.append(FLAG_DENOISED)
+    ocr_dpi = dpi
+    if options.normalise_dpi and dpi != options.ocr_dpi:
+        grey, ocr_dpi = pp.resample(grey, dpi, options.ocr_dpi), options.ocr_dpi
+        if ocr_dpi > dpi:
+            flags.append(FLAG_UPSCALED)
     image = work.image
     display = image if options.keep_colour and pp.is_colour(image) else pp.to_grey(image)
     return PreparedPage(
         display=display,
         ocr=grey,
         dpi=dpi,
+        ocr_dpi=ocr_dpi,
         rotation=work.rotation,
         skew=skew,
         flags=tuple(flags),
@@ -172,13 +182,29 @@ def _recognise(
 ) -> tuple[EngineOutput | None, str | None]:
     png = _write_png(prepared.ocr, base.with_suffix(".png"))
     try:
-        return engine.recognise(png, base, dpi=prepared.dpi, timeout_s=timeout_s), None
+        return engine.recognise(png, base, dpi=prepared.ocr_dpi, timeout_s=timeout_s), None
     except EngineTimeout:
         return None, FLAG_TIMEOUT
     except EngineFailure:
         return None, FLAG_ENGINE_ERROR
     finally:
         png.unlink(missing_ok=True)
+
+
+def _to_display(words: tuple[Word, ...], factor: float) -> tuple[Word, ...]:
+    """Word boxes from OCR-image pixels to output-page-image pixels."""
+    if factor == 1.0:
+        return words
+    return tuple(
+        replace(
+            w,
+            left=round(w.left * factor),
+            top=round(w.top * factor),
+            width=round(w.width * factor),
+            height=round(w.height * factor),
+        )
+        for w in words
+    )
 
 
 def process_page(
@@ -198,7 +224,7 @@ def process_page(
         colour=prepared.display.ndim == 3,
         text_pdf=output.text_pdf if output else None,
     )
-    words = output.words if output else ()
+    words = _to_display(output.words, prepared.dpi / prepared.ocr_dpi) if output else ()
     page = PageOcr(
         index=raster.index,
         text=output.text if output else "",
