@@ -15,7 +15,7 @@ from datetime import date
 from pipeline import extract_patterns as P
 from pipeline.extract_doc import Doc, place_start
 from pipeline.extract_layout import Line
-from pipeline.extract_vocab import AGENCY_PHRASES, normalise_agency
+from pipeline.extract_vocab import AGENCY_PHRASES, normalise_agency, split_agencies
 from pipeline.vntext import (
     collapse,
     fix_digit_token,
@@ -244,17 +244,20 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
             groups.append([i])
     if not groups:
         return None, None
-
-    def found(group: list[int]) -> Found:
+    names: list[list[tuple[str, float]]] = []
+    for group in groups:  # OCR may merge two header lines: split before a known agency
         words = [w for i in group for w in words_of(doc.lines[i]) if w[0].strip(" _=—~")]
+        names.extend(split_agencies(words))
+
+    def found(words: list[tuple[str, float]]) -> Found:
         norm = normalise_agency(words)
         conf = 0.98 if norm.trusted_all else word_trust(norm.conf)
         return Found(collapse(norm.text).strip(" .,;:"), conf)
 
-    agency = found(groups[-1])
-    if len(groups) < 2:
+    agency = found(names[-1])
+    if len(names) < 2:
         return agency, Found(None, agency.conf)
-    parent = found(groups[-2])
+    parent = found(names[-2])
     if parent.conf < 0.98:  # a district or commune name nothing else confirms
         parent = Found(parent.value, min(parent.conf, 0.79))
     return agency, parent

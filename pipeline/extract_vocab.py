@@ -41,6 +41,8 @@ ADMIN_UNITS: tuple[str, ...] = (
 PROVINCES: tuple[str, ...] = (*CCCD_PROVINCES.values(), "Huế")
 
 _COLLECTIVE = frozenset({"ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"})
+# Phrases that occur inside other agency names ("CỤC THUẾ" in "CHI CỤC THUẾ", "CÔNG AN …").
+_COLLECTIVE_PARTS = frozenset({"CỤC THUẾ", "CÔNG AN", "VĂN PHÒNG CHÍNH PHỦ"})
 ENTERPRISE_FORMS: tuple[str, ...] = (
     "CÔNG TY TRÁCH NHIỆM HỮU HẠN MỘT THÀNH VIÊN",
     "CÔNG TY TRÁCH NHIỆM HỮU HẠN HAI THÀNH VIÊN TRỞ LÊN", "CÔNG TY CỔ PHẦN",
@@ -77,6 +79,26 @@ def _truncated(words: Sequence[str]) -> tuple[str, int]:
         if len(hits) == 1 and len(key) >= 8:
             return hits[0], k
     return "", 0
+
+
+def split_agencies(words: Sequence[tuple[str, float]]) -> list[list[tuple[str, float]]]:
+    """Split words where a second known agency starts ("SỞ TÀI CHÍNH TỈNH CÀ MAU | PHÒNG
+    ĐĂNG KÝ KINH DOANH"), as when OCR merges the parent and agency lines."""
+    texts = [w for w, _ in words]
+    out: list[list[tuple[str, float]]] = []
+    start, i = 0, 0
+    _, k = _match(texts, 0, _PHRASE_KEYS, 9)
+    i = max(k, 1)
+    while i < len(texts):
+        phrase, k = _match(texts, i, _PHRASE_KEYS, 9)
+        if k and phrase not in _COLLECTIVE_PARTS:
+            out.append(list(words[start:i]))
+            start = i
+            i += k
+            continue
+        i += 1
+    out.append(list(words[start:]))
+    return [w for w in out if w]
 
 
 def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:

@@ -135,3 +135,16 @@ def test_owner_name_spelled_differently_elsewhere_is_unsure() -> None:
     assert same.fields["owner_name"].confidence >= 0.95
     differ = extract_metadata([PageInput(base.format(name="TRÂN THỊ LAN"))], options=OPTIONS)
     assert differ.fields["owner_name"].confidence < 0.8
+
+
+def test_merged_parent_and_agency_lines_are_split() -> None:
+    from pipeline.extract_vocab import split_agencies
+
+    def names(text: str) -> list[str]:
+        return [" ".join(w for w, _ in g) for g in split_agencies([(w, 0.9) for w in text.split()])]
+
+    assert names("SỞ TÀI CHÍNH TỈNH CÀ MAU PHÒNG ĐĂNG KÝ KINH DOANH") == [
+        "SỞ TÀI CHÍNH TỈNH CÀ MAU", "PHÒNG ĐĂNG KÝ KINH DOANH"]
+    assert names("VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ") == [
+        "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"]
+    assert names("CHI CỤC THUẾ KHU VỰC II") == ["CHI CỤC THUẾ KHU VỰC II"]
