@@ -166,20 +166,31 @@ def parse_numeric_date(text: str) -> tuple[date | None, re.Match[str] | None]:
     return _make_date(m["d"], m["m"], m["y"]), m
 
 
-def _date_line(doc: Doc, i: int) -> tuple[date | None, float] | None:
-    """A "<Place>, ngày … tháng … năm …" line standing on its own, or None."""
+def _date_line(doc: Doc, i: int, *, header: bool = False) -> tuple[date | None, float] | None:
+    """A "<Place>, ngày … tháng … năm …" line standing on its own, or None.
+
+    In the header's right column a place garbled by OCR ("ên Quang, ngày …") still leaves a
+    usable date: a short comma-ended prefix is accepted there, with less confidence.
+    """
     line, f = doc.lines[i], doc.folded[i]
     m = P.DATE_PHRASE.search(f)
     if m is None:
         return None
-    start = place_start(line.text, m.start())
-    if start is None or line.text[:start].strip():
-        return None
     tail = line.text[m.end():].strip()
     if len(tail) > 2:
         return None
+    start = place_start(line.text, m.start())
+    strength = 1.0
+    if start is None or line.text[:start].strip():
+        prefix = line.text[:m.start()].strip()
+        garbled_place = header and prefix.endswith(",") and len(prefix.split()) <= 4 and (
+            not line.has_box or line.zone() == "right")
+        if not garbled_place:
+            return None
+        strength = 0.8
+    elif start == m.start():
+        strength = 0.85
     value = _make_date(m["d"], m["m"], m["y"])
-    strength = 1.0 if start < m.start() else 0.85
     return value, line_conf(line, m.start(), m.end(), token_trust) * strength
 
 
@@ -190,7 +201,7 @@ def find_issue_date(doc: Doc) -> Found | None:
     if doc.has_boxes:
         head = [i for i in head if doc.lines[i].y < 0.45]
     for i in head:
-        got = _date_line(doc, i)
+        got = _date_line(doc, i, header=True)
         if got is not None:
             value, conf = got
             position = 1.0 if not doc.lines[i].has_box or doc.lines[i].zone() == "right" else 0.9

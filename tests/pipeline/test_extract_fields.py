@@ -437,3 +437,14 @@ def test_validity_phrases(sentence: str, expected: str | None) -> None:
         "Điều 2. Quyết định này có hiệu lực kể từ ngày ký và có giá trị đến ngày 31 tháng 12 "
         "năm 2029.", "Điều 2. " + sentence)
     assert run(text).fields["valid_until"].value == expected
+
+
+def test_garbled_place_still_gives_the_header_date_but_not_a_body_date() -> None:
+    garbled = DECISION.replace("Quảng Trị, ngày 05", "ên Trị, ngày 05")
+    ex = run(garbled)
+    assert ex.fields["issue_date"].value == "2024-03-05"
+    assert ex.fields["issue_place"].value is None
+    # the same prefix inside a body sentence is no issue date
+    body = DECISION.replace("Quảng Trị, ngày 05 tháng 3 năm 2024", "").replace(
+        "Điều 2.", "kèm theo hồ sơ, ngày 05 tháng 3 năm 2024\nĐiều 2.")
+    assert run(body).fields["issue_date"].value is None
