@@ -457,21 +457,31 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     parts = [(i, _signer_part(doc, i).strip()) for i in _signer_block(doc)]
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]
-    name_at = None
-    for want_mixed in (True, False):  # names are title case (Decree 30); capitals as fallback
-        for k in range(len(parts) - 1, -1, -1):
-            t = parts[k][1]
-            if looks_like_name(t) and (not want_mixed or not is_upper_text(t)):
-                name_at = k
-                break
-        if name_at is not None:
-            break
+    name_at = _name_index([t for _, t in parts])
     if name_at is None:
         return None, None, None
     i_name, name = parts[name_at]
     name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
+    titles = _title_lines(parts[:name_at])
+    if not titles:
+        return name_found, None, Found(None, name_found.conf)
+    title, prefix = _title_and_prefix(doc, titles)
+    return name_found, title, prefix
+
+
+def _name_index(texts: list[str]) -> int | None:
+    """The signer's name: the last name-like line (title case first, capitals as fallback)."""
+    for want_mixed in (True, False):  # names are title case (Decree 30)
+        for k in range(len(texts) - 1, -1, -1):
+            if looks_like_name(texts[k]) and (not want_mixed or not is_upper_text(texts[k])):
+                return k
+    return None
+
+
+def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Capitals lines right above the name, up to the authority line ("KT. CHỦ TỊCH")."""
     titles: list[tuple[int, str]] = []
-    for i, t in reversed(parts[:name_at]):
+    for i, t in reversed(parts):
         if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
                 snap(t, AGENCY_PHRASES)):  # "ỦY BAN NHÂN DÂN" whose "TM." was lost
             if titles:
@@ -480,33 +490,28 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
         titles.insert(0, (i, t))
         if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
             break
-    if not titles:
-        return name_found, None, Found(None, name_found.conf)
-    prefix_found: Found = Found(None, min(line_conf(doc.lines[i]) for i, _ in titles))
-    title_lines = [t for _, t in titles]
-    prefixes = [t for t in title_lines if P.AUTHORITY_LINE.match(fold(t))]
-    if prefixes:
-        pm = P.AUTHORITY_LINE.match(fold(prefixes[-1]))
-        assert pm is not None
-        prefix = pm.group(1).upper() + "."
-        prefix_found = Found(prefix, prefix_found.conf)
-    own = [t for t in title_lines if not P.AUTHORITY_LINE.match(fold(t))]
+    return titles
+
+
+def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, Found]:
+    """Signer title (restored from the vocabulary) and the authority prefix closest to it."""
+    prefix_conf = min(line_conf(doc.lines[i]) for i, _ in titles)
+    lines = [t for _, t in titles]
+    prefixes = [m for m in (P.AUTHORITY_LINE.match(fold(t)) for t in lines) if m]
+    prefix = Found(prefixes[-1].group(1).upper() + "." if prefixes else None, prefix_conf)
+    own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t))]
     if own:
         title = own[-1]
-    else:
-        pm = P.AUTHORITY_LINE.match(fold(title_lines[-1]))
-        assert pm is not None
-        title = title_lines[-1][pm.end():]
+    else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
+        title = lines[-1][prefixes[-1].end():] if prefixes else lines[-1]
         if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
-            return name_found, Found(None, 0.0, "signer title unreadable"), prefix_found
-    i_title = titles[-1][0]
+            return Found(None, 0.0, "signer title unreadable"), prefix
     title = collapse(title).strip(" .,")
-    conf = line_conf(doc.lines[i_title])
+    conf = line_conf(doc.lines[titles[-1][0]])
     canonical = snap(title, P.SIGNER_TITLES)
     if canonical is not None:  # a known title: diacritics and spacing restored
         title, conf = canonical, max(conf, 0.95 if canonical == title else 0.9)
-    title_found = Found(title, conf)
-    return name_found, title_found, prefix_found
+    return Found(title, conf), prefix
 
 
 def find_recipients(doc: Doc) -> Found | None:
