@@ -483,7 +483,7 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     titles: list[tuple[int, str]] = []
     for i, t in reversed(parts):
         if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
-                snap(t, AGENCY_PHRASES)):  # "ỦY BAN NHÂN DÂN" whose "TM." was lost
+                snap(t, AGENCY_PHRASES)) or not _plausible_title(t):
             if titles:
                 break
             continue
@@ -491,6 +491,11 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
             break
     return titles
+
+
+def _plausible_title(text: str) -> bool:
+    """Real words, not a stroke of the signature read as '\\ HỊ'."""
+    return sum(c.isalpha() for c in text) >= 4 and not any(c in "\\|/~`^_" for c in text)
 
 
 def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, Found]:
