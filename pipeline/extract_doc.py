@@ -168,7 +168,8 @@ def _header_prefix(prefix: str) -> bool:
     if not words:
         return True
     last = words[-1]
-    return is_upper_text(last) or bool(re.search(r"\d", last)) or last.endswith(":")
+    return (is_upper_text(last) or bool(re.search(r"\d", last)) or last.endswith(":")
+            or not any(c.isalpha() for c in last))  # "Số: 15/QĐ-UBND ... Quảng Trị, ngày"
 
 
 def place_start(text: str, ngay_pos: int) -> int | None:

@@ -454,7 +454,8 @@ def _scribble(line: Line, text: str) -> bool:
 
 def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     """(name, title, authority prefix) from the bottom-right block of the last page."""
-    parts = [(i, _signer_part(doc, i).strip()) for i in _signer_block(doc)]
+    parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip())
+             for i in _signer_block(doc)]
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]
     name_at = _name_index([t for _, t in parts])
@@ -558,10 +559,19 @@ def find_recipients(doc: Doc) -> Found | None:
             ended = text.endswith((";", "."))
         elif items:
             break
-    items = [recipient_formula(it) for it in items if it]
-    if not items:
+    pairs = [_recipient(it, c) for it, c in zip(items, confs, strict=False) if it]
+    if not pairs:
         return None
-    return Found(items, min(confs) if confs else 0.0)
+    return Found([it for it, _ in pairs], min(c for _, c in pairs))
+
+
+def _recipient(item: str, conf: float) -> tuple[str, float]:
+    """An item with its formula restored, or snapped to a common recipient (then trusted)."""
+    item = " ".join(w for w in item.split() if has_word_char(w)).rstrip(" ;,.")
+    common = snap(item, P.COMMON_RECIPIENTS)
+    if common is not None:
+        return common, max(conf, 0.95)
+    return recipient_formula(item), conf
 
 
 def _item_conf(line: Line) -> float:

@@ -35,6 +35,9 @@ _UNIT_WORDS = frozenset({"xã", "phường", "huyện", "quận", "tỉnh", "th�
                          "đường", "số", "thôn", "ấp", "tổ", "khu", "bản", "xóm", "tp."})
 
 
+_QUOTES = re.compile(r"[\"'`´‘’“”„]")  # specks OCR reads as quotes inside a name
+
+
 def _labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int]]:
     """(line index, label start, value start) for every label match, in reading order."""
     for i, f in enumerate(doc.folded):
@@ -61,7 +64,7 @@ def find_owner_name(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_NAME):
         line = doc.lines[i]
         s, e = _value_text(line.text, vstart)
-        value = strip_punct(line.text[s:e])
+        value = strip_punct(_QUOTES.sub("", line.text[s:e]))
         h = P.HONORIFIC.match(fold(value))
         if h:
             value, s = value[h.end():], s + h.end()

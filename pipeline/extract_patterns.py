@@ -133,3 +133,14 @@ DOC_TITLES: tuple[str, ...] = (
     "TRÍCH LỤC GHI CHÚ LY HÔN", "GIẤY CHỨNG TỬ", "CHỨNG CHỈ HÀNH NGHỀ", "PHIẾU LÝ LỊCH TƯ PHÁP",
     "GIẤY BIÊN NHẬN", "GIẤY ỦY QUYỀN", "BẰNG TỐT NGHIỆP",
 )
+
+# Recipients that recur in almost every provincial document ("Nơi nhận").
+COMMON_RECIPIENTS: tuple[str, ...] = (
+    "Văn phòng Chính phủ", "Thủ tướng Chính phủ", "Thường trực Tỉnh ủy", "Thường trực Thành ủy",
+    "Thường trực HĐND tỉnh", "Thường trực HĐND thành phố", "Chủ tịch, các PCT UBND tỉnh",
+    "CT, các PCT UBND tỉnh", "Các sở, ban, ngành", "UBND các huyện, thị xã, thành phố",
+    "UBND các xã, phường", "UBND các xã, phường, thị trấn", "Sở Tư pháp", "Bộ Tư pháp",
+    "Cổng thông tin điện tử tỉnh", "Trung tâm Phục vụ hành chính công",
+    "Các cơ quan, đơn vị liên quan", "Chủ đầu tư", "Đoàn ĐBQH tỉnh", "Các Bộ, ngành",
+    "Cục Kiểm soát TTHC - VPCP", "Công an tỉnh", "Sở Nội vụ", "Sở Tài chính",
+)

@@ -148,3 +148,19 @@ def test_merged_parent_and_agency_lines_are_split() -> None:
     assert names("VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ") == [
         "VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"]
     assert names("CHI CỤC THUẾ KHU VỰC II") == ["CHI CỤC THUẾ KHU VỰC II"]
+
+
+def test_common_recipients_and_glued_number_date_line() -> None:
+    text = PLACE_DOC.replace(
+        "Số: 12/QĐ-STP                    Trà Vĩnh, ngày",
+        "Số: 12/QĐ-STP ... Trà Vĩnh, ngày") + (
+        "Nơi nhận:\n- Thường trực Tĩnh ủy;\n- Chủ đầu tư; -_\n- Lưu: VI, NG (09D).\n")
+    v = extract_metadata([PageInput(text)], options=OPTIONS).values()
+    assert v["number_symbol"] == "12/QĐ-STP" and v["issue_date"] == "2025-02-03"
+    assert v["recipients"] == ["Thường trực Tỉnh ủy", "Chủ đầu tư", "Lưu: VT, NG (09b)"]
+
+
+def test_stray_quote_inside_a_name() -> None:
+    text = PLACE_DOC + "Họ, chữ đệm, tên: Đặng 'Thị Giang\n"
+    assert extract_metadata([PageInput(text)], options=OPTIONS).values()["owner_name"] == (
+        "Đặng Thị Giang")
