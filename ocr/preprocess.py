@@ -232,28 +232,32 @@ def denoise_speckle(grey: Image, dpi: int = 300, *, min_specks: int = 300) -> tu
 
 
 def remove_rules(grey: Image, dpi: int = 300) -> tuple[Image, bool]:
-    """Erase long thin horizontal rules (the short line under the agency name and under the
+    """Erase long thin isolated horizontal rules (the short line under the agency name and the
     national motto, form underlines): set tight under a line of capitals they merge with it
-    in Tesseract's line finding and cost whole words."""
+    in Tesseract's line finding and cost whole words.
+
+    A rule is a horizontal run ≥ ~13 mm, ≤ ~0.7 mm thick, with (almost) no other ink in a band
+    just above and below it; runs inside blurred or bold text fail that test and are kept.
+    """
     k = dpi / 300
     ink = _ink(grey).astype(np.uint8)
-    length = max(20, int(150 * k))  # ~13 mm: longer than any letter stroke
-    rules = cv2.morphologyEx(
+    length, thin, margin = max(20, int(150 * k)), max(2, int(8 * k)), max(2, int(5 * k))
+    runs = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
-    if not rules.any():
-        return grey, False
-    # Keep only thin runs: a thick horizontal band is a table edge or a black bar, not a rule.
-    thick = cv2.morphologyEx(
-        rules, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(8 * k))))
-    )
-    mask = (rules > 0) & (thick == 0)
-    if not mask.any():
-        return grey, False
-    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 1), np.uint8)) > 0  # anti-aliased edges
-    out = grey.copy()
-    out[mask] = 255
-    return out, True
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    out = grey
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if w < length or h > thin:
+            continue
+        y0, y1 = max(0, y - margin), min(ink.shape[0], y + h + margin)
+        if int(ink[y0:y1, x : x + w].sum()) > 1.3 * area:
+            continue  # other ink hugs the run: text, not a rule
+        if out is grey:
+            out = grey.copy()
+        out[max(0, y - 1) : y + h + 1, x : x + w] = 255  # with its anti-aliased edges
+    return out, out is not grey
 
 
 def _dark_band(dark_share: NDArray[np.float64], limit: int) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import Word
+from ocr.words import blank_words_in_text_pdf, noise_word_indices, page_text, renumber_lines
 
 _COMBINING_OUTSIDE_CLUSTER = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+", re.MULTILINE)
 
@@ -62,11 +63,10 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def parse_tsv(tsv: str) -> tuple[tuple[Word, ...], str]:
-    """Words (level 5 rows) and the page text, lines in Tesseract's reading order."""
+def parse_tsv(tsv: str) -> tuple[Word, ...]:
+    """Words (level-5 rows with text) in Tesseract's reading order, lines numbered from 0."""
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}
-    lines: list[list[str]] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
@@ -75,11 +75,7 @@ def parse_tsv(tsv: str) -> tuple[tuple[Word, ...], str]:
         if not text:
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
-        if key not in line_keys:
-            line_keys[key] = len(lines)
-            lines.append([])
-        line_no = line_keys[key]
-        lines[line_no].append(text)
+        line_no = line_keys.setdefault(key, len(line_keys))
         words.append(
             Word(
                 text=text,
@@ -92,14 +88,30 @@ def parse_tsv(tsv: str) -> tuple[tuple[Word, ...], str]:
                 line=line_no,
             )
         )
-    return tuple(words), "\n".join(" ".join(line) for line in lines)
+    return tuple(words)
+
+
+def _all_word_indices(tsv: str, drop: set[int]) -> set[int]:
+    """Indices (among all level-5 rows) of the dropped non-empty words."""
+    out, kept = set(), -1
+    for index, row in enumerate(r for r in tsv.splitlines()[1:] if r.split("\t", 1)[0] == "5"):
+        cols = row.split("\t")
+        if len(cols) >= 12 and nfc(cols[11]).strip():
+            kept += 1
+            if kept in drop:
+                out.add(index)
+    return out
+
+
+def _tsv_word_count(tsv: str) -> int:
+    return sum(1 for row in tsv.splitlines()[1:] if row.split("\t", 1)[0] == "5")
 
 
 @dataclass(frozen=True)
 class TesseractEngine:
     languages: str = "vie+Vietnamese"
     tessdata_dir: Path | None = None
-    psm: int = 3
+    psm: int = 11
     binary: str = "tesseract"
 
     def _data_args(self) -> list[str]:
@@ -145,7 +157,14 @@ class TesseractEngine:
         pdf_path = out_base.with_suffix(".pdf")
         if not tsv_path.is_file():
             raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
-        words, text = parse_tsv(tsv_path.read_text(encoding="utf-8", errors="replace"))
+        tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
+        words = parse_tsv(tsv)
+        drop = noise_word_indices(words)
+        if pdf_path.is_file() and drop:
+            # Map indices among non-empty words to indices among all TSV words.
+            blank_words_in_text_pdf(pdf_path, _all_word_indices(tsv, drop), _tsv_word_count(tsv))
+        words = renumber_lines([w for i, w in enumerate(words) if i not in drop])
+        text = page_text(words)
         return EngineOutput(
             words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None
         )

@@ -63,14 +63,17 @@ class OcrOptions:
     page_timeout_s: float = 180.0
     min_confidence: float = 60.0
     min_quality: float = 0.6
-    psm: int = 6  # one uniform block: lower CER than automatic layout (3) on test pages
+    # Page segmentation: 11 ("sparse text") read the two-column header and tight heading
+    # lines robustly; mean CER on 48 test pages: psm 11 0.48 %, psm 6 0.64 %, and psm 6
+    # lost whole header lines on some pages. Reading order stays line by line.
+    psm: int = 11
     # Preprocessing switches (each kept on by default only where measurement showed it helps).
     detect_orientation: bool = True
     deskew: bool = True
     max_skew_deg: float = 10.0
     remove_seal: bool = True
     clean_border: bool = True
-    remove_rules: bool = True
+    remove_rules: bool = False  # no gain with psm 11 (0.48 % both); kept as a switch
     denoise_speckle: bool = True
     # Tesseract reads every page resampled to this resolution (150/200-dpi scans upscaled,
     # 300-dpi pages reduced): on test pages 240 dpi gave lower CER than 300 (0.25 vs 0.28 %)

@@ -142,3 +142,13 @@ def test_seal_page_reads_better_after_suppression(page: np.ndarray, tmp_path: Pa
         scores[name] = cer(truth, out.text)
     assert scores["red"] <= scores["plain"]
     assert scores["red"] < 0.01
+
+
+def test_rule_under_heading_removed_text_kept(page: np.ndarray) -> None:
+    ruled = page.copy()
+    cv2.line(ruled, (300, 262), (1100, 262), 0, 3)  # just under the first line of capitals
+    cleaned, changed = pp.remove_rules(ruled)
+    assert changed
+    assert (cleaned[258:267, 300:1100] < 128).sum() < (page[258:267, 300:1100] < 128).sum() + 20
+    same, untouched = pp.remove_rules(page)
+    assert not untouched and same is page

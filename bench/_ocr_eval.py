@@ -1,0 +1,116 @@
+"""Page set and error metrics for bench/ocr.py (and for tuning experiments).
+
+CER/WER are computed line by line against the ground truth, each truth line aligned to its
+best-matching span of the OCR text ("flexible" accuracy): reading order differences in the
+two-column header (agency | national motto) are not counted as errors, every misread
+character is, and OCR text that matches no truth line counts as insertions.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from samples.generate import degrade, ground_truth, make_specs, render_pages
+
+_GONE = "\x00"
+
+
+@dataclass(frozen=True)
+class Errors:
+    char_errors: int = 0
+    chars: int = 0
+    word_errors: int = 0
+    words: int = 0
+
+    def __add__(self, other: Errors) -> Errors:
+        return Errors(
+            self.char_errors + other.char_errors,
+            self.chars + other.chars,
+            self.word_errors + other.word_errors,
+            self.words + other.words,
+        )
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / max(1, self.chars)
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / max(1, self.words)
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _best_span(line: str, text: str) -> tuple[int, int]:
+    align = fuzz.partial_ratio_alignment(line, text)
+    if align is None or align.score == 0:
+        return 0, 0
+    start, end = align.dest_start, align.dest_end
+    best = (Levenshtein.distance(line, text[start:end].replace(_GONE, "")), start, end)
+    for ds in range(-3, 4):  # the window has the truth line's length: let it breathe
+        for de in range(-3, 4):
+            s, e = max(0, start + ds), min(len(text), end + de)
+            if s < e:
+                d = Levenshtein.distance(line, text[s:e].replace(_GONE, ""))
+                if d < best[0]:
+                    best = (d, s, e)
+    return best[1], best[2]
+
+
+def page_errors(truth_lines: list[str], text: str) -> Errors:
+    """Errors of `text` against the truth lines; longest lines are placed first (they are the
+    most distinctive), each on its best span of the OCR text not yet taken."""
+    remaining = _norm(text)
+    errors = Errors()
+    for line in sorted((_norm(t) for t in truth_lines if t.strip()), key=len, reverse=True):
+        start, end = _best_span(line, remaining)
+        found = remaining[start:end].replace(_GONE, "").strip()
+        errors += Errors(
+            Levenshtein.distance(line, found),
+            len(line),
+            Levenshtein.distance(line.split(), found.split()),
+            len(line.split()),
+        )
+        remaining = remaining[:start] + _GONE * (end - start) + remaining[end:]
+    leftover = [w for w in remaining.replace(_GONE, " ").split() if w.strip()]
+    return errors + Errors(sum(len(w) for w in leftover), 0, len(leftover), 0)
+
+
+@dataclass(frozen=True)
+class BenchPage:
+    variant: str
+    name: str
+    image: Path  # PNG with dpi metadata (RGB for seal pages)
+    lines: list[str]
+    skew: float | None
+
+
+def build_pages(
+    out: Path, *, variants: list[str], pages_per_variant: int, seed: int
+) -> list[BenchPage]:
+    """First page of `pages_per_variant` synthetic documents, degraded per variant."""
+    out.mkdir(parents=True, exist_ok=True)
+    specs = make_specs(pages_per_variant, seed)
+    result: list[BenchPage] = []
+    for spec in specs:
+        clean = render_pages(spec)[0]
+        truth = ground_truth(spec, file="", variant="clean")["pages"][0]["lines"]
+        for variant in variants:
+            rng = random.Random(f"{seed}:{spec.name}:{variant}")
+            img: Image.Image = degrade(clean, variant, rng)
+            dpi = img.info.get("dpi", (300, 300))
+            path = out / f"{spec.name}-{variant}.png"
+            img.save(path, dpi=dpi)
+            result.append(
+                BenchPage(variant, spec.name, path, truth, img.info.get("sohoa_skew_deg"))
+            )
+    return result

@@ -1,0 +1,170 @@
+"""Benchmark: Vietnamese OCR of synthetic scans, sohoa vs raw Tesseract vs OCRmyPDF.
+
+    .venv/bin/python bench/ocr.py                 # 2 pages per variant, all variants
+    .venv/bin/python bench/ocr.py --pages 4 --variants clean,skew,seal
+
+Pages come from samples/generate.py (first page of N generated documents, degraded per
+variant, ground truth = the drawn lines). Each engine runs in its own child process on the
+same inputs: (a) `tesseract page.png stdout -l vie` page by page; (b) `ocrmypdf -l vie
+--deskew --clean --jobs J` on one PDF per variant, text read back with pdfplumber; (c) sohoa
+`ocr_file` on the same PDF, text read back from its output PDF with pdfplumber. CER/WER are
+line-aligned (see bench/_ocr_eval.py): the reading order of the two-column header is not an
+error, every misread character is. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import img2pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _ocr_eval import BenchPage, Errors, build_pages, page_errors  # noqa: E402
+
+from samples.generate import VARIANTS  # noqa: E402
+
+ENGINES = ("tesseract", "ocrmypdf", "sohoa")
+DEFAULT_VARIANTS = tuple(v for v in VARIANTS)
+
+
+def _job(pages: list[BenchPage], variants: list[str], work: Path, args: argparse.Namespace) -> Path:
+    spec: dict[str, Any] = {}
+    for variant in variants:
+        mine = [p for p in pages if p.variant == variant]
+        pdf = work / f"input-{variant}.pdf"
+        pdf.write_bytes(img2pdf.convert([str(p.image) for p in mine]))
+        spec[variant] = {"pdf": str(pdf), "images": [str(p.image) for p in mine]}
+    job = {
+        "variants": spec,
+        "workdir": str(work),
+        "jobs": args.jobs,
+        "tessdata": args.tessdata,
+        "languages": args.languages,
+    }
+    path = work / "job.json"
+    path.write_text(json.dumps(job), encoding="utf-8")
+    return path
+
+
+def _run_engine(engine: str, job: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "_ocr_engines.py"), engine, str(job)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{engine} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout)
+
+
+def _errors(pages: list[BenchPage], variant: str, texts: list[str]) -> Errors:
+    mine = [p for p in pages if p.variant == variant]
+    total = Errors()
+    for page, text in zip(mine, texts, strict=True):
+        total += page_errors(page.lines, text)
+    return total
+
+
+def _table(pages: list[BenchPage], variants: list[str], runs: dict[str, dict[str, Any]]) -> str:
+    head = f"{'variant':<11}" + "".join(f"{'CER ' + e[:5]:>11}" for e in ENGINES)
+    head += "".join(f"{'WER ' + e[:5]:>11}" for e in ENGINES)
+    rows = [head, "-" * len(head)]
+    degraded = {e: Errors() for e in ENGINES}
+    for variant in variants:
+        errs = {e: _errors(pages, variant, runs[e]["variants"][variant]["texts"]) for e in ENGINES}
+        if variant != "clean":
+            for e in ENGINES:
+                degraded[e] += errs[e]
+        rows.append(
+            f"{variant:<11}"
+            + "".join(f"{errs[e].cer * 100:>10.2f}%" for e in ENGINES)
+            + "".join(f"{errs[e].wer * 100:>10.2f}%" for e in ENGINES)
+        )
+    rows.append("-" * len(head))
+    rows.append(
+        f"{'degraded':<11}"
+        + "".join(f"{degraded[e].cer * 100:>10.2f}%" for e in ENGINES)
+        + "".join(f"{degraded[e].wer * 100:>10.2f}%" for e in ENGINES)
+    )
+    n = len(pages)
+    rows.append("")
+    rows.append(f"{'':<11}" + "".join(f"{e:>11}" for e in ENGINES))
+    walls = {e: sum(v["wall_s"] for v in runs[e]["variants"].values()) for e in ENGINES}
+    rows.append(f"{'pages/min':<11}" + "".join(f"{n / walls[e] * 60:>11.1f}" for e in ENGINES))
+    rows.append(f"{'CPU s/page':<11}" + "".join(f"{runs[e]['cpu_s'] / n:>11.2f}" for e in ENGINES))
+    rows.append(
+        f"{'peak RSS MB':<11}" + "".join(f"{runs[e]['peak_rss_mb']:>11.0f}" for e in ENGINES)
+    )
+    return "\n".join(rows)
+
+
+def _memory_rows(pages: list[BenchPage], work: Path, args: argparse.Namespace) -> str:
+    """sohoa's peak memory on a short and a 4x longer PDF: flat means streaming works."""
+    first = next(p for p in pages if p.variant == pages[0].variant)
+    rows = [f"{'pages':<11}{'sohoa RSS MB':>14}{'largest child':>15}"]
+    for n in (args.memory_pages, 4 * args.memory_pages):
+        pdf = work / f"memory-{n}.pdf"
+        pdf.write_bytes(img2pdf.convert([str(first.image)] * n))
+        job = {
+            "variants": {f"mem{n}": {"pdf": str(pdf), "images": []}},
+            "workdir": str(work),
+            "jobs": args.jobs,
+            "tessdata": args.tessdata,
+            "languages": args.languages,
+        }
+        path = work / f"memory-{n}.json"
+        path.write_text(json.dumps(job), encoding="utf-8")
+        run = _run_engine("sohoa", path)
+        rows.append(f"{n:<11}{run['self_rss_mb']:>14.0f}{run['peak_rss_mb']:>15.0f}")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2, help="pages per variant")
+    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--languages", default="vie+Vietnamese", help="sohoa's model set")
+    parser.add_argument("--tessdata", default=None, help="sohoa's tessdata folder")
+    parser.add_argument("--keep", type=Path, default=None, help="keep inputs/outputs here")
+    parser.add_argument(
+        "--memory-pages",
+        type=int,
+        default=3,
+        help="memory check: sohoa on N and 4N pages (0 to skip)",
+    )
+    args = parser.parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-ocr-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        pages = build_pages(
+            work / "pages", variants=variants, pages_per_variant=args.pages, seed=args.seed
+        )
+        job = _job(pages, variants, work, args)
+        runs = {engine: _run_engine(engine, job) for engine in ENGINES}
+        memory = _memory_rows(pages, work, args) if args.memory_pages > 0 else ""
+    print(
+        f"OCR benchmark: {len(pages)} pages ({args.pages} per variant), seed {args.seed}, "
+        f"jobs {args.jobs}, sohoa languages {args.languages}"
+        + (f" from {args.tessdata}" if args.tessdata else "")
+    )
+    print(_table(pages, variants, runs))
+    if memory:
+        print()
+        print(memory)
+
+
+if __name__ == "__main__":
+    main()
