@@ -142,7 +142,22 @@ def column_cuts(text: str) -> list[int]:
         start = place_start(text, m.start())
         if start is not None and start > 0 and _header_prefix(text[:start]):
             cuts.add(start)
+        elif start is None:
+            caps = _leading_capitals(text[:m.start()])
+            if caps:  # "SỞ KẾ HOẠCH VÀ ĐẦU T hành phố …, ngày": the place is overprinted
+                cuts.add(caps)
     return sorted(c for c in cuts if 0 < c < len(text.rstrip()))
+
+
+def _leading_capitals(prefix: str) -> int:
+    """End of a run of 2+ capitalised words at the start of `prefix`, followed by lower case."""
+    words = list(re.finditer(r"\S+", prefix))
+    k = 0
+    while k < len(words) and is_upper_text(words[k].group(0), min_ratio=1.0):
+        k += 1
+    if k >= 2 and k < len(words) and words[k].group(0)[:1].islower():
+        return words[k].start()
+    return 0
 
 
 def split_merged_line(line: Line) -> list[Line]:

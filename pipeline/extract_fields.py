@@ -183,7 +183,7 @@ def _date_line(doc: Doc, i: int, *, header: bool = False) -> tuple[date | None, 
     strength = 1.0
     if start is None or line.text[:start].strip():
         prefix = line.text[:m.start()].strip()
-        garbled_place = header and prefix.endswith(",") and len(prefix.split()) <= 4 and (
+        garbled_place = header and prefix.endswith(",") and len(prefix.split()) <= 6 and (
             not line.has_box or line.zone() == "right")
         if not garbled_place:
             return None
@@ -548,7 +548,9 @@ def find_recipients(doc: Doc) -> Found | None:
         if not line.has_box and text.startswith(("-", "+", "•")):
             cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
             text = text[: cut.start() + 1] if cut else text
-        bullet = text.startswith(("-", "+", "•", "*", "~", "·"))
+        bullet = text.startswith(("-", "+", "•", "*", "~", "·")) or (
+            line.has_box and ended and items and abs(line.x0 - label_line.x0) < 0.02
+            and not is_upper_text(text))  # the bullet was not read
         if bullet:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))
@@ -562,7 +564,10 @@ def find_recipients(doc: Doc) -> Found | None:
     pairs = [_recipient(it, c) for it, c in zip(items, confs, strict=False) if it]
     if not pairs:
         return None
-    return Found([it for it, _ in pairs], min(c for _, c in pairs))
+    conf = min(c for _, c in pairs)
+    if not fold(pairs[-1][0]).startswith("luu"):
+        conf = min(conf, 0.6)  # the list always ends with "Lưu: VT, …": items were lost
+    return Found([it for it, _ in pairs], conf)
 
 
 def _recipient(item: str, conf: float) -> tuple[str, float]:

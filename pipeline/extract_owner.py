@@ -35,6 +35,7 @@ _UNIT_WORDS = frozenset({"xã", "phường", "huyện", "quận", "tỉnh", "th�
                          "đường", "số", "thôn", "ấp", "tổ", "khu", "bản", "xóm", "tp."})
 
 
+UNVERIFIED = 0.79  # a proper name that no vocabulary or second reading confirms
 _QUOTES = re.compile(r"[\"'`´‘’“”„]")  # specks OCR reads as quotes inside a name
 
 
@@ -94,7 +95,8 @@ def find_company(doc: Doc) -> tuple[Found | None, Found | None]:
                 value = f"{value} {strip_punct(nxt.text)}"
                 confs.append(line_conf(nxt))
         if len(value) >= 4:
-            name = Found(collapse(value), min(confs))
+            # an enterprise name is a brand nothing else confirms (capitals lose diacritics)
+            name = Found(collapse(value), min(*confs, UNVERIFIED))
             break
     for i, _, vstart in _labels(doc, P.LABEL_COMPANY_ADDRESS):
         line = doc.lines[i]

@@ -147,6 +147,7 @@ def check_address(value: str) -> tuple[str, bool | None]:
     known, False when the text after "tỉnh"/"thành phố" is no province (misread), None when
     the address names no province.
     """
+    value = _address_units(value)
     texts = value.split()
     for k in range(len(texts) - 1, -1, -1):
         head = texts[k].lower()
@@ -156,8 +157,28 @@ def check_address(value: str) -> tuple[str, bool | None]:
             province, n = _match(texts[start:], 0, _PROVINCE_KEYS, 4)
             if n and start + n == len(texts):
                 return " ".join([*texts[:start], province]), True
-            return value, False if texts[start:] else None
+            return value, False  # a misread or missing province name
     return value, None
+
+
+_ADDRESS_UNITS = ("thành phố", "tỉnh", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường",
+                  "đường", "thôn", "ấp", "khu phố", "tổ dân phố", "xóm", "bản")
+_ADDRESS_UNIT_KEYS = {compact_key(u): u for u in _ADDRESS_UNITS}
+
+
+def _address_units(value: str) -> str:
+    """Restore the unit words that open each part of an address ("thành phổ" → "thành phố")."""
+    parts = []
+    for part in value.split(","):
+        words = part.split()
+        unit, k = _match(words, 0, _ADDRESS_UNIT_KEYS, 3)
+        if k and [w.lower() for w in words[:k]] != unit.split():
+            fixed = unit.split()
+            if words[0][:1].isupper():
+                fixed[0] = fixed[0].capitalize()
+            words = [*fixed, *words[k:]]
+        parts.append(" ".join(words))
+    return ", ".join(p for p in parts if p)
 
 
 def snap_province(text: str, *, max_edits: int = 0) -> str | None:
