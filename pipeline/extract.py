@@ -38,7 +38,7 @@ from pipeline.extract_owner import (
     find_valid_until,
     is_enterprise,
 )
-from pipeline.extract_vocab import ENTERPRISE_FORMS, snap_province
+from pipeline.extract_vocab import FIXED_SUBTITLES, snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fewer_marks, fold, nfc, snap, upper_vi
 
@@ -221,8 +221,8 @@ def _known_forms(found: dict[str, Found | None]) -> None:
     """Values fixed by law: enterprise legal forms, permanent civil-status records."""
     subject, doc_type = found.get("subject"), found.get("doc_type")
     if subject is not None and isinstance(subject.value, str):
-        form = snap(subject.value, ENTERPRISE_FORMS)
-        if form is not None:  # a legal form of enterprise (Law on Enterprises)
+        form = snap(subject.value, FIXED_SUBTITLES)
+        if form is not None:  # an enterprise legal form, a copy mark, a certified fact
             found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
                                                else 0.9))
     if found.get("valid_until") is None and doc_type and isinstance(doc_type.value, str) and (

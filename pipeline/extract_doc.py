@@ -88,9 +88,12 @@ class Doc:
 
 
 def _title_like(line: Line) -> bool:
-    if not is_upper_text(line.text, min_ratio=0.9) or line.text.rstrip().endswith(":"):
+    text = line.text
+    if line.has_box:  # specks around a centred title read as "- GIẤY XÁC NHẬN :"
+        text = re.sub(r"^[-–.,'\"\s]+|\s+[-–.:,'\"]+$", "", text)
+    if not is_upper_text(text, min_ratio=0.9) or text.rstrip().endswith(":"):
         return False
-    if line.text.lstrip()[:1] in "-–+•*":  # a wrapped agency name ("- KẾ HOẠCH")
+    if text.lstrip()[:1] in "-–+•*":  # a wrapped agency name ("- KẾ HOẠCH")
         return False
     if P.MOTTO_NATION.search(fold(line.text)) or P.AUTHORITY_LINE.match(fold(line.text)):
         return False
@@ -103,6 +106,7 @@ def title_type(text: str) -> str | None:
     Compared without spaces so that a word split by OCR ("GIẤY P HÉP") still matches; a known
     type followed by more letters only counts at a word boundary of the original text.
     """
+    text = re.sub(r"^[-–.,'\"\s]+|\s+[-–.:,'\"]+$", "", text)
     f = " ".join(fold(text).split())
     key_text = compact_key(text)
     best: str | None = None

@@ -280,7 +280,7 @@ def find_doc_type(doc: Doc) -> Found | None:
     i = doc.title_line
     if i is not None:
         line = doc.lines[i]
-        text = collapse(line.text.strip(" :.,\"'“”„`"))
+        text = collapse(line.text.strip(" :.,\"'“”„`-–"))
         canonical = snap(text, P.DOC_TITLES)
         conf = line_conf(line)
         if canonical is not None:  # a known title, diacritics and spacing restored
