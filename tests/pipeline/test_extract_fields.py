@@ -448,3 +448,10 @@ def test_garbled_place_still_gives_the_header_date_but_not_a_body_date() -> None
     body = DECISION.replace("Quảng Trị, ngày 05 tháng 3 năm 2024", "").replace(
         "Điều 2.", "kèm theo hồ sơ, ngày 05 tháng 3 năm 2024\nĐiều 2.")
     assert run(body).fields["issue_date"].value is None
+
+
+def test_title_framed_by_specks_in_boxes() -> None:
+    text = BIRTH_EXTRACT.replace("                          TRÍCH LỤC KHAI SINH",
+                                 "                        - TRÍCH LỤC KHAI SINH :")
+    v = run(boxes_from_grid(text)).values()
+    assert v["doc_type"] == "TRÍCH LỤC KHAI SINH" and v["type_abbr"] == "TLKS"

@@ -164,3 +164,26 @@ def test_stray_quote_inside_a_name() -> None:
     text = PLACE_DOC + "Họ, chữ đệm, tên: Đặng 'Thị Giang\n"
     assert extract_metadata([PageInput(text)], options=OPTIONS).values()["owner_name"] == (
         "Đặng Thị Giang")
+
+
+def test_address_unit_words_and_missing_province() -> None:
+    assert check_address("Bản Nà Sản, phường Hòa Bình, thành phổ Hồ Chí Minh") == (
+        "Bản Nà Sản, phường Hòa Bình, thành phố Hồ Chí Minh", True)
+    assert check_address("Bản Nà Sản, phường Yên Thế, huyện Hạ Long, tỉnh")[1] is False
+
+
+def test_recipient_list_without_the_archive_item_is_unsure() -> None:
+    text = PLACE_DOC + "Nơi nhận:\n- Như trên;\n- Sở Tư pháp;\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Sở Tư pháp"]
+    assert ex.fields["recipients"].confidence < 0.8
+
+
+def test_enterprise_names_are_never_confident_alone() -> None:
+    text = PLACE_DOC.replace("QUYẾT ĐỊNH", "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP") + (
+        "Mã số doanh nghiệp: 0100047516\n"
+        "Tên công ty viết bằng tiếng Việt: CÔNG TY TNHH SẢN XUAT NAM PHONG\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["owner_name"].value == "CÔNG TY TNHH SẢN XUAT NAM PHONG"
+    assert ex.fields["owner_name"].confidence < 0.8
+    assert ex.fields["tax_code"].value == "0100047516"
