@@ -32,9 +32,14 @@ stamp=.venv/.sohoa-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing sohoa and its pinned dependencies into .venv"
-  # (grep drops pip's notes about local package mirrors that some machines configure)
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
-  .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  # pip's output (mirror notes, setuptools warnings) goes to a log, shown only on failure
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip \
+         && .venv/bin/python -m pip install -q -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "pip install failed (log: $log)" >&2
+    exit 1
+  fi
   .venv/bin/python -c "import prefect, pyhanko, minio, cv2, sqlmodel" \
     || { echo "Python dependencies failed to install" >&2; exit 1; }
   echo "$want" > "$stamp"
