@@ -7,10 +7,11 @@ config file (`--config` or `SOHOA_CONFIG`), defaults. Nothing here runs at impor
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +19,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pipeline.errors import ConfigurationError
+
 SIGNATURE_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+# The --config file for the Settings being built (explicit, not via the process environment).
+_config_file: ContextVar[Path | None] = ContextVar("sohoa_config_file", default=None)
 
 
 class Settings(BaseSettings):
@@ -89,7 +94,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config = os.environ.get("SOHOA_CONFIG")
+        config = _config_file.get() or os.environ.get("SOHOA_CONFIG")
         if config:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
         return tuple(sources)
@@ -115,10 +120,12 @@ class Settings(BaseSettings):
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read settings once: overrides (None values ignored) > environment > config file."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    if config_file is not None:
-        if not config_file.is_file():
-            from pipeline.errors import ConfigurationError
-
-            raise ConfigurationError(f"config file {config_file} not found")
-        os.environ["SOHOA_CONFIG"] = str(config_file)
-    return Settings(**clean)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigurationError(f"config file {config_file} not found")
+    token = _config_file.set(config_file)
+    try:
+        return Settings(**clean)
+    except ValidationError as e:
+        raise ConfigurationError(f"invalid settings: {e}") from e
+    finally:
+        _config_file.reset(token)
