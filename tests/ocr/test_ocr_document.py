@@ -262,3 +262,13 @@ def test_unreadable_file_raises_ocr_error(
     with pytest.raises(OcrError) as info:
         ocr_file(src, kind=kind, options=OcrOptions(), workdir=tmp_path / "w")
     assert info.value.code == code and info.value.message
+
+
+def test_low_resolution_scan_pdf_rendered_at_its_own_dpi(page: np.ndarray, tmp_path: Path) -> None:
+    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    src = tmp_path / "scan150.pdf"
+    Image.fromarray(small).save(src, resolution=150)
+    result = ocr_file(src, kind="pdf", options=OcrOptions(), workdir=tmp_path / "w")
+    (p,) = result.pages
+    assert p.dpi == 150 and abs(p.width - small.shape[1]) <= 1 and "upscaled" in p.flags
+    assert cer(TRUTH, p.text) < 0.02
