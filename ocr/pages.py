@@ -46,7 +46,17 @@ def image_dpi(frame: PilImage.Image) -> int:
 
 
 def pil_to_array(frame: PilImage.Image) -> Image:
-    if frame.mode in ("1", "L", "I;16", "I", "F"):
+    if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
+        # Transparent pixels are paper, not black.
+        rgba = frame.convert("RGBA")
+        white = PilImage.new("RGBA", rgba.size, (255, 255, 255, 255))
+        frame = PilImage.alpha_composite(white, rgba).convert("RGB")
+    if frame.mode.startswith("I;16") or frame.mode in ("I", "F"):
+        # 16-bit scans: PIL's convert("L") clips instead of scaling.
+        deep = np.asarray(frame, dtype=np.float64)
+        top = 65535.0 if deep.max() > 255 else 255.0
+        return np.clip(deep * (255.0 / top), 0, 255).astype(np.uint8)
+    if frame.mode in ("1", "L"):
         return np.asarray(frame.convert("L"), dtype=np.uint8).copy()
     rgb = np.asarray(frame.convert("RGB"), dtype=np.uint8)
     return np.ascontiguousarray(rgb[..., ::-1])

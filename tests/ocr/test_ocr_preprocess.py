@@ -152,3 +152,14 @@ def test_rule_under_heading_removed_text_kept(page: np.ndarray) -> None:
     assert (cleaned[258:267, 300:1100] < 128).sum() < (page[258:267, 300:1100] < 128).sum() + 20
     same, untouched = pp.remove_rules(page)
     assert not untouched and same is page
+
+
+def test_transparent_png_is_read_on_white() -> None:
+    from PIL import Image as PilImage
+
+    from ocr.pages import pil_to_array
+
+    rgba = PilImage.new("RGBA", (40, 20), (0, 0, 0, 0))
+    rgba.putpixel((5, 5), (0, 0, 0, 255))
+    arr = pil_to_array(rgba)
+    assert arr[0, 0].tolist() == [255, 255, 255] and arr[5, 5].tolist() == [0, 0, 0]
