@@ -7,6 +7,7 @@ flag left out later, so every flag is passed explicitly on every start.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -18,6 +19,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -106,26 +109,34 @@ def _die_with_parent() -> None:
         pass
 
 
-def _stop_leftover(pid_file: Path) -> None:
-    """A server left running by a killed process holds the data folder's locks: stop it."""
+def _running_pid(pid_file: Path) -> int | None:
+    """The pid of a live `weed` serving this folder, or None (stale pid files are removed).
+
+    The server gets SIGTERM when the thread that started it dies (PR_SET_PDEATHSIG), so a live
+    one belongs to a live sohoa process: attach to it, never kill it.
+    """
     if not pid_file.exists():
-        return
+        return None
     try:
         pid = int(pid_file.read_text().strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (ValueError, OSError):
         pid_file.unlink(missing_ok=True)
-        return
+        return None
     if b"weed" not in cmdline or str(pid_file.parent).encode() not in cmdline:
         pid_file.unlink(missing_ok=True)
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-        time.sleep(0.1)
-    if Path(f"/proc/{pid}").exists():
-        os.kill(pid, signal.SIGKILL)
-    pid_file.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class EmbeddedS3:
@@ -139,6 +150,7 @@ class EmbeddedS3:
         self.startup_timeout_s = startup_timeout_s
         self._process: subprocess.Popen[bytes] | None = None
         self._endpoint: S3Endpoint | None = None
+        self._attached = False  # using a server another process started: do not stop it
 
     @property
     def endpoint(self) -> S3Endpoint:
@@ -147,12 +159,32 @@ class EmbeddedS3:
         return self._endpoint
 
     def start(self) -> S3Endpoint:
+        """Start the server, or attach to the one another sohoa process runs on this folder
+        (a clerk's `sohoa show` during a batch must not stop the batch's server)."""
         if self._endpoint is not None:
             return self._endpoint
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
+        with _exclusive(self.directory / "start.lock"):
+            running = _running_pid(self.directory / "weed.pid")
+            if running is not None:
+                endpoint = self._endpoint_from_files()
+                self._wait_ready(endpoint)
+                self._attached = True
+            else:
+                endpoint = self._spawn()
+        self._endpoint = endpoint
+        return endpoint
+
+    def _endpoint_from_files(self) -> S3Endpoint:
+        creds = json.loads((self.directory / "credentials.json").read_text())
+        ports = json.loads((self.directory / "ports.json").read_text())
+        return S3Endpoint(f"127.0.0.1:{ports['s3']}", creds["access_key"], creds["secret_key"])
+
+    def _spawn(self) -> S3Endpoint:
         weed = find_weed_binary()
         data = self.directory / "data"
         data.mkdir(parents=True, exist_ok=True)
-        self.directory.chmod(0o700)
         access, secret = _load_or_create_credentials(self.directory)
         config = self.directory / "s3.json"
         config.write_text(json.dumps({"identities": [{
@@ -165,7 +197,6 @@ class EmbeddedS3:
         previous = json.loads(ports_file.read_text()) if ports_file.exists() else None
         ports = _pick_ports(previous)
         ports_file.write_text(json.dumps(ports))
-        _stop_leftover(self.directory / "weed.pid")
         log = (self.directory / "weed.log").open("ab")
         self._process = subprocess.Popen(
             self._command(weed, data, config, ports),
@@ -177,7 +208,6 @@ class EmbeddedS3:
         endpoint = S3Endpoint(f"127.0.0.1:{ports['s3']}", access, secret)
         self._wait_ready(endpoint)
         self._wait_volumes_known(data, ports["master"])
-        self._endpoint = endpoint
         return endpoint
 
     @staticmethod
@@ -197,8 +227,7 @@ class EmbeddedS3:
         deadline = time.monotonic() + self.startup_timeout_s
         url = f"http://{endpoint.endpoint}/"
         while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
+            if self._process is not None and self._process.poll() is not None:
                 raise S3ServerError(
                     f"the embedded S3 server exited at start (code {self._process.returncode}); "
                     f"see {self.directory / 'weed.log'}"
@@ -242,6 +271,7 @@ class EmbeddedS3:
 
     def stop(self) -> None:
         process, self._process, self._endpoint = self._process, None, None
+        self._attached = False
         if process is None:
             return
         if process.poll() is None:

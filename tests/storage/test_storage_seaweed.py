@@ -34,3 +34,21 @@ def test_data_survives_restart_and_server_stops(tmp_path: Path) -> None:
                                  secret_key=again.secret_key)
         assert store.get("keep", "page.png") == b"\x89PNG data"
     assert not (tmp_path / "s3" / "weed.pid").exists()
+
+
+def test_second_user_attaches_and_does_not_stop_the_owner(tmp_path: Path) -> None:
+    owner = EmbeddedS3(tmp_path / "s3")
+    first = owner.start()
+    try:
+        other = EmbeddedS3(tmp_path / "s3")
+        second = other.start()
+        assert second == first
+        store = MinioObjectStore(second.endpoint, access_key=second.access_key,
+                                 secret_key=second.secret_key)
+        store.ensure_bucket("shared")
+        other.stop()
+        assert _reachable(first.endpoint)  # the owner's server is still serving
+        store.put("shared", "k", b"v", content_type="text/plain")
+    finally:
+        owner.stop()
+    assert not _reachable(first.endpoint)
