@@ -6,12 +6,13 @@ Images are numpy arrays: colour pages BGR uint8 (H, W, 3), OCR images grey uint8
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-Image = NDArray[np.uint8]
+Image = NDArray[Any]  # uint8 pixels; OpenCV stubs type results loosely
 
 
 def to_grey(image: Image) -> Image:
@@ -180,7 +181,7 @@ def rotate_quarter(image: Image, degrees_clockwise: int) -> Image:
     return image if code is None else cv2.rotate(image, code)
 
 
-def _components(grey: Image) -> tuple[int, NDArray[np.int32], NDArray[np.int32]]:
+def _components(grey: Image) -> tuple[int, NDArray[Any], NDArray[Any]]:
     _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     return count, labels, stats
