@@ -272,3 +272,31 @@ def test_low_resolution_scan_pdf_rendered_at_its_own_dpi(page: np.ndarray, tmp_p
     (p,) = result.pages
     assert p.dpi == 150 and abs(p.width - small.shape[1]) <= 1 and "upscaled" in p.flags
     assert cer(TRUTH, p.text) < 0.02
+
+
+def test_password_protected_pdf(page: np.ndarray, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.pdf"
+    Image.fromarray(page).save(scan, resolution=300)
+    with pikepdf.open(scan) as pdf:
+        pdf.save(tmp_path / "owner.pdf", encryption=pikepdf.Encryption(owner="o", user="", R=6))
+        pdf.save(tmp_path / "user.pdf", encryption=pikepdf.Encryption(owner="o", user="u", R=6))
+    # Owner password only (common on government PDFs): opens with the empty user password.
+    result = ocr_file(
+        tmp_path / "owner.pdf", kind="pdf", options=OcrOptions(), workdir=tmp_path / "a"
+    )
+    assert cer(TRUTH, result.pages[0].text) < 0.01
+    with pytest.raises(OcrError) as info:
+        ocr_file(tmp_path / "user.pdf", kind="pdf", options=OcrOptions(), workdir=tmp_path / "b")
+    assert info.value.code == "ENCRYPTED_PDF" and "qpdf --decrypt" in info.value.message
+
+
+def test_jpeg_exif_orientation_honoured(page: np.ndarray, tmp_path: Path) -> None:
+    # A phone photo stored sideways with EXIF "rotate 90 CW to display" (orientation 6).
+    stored = Image.fromarray(cv2.rotate(page, cv2.ROTATE_90_COUNTERCLOCKWISE))
+    exif = stored.getexif()
+    exif[0x0112] = 6
+    src = tmp_path / "photo.jpg"
+    stored.save(src, quality=92, exif=exif, dpi=(300, 300))
+    options = OcrOptions(detect_orientation=False)  # EXIF alone must upright it
+    result = ocr_file(src, kind="jpeg", options=options, workdir=tmp_path / "w")
+    assert cer(TRUTH, result.pages[0].text) < 0.02
