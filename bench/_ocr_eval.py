@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from samples.generate import degrade, ground_truth, make_specs, render_pages
+from samples.render import SEAL_KEY
 
 _GONE = "\x00"
 
@@ -85,6 +86,13 @@ def page_errors(truth_lines: list[str], text: str) -> Errors:
     return errors + Errors(sum(len(w) for w in leftover), 0, len(leftover), 0)
 
 
+def _seal_page(pages: list[Image.Image]) -> int:
+    for index, page in enumerate(pages):
+        if page.info.get(SEAL_KEY) is not None:
+            return index
+    return 0
+
+
 @dataclass(frozen=True)
 class BenchPage:
     variant: str
@@ -102,9 +110,13 @@ def build_pages(
     specs = make_specs(pages_per_variant, seed)
     result: list[BenchPage] = []
     for spec in specs:
-        clean = render_pages(spec)[0]
-        truth = ground_truth(spec, file="", variant="clean")["pages"][0]["lines"]
+        rendered = render_pages(spec)
+        truths = ground_truth(spec, file="", variant="clean")["pages"]
         for variant in variants:
+            # The first page (header, title), except for "seal": the page with the signer
+            # block, where the seal is stamped (the last page of a multi-page document).
+            index = _seal_page(rendered) if variant == "seal" else 0
+            clean, truth = rendered[index], truths[index]["lines"]
             rng = random.Random(f"{seed}:{spec.name}:{variant}")
             img: Image.Image = degrade(clean, variant, rng)
             dpi = img.info.get("dpi", (300, 300))

@@ -32,8 +32,10 @@ def is_colour(image: Image, *, tolerance: int = 24, min_share: float = 0.001) ->
 
 def red_mask(image: Image) -> NDArray[np.bool_]:
     """Pixels of red/pink ink (seals): red clearly above both green and blue."""
-    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
-    return (r - np.maximum(g, b) > 40) & (r > 110)
+    b, g, r = image[..., 0], image[..., 1], image[..., 2]
+    others = np.maximum(g, b)
+    # uint8 throughout (a full page is 9 MB per channel): r - min(r, others) cannot wrap.
+    return (r > 110) & (r - np.minimum(r, others) > 40)
 
 
 def suppress_red(image: Image) -> tuple[Image, bool]:
