@@ -168,6 +168,9 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
     ocr_dir.mkdir(parents=True, exist_ok=True)
     todo: list[tuple[str, str]] = []
     pending: list[tuple[Any, str, Path]] = []
+    # OCR results are reused only while the ocr package is unchanged
+    ocr_dir_src = Path(__file__).resolve().parents[1] / "ocr"
+    ocr_version = b"".join(f.read_bytes() for f in sorted(ocr_dir_src.glob("*.py")))
     t0 = time.time()
     for i, spec in enumerate(_specs(count, seed)):
         for variant in _variants_for(i, degraded):
@@ -175,7 +178,7 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
             tiff = images / f"{name}.tiff"
             if not tiff.exists():
                 write_pages(degraded_pages(spec, variant, seed=seed), images, name, "tiff")
-            digest = hashlib.sha256(tiff.read_bytes()).hexdigest()[:24]
+            digest = hashlib.sha256(tiff.read_bytes() + ocr_version).hexdigest()[:24]
             out = ocr_dir / f"{digest}.json"
             if not out.exists():
                 todo.append((str(tiff), str(out)))
