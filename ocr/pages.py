@@ -90,8 +90,14 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         raise OcrError(CORRUPT_PDF, f"{path.name} is not a readable PDF ({e}): rescan it.") from e
 
 
-def scan_dpi(page: pdfium.PdfPage) -> int | None:
-    """Resolution of the scan when the page is one full-page image (a scanner's PDF)."""
+@dataclass(frozen=True)
+class ScanInfo:
+    dpi: int
+    grey: bool  # a grey or black-and-white scan: render one channel, not three
+
+
+def scan_info(page: pdfium.PdfPage) -> ScanInfo | None:
+    """The scan behind a page that is one full-page image (a scanner's PDF), else None."""
     w_pt, h_pt = page.get_size()
     images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
     if len(images) != 1:
@@ -102,27 +108,38 @@ def scan_dpi(page: pdfium.PdfPage) -> int | None:
         return None
     px_w, px_h = image.get_px_size()
     # Either orientation: a landscape scan may be placed rotated on a portrait page.
-    along = max(px_w, px_h) / (max(right - left, top - bottom) / 72.0)
-    return round(along) if along > 0 else None
+    dpi = round(max(px_w, px_h) / (max(right - left, top - bottom) / 72.0))
+    if dpi <= 0:
+        return None
+    try:
+        meta = image.get_metadata()
+        grey = meta.colorspace == pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel == 1
+    except pdfium.PdfiumError:
+        grey = False
+    return ScanInfo(dpi=dpi, grey=grey)
 
 
 def render_page(page: pdfium.PdfPage, index: int, dpi: int) -> RasterPage:
     """Rasterise at `dpi`, or at the scan's own lower resolution (no invented pixels: the
-    OCR step resamples low-resolution scans itself, and the output page stays true)."""
-    native = scan_dpi(page)
-    if native is not None and MIN_RENDER_DPI <= native < dpi:
-        dpi = native
+    OCR step resamples low-resolution scans itself, and the output page stays true); grey
+    scans are rendered grey (a third of the memory, no colour to keep)."""
+    scan = scan_info(page)
+    if scan is not None and MIN_RENDER_DPI <= scan.dpi < dpi:
+        dpi = scan.dpi
     w_pt, h_pt = page.get_size()
     pixels = (w_pt * dpi / 72.0) * (h_pt * dpi / 72.0)
     if pixels > MAX_PIXELS:
         dpi = int(dpi * (MAX_PIXELS / pixels) ** 0.5)
-    bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255))
+    grey = scan is not None and scan.grey
+    bitmap = page.render(scale=dpi / 72.0, fill_color=(255, 255, 255, 255), grayscale=grey)
     try:
         array = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
     finally:
         bitmap.close()
     if array.ndim == 3 and array.shape[2] == 4:
         array = np.ascontiguousarray(array[..., :3])
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = np.ascontiguousarray(array[..., 0])
     return RasterPage(index=index, image=array, dpi=dpi)
 
 
