@@ -27,7 +27,8 @@ def test_put_get_stat_roundtrip_with_content_key(store: MinioObjectStore) -> Non
     store.ensure_bucket(bucket)  # idempotent
     data = "Quyết định số 15/QĐ-UBND".encode() * 100
     key = content_key(sha256_hex(data), ".txt")
-    info = store.put(bucket, key, data, content_type="text/plain", metadata={"sha256": sha256_hex(data)})
+    info = store.put(bucket, key, data, content_type="text/plain",
+                     metadata={"sha256": sha256_hex(data)})
     assert info.size == len(data)
     assert store.get(bucket, key) == data
     stat = store.stat(bucket, key)
