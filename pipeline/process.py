@@ -212,13 +212,17 @@ def extract(ocr: OcrResult, *, services: Services, pages: int) -> Extraction:
 def make_identifiers(extraction: Extraction, *, services: Services,
                      batch: BatchContext) -> dict[str, str | None]:
     """Result code (running number per agency) and digitized-document id (DOMAIN.md)."""
+    settings = services.settings
     unit = (batch.agency_code or "LOCAL").replace(".", "")
-    result_code = make_result_code(unit, services.index.next_number(f"result:{unit}"))
+    result_code = make_result_code(unit, services.index.next_number(f"result:{unit}"),
+                                   fmt=settings.result_code_format)
     values = extraction.values()
-    owner_id, number = values.get("owner_id"), values.get("number_symbol")
+    owner_id = values.get("owner_id") or values.get("tax_code")
+    number = values.get("number_symbol")
     digitized_id = None
     if isinstance(owner_id, str) and isinstance(number, str):
-        digitized_id = make_digitized_id(owner_id, result_code, number, 1)
+        digitized_id = make_digitized_id(owner_id, result_code, number, 1,
+                                         fmt=settings.digitized_id_format)
     return {"agency_code": batch.agency_code, "procedure_code": batch.procedure_code,
             "result_code": result_code, "digitized_id": digitized_id}
 

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # Extraction / review
     review_threshold: float = 0.8
 
+    # Record identifiers (DOMAIN.md), str.format templates, configurable per agency
+    result_code_format: str = "KQ.{unit}.{seq:06d}"
+    digitized_id_format: str = "{owner_id}.{result_code}.{doc_number}.{seq:02d}"
+
     # Batch
     documents_in_parallel: int = 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -125,6 +126,13 @@ def _check_storage(run: Run, index_url: str, store: MinioObjectStore, roots: lis
     try:
         rows = [r for r in index.find() if r.status != "quarantined"]
         assert len(rows) == len(_good())
+        codes = [r.result_code for r in rows]
+        assert len(set(codes)) == len(rows)  # unique running numbers per agency
+        assert all(re.fullmatch(r"KQ\.0001722H56\.\d{6}", c or "") for c in codes), codes
+        for row in rows:
+            if row.owner_id and row.number_symbol:
+                assert row.digitized_id and row.digitized_id.startswith(
+                    f"{row.owner_id}.{row.result_code}.")
         for row in rows:
             original = store.get(row.original_bucket, row.original_key)
             assert sha256_hex(original) == row.original_sha256
