@@ -103,15 +103,20 @@ def _short_path(path: str) -> str:
 
 
 def print_documents(console: Console, rows: list[DocumentRow]) -> None:
-    table = Table(show_lines=False)
-    for column in ("id", "type", "number", "date", "issuer", "status", "signature", "signed copy"):
-        table.add_column(column, overflow="fold")
+    """One short block per document: readable in an 80-column terminal as in a wide one."""
     for r in rows:
-        table.add_row(r.id, r.doc_type or "—", r.number_symbol or "—",
-                      r.issue_date.isoformat() if r.issue_date else "—", r.issuing_agency or "—",
-                      r.status, f"PAdES {r.signature_level}" if r.signature_level else "—",
-                      f"{r.signed_bucket}/{r.signed_key}" if r.signed_key else "—")
-    console.print(table)
+        head = "  ".join([
+            f"[bold]{r.id}[/bold]", r.doc_type or "—", r.number_symbol or "—",
+            r.issue_date.isoformat() if r.issue_date else "—",
+            f"[{STATUS_STYLE.get(r.status, 'green')}]{r.status}[/]",
+            f"PAdES {r.signature_level}" if r.signature_level else "unsigned",
+        ])
+        console.print(head, highlight=False)
+        console.print(f"  issuer: {r.issuing_agency or '—'}", markup=False, highlight=False)
+        if r.signed_key:
+            console.print(f"  signed copy: {r.signed_bucket}/{r.signed_key}", markup=False,
+                          highlight=False, overflow="fold")
+    console.print(f"{len(rows)} document(s)", style="dim")
 
 
 def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | None) -> None:

@@ -15,7 +15,7 @@ set -e
 echo "quick start finished in $(( $(date +%s) - start )) s; report: out/quickstart-report.json"
 # The samples include broken files on purpose: exit code 3 (quarantined) is the expected outcome.
 if [ "$code" -eq 0 ] || [ "$code" -eq 3 ]; then
-  echo "Try: .venv/bin/sohoa lookup --owner-id <an id from the table>   (ids in samples/README.md)"
+  echo "Try: .venv/bin/sohoa lookup --owner-id 045187678636   (a synthetic citizen; see README)"
   exit 0
 fi
 exit "$code"
