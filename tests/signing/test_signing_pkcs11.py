@@ -158,3 +158,38 @@ def test_token_signs_from_threads(token_signer: Signer, one_page_pdf: bytes, pki
     for doc in signed:
         sig = validate_pdf(doc, trust_roots=[pki.root_cert]).signatures[0]
         assert sig.intact and sig.verdict == "VALID"
+
+
+@pytest.mark.integration
+def test_pipeline_signs_with_the_configured_token(
+    softhsm_token: Path, pki: TestPki, s3_server: object, tmp_path: Path
+) -> None:
+    """The digitize pipeline, configured for a PKCS#11 token, signs the copy with it."""
+    import json
+
+    from pipeline.process import BatchContext, digitize_file
+    from pipeline.services import open_services
+    from pipeline.settings import Settings
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    entry = next(e for e in json.loads((samples / "manifest.json").read_text("utf-8"))["files"]
+                 if "born-digital" in e["exercises"])
+    s3 = s3_server
+    settings = Settings(
+        data_dir=tmp_path, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,  # type: ignore[attr-defined]
+        s3_secret_key=s3.secret_key, bucket_originals="hsm-originals",  # type: ignore[attr-defined]
+        bucket_signed="hsm-signed", bucket_records="hsm-records",
+        signing_pkcs11_module=softhsm_token, signing_pkcs11_token_label=TOKEN,
+        signing_pkcs11_key_label=KEY, signing_pkcs11_pin=PIN, trust_roots=(pki.root_cert,),
+    )
+    with open_services(settings) as services:
+        assert services.signing.test_pki_dir is None
+        outcome = digitize_file(samples / entry["file"], services=services,
+                                batch=BatchContext("hsm", None, None))
+        assert outcome.record_id, outcome
+        row = services.index.get(outcome.record_id)
+        assert row is not None and row.signed_bucket and row.signed_key
+        signed = services.store.get(row.signed_bucket, row.signed_key)
+    sig = validate_pdf(signed, trust_roots=[pki.root_cert]).signatures[0]
+    assert sig.verdict == "VALID", sig.reason
+    assert sig.signer.startswith("UBND Phường Đông Hà")  # the token's certificate
