@@ -147,6 +147,7 @@ def _ocr_one(path: str, cache_file: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         result = ocr_file(Path(path), kind="tiff", options=OcrOptions(jobs=1), workdir=Path(tmp))
     pages = [{"text": p.text, "width": p.width, "height": p.height, "confidence": p.confidence,
+              "flags": list(p.flags),
               "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, w.block, w.line]
                         for w in p.words]}
              for p in result.pages]
@@ -156,7 +157,8 @@ def _ocr_one(path: str, cache_file: str) -> str:
 
 def _page_inputs(cached: dict[str, Any]) -> list[PageInput]:
     return [PageInput(text=p["text"], words=[OcrWord(*w) for w in p["words"]], width=p["width"],
-                      height=p["height"], confidence=p["confidence"]) for p in cached["pages"]]
+                      height=p["height"], confidence=p["confidence"],
+                      flags=tuple(p.get("flags", ()))) for p in cached["pages"]]
 
 
 def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -> list[Case]:
@@ -178,7 +180,7 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
             tiff = images / f"{name}.tiff"
             if not tiff.exists():
                 write_pages(degraded_pages(spec, variant, seed=seed), images, name, "tiff")
-            digest = hashlib.sha256(tiff.read_bytes() + ocr_version).hexdigest()[:24]
+            digest = hashlib.sha256(tiff.read_bytes() + ocr_version + b"flags").hexdigest()[:24]
             out = ocr_dir / f"{digest}.json"
             if not out.exists():
                 todo.append((str(tiff), str(out)))

@@ -69,6 +69,7 @@ class PageInput:
     width: int = 0
     height: int = 0
     confidence: float = 100.0
+    flags: tuple[str, ...] = ()  # OCR page flags, e.g. "denoised" (specks removed)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class ExtractOptions:
     # Besides the required fields, these send a document to review when unsure: they decide
     # whose document it is and whether it can still be reused.
     also_review: tuple[str, ...] = ("owner_id", "tax_code", "valid_until")
+    # On pages the OCR had to clean of dust, Tesseract still scores words high whose diacritics
+    # went with the specks: names and free text that no vocabulary confirms are capped below
+    # the review threshold there ("unsure"), never stored as confident.
+    distrust_flags: tuple[str, ...] = ("denoised",)
+    unconfirmed_text: tuple[str, ...] = ("subject", "signer_name", "owner_name",
+                                         "owner_address", "recipients")
 
 
 @dataclass(frozen=True)
@@ -117,8 +124,21 @@ def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> 
     doc = build_doc([_layout(p, i) for i, p in enumerate(pages)])
     found = _find_all(doc)
     fields = _validate(found, options)
+    if any(flag in options.distrust_flags for page in pages for flag in page.flags):
+        fields = _cap_unconfirmed(fields, options)
     fields["page_count"] = FieldValue(len(pages), 1.0)
     return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+
+
+def _cap_unconfirmed(fields: dict[str, FieldValue],
+                     options: ExtractOptions) -> dict[str, FieldValue]:
+    capped = dict(fields)
+    for name in options.unconfirmed_text:
+        fv = capped.get(name)
+        if fv is not None and fv.value not in (None, "", []) and fv.confidence > UNVERIFIED:
+            capped[name] = FieldValue(fv.value, UNVERIFIED,
+                                      fv.reason or "scan cleaned of specks: diacritics unsure")
+    return capped
 
 
 def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,

@@ -203,7 +203,7 @@ def run_ocr(triaged: TriagedFile, *, services: Services,
 
 def extract(ocr: OcrResult, *, services: Services, pages: int) -> Extraction:
     inputs = [PageInput(text=p.text, words=p.words, width=p.width, height=p.height,
-                        confidence=p.confidence) for p in ocr.pages]
+                        confidence=p.confidence, flags=p.flags) for p in ocr.pages]
     options = ExtractOptions(review_threshold=services.settings.review_threshold,
                              today=datetime.now(UTC).date())
     return extract_metadata(inputs, options=options)
