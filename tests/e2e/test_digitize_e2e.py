@@ -264,3 +264,12 @@ def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run
     assert row["signed_sha256"] == before["index"]["signed_sha256"]
     assert {h["field"] for h in record["history"]} >= {"issue_date", "number_symbol", "status"}
     assert record["metadata"]["fields"]["issue_date"]["confidence"] == 1.0
+
+
+def test_unreachable_s3_is_a_configuration_error(session_tmp: Path) -> None:
+    env = _env(session_tmp / "e2e-bad-s3", session_tmp / "prefect",
+               SOHOA_S3_ENDPOINT="127.0.0.1:9", SOHOA_S3_ACCESS_KEY="a", SOHOA_S3_SECRET_KEY="b")
+    result = subprocess.run([*SOHOA, "digitize", str(SAMPLES / "scans"), "--no-progress"],
+                            env=env, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "127.0.0.1:9" in result.stderr and "configuration error" in result.stderr
