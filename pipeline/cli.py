@@ -72,7 +72,8 @@ def digitize(
     recursive: Annotated[bool, typer.Option("--recursive", "-r",
                                             help="Include subfolders.")] = False,
     report: Annotated[Path | None, typer.Option(
-        help="Also write the JSON batch report here.")] = None,
+        help="Also write the JSON batch report here (one is always kept in "
+             "<data dir>/reports/).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     config: ConfigOption = None,
