@@ -191,6 +191,28 @@ def _recognise(
         png.unlink(missing_ok=True)
 
 
+def _retry_upside_down(
+    prepared: PreparedPage, output: EngineOutput | None, options: OcrOptions,
+    engine: OcrEngine, base: Path,
+) -> tuple[PreparedPage, EngineOutput | None]:
+    """A page with few lines (a second page holding only the signer block) gives the cheap
+    orientation check and OSD little to go on, and comes out upside down as garbage. When the
+    text is not Vietnamese, read the page turned 180° too and keep the better reading."""
+    if output is None or not options.detect_orientation:
+        return prepared, output
+    first = text_quality(output.text)
+    if first.tokens < 3 or first.score >= options.min_quality:
+        return prepared, output
+    turned = replace(prepared, display=pp.rotate_quarter(prepared.display, 180),
+                     ocr=pp.rotate_quarter(prepared.ocr, 180),
+                     rotation=(prepared.rotation + 180) % 360)
+    again, _ = _recognise(turned, engine, base.with_name(base.name + "-r180"),
+                          options.page_timeout_s)
+    if again is not None and text_quality(again.text).score > first.score:
+        return turned, again
+    return prepared, output
+
+
 def _to_display(words: tuple[Word, ...], factor: float) -> tuple[Word, ...]:
     """Word boxes from OCR-image pixels to output-page-image pixels."""
     if factor == 1.0:
@@ -213,6 +235,7 @@ def process_page(
     base = workdir / f"page-{raster.index:06d}"
     prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd.png"))
     output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
+    prepared, output = _retry_upside_down(prepared, output, options, engine, base)
     h, w = prepared.display.shape[:2]
     page_pdf = base.with_name(base.name + "-page.pdf")
     write_page_pdf(
@@ -238,6 +261,8 @@ def process_page(
         skew_angle=prepared.skew,
         flags=prepared.flags + ((failure,) if failure else ()),
     )
-    for leftover in (base.with_suffix(".tsv"), base.with_suffix(".pdf")):
+    turned = base.with_name(base.name + "-r180")
+    for leftover in (base.with_suffix(".tsv"), base.with_suffix(".pdf"),
+                     turned.with_suffix(".tsv"), turned.with_suffix(".pdf")):
         leftover.unlink(missing_ok=True)
     return PageOutcome(page=judge(page, options) if output else page, page_pdf=page_pdf)

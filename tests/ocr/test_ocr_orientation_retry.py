@@ -1,0 +1,69 @@
+"""A page read as garbage is read again turned 180°, and the better reading is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr.engine import EngineOutput
+from ocr.process import PreparedPage, _retry_upside_down
+from ocr.types import OcrOptions, Word
+
+UPRIGHT_TEXT = "Nơi nhận:\n- Như trên;\n- Lưu: VT, QLXD.\nBùi Văn Đạt"
+GARBAGE_TEXT = "1ẺŒ ueA mg\n'qdXTTÒ “LA :IMT -\n:8uond “gX 289 NHI -\nHĐÏL HO"
+
+
+class MarkerEngine:
+    """Reads Vietnamese when the dark marker is at the bottom right (upright), garbage else."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def recognise(self, image_png: Path, out_base: Path, *, dpi: int,
+                  timeout_s: float) -> EngineOutput:
+        self.calls += 1
+        grey = cv2.imread(str(image_png), cv2.IMREAD_GRAYSCALE)
+        h, w = grey.shape
+        upright = grey[h - 10:, w - 10:].mean() < 128
+        text = UPRIGHT_TEXT if upright else GARBAGE_TEXT
+        words = tuple(Word(t, 0, 0, 10, 10, 90.0, 0, i) for i, t in enumerate(text.split()))
+        return EngineOutput(words=words, text=text, text_pdf=None)
+
+    def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
+        return 0, 0.0
+
+
+def _prepared(marker_bottom_right: bool) -> PreparedPage:
+    image = np.full((60, 40), 255, np.uint8)
+    if marker_bottom_right:
+        image[-10:, -10:] = 0
+    else:
+        image[:10, :10] = 0
+    return PreparedPage(display=image, ocr=image, dpi=300, ocr_dpi=300, rotation=0, skew=0.0,
+                        flags=())
+
+
+def test_garbage_reading_is_retried_upside_down(tmp_path: Path) -> None:
+    engine = MarkerEngine()
+    prepared = _prepared(marker_bottom_right=False)  # page arrived upside down
+    first = engine.recognise(_png(prepared, tmp_path), tmp_path / "p", dpi=300, timeout_s=5)
+    page, output = _retry_upside_down(prepared, first, OcrOptions(), engine, tmp_path / "p")
+    assert output is not None and output.text == UPRIGHT_TEXT
+    assert page.rotation == 180
+    assert page.display[-10:, -10:].mean() == 0  # the output image is turned as well
+
+
+def test_good_reading_is_not_retried(tmp_path: Path) -> None:
+    engine = MarkerEngine()
+    prepared = _prepared(marker_bottom_right=True)
+    first = engine.recognise(_png(prepared, tmp_path), tmp_path / "p", dpi=300, timeout_s=5)
+    page, output = _retry_upside_down(prepared, first, OcrOptions(), engine, tmp_path / "p")
+    assert page is prepared and output is first and engine.calls == 1
+
+
+def _png(prepared: PreparedPage, tmp_path: Path) -> Path:
+    path = tmp_path / "first.png"
+    cv2.imwrite(str(path), prepared.ocr)
+    return path
