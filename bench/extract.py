@@ -41,24 +41,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ocr.types import Word  # noqa: E402
 from pipeline.extract import FIELDS, ExtractOptions, PageInput, extract_metadata  # noqa: E402
 
 DEGRADED = ("skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
             "rot90", "rot180", "photocopy")
 TODAY = date(2026, 11, 22)
 PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
-
-
-@dataclass(frozen=True)
-class OcrWord:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    block: int = 0
-    line: int = 0
 
 
 @dataclass
@@ -156,7 +145,7 @@ def _ocr_one(path: str, cache_file: str) -> str:
 
 
 def _page_inputs(cached: dict[str, Any]) -> list[PageInput]:
-    return [PageInput(text=p["text"], words=[OcrWord(*w) for w in p["words"]], width=p["width"],
+    return [PageInput(text=p["text"], words=[Word(*w) for w in p["words"]], width=p["width"],
                       height=p["height"], confidence=p["confidence"],
                       flags=tuple(p.get("flags", ()))) for p in cached["pages"]]
 
@@ -237,7 +226,7 @@ def text_cases(count: int, seed: int, rate: float) -> list[Case]:
             rng = random.Random(f"{seed}:{spec.name}:{variant}")
             pages = []
             for pl in pages_layout:
-                words: list[OcrWord] = []
+                words: list[Word] = []
                 lines = []
                 for k, ln in enumerate(pl.lines):
                     left, top, right, bottom = ln.box
@@ -249,7 +238,7 @@ def text_cases(count: int, seed: int, rate: float) -> list[Case]:
                         x0 = left + (right - left) * m.start() / n
                         x1 = left + (right - left) * m.end() / n
                         for j, part in enumerate(text.split(" ")):
-                            words.append(OcrWord(part, int(x0) + j, top, max(1, int(x1 - x0)),
+                            words.append(Word(part, int(x0) + j, top, max(1, int(x1 - x0)),
                                                  bottom - top, conf, k, 0))
                         toks.append(text)
                     lines.append(" ".join(toks))
