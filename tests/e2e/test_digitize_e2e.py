@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
-SOHOA = [sys.executable, "-m", "pipeline.cli"]
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 
 def _manifest() -> dict[str, Any]:

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from pipeline.extract import ExtractOptions, PageInput, extract_metadata
-from pipeline.extract_fields import recipient_formula
-from pipeline.extract_layout import layout_from_words
-from pipeline.extract_vocab import check_address, normalise_agency, snap_province
+from pipeline.extract.fields import recipient_formula
+from pipeline.extract.layout import layout_from_words
+from pipeline.extract.vocab import check_address, normalise_agency, snap_province
 from pipeline.vntext import snap
 
 OPTIONS = ExtractOptions(today=date(2026, 11, 22))
@@ -70,7 +70,7 @@ def test_recipient_formulas(raw: str, fixed: str) -> None:
 
 
 def test_snap_titles() -> None:
-    from pipeline.extract_patterns import DOC_TITLES, SIGNER_TITLES
+    from pipeline.extract.patterns import DOC_TITLES, SIGNER_TITLES
 
     assert snap("PHO CHỦ TỊCH", SIGNER_TITLES) == "PHÓ CHỦ TỊCH"
     assert snap("CHANH VĂN PHONG", SIGNER_TITLES) == "CHÁNH VĂN PHÒNG"
@@ -85,7 +85,7 @@ def test_overprinted_header_columns_are_cut_inside_the_word() -> None:
     for t in texts:
         words.append(W(t, x, 200, 30 * len(t), 40, 96.0))
         x += 30 * len(t) + 20
-    from pipeline.extract_doc import build_doc
+    from pipeline.extract.doc import build_doc
 
     doc = build_doc([layout_from_words(words, 0, 2480, 3508)])
     assert [line.text for line in doc.lines] == [
@@ -138,7 +138,7 @@ def test_owner_name_spelled_differently_elsewhere_is_unsure() -> None:
 
 
 def test_merged_parent_and_agency_lines_are_split() -> None:
-    from pipeline.extract_vocab import split_agencies
+    from pipeline.extract.vocab import split_agencies
 
     def names(text: str) -> list[str]:
         return [" ".join(w for w, _ in g) for g in split_agencies([(w, 0.9) for w in text.split()])]

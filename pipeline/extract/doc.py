@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from pipeline import extract_patterns as P
-from pipeline.extract_layout import Line, PageLayout, split_line
+from pipeline.extract import patterns as P
+from pipeline.extract.layout import Line, PageLayout, split_line
 from pipeline.vntext import compact_key, fold, is_upper_text, snap
 
 # Words that may sit inside a place name before ", ngày" in lower case.

@@ -86,8 +86,8 @@ def digitize(
     """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
     prepare_prefect_environment(settings, verbose=verbose)
-    from pipeline.console import BatchProgressBar, print_batch_summary
     from pipeline.progress import NullProgress, reporting_to
+    from sohoa.console import BatchProgressBar, print_batch_summary
 
     if settings.uses_test_pki:
         err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
@@ -133,8 +133,8 @@ def lookup(
     config: ConfigOption = None,
 ) -> None:
     """List a person's reusable documents: signed copies stored or approved after review."""
-    from pipeline.console import print_documents
     from pipeline.queries import lookup_documents
+    from sohoa.console import print_documents
 
     settings = _settings(config)
     with _index(settings) as index:
@@ -155,8 +155,8 @@ def show(
     config: ConfigOption = None,
 ) -> None:
     """Print one record: metadata, OCR text, per-page confidence, hashes, storage keys."""
-    from pipeline.console import print_record
     from pipeline.queries import load_record
+    from sohoa.console import print_record
 
     settings = _settings(config)
     with _reader(settings) as (index, store):
@@ -238,7 +238,6 @@ def review(
     The signed PDF is never modified: corrections go to the index and a new version of the
     JSON record, with who and when.
     """
-    from pipeline.console import print_documents, print_record
     from pipeline.extract import ExtractOptions
     from pipeline.review import (
         ReviewDecision,
@@ -246,6 +245,7 @@ def review(
         pending_reviews,
         review_document,
     )
+    from sohoa.console import print_documents, print_record
 
     settings = _settings(config)
     if doc_id is None:

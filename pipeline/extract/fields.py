@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline import extract_patterns as P
-from pipeline.extract_doc import Doc, place_start
-from pipeline.extract_layout import Line
-from pipeline.extract_vocab import AGENCY_PHRASES, normalise_agency, split_agencies
+from pipeline.extract import patterns as P
+from pipeline.extract.doc import Doc, place_start
+from pipeline.extract.layout import Line
+from pipeline.extract.vocab import AGENCY_PHRASES, normalise_agency, split_agencies
 from pipeline.vntext import (
     collapse,
     fix_digit_token,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from pipeline import extract_patterns as P
-from pipeline.extract_doc import Doc, build_doc, place_start, title_type
-from pipeline.extract_fields import (
+from pipeline.extract import patterns as P
+from pipeline.extract.doc import Doc, build_doc, place_start, title_type
+from pipeline.extract.fields import (
     Found,
     find_agencies,
     find_doc_type,
@@ -27,8 +27,8 @@ from pipeline.extract_fields import (
     find_subject,
     line_conf,
 )
-from pipeline.extract_layout import PageLayout, WordBox, layout_from_text, layout_from_words
-from pipeline.extract_owner import (
+from pipeline.extract.layout import PageLayout, WordBox, layout_from_text, layout_from_words
+from pipeline.extract.owner import (
     find_address,
     find_birth_date,
     find_company,
@@ -38,7 +38,7 @@ from pipeline.extract_owner import (
     find_valid_until,
     is_enterprise,
 )
-from pipeline.extract_vocab import FIXED_SUBTITLES, snap_province
+from pipeline.extract.vocab import FIXED_SUBTITLES, snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fewer_marks, fold, nfc, snap, upper_vi
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from pipeline import extract_patterns as P
-from pipeline.extract_doc import Doc
-from pipeline.extract_fields import (
+from pipeline.extract import patterns as P
+from pipeline.extract.doc import Doc
+from pipeline.extract.fields import (
     Found,
     line_conf,
     looks_like_name,
@@ -20,8 +20,8 @@ from pipeline.extract_fields import (
     parse_vn_date,
     token_trust,
 )
-from pipeline.extract_layout import Line
-from pipeline.extract_vocab import check_address
+from pipeline.extract.layout import Line
+from pipeline.extract.vocab import check_address
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
 
 _DIGITS_RUN = re.compile(r"[0-9OoIl|][0-9OoIl|\s.]*[0-9OoIl|]")

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from pipeline.extract_doc import place_start
-from pipeline.extract_fields import parse_number_symbol, parse_numeric_date, parse_vn_date
+from pipeline.extract.doc import place_start
+from pipeline.extract.fields import parse_number_symbol, parse_numeric_date, parse_vn_date
 from pipeline.vntext import fix_digit_token, fold, nfc, same_folded, squeeze_symbol, to_digits
 
 
