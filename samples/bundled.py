@@ -18,7 +18,7 @@ from PIL import Image
 from samples import data
 from samples.degrade import degrade
 from samples.doctypes import make_spec
-from samples.generate import ground_truth, write_truth
+from samples.groundtruth import ground_truth, write_truth
 from samples.render import render_pages
 from samples.specs import DocSpec
 from samples.writers import (

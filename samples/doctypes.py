@@ -523,15 +523,22 @@ BUILDERS: dict[str, Callable[[Ctx], Draft]] = {
 
 
 def make_spec(doc_type: str, *, seed: int, name: str, owner: Person | None = None,
-              long: bool | None = None, issued: date | None = None) -> DocSpec:
-    """One document of `doc_type`, fully determined by `seed` (and `owner` when given)."""
+              long: bool | None = None, issued: date | None = None,
+              signer_page: bool = False) -> DocSpec:
+    """One document of `doc_type`, fully determined by `seed` (and `owner` when given).
+
+    `signer_page` puts the signer block (and `Nơi nhận`) alone on a last page: a text-sparse
+    page, the hard case for orientation detection."""
     rng = random.Random(f"{seed}:{doc_type}:{name}")
     when = issued or issue_date_range(rng)
     new_era = when >= NEW_ERA_START
     is_long = long if long is not None else (doc_type == "KẾ HOẠCH" or rng.random() < 0.2)
     ctx = Ctx(rng, name, when, data.pick_province(rng, new_era=new_era), new_era, owner, is_long)
     draft = BUILDERS[doc_type](ctx)
-    return to_spec(ctx, doc_type, draft)
+    spec = to_spec(ctx, doc_type, draft)
+    if signer_page:
+        spec = replace(spec, style=replace(spec.style, signer_page=True))
+    return spec
 
 
 def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
@@ -581,10 +588,13 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
     )
 
 
-def make_specs(count: int, seed: int) -> list[DocSpec]:
-    """`count` documents cycling through every type; deterministic given `seed`."""
+def make_specs(count: int, seed: int, *, signer_page: bool = False) -> list[DocSpec]:
+    """`count` documents cycling through every type; deterministic given `seed`.
+
+    `signer_page`: every document ends with a page holding only its signer block."""
     specs = []
     for i in range(count):
         doc_type = DOC_TYPES[i % len(DOC_TYPES)]
-        specs.append(make_spec(doc_type, seed=seed, name=f"doc-{seed}-{i:04d}"))
+        specs.append(make_spec(doc_type, seed=seed, name=f"doc-{seed}-{i:04d}",
+                               signer_page=signer_page))
     return specs

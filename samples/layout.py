@@ -358,7 +358,7 @@ def footer(ts: Typesetter) -> None:
     left_h = small + len(rec_lines) * tiny * 1.1
     right_h = len(spec.signer_lines) * size * 1.2 + sig_h + size
     need = max(left_h, right_h) + size
-    if ts.y + need > ts.h - ts.mb:
+    if ts.y + need > ts.h - ts.mb or ts.st.signer_page:
         ts.new_page()
     top = ts.y + size * ts.rng.uniform(0.6, 1.2)
     y = top + ts.ascent(size)

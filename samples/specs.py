@@ -55,6 +55,7 @@ class Style:
     left_col_frac: float = 0.42
     signature_seed: int = 0
     bold_articles: bool = True
+    signer_page: bool = False  # signer block alone on a last, text-sparse page
 
     @staticmethod
     def random(rng: random.Random) -> Style:
