@@ -303,6 +303,10 @@ def title(ts: Typesetter) -> None:
         for text in spec.title_lines:
             for part in ts.wrap_centered(text, "b", big, ts.tw):
                 ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(big), "b", big)
+    for text in spec.subtitle_lines:
+        style: FontStyle = "i" if text.startswith("(") and not text.isupper() else "b"
+        for part in ts.wrap_centered(text, style, size, ts.tw * 0.85):
+            ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(size), style, size)
     if spec.subject_lines and not spec.letter_subject:
         last = None
         for text in spec.subject_lines:

@@ -106,6 +106,9 @@ class DocSpec:
     seal_text: str  # text around the seal ring
     style: Style
     fields: dict[str, Any] = field(default_factory=dict)  # truth without page_count
+    # Centred under the title, above any subject: a company form, "(Cấp cho ...)", a copy
+    # mark. Drawn, but never the subject (trích yếu).
+    subtitle_lines: tuple[str, ...] = ()
 
 
 def issue_date_range(rng: random.Random) -> date:
