@@ -177,14 +177,16 @@ def _perspective(arr: np.ndarray, rng: random.Random, table: float) -> np.ndarra
         dy = rng.uniform(0.0, 0.05) * h * (1 if y == 0 else -1)
         dst.append([pad + x + dx, pad + y + dy])
     matrix = cv2.getPerspectiveTransform(src, np.array(dst, dtype=np.float32))
+    border = (table, table, table) if arr.ndim == 3 else table
     return cv2.warpPerspective(arr, matrix, (W, H), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=table)
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=border)
 
 
 def phone70(image: Image.Image, rng: random.Random) -> Image.Image:
-    """A phone photo with about 70 dpi of content: perspective, uneven light, blur, JPEG."""
-    grey = image.convert("L")
-    arr = _as_float(grey)
+    """A phone photo with about 70 dpi of content: perspective, uneven light, blur, JPEG
+    (greyscale, or colour when the page carries a red seal)."""
+    mode = "RGB" if image.mode == "RGB" else "L"  # a stamped (colour) page stays colour
+    arr = _as_float(image.convert(mode))
     dpi = _dpi(image)
     target = rng.uniform(62, 78)
     # Shrink first (cheap), then warp and light at the final size.
@@ -194,8 +196,8 @@ def phone70(image: Image.Image, rng: random.Random) -> Image.Image:
     paper, ink = rng.uniform(200, 235), rng.uniform(25, 60)
     toned = ink + small / 255.0 * (paper - ink)
     warped = _perspective(toned, rng, table=rng.uniform(60, 120))
-    h, w = warped.shape
-    lit = warped * illumination_field(h, w, rng, shadow=rng.random() < 0.5)
+    h, w = warped.shape[:2]
+    lit = warped * _broadcast(illumination_field(h, w, rng, shadow=rng.random() < 0.5), warped)
     length = rng.choice((1, 2, 3))  # hand shake: a short motion blur in a random direction
     if length > 1:
         kernel = np.zeros((length, length), np.float32)
@@ -207,7 +209,7 @@ def phone70(image: Image.Image, rng: random.Random) -> Image.Image:
     lit = cv2.GaussianBlur(lit, (0, 0), sigmaX=rng.uniform(0.35, 0.6))
     lit = lit + _gen(rng).normal(0, rng.uniform(3.0, 6.0), lit.shape)
     buf = io.BytesIO()
-    _to_image(lit, "L").save(buf, "JPEG", quality=rng.randrange(55, 76))
+    _to_image(lit, mode).save(buf, "JPEG", quality=rng.randrange(55, 76))
     buf.seek(0)
     out = Image.open(buf).copy()
     out.info["dpi"] = (PHONE_DPI, PHONE_DPI)
