@@ -71,9 +71,11 @@ def num(rng: random.Random) -> str:
     return f"{n:02d}"
 
 
-def person_party(role: str, c: Citizen, *, owner: bool) -> dict[str, Any]:
+def person_party(role: str, c: Citizen, *, owner: bool, born_printed: bool = True
+                 ) -> dict[str, Any]:
+    """`birth_date` only where the document prints it."""
     return {"role": role, "name": c.name, "id": c.pid, "owner": owner,
-            "birth_date": c.born.isoformat()}
+            "birth_date": c.born.isoformat() if born_printed else None}
 
 
 def owner_of(c: Citizen) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def company(x: Ctx) -> Content:
                           tuple((str(i + 1), m.name.upper(), m.pid, str(s)) for i, (m, s) in
                                 enumerate(zip(members, (share, 100 - share), strict=True))),
                           (0.7, 3.5, 2.8, 1.3)))
-        parties.append(person_party("member", members[1], owner=False))
+        parties.append(person_party("member", members[1], owner=False, born_printed=False))
     body += [
         Para("Người đại diện theo pháp luật của công ty", style="b", align="left", indent=False),
         Para(f"* Họ và tên: {rep.name.upper()}    Giới tính: {'Nam' if rep.male else 'Nữ'}",
@@ -281,8 +283,8 @@ def permit(x: Ctx) -> Content:
     ]
     c = Content(kind, "GP", a, f"{num(rng)}/GP-{a.symbol}", body,
                 ag.sign(rng, a, collective=False), ag.recipients(rng, "Chủ đầu tư;", "QLĐT"))
-    c.owner, c.valid_until = owner_of(p), until.isoformat()
-    c.parties = [person_party("permit_holder", p, owner=True)]
+    c.owner, c.valid_until = {**owner_of(p), "owner_birth_date": None}, until.isoformat()
+    c.parties = [person_party("permit_holder", p, owner=True, born_printed=False)]
     return c
 
 
@@ -346,10 +348,11 @@ def birth(x: Ctx) -> Content:
     c = Content("TRÍCH LỤC KHAI SINH", "TLKS", a, f"{num(rng)}/TLKS", blocks + rows,
                 ag.sign(rng, a, collective=False, office_title=office),
                 copy_mark="BẢN SAO" if boxed else None)
-    c.owner, c.valid_until = owner_of(child), "permanent"
+    # the extract prints the parents' residence, not the child's
+    c.owner, c.valid_until = {**owner_of(child), "owner_address": None}, "permanent"
     c.parties = [person_party("child", child, owner=True),
-                 person_party("mother", mother, owner=False),
-                 person_party("father", father, owner=False)]
+                 person_party("mother", mother, owner=False, born_printed=False),
+                 person_party("father", father, owner=False, born_printed=False)]
     return c
 
 
