@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from signing.verdicts import ROOT_NOT_CONFIGURED, WEAK_ALGORITHM
+
 if TYPE_CHECKING:
     from signing.verdicts import SignatureVerdict, ValidationReport
 
@@ -153,15 +155,27 @@ def _render_signature(index: int, s: SignatureVerdict, lang: str) -> list[str]:
         out.append(f"  {t['timestamp']}: {_timestamp_text(s, t)}")
         out.append(f"  {t['modification']}: {t['mod_' + s.modification]}")
         out.append(f"  {t['level']}: {s.pades_level or t['not_pades']}")
+    finding = _finding_vi(s) if lang == "vi" else None
     reason = _REASON_VI.get(s.verdict, s.reason) if lang == "vi" else s.reason
     if lang == "vi" and s.kind == "document-timestamp" and s.verdict == "VALID":
         reason = "dấu thời gian tài liệu toàn vẹn, do tổ chức cấp dấu thời gian tin cậy ký"
-    out.append(f"  {t['reason']}: {reason}")
-    if lang == "vi" and s.verdict == "NOT_VERIFIABLE":
+    out.append(f"  {t['reason']}: {finding or reason}")
+    if lang == "vi" and s.verdict == "NOT_VERIFIABLE" and finding is None:
         out.append(f"    ({s.reason})")
     for warning in s.warnings:
         out.append(f"  {t['warning']}: {warning}")
     return out
+
+
+def _finding_vi(s: SignatureVerdict) -> str | None:
+    """The plain-words reason for a weak algorithm or a missing root, in Vietnamese."""
+    if WEAK_ALGORITHM in s.findings:
+        return (f"có chữ ký nhưng không kiểm tra được: dùng thuật toán {s.weak_algorithm}, "
+                "không còn được chấp nhận")
+    if ROOT_NOT_CONFIGURED in s.findings and s.verdict == "UNTRUSTED":
+        return ("chuỗi chứng thư không tin cậy: chứng thư gốc chưa được cấu hình "
+                f"(không có chứng thư gốc tin cậy cho “{s.missing_root}”)")
+    return None
 
 
 def _time_text(s: SignatureVerdict, t: dict[str, str]) -> str:

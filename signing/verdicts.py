@@ -17,6 +17,11 @@ VERDICTS: tuple[str, ...] = (
     "NOT_VERIFIABLE",
 )
 
+# What an inspection found, as stable codes (the record keeps them; texts are built from them).
+ROOT_NOT_CONFIGURED = "ROOT_NOT_CONFIGURED"  # no path to a configured trust root
+WEAK_ALGORITHM = "WEAK_ALGORITHM"  # e.g. SHA-1: no longer accepted for signatures
+FINDINGS: tuple[str, ...] = (ROOT_NOT_CONFIGURED, WEAK_ALGORITHM)
+
 
 @dataclass
 class SignatureVerdict:
@@ -46,6 +51,9 @@ class SignatureVerdict:
     pades_level: str | None = None  # "B-B" | "B-T" | "B-LT" | "B-LTA" | None (not PAdES)
     subfilter: str = ""
     warnings: list[str] = dataclasses.field(default_factory=list)
+    findings: list[str] = dataclasses.field(default_factory=list)  # codes from FINDINGS
+    missing_root: str | None = None  # the issuer no configured trust root matches
+    weak_algorithm: str | None = None  # "SHA-1", "MD5": refused by the validation policy
 
     @property
     def ok(self) -> bool:

@@ -6,7 +6,6 @@ Errors become exit codes in exactly one place (`main`). Settings are read once p
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -35,7 +34,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
-    return load_settings(config, **overrides)
+    settings = load_settings(config, **overrides)
+    if config is not None:  # the config file may move the data folder, and the log with it
+        from pipeline.logs import configure_logging
+
+        configure_logging(settings.data_path)
+    return settings
 
 
 def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) -> None:
@@ -58,8 +62,6 @@ def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) ->
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    # pyHanko subsets the stamp font through fontTools, which warns about tables it drops.
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 @app.command()
@@ -85,6 +87,10 @@ def digitize(
     after fixing the cause); 5 settings or services unusable, nothing processed.
     """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
+    if verbose:
+        from pipeline.logs import configure_logging
+
+        configure_logging(settings.data_path, verbose=True)
     prepare_prefect_environment(settings, verbose=verbose)
     from pipeline.progress import NullProgress, reporting_to
     from sohoa.console import BatchProgressBar, print_batch_summary
@@ -212,9 +218,12 @@ def verify(
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
+        from sohoa.console import print_signature_summaries
+
         console.print(result.render("vi"), markup=False)
         console.print()
         console.print(result.render("en"), markup=False)
+        print_signature_summaries(console, result.signature.to_dict()["signatures"])
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -301,8 +310,21 @@ def version() -> None:
     print(f"sohoa {__version__}")
 
 
+def _startup_data_path() -> Path:
+    """The data folder from the environment, for the log file, before any command runs."""
+    try:
+        return load_settings().data_path
+    except ConfigurationError:  # reported by the command itself, with its exit code
+        return Settings.model_fields["data_dir"].get_default().expanduser().resolve()
+
+
 def main() -> None:
-    """Console entry point: turns errors into messages and exit codes, in this one place."""
+    """Console entry point: turns errors into messages and exit codes, in this one place.
+
+    Library logs go to `<data dir>/logs/sohoa.log`, never to the clerk's terminal."""
+    from pipeline.logs import configure_logging
+
+    configure_logging(_startup_data_path())
     try:
         code = app(standalone_mode=False)
     except typer.Exit as e:  # raised inside commands; click returns it as a value elsewhere

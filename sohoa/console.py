@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pipeline.i18n import _
 from pipeline.report import (
     DUPLICATE,
     FAILED,
@@ -145,7 +146,23 @@ def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | No
         if getattr(row, key):
             table.add_row(key, str(getattr(row, key)))
     console.print(table)
+    print_signature_summaries(
+        console, (record or {}).get("original", {}).get("existing_signatures", []),
+        title=_("Signatures already on the original"))
     for page in (record or {}).get("pages", []):
         console.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
                      f"{page['confidence']:.0f} · quality {page.get('quality', 1):.2f}")
         console.print(page.get("text", ""), markup=False, highlight=False)
+
+
+def print_signature_summaries(console: Console, signatures: list[dict[str, Any]], *,
+                              title: str | None = None) -> None:
+    """One plain sentence per signature (who signed, what is wrong), e.g. for a scan that came
+    in already signed by another agency."""
+    from pipeline.signatures import signature_summary
+
+    if not signatures:
+        return
+    console.print(f"{title or _('Summary')}:", style="bold")
+    for signature in signatures:
+        console.print(f"  {signature_summary(signature)}", markup=False, highlight=False)
