@@ -7,20 +7,17 @@ import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any
 
-VERDICTS: tuple[str, ...] = (
-    "VALID",
-    "INVALID_INTEGRITY",
-    "UNTRUSTED",
-    "REVOKED",
-    "EXPIRED",
-    "MODIFIED",
-    "NOT_VERIFIABLE",
-)
+from signing.codes import FINDINGS, ROOT_NOT_CONFIGURED, VERDICTS, WEAK_ALGORITHM
+from signing.report import render_report
 
-# What an inspection found, as stable codes (the record keeps them; texts are built from them).
-ROOT_NOT_CONFIGURED = "ROOT_NOT_CONFIGURED"  # no path to a configured trust root
-WEAK_ALGORITHM = "WEAK_ALGORITHM"  # e.g. SHA-1: no longer accepted for signatures
-FINDINGS: tuple[str, ...] = (ROOT_NOT_CONFIGURED, WEAK_ALGORITHM)
+__all__ = [
+    "FINDINGS",
+    "ROOT_NOT_CONFIGURED",
+    "VERDICTS",
+    "WEAK_ALGORITHM",
+    "SignatureVerdict",
+    "ValidationReport",
+]
 
 
 @dataclass
@@ -81,6 +78,4 @@ class ValidationReport:
         }
 
     def render(self, lang: str = "vi") -> str:
-        from signing.report import render_report
-
         return render_report(self, lang=lang)
