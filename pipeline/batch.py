@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import fcntl
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
+from pipeline.errors import SohoaError
 from pipeline.report import FAILED, DocumentOutcome
 
 IGNORED_NAMES = {"Thumbs.db", ".DS_Store", "desktop.ini"}
@@ -39,3 +45,83 @@ def collect_inputs(
                 str(path), FAILED, "NOT_FOUND",
                 f"{path}: no such file or folder; check the path and run again."))
     return list(files), missing
+
+
+class Interrupted(SohoaError):
+    """The batch was asked to stop while this file was in progress: nothing of it was stored,
+    the original is where it was; the next run processes it."""
+
+    code = "INTERRUPTED"
+
+
+class StopRequest:
+    """Set by an entry point on SIGINT/SIGTERM (or a worker's shutdown); read by the batch,
+    which then takes no new file and abandons in-flight ones at their next page."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason: str | None = None  # e.g. "SIGINT", "SIGTERM"
+
+    def request(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout_s: float) -> bool:
+        return self._event.wait(timeout_s)
+
+
+_NEVER = StopRequest()  # the default: nobody asks this one to stop
+_current_stop: ContextVar[StopRequest] = ContextVar("sohoa_stop", default=_NEVER)  # noqa: B039
+
+
+def current_stop() -> StopRequest:
+    return _current_stop.get()
+
+
+@contextmanager
+def stopping_on(stop: StopRequest) -> Iterator[StopRequest]:
+    """Make `stop` the batch's stop request in this context (Prefect copies the context into
+    its task threads)."""
+    token = _current_stop.set(stop)
+    try:
+        yield stop
+    finally:
+        _current_stop.reset(token)
+
+
+def _remove_stale(work_dir: Path) -> list[Path]:
+    removed = []
+    for folder in work_dir.glob("tmp*"):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextmanager
+def claim_work_dir(work_dir: Path) -> Iterator[list[Path]]:
+    """Hold the work folder for a batch; yield the stale temporary folders removed.
+
+    A run killed with `kill -9` leaves `tmp*` folders holding copies of scans. Every batch
+    holds a shared lock on the folder while it works; one that finds no other batch holding it
+    (exclusive lock granted) removes what killed runs left behind.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with (work_dir / ".batches.lock").open("a") as handle:
+        removed: list[Path] = []
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another batch is working here: its folders are not stale
+        else:
+            removed = _remove_stale(work_dir)
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield removed
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -66,4 +66,6 @@ def configure_logging(data_path: Path, *, verbose: bool = False) -> Path:
     logging.captureWarnings(True)  # warnings.warn (PIL's DecompressionBombWarning, ...) too
     # pyHanko subsets the stamp font through fontTools, which logs every table it drops.
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # one INFO line per Prefect API call would drown everything else
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return path

@@ -5,9 +5,11 @@ Errors become exit codes in exactly one place (`main`). Settings are read once p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -84,7 +86,9 @@ def digitize(
 
     Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were
     quarantined (reasons in the table and the report); 4 some files failed (left in place; rerun
-    after fixing the cause); 5 settings or services unusable, nothing processed.
+    after fixing the cause); 5 settings or services unusable, nothing processed; 130 stopped by
+    Ctrl-C, 143 stopped by SIGTERM (files in progress finished or abandoned, partial report
+    written; rerun the same command to do the rest).
     """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
     if verbose:
@@ -92,26 +96,66 @@ def digitize(
 
         configure_logging(settings.data_path, verbose=True)
     prepare_prefect_environment(settings, verbose=verbose)
+    from pipeline.batch import StopRequest, stopping_on
     from pipeline.progress import NullProgress, reporting_to
     from sohoa.console import BatchProgressBar, print_batch_summary
+    from sohoa.interrupt import EXIT_CODES, exit_now, run_in_worker_thread, stop_on_signals
 
     if settings.uses_test_pki:
         err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
                   ": copies have no legal value. Configure the agency key for production."
                   "[/yellow]")
-    from flows.digitize import digitize_flow
+    stop = StopRequest()
+    with stop_on_signals(stop, first=_say_stopping, again=exit_now), \
+            _prefect_api(settings, stop):
+        if stop.requested:  # before any file was looked at
+            err.print("Stopped before any file was processed; nothing was changed.")
+            raise typer.Exit(EXIT_CODES.get(stop.reason or "", 143))
+        from flows.digitize import digitize_flow
 
-    reporter = BatchProgressBar(console) if progress else NullProgress()
-    flow = digitize_flow.with_options(task_runner=_task_runner(settings))
-    with reporter if isinstance(reporter, BatchProgressBar) else _nullcontext(), \
-            reporting_to(reporter):
-        result = flow(paths=[str(p) for p in paths], agency_code=settings.agency_code,
-                      procedure_code=settings.procedure_code, recursive=recursive,
-                      report_path=str(report) if report else None,
-                      config_file=str(config) if config else None)
-    batch = BatchReport.from_dict(result)
-    print_batch_summary(console, batch)
-    raise typer.Exit(int(batch.exit_code))
+        reporter = BatchProgressBar(console) if progress else NullProgress()
+        flow = digitize_flow.with_options(task_runner=_task_runner(settings))
+        with reporter if isinstance(reporter, BatchProgressBar) else _nullcontext(), \
+                reporting_to(reporter), stopping_on(stop):
+            result = run_in_worker_thread(lambda: flow(
+                paths=[str(p) for p in paths], agency_code=settings.agency_code,
+                procedure_code=settings.procedure_code, recursive=recursive,
+                report_path=str(report) if report else None,
+                config_file=str(config) if config else None))
+        batch = BatchReport.from_dict(result)
+        print_batch_summary(console, batch)
+    raise typer.Exit(int(batch.exit_code))  # the local Prefect server is stopped last
+
+
+def _say_stopping(signal_name: str) -> None:
+    err.print(f"[yellow]{signal_name}: stopping. No new file is started; files in progress "
+              "are finished or abandoned, then the report is written. Send it again (Ctrl-C) to "
+              "stop at once.[/yellow]")
+
+
+@contextlib.contextmanager
+def _prefect_api(settings: Settings, stop: Any) -> Iterator[None]:
+    """A local Prefect server for this run, unless the operator points at one (server mode)."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from sohoa.prefect_server import LocalPrefectServer, PrefectServerError
+
+    server = LocalPrefectServer(settings.data_path / "prefect",
+                                should_stop=lambda: stop.requested)
+    try:
+        url = server.start()
+    except InterruptedError:
+        yield  # the caller sees the stop request and reports it
+        return
+    except PrefectServerError as e:
+        raise ConfigurationError(str(e), code="PREFECT_SERVER") from e
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        server.stop()
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _task_runner(settings: Settings) -> Any:

@@ -22,6 +22,7 @@ from pipeline.i18n import _
 from pipeline.report import (
     DUPLICATE,
     FAILED,
+    INTERRUPTED,
     NEEDS_REVIEW,
     QUARANTINED,
     STORED,
@@ -31,7 +32,7 @@ from pipeline.report import (
 from storage.index import DocumentRow
 
 STATUS_STYLE = {STORED: "green", DUPLICATE: "cyan", NEEDS_REVIEW: "yellow",
-                QUARANTINED: "red", FAILED: "bold red"}
+                QUARANTINED: "red", FAILED: "bold red", INTERRUPTED: "magenta"}
 
 
 class BatchProgressBar:
@@ -79,6 +80,7 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
                            style=STATUS_STYLE.get(status))
     summary.add_row(*(str(n) for n in counts.values()))
     console.print(summary)
+    # Files left by a stop are counted, not listed: the report names them.
     problems = [i for i in report.items if i.status in (QUARANTINED, FAILED, NEEDS_REVIEW)]
     if problems:
         table = Table(title="Needs attention", show_lines=False)
@@ -92,6 +94,11 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
             table.add_row(_short_path(item.path), f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
                           reason)
         console.print(table)
+    if report.stopped_by is not None:
+        left = report.counts[INTERRUPTED]
+        console.print(_("Stopped by {signal}: {count} file(s) not processed. Run the same "
+                        "command again to finish; what is stored is not redone.").format(
+                            signal=report.stopped_by, count=left), style="magenta")
     console.print(f"{report.pages} pages digitized · exit code {int(report.exit_code)}")
 
 
