@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -23,28 +24,57 @@ def _wanted(path: Path) -> bool:
 def collect_inputs(
     paths: Iterable[Path], *, recursive: bool,
 ) -> tuple[list[Path], list[DocumentOutcome]]:
-    """Files to digitize (sorted, each once) and an outcome for every path that does not exist.
+    """Files to digitize (sorted, each once) and an outcome for every path that is not one.
 
     Folders give their files (with `recursive`, their subfolders' too); every file is triaged
-    by content later, so nothing is skipped here for its extension.
+    by content later, so nothing is skipped here for its extension. Paths keep the name the
+    clerk gave (a symbolic link is not replaced by its target); a file reached twice is taken
+    once. A named pipe, socket or device is never read: it gets a line saying what it is.
     """
-    files: dict[Path, None] = {}
-    missing: list[DocumentOutcome] = []
+    files: dict[Path, Path] = {}  # resolved → as given
+    refused: list[DocumentOutcome] = []
     for path in paths:
         if path.is_dir():
             pattern = path.rglob("*") if recursive else path.glob("*")
             for child in sorted(pattern):
-                if child.is_file() and _wanted(child) and all(
-                        _wanted(part) for part in child.relative_to(path).parents
-                        if part != Path(".")):
-                    files.setdefault(child.resolve(), None)
+                if not (_wanted(child) and all(_wanted(part) for part in
+                                               child.relative_to(path).parents
+                                               if part != Path("."))):
+                    continue
+                if child.is_file():
+                    files.setdefault(child.resolve(), child.absolute())
+                elif not child.is_dir():
+                    refused.append(_not_a_file(child))
         elif path.is_file():
-            files.setdefault(path.resolve(), None)
+            files.setdefault(path.resolve(), path.absolute())
         else:
-            missing.append(DocumentOutcome(
-                str(path), FAILED, "NOT_FOUND",
-                f"{path}: no such file or folder; check the path and run again."))
-    return list(files), missing
+            refused.append(_not_a_file(path))
+    return list(files.values()), refused
+
+
+def _kind_of(path: Path) -> str | None:
+    """What a path that is neither a regular file nor a folder is, in plain words."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a broken link" if path.is_symlink() else None
+    except OSError as e:
+        return f"unreadable ({e.strerror or e})"
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+def _not_a_file(path: Path) -> DocumentOutcome:
+    kind = _kind_of(path)
+    if kind is None:
+        return DocumentOutcome(
+            str(path), FAILED, "NOT_FOUND",
+            f"{path}: no such file or folder; check the path and run again.")
+    return DocumentOutcome(
+        str(path), FAILED, "NOT_A_FILE",
+        f"{path}: is {kind}, not a scan file; it was not read. Give the scan file itself "
+        "(PDF, PNG, JPEG or TIFF).")
 
 
 class Interrupted(SohoaError):
