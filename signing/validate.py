@@ -280,15 +280,26 @@ def _missing_root(
     trust root; None when the chain reaches a configured root (then trust failed otherwise)."""
     current = cert
     for _ in range(12):  # chains are short; a loop in a forged pool must end
-        if any(root.subject == current.issuer for root in roots) or current in roots:
+        if current.self_signed in ("yes", "maybe"):  # a root: is it one configured?
+            same = any(root.subject == current.subject
+                       and root.public_key.dump() == current.public_key.dump() for root in roots)
+            return None if same else _common_name(current)
+        if any(_issued_by(current, root) for root in roots):
             return None
-        if current.self_signed in ("yes", "maybe"):
-            return _common_name(current)  # an embedded root nobody configured
-        parent = next((c for c in pool if c.subject == current.issuer), None)
+        parent = next((c for c in pool if _issued_by(current, c)), None)
         if parent is None:
             return _common_name_of(current.issuer)
         current = parent
     return None
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Same name and, where both certificates say, the same key: two test CAs (or a CA and
+    its renewal) share a name, and only the key tells them apart."""
+    if issuer.subject != cert.issuer:
+        return False
+    wanted, actual = cert.authority_key_identifier, issuer.key_identifier
+    return wanted is None or actual is None or wanted == actual
 
 
 def _with_adobe_revinfo(evidence: Evidence, sig: EmbeddedPdfSignature) -> Evidence:

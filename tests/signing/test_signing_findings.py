@@ -98,3 +98,15 @@ def test_report_text_says_it_in_both_languages(signed_sha1: bytes, signed_sha256
     assert "the root certificate is not configured" in untrusted.render("en")
     # the codes travel with the JSON report (and so into the record)
     assert untrusted.to_dict()["signatures"][0]["findings"] == [ROOT_NOT_CONFIGURED]
+
+
+def test_a_root_with_the_same_name_but_another_key_is_not_the_root(
+    signed_sha256: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from signing.testpki import ensure_test_pki
+
+    # every test PKI's root is called "sohoa TEST ONLY Root CA": only the key differs
+    other = ensure_test_pki(tmp_path_factory.mktemp("other-pki"), agency_name="Khác")
+    [verdict] = inspect_existing_signatures(signed_sha256, trust_roots=[other.root_cert])
+    assert verdict.verdict == "UNTRUSTED"
+    assert verdict.findings == [ROOT_NOT_CONFIGURED]
