@@ -20,6 +20,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.batch import Interrupted, StopRequest, claim_work_dir, collect_inputs, current_stop
+from pipeline.i18n import _
 from pipeline.process import BatchContext, digitize_file
 from pipeline.progress import current_progress
 from pipeline.report import INTERRUPTED, BatchReport, DocumentOutcome
@@ -47,8 +48,9 @@ def digitize_document_task(path: Path, services: Services, batch: BatchContext) 
         # Ctrl-C also kills the page's Tesseract (same process group) before our handler has
         # run, so a failed page waits a moment for the stop request before it counts.
         if stop.requested or (getattr(page, "source", "") == "failed" and stop.wait(1.0)):
-            raise Interrupted(f"stopped ({stop.reason}) before this file was finished; "
-                              "nothing of it was stored: run the batch again to process it.")
+            raise Interrupted(_("stopped ({signal}) before this file was finished; nothing of "
+                                "it was stored: run the batch again to process it.").format(
+                                    signal=stop.reason))
         progress.page_done(str(path))
 
     if stop.requested:
@@ -62,8 +64,8 @@ def digitize_document_task(path: Path, services: Services, batch: BatchContext) 
 
 def _interrupted(path: Path, stop: StopRequest) -> DocumentOutcome:
     return DocumentOutcome(str(path), INTERRUPTED, Interrupted.code,
-                           f"{path}: not started, the batch was stopped ({stop.reason}); "
-                           "run the batch again to process it.")
+                           _("{path}: not started, the batch was stopped ({signal}); run the "
+                             "batch again to process it.").format(path=path, signal=stop.reason))
 
 
 def _run_documents(

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from pipeline.errors import SohoaError
+from pipeline.i18n import _
 from pipeline.report import FAILED, DocumentOutcome
 
 IGNORED_NAMES = {"Thumbs.db", ".DS_Store", "desktop.ini"}
@@ -57,12 +58,12 @@ def _kind_of(path: Path) -> str | None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        return "a broken link" if path.is_symlink() else None
+        return _("a broken link") if path.is_symlink() else None
     except OSError as e:
-        return f"unreadable ({e.strerror or e})"
-    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-    return next((words for test, words in kinds if test(mode)), "not a regular file")
+        return _("unreadable ({error})").format(error=e.strerror or e)
+    kinds = ((stat.S_ISFIFO, _("a named pipe (FIFO)")), (stat.S_ISSOCK, _("a socket")),
+             (stat.S_ISCHR, _("a character device")), (stat.S_ISBLK, _("a block device")))
+    return next((words for test, words in kinds if test(mode)), _("not a regular file"))
 
 
 def _not_a_file(path: Path) -> DocumentOutcome:
@@ -73,8 +74,8 @@ def _not_a_file(path: Path) -> DocumentOutcome:
             f"{path}: no such file or folder; check the path and run again.")
     return DocumentOutcome(
         str(path), FAILED, "NOT_A_FILE",
-        f"{path}: is {kind}, not a scan file; it was not read. Give the scan file itself "
-        "(PDF, PNG, JPEG or TIFF).")
+        _("{path}: is {kind}, not a scan file; it was not read. Give the scan file itself "
+          "(PDF, PNG, JPEG or TIFF).").format(path=path, kind=kind))
 
 
 class Interrupted(SohoaError):

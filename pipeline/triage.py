@@ -25,6 +25,7 @@ from pipeline.errors import (
     InputRejected,
     UnsupportedType,
 )
+from pipeline.i18n import _, ngettext
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -192,10 +193,12 @@ def _all_pdf_pages_blank(path: Path) -> bool:
 
 
 def _blank_pages(path: Path, pages: int) -> InputRejected:
-    what = "the page is blank" if pages == 1 else f"all {pages} pages are blank"
+    what = ngettext("the page is blank", "all {pages} pages are blank", pages).format(
+        pages=pages)
     return InputRejected(
-        f"{path}: {what}; check that the document lay with its text towards the scanner glass "
-        "(or that the right side was scanned) and scan it again.", code="BLANK_PAGES")
+        _("{path}: {what}; check that the document lay with its text towards the scanner "
+          "glass (or that the right side was scanned) and scan it again.").format(
+              path=path, what=what), code="BLANK_PAGES")
 
 
 def _check_complete(path: Path, pages: int) -> None:
@@ -258,10 +261,11 @@ def _too_large(path: Path, error: Exception) -> InputRejected:
     found = re.search(r"\((\d+) pixels\)", str(error))
     size = f" ({int(found.group(1)) / 1e6:,.0f} megapixels)" if found else ""
     return InputRejected(
-        f"{path}: the image is too large to digitize{size}; sohoa accepts images up to "
-        f"{MAX_IMAGE_PIXELS / 1e6:,.0f} megapixels. Scan paper documents at 300 dpi (an A4 "
-        "page is then 2480×3508 pixels, 9 megapixels); split a large sheet (a map, a "
-        "drawing) into parts of at most A0 and scan them separately.", code="IMAGE_TOO_LARGE")
+        _("{path}: the image is too large to digitize{size}; sohoa accepts images up to "
+          "{limit:,.0f} megapixels. Scan paper documents at 300 dpi (an A4 page is then "
+          "2480×3508 pixels, 9 megapixels); split a large sheet (a map, a drawing) into parts "
+          "of at most A0 and scan them separately.").format(
+              path=path, size=size, limit=MAX_IMAGE_PIXELS / 1e6), code="IMAGE_TOO_LARGE")
 
 
 def _short(error: BaseException) -> str:

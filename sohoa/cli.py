@@ -18,7 +18,9 @@ import typer
 from rich.console import Console
 
 from pipeline import __version__
+from pipeline.batch import StopRequest
 from pipeline.errors import ConfigurationError, SohoaError
+from pipeline.i18n import _
 from pipeline.report import BatchReport, ExitCode
 from pipeline.settings import Settings, load_settings
 
@@ -96,20 +98,20 @@ def digitize(
 
         configure_logging(settings.data_path, verbose=True)
     prepare_prefect_environment(settings, verbose=verbose)
-    from pipeline.batch import StopRequest, stopping_on
+    from pipeline.batch import stopping_on
     from pipeline.progress import NullProgress, reporting_to
     from sohoa.console import BatchProgressBar, print_batch_summary
-    from sohoa.interrupt import EXIT_CODES, exit_now, run_in_worker_thread, stop_on_signals
+    from sohoa.interrupt import EXIT_CODES, run_in_worker_thread, stop_on_signals
 
     if settings.uses_test_pki:
         err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
                   ": copies have no legal value. Configure the agency key for production."
                   "[/yellow]")
     stop = StopRequest()
-    with stop_on_signals(stop, first=_say_stopping, again=exit_now), \
+    with stop_on_signals(stop, first=_say_stopping, again=_stop_now), \
             _prefect_api(settings, stop):
         if stop.requested:  # before any file was looked at
-            err.print("Stopped before any file was processed; nothing was changed.")
+            err.print(_("Stopped before any file was processed; nothing was changed."))
             raise typer.Exit(EXIT_CODES.get(stop.reason or "", 143))
         from flows.digitize import digitize_flow
 
@@ -128,13 +130,22 @@ def digitize(
 
 
 def _say_stopping(signal_name: str) -> None:
-    err.print(f"[yellow]{signal_name}: stopping. No new file is started; files in progress "
-              "are finished or abandoned, then the report is written. Send it again (Ctrl-C) to "
-              "stop at once.[/yellow]")
+    err.print(_("{signal}: stopping. No new file is started; files in progress are finished or "
+                "abandoned, then the report is written. Send it again (Ctrl-C) to stop at once."
+                ).format(signal=signal_name), style="yellow", markup=False)
+
+
+def _stop_now(signal_name: str) -> None:
+    from sohoa.interrupt import exit_now
+
+    err.print(_("{signal} again: stopping at once. Files in progress are abandoned and no "
+                "report is written; run the batch again.").format(signal=signal_name),
+              style="yellow", markup=False)
+    exit_now(signal_name)
 
 
 @contextlib.contextmanager
-def _prefect_api(settings: Settings, stop: Any) -> Iterator[None]:
+def _prefect_api(settings: Settings, stop: StopRequest) -> Iterator[None]:
     """A local Prefect server for this run, unless the operator points at one (server mode)."""
     if os.environ.get("PREFECT_API_URL"):
         yield
