@@ -38,6 +38,7 @@ SUFFIXES = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}
 # PIL refuses to open images over twice its bomb warning limit (about 179 megapixels): an A0
 # sheet at 300 dpi is 139 MP, an A4 page at 300 dpi 8.7 MP. Beyond it we advise the clerk.
 MAX_IMAGE_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
+_LARGE_PIXELS = 16_000_000  # above this, a JPEG is checked decoded at a reduced scale
 # Blank-page test on a ~400-pixel thumbnail: pixels 40 grey levels darker than the paper,
 # inside a 4 % margin (scanner edges and shadows). A single line of text gives ~0.4 %, scanner
 # specks next to nothing.
@@ -242,6 +243,10 @@ def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
             pages = getattr(image, "n_frames", 1)
             for frame in range(pages):
                 image.seek(frame)
+                if kind == "jpeg" and image.width * image.height > _LARGE_PIXELS:
+                    # the JPEG decoder scales by 1/2..1/8 while decoding: the whole stream is
+                    # still read (truncation is caught) in a fraction of the memory
+                    image.draft("L", (image.width // 4, image.height // 4))
                 image.load()  # decodes fully: catches truncated data that verify() misses
                 blank = blank and is_blank(image)
     except Image.DecompressionBombError as e:
