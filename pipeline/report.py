@@ -15,7 +15,8 @@ NEEDS_REVIEW = "needs_review"
 DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
 FAILED = "failed"
-OUTCOMES = (STORED, NEEDS_REVIEW, DUPLICATE, QUARANTINED, FAILED)
+INTERRUPTED = "interrupted"  # not processed because the batch was stopped; rerun to do it
+OUTCOMES = (STORED, NEEDS_REVIEW, DUPLICATE, QUARANTINED, FAILED, INTERRUPTED)
 
 
 class ExitCode(IntEnum):
@@ -25,6 +26,11 @@ class ExitCode(IntEnum):
     QUARANTINED = 3  # some files were quarantined (the others were processed)
     FAILED = 4  # some files failed to process (kept in place; rerun after fixing the cause)
     CONFIGURATION = 5  # services or settings unusable: nothing was processed
+    INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): partial report written, rerun to finish
+    TERMINATED = 143  # stopped by SIGTERM: partial report written, rerun to finish
+
+
+_STOP_CODES = {"SIGINT": ExitCode.INTERRUPTED, "SIGTERM": ExitCode.TERMINATED}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class BatchReport:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     finished_at: str | None = None
     items: list[DocumentOutcome] = field(default_factory=list)
+    stopped_by: str | None = None  # "SIGINT" / "SIGTERM" when the batch was interrupted
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.items.append(outcome)
@@ -71,6 +78,8 @@ class BatchReport:
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.stopped_by is not None:
+            return _STOP_CODES.get(self.stopped_by, ExitCode.TERMINATED)
         counts = self.counts
         if counts[FAILED]:
             return ExitCode.FAILED
@@ -82,14 +91,16 @@ class BatchReport:
         return {
             "batch_id": self.batch_id, "started_at": self.started_at,
             "finished_at": self.finished_at, "counts": self.counts, "pages": self.pages,
-            "exit_code": int(self.exit_code), "items": [i.to_dict() for i in self.items],
+            "exit_code": int(self.exit_code), "stopped_by": self.stopped_by,
+            "items": [i.to_dict() for i in self.items],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BatchReport:
         items = [DocumentOutcome(**{**i, "review_reasons": tuple(i.get("review_reasons", ()))})
                  for i in data["items"]]
-        return cls(data["batch_id"], data["started_at"], data.get("finished_at"), items)
+        return cls(data["batch_id"], data["started_at"], data.get("finished_at"), items,
+                   data.get("stopped_by"))
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,15 +7,25 @@ code and a message telling the clerk what to do; the caller quarantines it and g
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, FileMissing, UnsupportedType
+from pipeline.errors import (
+    CorruptFile,
+    EmptyFile,
+    EncryptedPdf,
+    FileMissing,
+    InputRejected,
+    UnsupportedType,
+)
+from pipeline.i18n import _, ngettext
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -24,6 +34,17 @@ MEDIA_TYPES = {
     "tiff": "image/tiff",
 }
 SUFFIXES = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}
+
+# PIL refuses to open images over twice its bomb warning limit (about 179 megapixels): an A0
+# sheet at 300 dpi is 139 MP, an A4 page at 300 dpi 8.7 MP. Beyond it we advise the clerk.
+MAX_IMAGE_PIXELS = 2 * (Image.MAX_IMAGE_PIXELS or 89_478_485)
+_LARGE_PIXELS = 16_000_000  # above this, a JPEG is checked decoded at a reduced scale
+# Blank-page test on a ~400-pixel thumbnail: pixels 40 grey levels darker than the paper,
+# inside a 4 % margin (scanner edges and shadows). A single line of text gives ~0.4 %, scanner
+# specks next to nothing.
+_THUMBNAIL_PX = 400
+_INK_STEP = 40
+_BLANK_INK_FRACTION = 0.0005
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,53 @@ def _triage_pdf(path: Path, sha: str, size: int) -> TriagedFile:
     if pages == 0:
         raise CorruptFile(f"{path}: the PDF has no pages; rescan the document.")
     _check_complete(path, pages)
+    if _all_pdf_pages_blank(path):
+        raise _blank_pages(path, pages)
     return TriagedFile(path, "pdf", sha, size, pages, owner_only, has_signatures)
+
+
+def ink_fraction(image: Image.Image) -> float:
+    """Share of a page's pixels that are markedly darker than its paper, on a thumbnail."""
+    if image.mode not in ("L", "RGB"):  # bilevel, palette, 16-bit, CMYK scans
+        image = image.convert("L")
+    factor = max(1, max(image.size) // _THUMBNAIL_PX)
+    small = image.reduce(factor) if factor > 1 else image
+    gray = np.asarray(small.convert("L"), dtype=np.int16)
+    height, width = gray.shape
+    margin_y, margin_x = max(1, height // 25), max(1, width // 25)
+    core = gray[margin_y:height - margin_y, margin_x:width - margin_x]
+    if core.size == 0:
+        return 0.0
+    paper = np.percentile(core, 90)
+    return float((core < paper - _INK_STEP).mean())
+
+
+def is_blank(image: Image.Image) -> bool:
+    return ink_fraction(image) < _BLANK_INK_FRACTION
+
+
+def _all_pdf_pages_blank(path: Path) -> bool:
+    """Rendered small; stops at the first page with ink, so a normal document costs one page."""
+    document = pdfium.PdfDocument(str(path))
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            thumbnail = page.render(scale=_THUMBNAIL_PX / max(width, height, 1.0)).to_pil()
+            if not is_blank(thumbnail):
+                return False
+        return True
+    finally:
+        document.close()
+
+
+def _blank_pages(path: Path, pages: int) -> InputRejected:
+    what = ngettext("the page is blank", "all {pages} pages are blank", pages).format(
+        pages=pages)
+    return InputRejected(
+        _("{path}: {what}; check that the document lay with its text towards the scanner "
+          "glass (or that the right side was scanned) and scan it again.").format(
+              path=path, what=what), code="BLANK_PAGES")
 
 
 def _check_complete(path: Path, pages: int) -> None:
@@ -170,20 +237,40 @@ def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
 
 
 def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
+    blank = True
     try:
         with Image.open(path) as image:
             pages = getattr(image, "n_frames", 1)
             for frame in range(pages):
                 image.seek(frame)
+                if kind == "jpeg" and image.width * image.height > _LARGE_PIXELS:
+                    # the JPEG decoder scales by 1/2..1/8 while decoding: the whole stream is
+                    # still read (truncation is caught) in a fraction of the memory
+                    image.draft("L", (image.width // 4, image.height // 4))
                 image.load()  # decodes fully: catches truncated data that verify() misses
+                blank = blank and is_blank(image)
+    except Image.DecompressionBombError as e:
+        raise _too_large(path, e) from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise CorruptFile(
             f"{path}: the {kind.upper()} image is damaged and cannot be decoded ({_short(e)}); "
             "copy it again from the scanner or rescan it."
         ) from e
-    except Image.DecompressionBombError as e:
-        raise CorruptFile(f"{path}: the image is implausibly large ({_short(e)}).") from e
+    if blank:
+        raise _blank_pages(path, pages)
     return TriagedFile(path, kind, sha, size, pages)
+
+
+def _too_large(path: Path, error: Exception) -> InputRejected:
+    """Advice instead of PIL's 'decompression bomb': what is accepted, how to rescan."""
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    size = f" ({int(found.group(1)) / 1e6:,.0f} megapixels)" if found else ""
+    return InputRejected(
+        _("{path}: the image is too large to digitize{size}; sohoa accepts images up to "
+          "{limit:,.0f} megapixels. Scan paper documents at 300 dpi (an A4 page is then "
+          "2480×3508 pixels, 9 megapixels); split a large sheet (a map, a drawing) into parts "
+          "of at most A0 and scan them separately.").format(
+              path=path, size=size, limit=MAX_IMAGE_PIXELS / 1e6), code="IMAGE_TOO_LARGE")
 
 
 def _short(error: BaseException) -> str:

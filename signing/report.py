@@ -1,11 +1,73 @@
-"""Human-readable validation report in Vietnamese (default) or English."""
+"""Human-readable validation report in Vietnamese (default) or English.
+
+It reads the verdicts through the protocols below, so it does not import the data model
+(``signing.verdicts`` imports this module to offer ``ValidationReport.render``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from signing.verdicts import SignatureVerdict, ValidationReport
+from signing.codes import ROOT_NOT_CONFIGURED, WEAK_ALGORITHM
+
+
+class SignatureVerdict(Protocol):
+    """What the report reads of one verdict (``signing.verdicts.SignatureVerdict``)."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def signer(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def signing_time(self) -> str | None: ...
+    @property
+    def time_source(self) -> str: ...
+    @property
+    def intact(self) -> bool: ...
+    @property
+    def trusted(self) -> bool: ...
+    @property
+    def valid_at_signing_time(self) -> bool: ...
+    @property
+    def revocation(self) -> str: ...
+    @property
+    def timestamp(self) -> str | None: ...
+    @property
+    def timestamp_valid(self) -> bool | None: ...
+    @property
+    def timestamp_authority(self) -> str | None: ...
+    @property
+    def modification(self) -> str: ...
+    @property
+    def pades_level(self) -> str | None: ...
+    @property
+    def warnings(self) -> Sequence[str]: ...
+    @property
+    def findings(self) -> Sequence[str]: ...
+    @property
+    def missing_root(self) -> str | None: ...
+    @property
+    def weak_algorithm(self) -> str | None: ...
+
+
+class ValidationReport(Protocol):
+    """What the report reads of a whole document (``signing.verdicts.ValidationReport``)."""
+
+    @property
+    def signatures(self) -> Sequence[SignatureVerdict]: ...
+    @property
+    def document_error(self) -> str | None: ...
+    @property
+    def ok(self) -> bool: ...
 
 _VERDICT_TEXT: dict[str, dict[str, str]] = {
     "vi": {
@@ -153,15 +215,27 @@ def _render_signature(index: int, s: SignatureVerdict, lang: str) -> list[str]:
         out.append(f"  {t['timestamp']}: {_timestamp_text(s, t)}")
         out.append(f"  {t['modification']}: {t['mod_' + s.modification]}")
         out.append(f"  {t['level']}: {s.pades_level or t['not_pades']}")
+    finding = _finding_vi(s) if lang == "vi" else None
     reason = _REASON_VI.get(s.verdict, s.reason) if lang == "vi" else s.reason
     if lang == "vi" and s.kind == "document-timestamp" and s.verdict == "VALID":
         reason = "dấu thời gian tài liệu toàn vẹn, do tổ chức cấp dấu thời gian tin cậy ký"
-    out.append(f"  {t['reason']}: {reason}")
-    if lang == "vi" and s.verdict == "NOT_VERIFIABLE":
+    out.append(f"  {t['reason']}: {finding or reason}")
+    if lang == "vi" and s.verdict == "NOT_VERIFIABLE" and finding is None:
         out.append(f"    ({s.reason})")
     for warning in s.warnings:
         out.append(f"  {t['warning']}: {warning}")
     return out
+
+
+def _finding_vi(s: SignatureVerdict) -> str | None:
+    """The plain-words reason for a weak algorithm or a missing root, in Vietnamese."""
+    if WEAK_ALGORITHM in s.findings:
+        return (f"có chữ ký nhưng không kiểm tra được: dùng thuật toán {s.weak_algorithm}, "
+                "không còn được chấp nhận")
+    if ROOT_NOT_CONFIGURED in s.findings and s.verdict == "UNTRUSTED":
+        return ("chuỗi chứng thư không tin cậy: chứng thư gốc chưa được cấu hình "
+                f"(không có chứng thư gốc tin cậy cho “{s.missing_root}”)")
+    return None
 
 
 def _time_text(s: SignatureVerdict, t: dict[str, str]) -> str:

@@ -37,7 +37,13 @@ from signing._sync import loop_safe
 from signing.certcheck import declares_revocation, has_revocation_info
 from signing.evidence import Evidence, gather_evidence, open_reader
 from signing.stamp import VN_TZ
-from signing.verdicts import VERDICTS, SignatureVerdict, ValidationReport
+from signing.verdicts import (
+    ROOT_NOT_CONFIGURED,
+    VERDICTS,
+    WEAK_ALGORITHM,
+    SignatureVerdict,
+    ValidationReport,
+)
 
 __all__ = [
     "VERDICTS",
@@ -49,6 +55,8 @@ __all__ = [
 ]
 
 _PADES_SUBFILTER = "/ETSI.CAdES.detached"
+# Hashes pyHanko's default policy refuses in signatures and certificates, as clerks name them.
+_WEAK_HASHES = {"md2": "MD2", "md5": "MD5", "sha1": "SHA-1"}
 
 
 @loop_safe
@@ -183,7 +191,9 @@ def _validate_one(
             link = chain.get(field_name)
             return link.verdict if link is not None else _validate_doc_timestamp(sig, evidence)
         return _validate_signature(sig, evidence, reader, _earliest_proof_after(sig, chain))
-    except (DisallowedAlgorithmError, SigSeedValueValidationError) as e:
+    except DisallowedAlgorithmError as e:
+        return _weak_signature(sig, field_name, evidence, str(e))
+    except SigSeedValueValidationError as e:
         return _not_verifiable(field_name, f"signature present, not verifiable: {e}")
     except SignatureValidationError as e:
         # e.g. the embedded certificate does not match the signed signing-certificate attribute
@@ -206,6 +216,23 @@ def _broken_signature(sig: EmbeddedPdfSignature, field_name: str, detail: str) -
         verdict="INVALID_INTEGRITY",
         reason=f"the signature does not verify: {detail}",
     )
+    _name_signer(verdict, sig)
+    return verdict
+
+
+def _weak_signature(
+    sig: EmbeddedPdfSignature, field_name: str, evidence: Evidence, detail: str
+) -> SignatureVerdict:
+    """pyHanko refused an algorithm outright: say which one, and who signed, in plain words."""
+    verdict = SignatureVerdict(field=field_name, verdict="NOT_VERIFIABLE", reason="")
+    _name_signer(verdict, sig)
+    _note_findings(verdict, sig, evidence)
+    algorithm = verdict.weak_algorithm or detail
+    verdict.reason = f"signature present, not verifiable: uses {algorithm}, no longer accepted"
+    return verdict
+
+
+def _name_signer(verdict: SignatureVerdict, sig: EmbeddedPdfSignature) -> None:
     try:
         cert = sig.signer_cert
         verdict.signer = _common_name(cert)
@@ -213,7 +240,66 @@ def _broken_signature(sig: EmbeddedPdfSignature, field_name: str, detail: str) -
         verdict.issuer = _common_name_of(cert.issuer)
     except Exception:  # noqa: BLE001, S110 - best effort only
         pass
-    return verdict
+
+
+def _note_findings(
+    verdict: SignatureVerdict, sig: EmbeddedPdfSignature, evidence: Evidence
+) -> None:
+    """Record, as codes, why an untrusted signature is untrusted: a weak hash, a missing root."""
+    if verdict.trusted:
+        return
+    verdict.weak_algorithm = _weak_algorithm(sig)
+    if verdict.weak_algorithm is not None:
+        verdict.findings.append(WEAK_ALGORITHM)
+    try:
+        pool = [*sig.other_embedded_certs, *evidence.other_certs]
+        verdict.missing_root = _missing_root(sig.signer_cert, pool, evidence.trust_roots)
+    except Exception:  # noqa: BLE001 - malformed certificates: no finding rather than a crash
+        verdict.missing_root = None
+    if verdict.missing_root is not None:
+        verdict.findings.append(ROOT_NOT_CONFIGURED)
+
+
+def _weak_algorithm(sig: EmbeddedPdfSignature) -> str | None:
+    """The first refused hash among the signature's digest, its signature algorithm and the
+    signer certificate's own signature."""
+    names: list[str] = [sig.signer_info["digest_algorithm"]["algorithm"].native]
+    for algorithm in (sig.signer_info["signature_algorithm"],
+                      sig.signer_cert["signature_algorithm"]):
+        try:
+            names.append(algorithm.hash_algo)
+        except ValueError:  # e.g. plain rsassa_pkcs1v15: the hash is the digest algorithm
+            continue
+    return next((_WEAK_HASHES[n] for n in names if n in _WEAK_HASHES), None)
+
+
+def _missing_root(
+    cert: x509.Certificate, pool: list[x509.Certificate], roots: list[x509.Certificate]
+) -> str | None:
+    """The name of the first certificate up the chain that is neither embedded nor a configured
+    trust root; None when the chain reaches a configured root (then trust failed otherwise)."""
+    current = cert
+    for _ in range(12):  # chains are short; a loop in a forged pool must end
+        if current.self_signed in ("yes", "maybe"):  # a root: is it one configured?
+            same = any(root.subject == current.subject
+                       and root.public_key.dump() == current.public_key.dump() for root in roots)
+            return None if same else _common_name(current)
+        if any(_issued_by(current, root) for root in roots):
+            return None
+        parent = next((c for c in pool if _issued_by(current, c)), None)
+        if parent is None:
+            return _common_name_of(current.issuer)
+        current = parent
+    return None
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Same name and, where both certificates say, the same key: two test CAs (or a CA and
+    its renewal) share a name, and only the key tells them apart."""
+    if issuer.subject != cert.issuer:
+        return False
+    wanted, actual = cert.authority_key_identifier, issuer.key_identifier
+    return wanted is None or actual is None or wanted == actual
 
 
 def _with_adobe_revinfo(evidence: Evidence, sig: EmbeddedPdfSignature) -> Evidence:
@@ -277,6 +363,7 @@ def _validate_signature(
     elif status.signer_reported_dt is not None:
         verdict.signing_time, verdict.time_source = _iso(status.signer_reported_dt), "claimed"
     _fill_revocation(verdict, sig, status, signer_ctx)
+    _note_findings(verdict, sig, evidence)
     verdict.pades_level = _pades_level(sig, verdict, evidence, reader)
     verdict.verdict, verdict.reason = _decide(verdict, status)
     return verdict
@@ -381,9 +468,18 @@ def _decide(v: SignatureVerdict, status: PdfSignatureStatus) -> tuple[str, str]:
     if v.revocation == "revoked":
         when = f" on {v.revocation_date}" if v.revocation_date else ""
         return "REVOKED", f"the signer's certificate was revoked{when}, before the signing time"
+    if WEAK_ALGORITHM in v.findings:
+        return "NOT_VERIFIABLE", (
+            f"signature present, not verifiable: uses {v.weak_algorithm}, no longer accepted"
+        )
     problem = status.trust_problem_indic
     if problem is not None and "OUT_OF_BOUNDS" in str(problem) or _expired_at(v, status):
         return "EXPIRED", "the signer's certificate was not valid at the signing time"
+    if ROOT_NOT_CONFIGURED in v.findings:
+        return "UNTRUSTED", (
+            "chain not trusted: the root certificate is not configured "
+            f"(no configured trust root for “{v.missing_root}”)"
+        )
     if not v.trusted:
         return "UNTRUSTED", (
             f"the signer's certificate does not chain to a configured trust root ({problem})"
@@ -434,10 +530,13 @@ def _validate_doc_timestamp(
         coverage=_coverage(status.coverage),
         subfilter=str(sig.sig_object.get("/SubFilter", "")),
     )
+    _note_findings(v, sig, evidence)
     if not v.intact:
         v.verdict, v.reason = "INVALID_INTEGRITY", "the document timestamp does not match"
     elif not v.trusted:
         v.verdict, v.reason = "UNTRUSTED", "the timestamp authority is not trusted"
+        if v.missing_root is not None:
+            v.reason += f": the root certificate is not configured (“{v.missing_root}”)"
     elif v.modification == "other":
         v.verdict, v.reason = "MODIFIED", "the document was changed after the timestamp"
     return v

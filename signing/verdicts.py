@@ -7,15 +7,17 @@ import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any
 
-VERDICTS: tuple[str, ...] = (
-    "VALID",
-    "INVALID_INTEGRITY",
-    "UNTRUSTED",
-    "REVOKED",
-    "EXPIRED",
-    "MODIFIED",
-    "NOT_VERIFIABLE",
-)
+from signing.codes import FINDINGS, ROOT_NOT_CONFIGURED, VERDICTS, WEAK_ALGORITHM
+from signing.report import render_report
+
+__all__ = [
+    "FINDINGS",
+    "ROOT_NOT_CONFIGURED",
+    "VERDICTS",
+    "WEAK_ALGORITHM",
+    "SignatureVerdict",
+    "ValidationReport",
+]
 
 
 @dataclass
@@ -46,6 +48,9 @@ class SignatureVerdict:
     pades_level: str | None = None  # "B-B" | "B-T" | "B-LT" | "B-LTA" | None (not PAdES)
     subfilter: str = ""
     warnings: list[str] = dataclasses.field(default_factory=list)
+    findings: list[str] = dataclasses.field(default_factory=list)  # codes from FINDINGS
+    missing_root: str | None = None  # the issuer no configured trust root matches
+    weak_algorithm: str | None = None  # "SHA-1", "MD5": refused by the validation policy
 
     @property
     def ok(self) -> bool:
@@ -73,6 +78,4 @@ class ValidationReport:
         }
 
     def render(self, lang: str = "vi") -> str:
-        from signing.report import render_report
-
         return render_report(self, lang=lang)

@@ -5,10 +5,11 @@ Errors become exit codes in exactly one place (`main`). Settings are read once p
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +18,9 @@ import typer
 from rich.console import Console
 
 from pipeline import __version__
+from pipeline.batch import StopRequest
 from pipeline.errors import ConfigurationError, SohoaError
+from pipeline.i18n import _
 from pipeline.report import BatchReport, ExitCode
 from pipeline.settings import Settings, load_settings
 
@@ -35,7 +38,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
-    return load_settings(config, **overrides)
+    settings = load_settings(config, **overrides)
+    if config is not None:  # the config file may move the data folder, and the log with it
+        from pipeline.logs import configure_logging
+
+        configure_logging(settings.data_path)
+    return settings
 
 
 def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) -> None:
@@ -58,8 +66,6 @@ def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) ->
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    # pyHanko subsets the stamp font through fontTools, which warns about tables it drops.
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 @app.command()
@@ -82,30 +88,85 @@ def digitize(
 
     Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were
     quarantined (reasons in the table and the report); 4 some files failed (left in place; rerun
-    after fixing the cause); 5 settings or services unusable, nothing processed.
+    after fixing the cause); 5 settings or services unusable, nothing processed; 130 stopped by
+    Ctrl-C, 143 stopped by SIGTERM (files in progress finished or abandoned, partial report
+    written; rerun the same command to do the rest).
     """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
+    if verbose:
+        from pipeline.logs import configure_logging
+
+        configure_logging(settings.data_path, verbose=True)
     prepare_prefect_environment(settings, verbose=verbose)
+    from pipeline.batch import stopping_on
     from pipeline.progress import NullProgress, reporting_to
     from sohoa.console import BatchProgressBar, print_batch_summary
+    from sohoa.interrupt import EXIT_CODES, run_in_worker_thread, stop_on_signals
 
     if settings.uses_test_pki:
         err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
                   ": copies have no legal value. Configure the agency key for production."
                   "[/yellow]")
-    from flows.digitize import digitize_flow
+    stop = StopRequest()
+    with stop_on_signals(stop, first=_say_stopping, again=_stop_now), \
+            _prefect_api(settings, stop):
+        if stop.requested:  # before any file was looked at
+            err.print(_("Stopped before any file was processed; nothing was changed."))
+            raise typer.Exit(EXIT_CODES.get(stop.reason or "", 143))
+        from flows.digitize import digitize_flow
 
-    reporter = BatchProgressBar(console) if progress else NullProgress()
-    flow = digitize_flow.with_options(task_runner=_task_runner(settings))
-    with reporter if isinstance(reporter, BatchProgressBar) else _nullcontext(), \
-            reporting_to(reporter):
-        result = flow(paths=[str(p) for p in paths], agency_code=settings.agency_code,
-                      procedure_code=settings.procedure_code, recursive=recursive,
-                      report_path=str(report) if report else None,
-                      config_file=str(config) if config else None)
-    batch = BatchReport.from_dict(result)
-    print_batch_summary(console, batch)
-    raise typer.Exit(int(batch.exit_code))
+        reporter = BatchProgressBar(console) if progress else NullProgress()
+        flow = digitize_flow.with_options(task_runner=_task_runner(settings))
+        with reporter if isinstance(reporter, BatchProgressBar) else _nullcontext(), \
+                reporting_to(reporter), stopping_on(stop):
+            result = run_in_worker_thread(lambda: flow(
+                paths=[str(p) for p in paths], agency_code=settings.agency_code,
+                procedure_code=settings.procedure_code, recursive=recursive,
+                report_path=str(report) if report else None,
+                config_file=str(config) if config else None))
+        batch = BatchReport.from_dict(result)
+        print_batch_summary(console, batch)
+    raise typer.Exit(int(batch.exit_code))  # the local Prefect server is stopped last
+
+
+def _say_stopping(signal_name: str) -> None:
+    err.print(_("{signal}: stopping. No new file is started; files in progress are finished or "
+                "abandoned, then the report is written. Send it again (Ctrl-C) to stop at once."
+                ).format(signal=signal_name), style="yellow", markup=False)
+
+
+def _stop_now(signal_name: str) -> None:
+    from sohoa.interrupt import exit_now
+
+    err.print(_("{signal} again: stopping at once. Files in progress are abandoned and no "
+                "report is written; run the batch again.").format(signal=signal_name),
+              style="yellow", markup=False)
+    exit_now(signal_name)
+
+
+@contextlib.contextmanager
+def _prefect_api(settings: Settings, stop: StopRequest) -> Iterator[None]:
+    """A local Prefect server for this run, unless the operator points at one (server mode)."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from sohoa.prefect_server import LocalPrefectServer, PrefectServerError
+
+    server = LocalPrefectServer(settings.data_path / "prefect",
+                                should_stop=lambda: stop.requested)
+    try:
+        url = server.start()
+    except InterruptedError:
+        yield  # the caller sees the stop request and reports it
+        return
+    except PrefectServerError as e:
+        raise ConfigurationError(str(e), code="PREFECT_SERVER") from e
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        server.stop()
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _task_runner(settings: Settings) -> Any:
@@ -212,9 +273,12 @@ def verify(
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
+        from sohoa.console import print_signature_summaries
+
         console.print(result.render("vi"), markup=False)
         console.print()
         console.print(result.render("en"), markup=False)
+        print_signature_summaries(console, result.signature.to_dict()["signatures"])
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -301,8 +365,21 @@ def version() -> None:
     print(f"sohoa {__version__}")
 
 
+def _startup_data_path() -> Path:
+    """The data folder from the environment, for the log file, before any command runs."""
+    try:
+        return load_settings().data_path
+    except ConfigurationError:  # reported by the command itself, with its exit code
+        return Settings.model_fields["data_dir"].get_default().expanduser().resolve()
+
+
 def main() -> None:
-    """Console entry point: turns errors into messages and exit codes, in this one place."""
+    """Console entry point: turns errors into messages and exit codes, in this one place.
+
+    Library logs go to `<data dir>/logs/sohoa.log`, never to the clerk's terminal."""
+    from pipeline.logs import configure_logging
+
+    configure_logging(_startup_data_path())
     try:
         code = app(standalone_mode=False)
     except typer.Exit as e:  # raised inside commands; click returns it as a value elsewhere

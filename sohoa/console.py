@@ -18,9 +18,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pipeline.i18n import _
 from pipeline.report import (
     DUPLICATE,
     FAILED,
+    INTERRUPTED,
     NEEDS_REVIEW,
     QUARANTINED,
     STORED,
@@ -30,7 +32,7 @@ from pipeline.report import (
 from storage.index import DocumentRow
 
 STATUS_STYLE = {STORED: "green", DUPLICATE: "cyan", NEEDS_REVIEW: "yellow",
-                QUARANTINED: "red", FAILED: "bold red"}
+                QUARANTINED: "red", FAILED: "bold red", INTERRUPTED: "magenta"}
 
 
 class BatchProgressBar:
@@ -78,6 +80,7 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
                            style=STATUS_STYLE.get(status))
     summary.add_row(*(str(n) for n in counts.values()))
     console.print(summary)
+    # Files left by a stop are counted, not listed: the report names them.
     problems = [i for i in report.items if i.status in (QUARANTINED, FAILED, NEEDS_REVIEW)]
     if problems:
         table = Table(title="Needs attention", show_lines=False)
@@ -91,6 +94,11 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
             table.add_row(_short_path(item.path), f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
                           reason)
         console.print(table)
+    if report.stopped_by is not None:
+        left = report.counts[INTERRUPTED]
+        console.print(_("Stopped by {signal}: {count} file(s) not processed. Run the same "
+                        "command again to finish; what is stored is not redone.").format(
+                            signal=report.stopped_by, count=left), style="magenta")
     console.print(f"{report.pages} pages digitized · exit code {int(report.exit_code)}")
 
 
@@ -145,7 +153,23 @@ def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | No
         if getattr(row, key):
             table.add_row(key, str(getattr(row, key)))
     console.print(table)
+    print_signature_summaries(
+        console, (record or {}).get("original", {}).get("existing_signatures", []),
+        title=_("Signatures already on the original"))
     for page in (record or {}).get("pages", []):
         console.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
                      f"{page['confidence']:.0f} · quality {page.get('quality', 1):.2f}")
         console.print(page.get("text", ""), markup=False, highlight=False)
+
+
+def print_signature_summaries(console: Console, signatures: list[dict[str, Any]], *,
+                              title: str | None = None) -> None:
+    """One plain sentence per signature (who signed, what is wrong), e.g. for a scan that came
+    in already signed by another agency."""
+    from pipeline.signatures import signature_summary
+
+    if not signatures:
+        return
+    console.print(f"{title or _('Summary')}:", style="bold")
+    for signature in signatures:
+        console.print(f"  {signature_summary(signature)}", markup=False, highlight=False)

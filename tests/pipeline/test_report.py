@@ -17,7 +17,22 @@ def test_exit_code_reflects_worst_outcome() -> None:
     report.add(DocumentOutcome("e.pdf", "failed", "OCR_FAILED", "e.pdf: crash"))
     assert report.exit_code is ExitCode.FAILED
     assert report.counts == {"stored": 1, "needs_review": 1, "duplicate": 1, "quarantined": 1,
-                             "failed": 1}
+                             "failed": 1, "interrupted": 0}
+
+
+def test_a_stopped_batch_exits_with_the_signal_code(tmp_path: Path) -> None:
+    report = BatchReport("b3")
+    report.add(DocumentOutcome("a.pdf", "failed", "OCR_FAILED", "a.pdf: crash"))
+    report.add(DocumentOutcome("b.pdf", "interrupted", "INTERRUPTED", "b.pdf: not started"))
+    report.stopped_by = "SIGINT"
+    assert report.exit_code is ExitCode.INTERRUPTED and int(report.exit_code) == 130
+    report.stopped_by = "SIGTERM"
+    assert int(report.exit_code) == 143
+    report.finish().write(tmp_path / "r.json")
+    import json
+
+    again = BatchReport.from_dict(json.loads((tmp_path / "r.json").read_text()))
+    assert again.stopped_by == "SIGTERM" and again.counts["interrupted"] == 1
 
 
 def test_report_roundtrip(tmp_path: Path) -> None:

@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from pipeline.errors import CorruptFile, EmptyFile, EncryptedPdf, FileMissing, UnsupportedType
-from pipeline.triage import file_sha256, sniff_kind, triage
+from pipeline.errors import (
+    CorruptFile,
+    EmptyFile,
+    EncryptedPdf,
+    FileMissing,
+    InputRejected,
+    UnsupportedType,
+)
+from pipeline.triage import file_sha256, is_blank, sniff_kind, triage
 
 
-def _png(path: Path, size: tuple[int, int] = (40, 30)) -> Path:
-    Image.new("L", size, 255).save(path, format="PNG")
+def _png(path: Path, size: tuple[int, int] = (40, 30), *, ink: bool = True) -> Path:
+    """A white page; with `ink`, a dark bar across its middle (a line of text, for triage)."""
+    image = Image.new("L", size, 255)
+    if ink:
+        ImageDraw.Draw(image).rectangle(
+            (size[0] // 5, size[1] // 2, size[0] * 4 // 5, size[1] // 2 + max(1, size[1] // 20)),
+            fill=0)
+    image.save(path, format="PNG")
     return path
 
 
-def _pdf(path: Path, *, encryption: pikepdf.Encryption | None = None, pages: int = 1) -> Path:
+def _pdf(path: Path, *, encryption: pikepdf.Encryption | None = None, pages: int = 1,
+         ink: bool = True) -> Path:
     pdf = pikepdf.new()
     for _ in range(pages):
         pdf.add_blank_page(page_size=(595, 842))
+        if ink:
+            pdf.pages[-1].Contents = pdf.make_stream(b"0 g 100 400 400 14 re f")
     pdf.save(path, encryption=encryption or False)
     return path
 
@@ -42,7 +61,7 @@ def test_image_with_wrong_extension_is_accepted_by_content(tmp_path: Path) -> No
 
 
 def test_multipage_tiff_counts_frames(tmp_path: Path) -> None:
-    frames = [Image.new("L", (50, 60), 255) for _ in range(3)]
+    frames = [Image.open(_png(tmp_path / f"p{i}.png", (50, 60))) for i in range(3)]
     path = tmp_path / "pages.tif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
     assert triage(path).pages == 3
@@ -101,3 +120,55 @@ def test_triage_never_modifies_the_file(tmp_path: Path) -> None:
     triage(path)
     assert path.read_bytes() == before
     assert io.BytesIO(before).getvalue() == path.read_bytes()
+
+
+def test_blank_scans_are_quarantined_with_advice(tmp_path: Path) -> None:
+    for path in (_png(tmp_path / "blank.png", (600, 800), ink=False),
+                 _pdf(tmp_path / "blank.pdf", pages=5, ink=False)):
+        with pytest.raises(InputRejected) as info:
+            triage(path)
+        assert info.value.code == "BLANK_PAGES"
+        assert path.name in info.value.message and "scan it again" in info.value.message
+    assert "all 5 pages are blank" in str(info.value)
+
+
+def test_specks_are_blank_a_line_of_text_is_not(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    paper = np.clip(rng.normal(235, 8, (3508, 2480)), 0, 255).astype(np.uint8)
+    for y, x in rng.integers(0, 2470, size=(300, 2)):
+        paper[y:y + 3, x:x + 3] = 20  # dust
+    paper[:, :60] = 30  # the scanner lid's dark edge
+    assert is_blank(Image.fromarray(paper))
+    line = paper.copy()
+    strokes = rng.random((30, 1200)) < 0.3
+    line[1700:1730, 300:1500] = np.where(strokes, 20, line[1700:1730, 300:1500])
+    assert not is_blank(Image.fromarray(line))
+
+
+def test_one_blank_page_among_others_is_kept(tmp_path: Path) -> None:
+    pdf = pikepdf.open(_pdf(tmp_path / "two.pdf", pages=1))
+    pdf.add_blank_page(page_size=(595, 842))  # the empty back side of a sheet
+    pdf.save(tmp_path / "with-back.pdf")
+    assert triage(tmp_path / "with-back.pdf").pages == 2
+
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG claiming a huge size: PIL checks the size before decoding anything."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_oversized_image_gets_advice(tmp_path: Path) -> None:
+    path = _png_header_only(tmp_path / "huge.png", 30000, 30000)
+    with pytest.raises(InputRejected) as info:
+        triage(path)
+    assert info.value.code == "IMAGE_TOO_LARGE"
+    message = info.value.message
+    assert "huge.png" in message and "900 megapixels" in message
+    assert "300 dpi" in message and "179 megapixels" in message
