@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, build_doc, place_start, title_type
 from pipeline.extract.fields import (
@@ -38,9 +39,8 @@ from pipeline.extract.owner import (
     find_valid_until,
     is_enterprise,
 )
-from pipeline.extract.vocab import FIXED_SUBTITLES, snap_province
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fewer_marks, fold, nfc, snap, upper_vi
+from pipeline.vntext import collapse, fewer_marks, fold, nfc, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
@@ -219,6 +219,9 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     found.update(_find_owner(doc, found.get("doc_type")))
     _confirm_owner_name(doc, found)
     _known_forms(found)
+    _repair_subject(found)
+    for key in ("signer_name", "owner_name"):
+        _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
@@ -237,14 +240,41 @@ def _find_owner(doc: Doc, doc_type: Found | None) -> dict[str, Found | None]:
                 owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
 
 
+def _repair_subject(found: dict[str, Found | None]) -> None:
+    """Tone marks of the subject checked against the word list (one candidate or one word pair
+    decides); a repaired subject is trusted less, one with unsure syllables less still."""
+    subject = found.get("subject")
+    if subject is None or not isinstance(subject.value, str):
+        return
+    text, changed, unsure = lexicon.repair_text(subject.value)
+    conf = subject.conf
+    if unsure:
+        conf = min(conf, 0.7)
+    elif changed:
+        conf = min(conf, 0.85)
+    why = subject.reason or (f"{changed} tone mark(s) restored from the word list"
+                             if changed else None)
+    found["subject"] = Found(text, conf, why)
+
+
+def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:
+    """A personal name against the names lexicon: a surname restored only when exactly one
+    surname fits; a name the lexicon cannot confirm is not stored as confident."""
+    name = found.get(key)
+    if enterprise or name is None or not isinstance(name.value, str):
+        return
+    check = lexicon.check_person_name(name.value)
+    if check.repaired or check.ambiguous:
+        why = "diacritics restored from the names list" if check.repaired else \
+            "a syllable of the name fits several names"
+        found[key] = Found(check.text, min(name.conf, UNVERIFIED), name.reason or why)
+    elif not check.known:
+        found[key] = Found(name.value, min(name.conf, 0.85), name.reason)
+
+
 def _known_forms(found: dict[str, Found | None]) -> None:
-    """Values fixed by law: enterprise legal forms, permanent civil-status records."""
-    subject, doc_type = found.get("subject"), found.get("doc_type")
-    if subject is not None and isinstance(subject.value, str):
-        form = snap(subject.value, FIXED_SUBTITLES)
-        if form is not None:  # an enterprise legal form, a copy mark, a certified fact
-            found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
-                                               else 0.9))
+    """Values fixed by law: permanent civil-status records."""
+    doc_type = found.get("doc_type")
     if found.get("valid_until") is None and doc_type and isinstance(doc_type.value, str) and (
             P.PERMANENT_BY_LAW.match(fold(doc_type.value))):
         found["valid_until"] = Found("permanent", doc_type.conf * 0.95)
@@ -281,10 +311,15 @@ def _issue_place(doc: Doc) -> Found | None:
             continue
         place = collapse(doc.lines[i].text[start:m.start()].strip(" ,"))
         conf = line_conf(doc.lines[i], start, m.start())
-        province = snap_province(place)
-        if province is not None:  # a province or city name: diacritics restored
-            return Found(province, max(conf, 0.95))
-        # A commune name no gazetteer here can check: confirmed only by the agency name.
+        head = re.match(r"^(TP\.|Tp\.|TX\.|Thành phố|Thị xã|Tỉnh)\s*", place)
+        name = place[head.end():] if head else place
+        check = lexicon.check_place(name)
+        prefix = place[: head.end()] if head else ""
+        if check.known:  # spelled as in the gazetteer
+            return Found(prefix + check.text, max(conf, 0.9))
+        if check.restored:  # the only unit spelled so ignoring diacritics
+            return Found(prefix + check.text, min(max(conf, 0.8), 0.85),
+                         "diacritics restored from the gazetteer")
         return Found(place, min(conf, UNVERIFIED))
     return None
 

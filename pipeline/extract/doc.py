@@ -128,6 +128,8 @@ def build_doc(layouts: Sequence[PageLayout]) -> Doc:
     for layout in layouts:
         page_lines = sorted(layout.lines, key=lambda ln: (ln.row, ln.x0))
         for line in page_lines:
+            if P.STAMP_LINE.search(fold(line.text)):
+                continue  # a copy stamp or an e-signature box over the page, not content
             lines.extend(split_merged_line(line))
     return Doc(lines=tuple(lines), page_count=len(layouts),
                has_boxes=any(layout.has_boxes for layout in layouts))

@@ -75,9 +75,11 @@ def _fix_symbol_part(part: str) -> tuple[str, bool]:
             return abbr, True
     if part in P.MIXED_CASE_ABBRS:
         return part, False
-    cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđ])", part)
+    cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđà-ỹ]{2,})", part)
     if cut:  # "UBNDQuảng": the symbol ran into the next word
         return cut.group(0), True
+    if re.fullmatch(r"[A-ZĐ]{2,}[a-zđ]", part):  # "TTg" (Thủ tướng): a mixed-case symbol
+        return part, False
     if not re.fullmatch(r"[A-ZĐ0-9]+", part):
         return part.upper(), True
     return part, False
@@ -115,9 +117,15 @@ def parse_number_symbol(text: str) -> tuple[str, bool] | None:
     return "/".join(parts), repaired
 
 
+_BLANK_NUMBER = re.compile(r"^\s*(so|s6|s0)\s*[:;.,]\s*(?![0-9oil|])")
+
+
 def find_number_symbol(doc: Doc) -> Found | None:
     i = doc.number_line
     if i is None:
+        for j in doc.first_page[:25]:  # "Số:      /QĐ-UBND": the number is written by hand
+            if _BLANK_NUMBER.match(doc.folded[j]) and "/" in doc.lines[j].text:
+                return Found(None, 0.0, "number not printed (handwritten?): type it in")
         return None
     line, f = doc.lines[i], doc.folded[i]
     m = P.NUMBER_LABEL.match(f)
@@ -134,6 +142,9 @@ def find_number_symbol(doc: Doc) -> Found | None:
     conf = line_conf(line, m.end(), m.end() + len(rest.split()[0]) if rest.split() else None,
                      token_trust)
     strength = 0.85 if repaired else 1.0
+    read = re.sub(r"[\s/\-]", "", rest.split()[0]) if rest.split() else ""
+    if len(re.sub(r"[/\-]", "", value)) < len(read) and not rest.split()[0].endswith((",", ".")):
+        strength = 0.6  # the symbol was cut where it seemed to run into a word: a guess
     position = 1.0 if not line.has_box or line.zone() == "left" else 0.85
     return Found(value, conf * strength * position)
 
@@ -236,7 +247,9 @@ def _header_lines(doc: Doc) -> list[int]:
             continue
         if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f) or P.RULE_LINE.match(line.text):
             continue
-        if P.DATE_PHRASE.search(f):
+        if P.DATE_PHRASE.search(f) or _BLANK_NUMBER.match(f) or P.NUMBER_LABEL.match(f):
+            continue
+        if P.STAMP_LINE.search(f):
             continue
         text = line.text.strip(" _=—~")
         if text and is_upper_text(text, min_ratio=0.8):
@@ -262,7 +275,8 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
 
     def found(words: list[tuple[str, float]]) -> Found:
         norm = normalise_agency(words)
-        conf = 0.98 if norm.trusted_all else word_trust(norm.conf)
+        # every word a known phrase or unit: trusted, less so when its marks were restored
+        conf = (0.9 if norm.restored else 0.98) if norm.trusted_all else word_trust(norm.conf)
         return Found(collapse(norm.text).strip(" .,;:"), conf)
 
     agency = found(names[-1])
@@ -302,10 +316,26 @@ def _is_letter(doc: Doc) -> bool:
 
 
 def find_subject(doc: Doc) -> Found | None:
-    """Trích yếu: centred lines under the title, or "V/v …" under the number of a letter."""
+    """Trích yếu, only from its position (Decree 30 Annex I): the sentence-case lines under the
+    type title, or "V/v …" under the number of a letter.
+
+    Lines printed under a title that belong to the form (a legal form "CÔNG TY CỔ PHẦN", a
+    continuation of the title in capitals, "(Bản sao)", "(Sử dụng cho …)", a permit number)
+    are never the subject. Certificates, permits and civil-status extracts have a subject only
+    when it is introduced as one ("Về việc …").
+    """
     if doc.title_line is not None:
-        return _subject_lines(doc, doc.next_lines(doc.title_line, limit=6), letter=False,
-                              axis=doc.lines[doc.title_line])
+        title = doc.lines[doc.title_line]
+        stated_only = _form_type(title.text)
+        candidates = doc.next_lines(doc.title_line, limit=8)
+        while candidates and _form_line(doc, candidates[0]):
+            candidates = candidates[1:]
+        if not candidates:
+            return None
+        first = doc.folded[candidates[0]]
+        if stated_only and not SUBJECT_OK.match(first):
+            return None
+        return _subject_lines(doc, candidates[:6], letter=False, axis=title)
     for i in doc.first_page[:30]:
         if P.SUBJECT_LETTER.match(doc.folded[i]):
             return _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
@@ -313,11 +343,32 @@ def find_subject(doc: Doc) -> Found | None:
     return None
 
 
+# Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).
+_FORM_TYPES = re.compile(r"^\s*(giay\s*(chung\s*nhan|phep|xac\s*nhan|khai\s*sinh|chung\s*tu)|"
+                         r"trich\s*luc|chung\s*chi|bang\b|phieu\s*ly\s*lich)")
+
+
+def _form_type(title: str) -> bool:
+    return bool(_FORM_TYPES.match(fold(title)))
+
+
+def _form_line(doc: Doc, i: int) -> bool:
+    """A line of the form under the title: capitals, in parentheses, a number, a code."""
+    text = doc.lines[i].text.strip()
+    f = doc.folded[i]
+    if not text or P.RULE_LINE.match(text):
+        return True
+    if text.startswith(("(", "[")) or P.NUMBER_LABEL.match(f) or re.match(r"^\s*ma\s*so", f):
+        return True
+    return is_upper_text(text) and not COLLECTIVE.match(f) and not HEAD_TITLE.match(f)
+
+
 # A collective authority line under the title ("ỦY BAN NHÂN DÂN TỈNH …") is not a subject.
 COLLECTIVE = re.compile(r"^\s*(uy\s*ban|ubnd|hoi\s*dong\s*nhan\s*dan|hdnd)\b")
 SUBJECT_OK = re.compile(r"^\s*(ve|v/v)\b")
 HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*truong|"
-                        r"bo\s*truong|thu\s*truong|chanh\s*an|vien\s*truong|hieu\s*truong)\b")
+                        r"bo\s*truong|thu\s*truong|chanh\s*an|vien\s*truong|hieu\s*truong|"
+                        r"thu\s*tuong)\b")
 
 
 def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
@@ -346,8 +397,8 @@ def _beside(line: Line, other: Line) -> bool:
 
 
 def _centred_on(line: Line, axis: Line) -> bool:
-    """Centred on the same axis as the title (body paragraphs are indented and justified)."""
-    return abs(line.centre - axis.centre) < 0.015 and line.x0 > 0.17
+    """Centred on the same axis as the title."""
+    return abs(line.centre - axis.centre) < 0.03
 
 
 def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | None) -> bool:
@@ -358,18 +409,18 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
         return False
     if COLLECTIVE.match(f) and first is None and not letter or HEAD_TITLE.match(f):
         return False
-    if ":" in line.text and not SUBJECT_OK.match(f):
+    if ":" in line.text and not SUBJECT_OK.match(f) and not line.text.lstrip().startswith("("):
         return False
     if letter:
         stop = P.LETTER_ADDRESSEE.match(f) or P.DATE_PHRASE.search(f) or (
             line.has_box and line.zone() != "left")
         return first is None or not stop
+    if is_upper_text(line.text):
+        return False  # a trích yếu is in sentence case; capitals are the authority line
     if line.has_box and not _centred_on(line, axis):
         return False
     if first is None:
         return True
-    if is_upper_text(line.text) != is_upper_text(doc.lines[first].text):
-        return False
     if line.has_box:
         prev = doc.lines[i - 1]
         return line.y - prev.y <= 2.6 * max(prev.h, 0.004)
@@ -506,18 +557,38 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     prefixes = [m for m in (P.AUTHORITY_LINE.match(fold(t)) for t in lines) if m]
     prefix = Found(prefixes[-1].group(1).upper() + "." if prefixes else None, prefix_conf)
     own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t))]
-    if own:
-        title = own[-1]
+    if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
+        title = " ".join(own)
     else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
         title = lines[-1][prefixes[-1].end():] if prefixes else lines[-1]
         if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
             return Found(None, 0.0, "signer title unreadable"), prefix
     title = collapse(title).strip(" .,")
-    conf = line_conf(doc.lines[titles[-1][0]])
+    conf = min(line_conf(doc.lines[i]) for i, t in titles if t in own) if own else \
+        line_conf(doc.lines[titles[-1][0]])
     canonical = snap(title, P.SIGNER_TITLES)
-    if canonical is not None:  # a known title: diacritics and spacing restored
-        title, conf = canonical, max(conf, 0.95 if canonical == title else 0.9)
-    return Found(title, conf), prefix
+    reason = None
+    if canonical is not None and canonical != title:  # diacritics and spacing restored
+        title, conf, reason = canonical, min(max(conf, 0.8), 0.85), "title restored"
+    if _torn_row(doc, titles[-1][0]):
+        # other fragments on the title's row: part of the block was lost ("PHÓ", "KT.")
+        conf = min(conf, 0.6)
+        prefix = Found(prefix.value, min(prefix.conf, 0.6), prefix.reason)
+        reason = "signer block partly unreadable"
+    deputy = fold(title).startswith(("pho ", "thu truong"))
+    if prefix.value == "KT." and not deputy:
+        # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
+        conf, reason = min(conf, 0.5), "KT. without a deputy title"
+    return Found(title, conf, reason), prefix
+
+
+def _torn_row(doc: Doc, i: int) -> bool:
+    """Fragments sit on the same row as line i in the signer column (garbled neighbours)."""
+    line = doc.lines[i]
+    if not line.has_box:
+        return False
+    return any(j != i and o.page == line.page and o.row == line.row and o.x0 > 0.45
+               and o.x1 < line.x0 for j, o in enumerate(doc.lines))
 
 
 def find_recipients(doc: Doc) -> Found | None:

@@ -78,9 +78,25 @@ def word_pairs() -> frozenset[tuple[str, str]]:
     """Adjacent syllable pairs inside the multi-syllable words of the word list and unit names."""
     pairs: set[tuple[str, str]] = set()
     for w in (*_words(), *admin_names()):
-        parts = _syllables_of(w)
+        parts = [_ckey(p) for p in _syllables_of(w)]
         pairs.update(zip(parts, parts[1:], strict=False))
     return frozenset(pairs)
+
+
+def _ckey(syllable: str) -> str:
+    """Spelling-independent key: "hòa" and "hoà" (old and new tone placement) are one."""
+    nfd = unicodedata.normalize("NFD", syllable.lower())
+    tones = "".join(c for c in nfd if c in _TONES)
+    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)) + tones
+
+
+def _preferred(spellings: Iterable[str]) -> str:
+    """Of equivalent spellings, the one with the tone on the first vowel of oa/oe/uy ("hòa")."""
+    def score(s: str) -> tuple[int, str]:
+        base = unicodedata.normalize("NFD", s)
+        k = next((i for i, c in enumerate(base) if c in _TONES), len(base))
+        return k, s
+    return min(spellings, key=score)
 
 
 @lru_cache(maxsize=1)
@@ -91,8 +107,21 @@ def _by_fold() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in groups.items()}
 
 
+@lru_cache(maxsize=8)
+def _keys_of(inventory: frozenset[str]) -> frozenset[str]:
+    return frozenset(_ckey(s) for s in inventory)
+
+
 def is_syllable(token: str) -> bool:
     return _lower(token) in syllables()
+
+
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _toneless(syllable: str) -> str:
+    nfd = unicodedata.normalize("NFD", syllable)
+    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
 
 
 def _same_case(fixed: str, model: str) -> str:
@@ -124,20 +153,36 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     if not word.isalpha():
         return Repair(token, False, False)
     inventory = allowed if allowed is not None else syllables()
-    candidates = sorted(c for c in _by_fold().get(fold(word), frozenset()) if c in inventory)
+    inventory_keys = _keys_of(inventory)
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for c in _by_fold().get(fold(word), frozenset()) | ({word} if word in inventory else set()):
+        if _ckey(c) in inventory_keys:
+            spellings[_ckey(c)].add(c)
+    wkey = _ckey(word)
+    if wkey in spellings:
+        spellings[wkey] = {word}  # a known spelling is kept as written
+    candidates = sorted(_preferred(v) for v in spellings.values())
+    word_known = wkey in inventory_keys
+    # OCR loses or confuses the tone mark far more often than the vowel's own mark (â, ơ, ư):
+    # candidates keeping the letters as read, differing in tone only, are tried first.
+    same_letters = [c for c in candidates if _toneless(c) == _toneless(word)]
+    if same_letters and (not word_known or allowed is None):
+        candidates = same_letters
     pairs = word_pairs()
 
     def in_pair(c: str) -> bool:
-        return (prev is not None and (_lower(prev), c) in pairs) or (
-            nxt is not None and (c, _lower(nxt)) in pairs)
+        return (prev is not None and (_ckey(prev), _ckey(c)) in pairs) or (
+            nxt is not None and (_ckey(c), _ckey(nxt)) in pairs)
 
-    if word in inventory:
+    if word_known:
         if (prev is None and nxt is None) or in_pair(word):
             return Repair(token, False, False)
+        # A valid syllable is changed only where its tone mark was lost (the frequent OCR
+        # error: "công bô"), never swapped for another tone ("nước thuộc" stays).
         paired = [c for c in candidates if c != word and in_pair(c)]
-        if len(paired) == 1:
+        if _toneless(word) == word and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
-        return Repair(token, False, len(paired) > 1)  # "thâm quyền": tham or thẩm?
+        return Repair(token, False, bool(paired))  # a word pair contradicts it: unsure
     if len(candidates) == 1:
         return Repair(_same_case(candidates[0], token), True, False)
     paired = [c for c in candidates if in_pair(c)]
@@ -226,6 +271,12 @@ def check_person_name(name: str) -> NameCheck:
     known = True
     for k, part in enumerate(parts):
         allowed = family if k == 0 else _name_parts()
+        if k > 0 and is_syllable(part):
+            # a valid syllable after the surname is kept: the names list is far from complete
+            # ("Đình" is missing while the surname "Đinh" is in it)
+            out.append(part)
+            known &= _lower(part) in allowed
+            continue
         r = repair_syllable(part, allowed=allowed)
         out.append(r.text)
         repaired |= r.changed

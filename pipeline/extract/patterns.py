@@ -57,6 +57,12 @@ NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/
 BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"
                             r"gia\s*tri|sinh|cap|ngay\s*cap)\s*$")
 
+# Stamps over the document, not its content (Decree 30 copy signature, portal e-signature
+# boxes): "SAO Y; VĂN PHÒNG, …; 20/02/2025; 10:47:25 +07:00", "Người ký: …", "Cơ quan: …",
+# "Thời gian ký: …", "Email: …".
+STAMP_LINE = re.compile(r"(^\s*sao\s*y\s*[;:,]|nguoi\s*ky\s*[:;]|co\s*quan\s*[:;]|"
+                        r"thoi\s*gian\s*ky\s*[:;]|\d{1,2}:\d{2}:\d{2}\s*[+-]\d{2}:?\d{2}|"
+                        r"^\s*email\s*[:;])")
 RECIPIENTS_LABEL = re.compile(r"^\s*noi\s*nhan\s*[:;.]?")
 LETTER_ADDRESSEE = re.compile(r"^\s*kinh\s*gui\s*[:;.]?")
 SUBJECT_LETTER = re.compile(r"^\s*v\s*/\s*v\b\s*[:.]?\s*")
