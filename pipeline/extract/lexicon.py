@@ -116,6 +116,8 @@ def is_syllable(token: str) -> bool:
     return _lower(token) in syllables()
 
 
+# Tesseract loses a tone mark stacked on a vowel's own mark (â ê ô ă ơ ư) far more than others.
+_CIRCUMFLEXED = re.compile("[âêôăơư]")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
@@ -180,7 +182,7 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         # A valid syllable is changed only where its tone mark was lost (the frequent OCR
         # error: "công bô"), never swapped for another tone ("nước thuộc" stays).
         paired = [c for c in candidates if c != word and in_pair(c)]
-        if _toneless(word) == word and len(paired) == 1:
+        if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
         return Repair(token, False, bool(paired))  # a word pair contradicts it: unsure
     if len(candidates) == 1:
@@ -202,6 +204,10 @@ def repair_text(text: str) -> tuple[str, int, int]:
                                                       and not is_syllable(m.group(2))
                                                       and fold(m.group(2)) not in _by_fold()):
             out.append(tok)  # numbers, abbreviations ("UBND", "TTHC")
+            continue
+        word = m.group(2)
+        if k > 0 and word[:1].isupper() and not word.isupper() and is_syllable(word):
+            out.append(tok)  # a proper name inside a sentence ("ông Lê Đức …"): kept
             continue
         prev = _bare(tokens[k - 1]) if k > 0 else None
         nxt = _bare(tokens[k + 1]) if k + 1 < len(tokens) else None

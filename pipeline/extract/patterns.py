@@ -68,7 +68,7 @@ LETTER_ADDRESSEE = re.compile(r"^\s*kinh\s*gui\s*[:;.]?")
 SUBJECT_LETTER = re.compile(r"^\s*v\s*/\s*v\b\s*[:.]?\s*")
 SUBJECT_START = re.compile(r"^\s*(ve\s*viec|v\s*/\s*v|ve)\b")
 BODY_START = re.compile(r"^\s*(can\s*cu|xet\s*de\s*nghi|theo\s*de\s*nghi|dieu\s*\d|kinh\s*gui|"
-                        r"thuc\s*hien|nay\s*)")
+                        r"thuc\s*hien|nay\s*|hom\s*nay\b|vao\s*(hoi|luc)\b)")
 AUTHORITY_LINE = re.compile(r"^\s*(tm|kt|q|tl|tuq)\s*[.,]\s*(?=\S)")
 SIGN_NOISE = re.compile(r"^\s*[(\[]?\s*(da\s*ky|ky\s*(ten|,|va)|ky\s*$|dong\s*dau|chu\s*ky|"
                         r"ghi\s*ro|\(|\))")
