@@ -39,11 +39,12 @@ from pipeline.extract.owner import (
     find_valid_until,
     is_enterprise,
 )
+from pipeline.extract.parties import Party, find_parties, id_kind
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fewer_marks, fold, nfc, upper_vi
 
 __all__ = [
-    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
+    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "Party", "WordBox",
     "apply_corrections", "extract_metadata",
 ]
 
@@ -100,6 +101,8 @@ class ExtractOptions:
 class Extraction:
     fields: dict[str, FieldValue]
     review_reasons: tuple[str, ...] = field(default=())
+    # The owner and the other persons the document names, with roles and printed ids.
+    parties: tuple[Party, ...] = field(default=())
 
     @property
     def needs_review(self) -> bool:
@@ -114,6 +117,7 @@ class Extraction:
                            "reason": v.reason} for k, v in self.fields.items()},
             "needs_review": self.needs_review,
             "review_reasons": list(self.review_reasons),
+            "parties": [p.to_dict() for p in self.parties],
         }
 
 
@@ -127,7 +131,30 @@ def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> 
     if any(flag in options.distrust_flags for page in pages for flag in page.flags):
         fields = _cap_unconfirmed(fields, options)
     fields["page_count"] = FieldValue(len(pages), 1.0)
-    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+    doc_type = fields["doc_type"].value if isinstance(fields["doc_type"].value, str) else None
+    enterprise = is_enterprise(doc) or "dang ky doanh nghiep" in fold(doc_type or "")
+    parties = find_parties(doc, fields, enterprise=enterprise, doc_type=doc_type)
+    fields = _owner_from_parties(fields, parties)
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
+                      parties=parties)
+
+
+def _owner_from_parties(fields: dict[str, FieldValue],
+                        parties: tuple[Party, ...]) -> dict[str, FieldValue]:
+    """A decision about a person named only in its text ("… đối với ông Nguyễn Văn A"):
+    that person owns it. Named once, unconfirmed: stored below the review threshold."""
+    if fields["owner_name"].value is not None or fields["owner_id"].value is not None:
+        return fields
+    about = [p for p in parties if p.role == "subject_person"]
+    if len(about) != 1:
+        return fields
+    person = about[0]
+    out = dict(fields)
+    why = "the person the decision is about"
+    out["owner_name"] = FieldValue(person.name, min(person.confidence, UNVERIFIED), why)
+    if person.id is not None and person.id_kind in ("cccd", "cmnd"):
+        out["owner_id"] = FieldValue(person.id, min(person.confidence, UNVERIFIED), why)
+    return out
 
 
 def _cap_unconfirmed(fields: dict[str, FieldValue],
@@ -159,7 +186,31 @@ def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
         problem = _check(name, values[name], values, options)
         if problem is not None:
             raise ValueError(f"{name}: {problem}")
-    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+    parties = extraction.parties
+    if {"owner_name", "owner_id", "tax_code"} & set(corrections):
+        parties = _corrected_owner(parties, fields)
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
+                      parties=parties)
+
+
+def _corrected_owner(parties: tuple[Party, ...],
+                     fields: Mapping[str, FieldValue]) -> tuple[Party, ...]:
+    """The owner party rebuilt from the corrected owner fields."""
+    name = fields.get("owner_name")
+    oid = fields.get("owner_id")
+    tax = fields.get("tax_code")
+    old = next((p for p in parties if p.role == "owner"), None)
+    enterprise = old is not None and old.id_kind == "mst"
+    id_fv = tax if enterprise else oid
+    id_value = id_fv.value if id_fv is not None and isinstance(id_fv.value, str) else None
+    name_value = name.value if name is not None and isinstance(name.value, str) else None
+    rest = tuple(p for p in parties if p.role != "owner")
+    if name_value is None and id_value is None:
+        return rest
+    conf = min(fv.confidence for fv in (name, id_fv) if fv is not None and fv.value)
+    owner = Party("owner", name_value, id_value,
+                  id_kind(id_value, enterprise=enterprise), conf)
+    return (owner, *rest)
 
 
 def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) -> tuple[str, ...]:
@@ -217,11 +268,11 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
     found.update(_find_owner(doc, found.get("doc_type")))
+    for key in ("signer_name", "owner_name"):
+        _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))
     _confirm_owner_name(doc, found)
     _known_forms(found)
     _repair_subject(found)
-    for key in ("signer_name", "owner_name"):
-        _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
@@ -268,8 +319,9 @@ def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -
         why = "diacritics restored from the names list" if check.repaired else \
             "a syllable of the name fits several names"
         found[key] = Found(check.text, min(name.conf, UNVERIFIED), name.reason or why)
-    elif not check.known:
-        found[key] = Found(name.value, min(name.conf, 0.85), name.reason)
+    elif not check.known:  # nothing confirms it: kept, marked unsure
+        found[key] = Found(name.value, min(name.conf, UNVERIFIED),
+                           name.reason or "not in the names list")
 
 
 def _known_forms(found: dict[str, Found | None]) -> None:
@@ -324,6 +376,10 @@ def _issue_place(doc: Doc) -> Found | None:
     return None
 
 
+_UNIT_WORDS = frozenset({"TỈNH", "PHỐ", "HUYỆN", "QUẬN", "XÃ", "PHƯỜNG", "TRẤN", "KHU", "UBND",
+                         "HĐND"})
+
+
 def _title_case_like(upper: str, model: str) -> str:
     """`upper` written with the letter case of `model` (same length)."""
     return "".join(u.lower() if m.islower() else u for u, m in zip(upper, model, strict=True))
@@ -344,12 +400,15 @@ def _agree_place(found: dict[str, Found | None]) -> None:
         if agency is None or not isinstance(agency.value, str):
             continue
         tail = agency.value[-len(want):] if len(agency.value) >= len(want) else ""
+        head = agency.value[: len(agency.value) - len(want)].split()
         if not want or fold(tail) != fold(want) or (len(agency.value) > len(want)
                                                     and agency.value[-len(want) - 1] != " "):
             continue
+        if not head or head[-1] not in _UNIT_WORDS:
+            continue  # "… NH HÒA BÌNH": the unit word was lost, so was maybe part of the name
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
-            found[key] = replace(agency, conf=max(agency.conf, 0.95))
+            found[key] = replace(agency, conf=max(agency.conf, 0.9))
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
             why = f"diacritics of '{tail}' restored from the date line"

@@ -534,6 +534,9 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Capitals lines right above the name, up to the authority line ("KT. CHỦ TỊCH")."""
     titles: list[tuple[int, str]] = []
     for i, t in reversed(parts):
+        if _MISREAD_AUTHORITY.match(fold(t)) and not P.AUTHORITY_LINE.match(fold(t)):
+            titles.insert(0, (i, t))  # "TI.. CHỦ TỊCH": an authority line misread
+            break
         if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
                 snap(t, AGENCY_PHRASES)) or not _plausible_title(t):
             if titles:
@@ -543,6 +546,9 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
             break
     return titles
+
+
+_MISREAD_AUTHORITY = re.compile(r"^\s*[a-z]{1,3}\s*[.,:]{1,2}\s*(?=\S)")
 
 
 def _plausible_title(text: str) -> bool:
@@ -556,7 +562,11 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     lines = [t for _, t in titles]
     prefixes = [m for m in (P.AUTHORITY_LINE.match(fold(t)) for t in lines) if m]
     prefix = Found(prefixes[-1].group(1).upper() + "." if prefixes else None, prefix_conf)
-    own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t))]
+    misread = [t for t in lines if _MISREAD_AUTHORITY.match(fold(t))
+               and not P.AUTHORITY_LINE.match(fold(t))]
+    if misread and not prefixes:
+        prefix = Found(None, 0.3, "authority prefix unreadable")
+    own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t)) and t not in misread]
     if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
         title = " ".join(own)
     else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
@@ -638,6 +648,8 @@ def find_recipients(doc: Doc) -> Found | None:
     conf = min(c for _, c in pairs)
     if not fold(pairs[-1][0]).startswith("luu"):
         conf = min(conf, 0.6)  # the list always ends with "Lưu: VT, …": items were lost
+    elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
+        conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
 
 
