@@ -67,18 +67,23 @@ def words_of(line: Line) -> list[tuple[str, float]]:
 
 # ---------------------------------------------------------------- number and symbol
 
-def _fix_symbol_part(part: str) -> tuple[str, bool]:
-    """Canonical symbol part: known abbreviations get their Đ back ("QD" → "QĐ")."""
+def _fix_symbol_part(part: str, *, runs_on: bool = False) -> tuple[str, bool]:
+    """Canonical symbol part: known abbreviations get their Đ back ("QD" → "QĐ").
+
+    `runs_on`: letters follow the part in the text without a space ("UBNDQuảng"), so a
+    trailing capitalised word start is cut off; otherwise a final lower-case letter belongs to
+    the symbol (mixed-case symbols exist, as Annex III's "QyĐ" and "TTr").
+    """
     folded = fold(part)
     for abbr in {a for a in P.DOC_TYPES.values() if a}:
         if fold(abbr) == folded and part != abbr:
             return abbr, True
     if part in P.MIXED_CASE_ABBRS:
         return part, False
-    cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđà-ỹ]{2,})", part)
-    if cut:  # "UBNDQuảng": the symbol ran into the next word
-        return cut.group(0), True
-    if re.fullmatch(r"[A-ZĐ]{2,}[a-zđ]", part):  # "TTg" (Thủ tướng): a mixed-case symbol
+    cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđ])", part)
+    if cut and (runs_on or re.search(r"[A-ZĐ][a-zđ]{2,}$", part)):
+        return cut.group(0), True  # "UBNDQuảng": the symbol ran into the next word
+    if re.fullmatch(r"[A-ZĐ]{2,}[a-zđ]", part):  # a mixed-case symbol part
         return part, False
     if not re.fullmatch(r"[A-ZĐ0-9]+", part):
         return part.upper(), True
@@ -104,8 +109,11 @@ def parse_number_symbol(text: str) -> tuple[str, bool] | None:
         repaired |= year != m["year"]
         parts.append(year)
     sym_parts = []
-    for raw in re.split(r"\s*-\s*", m["sym"]):
-        part, changed = _fix_symbol_part(raw)
+    stripped = text.strip()
+    runs_on = m.end() < len(stripped) and stripped[m.end()].isalpha()
+    raws = re.split(r"\s*-\s*", m["sym"])
+    for k, raw in enumerate(raws):
+        part, changed = _fix_symbol_part(raw, runs_on=runs_on and k == len(raws) - 1)
         repaired |= changed
         if not part:
             break
@@ -219,6 +227,14 @@ def find_issue_date(doc: Doc) -> Found | None:
             if value is None:
                 return Found(None, 0.0, "issue date phrase is unreadable")
             return Found(value, conf * position)
+    for i in head:
+        line, f = doc.lines[i], doc.folded[i]
+        if P.DATE_PHRASE_DAMAGED.search(f) and not P.DATE_PHRASE.search(f) and (
+                not line.has_box or line.zone() != "left"):
+            # the place-date line is there but its day or month cannot be read: never take a
+            # date from the body instead
+            return Found(None, 0.0, "issue date on the place-date line is unreadable "
+                                    "(handwritten or damaged): type it in")
     tail = doc.last_page[-25:]
     for i in reversed(tail):
         line = doc.lines[i]
@@ -327,7 +343,8 @@ def find_subject(doc: Doc) -> Found | None:
     if doc.title_line is not None:
         title = doc.lines[doc.title_line]
         stated_only = _form_type(title.text)
-        candidates = doc.next_lines(doc.title_line, limit=8)
+        candidates = [c for c in doc.next_lines(doc.title_line, limit=8)
+                      if has_word_char(doc.lines[c].text)]  # not a speck read as "-"
         while candidates and _form_line(doc, candidates[0]):
             candidates = candidates[1:]
         if not candidates:

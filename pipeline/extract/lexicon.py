@@ -184,7 +184,11 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
-        return Repair(token, False, bool(paired))  # a word pair contradicts it: unsure
+        # a word pair contradicts a syllable that may have lost its tone mark: unsure
+        lost_tone_possible = _toneless(word) == word and bool(_CIRCUMFLEXED.search(word))
+        # On capitals Tesseract also swaps tone marks ("TÍNH" for "TỈNH"): any contradiction
+        # makes a capitalised word unsure.
+        return Repair(token, False, bool(paired) and (lost_tone_possible or token[:1].isupper()))
     if len(candidates) == 1:
         return Repair(_same_case(candidates[0], token), True, False)
     paired = [c for c in candidates if in_pair(c)]

@@ -50,8 +50,10 @@ NUMBER_SYMBOL = re.compile(
 # "<Place>, ngày 05 tháng 3 năm 2024" on the folded text.
 _D = r"[0-9oilz|]"
 DATE_PHRASE = re.compile(
-    rf"ngay\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*(?P<m>{_D}\s?{_D}?)\s*[,.]?\s*"
-    rf"nam\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
+    rf"ngay\s*[.,:]?\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*[.,:]?\s*(?P<m>{_D}\s?{_D}?)"
+    rf"\s*[,.]?\s*nam\s*[.,:]?\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
+# A place-date line whose day or month could not be read (handwritten, blank, damaged).
+DATE_PHRASE_DAMAGED = re.compile(r"ngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
 NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*"
                           r"(?P<y>\d{4})(?!\d)")
 BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"
