@@ -178,9 +178,9 @@ def score(cached: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]],
           f"{'handwritten flagged':>20}")
     total = Count()
     for name in SCORED:
-        c = counts.get(name)
-        if c is None:
+        if name not in counts:
             continue
+        c = counts[name]
         hw = f"{c.handwritten_flagged}/{c.handwritten_n}" if c.handwritten_n else "-"
         print(f"{name:18} {c.right:>6} {c.flagged:>8} {c.wrong:>16} {hw:>20}")
         total.right += c.right

@@ -610,6 +610,8 @@ def _check_tax(v: object, values: Mapping[str, object], o: ExtractOptions) -> st
 def _check_number(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
     if not isinstance(v, str) or not NUMBER_SYMBOL_RE.match(v):
         return f"{v!r} does not look like a number and symbol (15/QĐ-UBND)"
+    if re.match(r"^0\d{2,}", v):  # Decree 30: only numbers below 10 get a leading zero
+        return f"{v!r}: a number with a leading zero has two digits (01-09)"
     m = re.match(r"^\d+/(\d{4})/", v)
     if m and not o.min_year <= int(m.group(1)) <= (o.today.year if o.today else 9999):
         return f"year {m.group(1)} in the number is out of range"

@@ -99,9 +99,11 @@ def _name_at(doc: Doc, i: int, start: int, *, wrap: bool = False) -> tuple[str, 
         for j in doc.next_lines(i, limit=1):  # "… đối với ông Lê Đức" / "Văn Phúc, sinh …"
             if ":" in " ".join(doc.lines[j].text.split()[:4]):
                 break  # the next line is a "Label: value" line, not the name's end
+            upper = all(w.isupper() for w in kept)
             for w in doc.lines[j].text.split():
                 bare = w.strip(",.;:")
-                if not bare or not bare[:1].isupper() or not bare.isalpha() or len(kept) >= 5:
+                if not bare or not bare[:1].isupper() or not bare.isalpha() or len(kept) >= 5 \
+                        or (bare.isupper() and len(bare) > 1) != upper:
                     break
                 kept.append(bare)
                 if w.endswith((",", ";", ".")):
@@ -198,8 +200,8 @@ def find_parties(doc: Doc, fields: dict[str, Any], *, enterprise: bool,
                 p = _person(doc, role, i, m.end(), size=2)
                 if p is not None:
                     parties.append(p)
-        if _REPRESENTATIVE.search(f) and ":" not in doc.lines[i].text[:_REPRESENTATIVE.search(
-                f).start()]:
+        rep = _REPRESENTATIVE.search(f)
+        if rep is not None and ":" not in doc.lines[i].text[:rep.start()]:
             for j in doc.next_lines(i, limit=3):
                 m = _PERSON_NAME.search(doc.folded[j])
                 if m is not None:
@@ -229,19 +231,26 @@ def _owner_party(fields: dict[str, Any], *, enterprise: bool) -> Party | None:
 
 def _people_decided_on(doc: Doc, known: list[Party]) -> list[Party]:
     """"… đối với ông/bà <Name>" in the subject or the first article of a decision."""
-    out: list[Party] = []
+    found: dict[str, Party] = {}
     names = {fold(p.name) for p in known if p.name}
     for i, f in enumerate(doc.folded):
-        if not (P.SUBJECT_START.match(f) or re.match(r"^\s*dieu\s*1\b", f)) and not (
-                out == [] and i > 0 and P.SUBJECT_START.match(doc.folded[i - 1])):
+        if not (P.SUBJECT_START.match(f) or re.match(r"^\s*dieu\s*1\b", f)):
             continue
         for m in _ABOUT.finditer(f):
             p = _person(doc, "subject_person", i, m.end(), size=3)
-            key = fold(p.name or "") if p is not None else ""
-            if p is not None and not any(n.startswith(key) or key.startswith(n) for n in names):
-                names.add(key)
-                out.append(p)
-    return out
+            if p is None or p.name is None:
+                continue
+            key = fold(p.name)
+            if any(n.startswith(key) or key.startswith(n) for n in names):
+                continue  # the owner block already names them
+            seen = next((k for k in found if k.startswith(key) or key.startswith(k)), None)
+            if seen is None:
+                found[key] = p
+            elif found[seen].id is None and p.id is not None:  # named again, with the id
+                found[seen] = Party(p.role, found[seen].name if len(seen) >= len(key)
+                                    else p.name, p.id, p.id_kind, min(p.confidence,
+                                                                      found[seen].confidence))
+    return list(found.values())
 
 
 def _dedupe(parties: list[Party]) -> list[Party]:
