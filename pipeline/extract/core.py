@@ -297,7 +297,9 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
     subject = found.get("subject")
     if subject is None or not isinstance(subject.value, str):
         return
-    text, changed, unsure = lexicon.repair_text(subject.value)
+    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."))
+    text, places = _subject_places(text)
+    changed += places
     conf = subject.conf
     if unsure:
         conf = min(conf, 0.7)
@@ -306,6 +308,29 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
     why = subject.reason or (f"{changed} tone mark(s) restored from the word list"
                              if changed else None)
     found["subject"] = Found(text, conf, why)
+
+
+_PROVINCE_IN_TEXT = re.compile(r"\b(tỉnh|thành phố)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*){1,3})")
+
+
+def _subject_places(text: str) -> tuple[str, int]:
+    """Province names after "tỉnh"/"thành phố" restored from the gazetteer when unique."""
+    fixes = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal fixes
+        words = m.group(2).split()
+        for k in range(len(words), 0, -1):
+            got = lexicon.check_place(" ".join(words[:k]), provinces_only=True)
+            if got.known:
+                return m.group(0)
+            if got.restored:
+                fixes += 1
+                rest = m.group(2)[len(" ".join(words[:k])):]
+                return f"{m.group(1)} {got.text}{rest}"
+        return m.group(0)
+
+    return _PROVINCE_IN_TEXT.sub(fix, text), fixes
 
 
 def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:

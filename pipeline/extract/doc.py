@@ -51,6 +51,8 @@ class Doc:
                    and "/" in self.lines[i].text]
         after = numbers[0] if numbers else -1
         for i in self.first_page[:45]:
+            if P.BODY_START.match(self.folded[i]) and i > after:
+                return None  # the body has begun: "Chương I / QUY ĐỊNH CHUNG" is no title
             if i > after and title_type(self.lines[i].text) is not None and _title_like(
                     self.lines[i]):
                 return i

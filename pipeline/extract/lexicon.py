@@ -184,11 +184,9 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
-        # a word pair contradicts a syllable that may have lost its tone mark: unsure
-        lost_tone_possible = _toneless(word) == word and bool(_CIRCUMFLEXED.search(word))
-        # On capitals Tesseract also swaps tone marks ("TÍNH" for "TỈNH"): any contradiction
-        # makes a capitalised word unsure.
-        return Repair(token, False, bool(paired) and (lost_tone_possible or token[:1].isupper()))
+        # Tesseract confuses tone marks (hỏi/huyền "bồ sung", sắc/hỏi "Kiếm tra"): a word pair
+        # that contradicts the syllable as read makes it unsure, without changing it.
+        return Repair(token, False, bool(paired))
     if len(candidates) == 1:
         return Repair(_same_case(candidates[0], token), True, False)
     paired = [c for c in candidates if in_pair(c)]

@@ -21,6 +21,9 @@ DOC_TYPES: dict[str, str | None] = {
     "GIẤY CHỨNG NHẬN": "GCN", "GIẤY PHÉP": "GP", "GIẤY XÁC NHẬN": None,
     "TRÍCH LỤC": None, "CHỨNG CHỈ": None, "BẰNG": None, "GIẤY KHAI SINH": None,
     "PHIẾU": None, "GIẤY": None, "CÔNG VĂN": None,
+    # Legal normative documents (Law on the Promulgation of Legal Documents 2015, art. 4).
+    "LUẬT": None, "PHÁP LỆNH": None, "NGHỊ ĐỊNH": None, "THÔNG TƯ": None,
+    "THÔNG TƯ LIÊN TỊCH": None, "VĂN BẢN HỢP NHẤT": None,
 }
 LETTER_TYPE = "CÔNG VĂN"
 # Civil-status records (Law on Civil Status 2014) have no expiry: valid permanently by law.

@@ -139,9 +139,14 @@ def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:
         fixed = lexicon.repair_syllable(texts[i], prev=prev, nxt=nxt) if texts[i].isalpha() \
             else lexicon.Repair(texts[i], False, False)
         out.append(fixed.text)
-        # a word no vocabulary confirms keeps its OCR trust; restored or unsure, it is a guess
-        untrusted.append(min(words[i][1], 0.85) if fixed.changed or fixed.unsure
-                         else words[i][1])
+        # a word no vocabulary confirms keeps its OCR trust; restored or unsure, it is a guess;
+        # a lone letter is what is left of a word cut at the edge or under a stamp ("TÂY Đ")
+        conf = words[i][1]
+        if fixed.changed or fixed.unsure:
+            conf = min(conf, 0.85)
+        if len(texts[i]) == 1 and texts[i].isalpha():
+            conf = min(conf, 0.5)
+        untrusted.append(conf)
         i += 1
     if out and out[-1] in _COLLECTIVE:
         untrusted.append(0.5)  # "ỦY BAN NHÂN DÂN" of which unit? a line was lost

@@ -466,7 +466,9 @@ def test_names_on_a_despeckled_page_are_unsure_but_kept() -> None:
     dusty = run(replace(boxes_from_grid(DECISION), flags=("denoised", "border-cleaned")))
     assert dusty.values() == clean.values()
     for name in ("subject", "signer_name", "owner_name", "owner_address", "recipients"):
-        if name != "recipients":  # "Lưu: VT, NC": a unit code nothing confirms is never sure
+        # "Lưu: VT, NC": a unit code nothing confirms is never sure; "chuyển mục đích":
+        # the word list knows "chuyên mục", so the subject is unsure even on a clean page
+        if name not in ("recipients", "subject"):
             assert clean.fields[name].confidence >= 0.8
         assert dusty.fields[name].confidence < 0.8, name
     for name in ("subject", "signer_name", "owner_name", "owner_address"):
