@@ -305,7 +305,8 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
         conf = min(conf, 0.7)
     elif changed:
         conf = min(conf, 0.85)
-    why = subject.reason or (f"{changed} tone mark(s) restored from the word list"
+    why = subject.reason or ("the word list contradicts a syllable: check the tone marks"
+                             if unsure else f"{changed} tone mark(s) restored from the word list"
                              if changed else None)
     found["subject"] = Found(text, conf, why)
 
