@@ -377,15 +377,19 @@ def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
 
 
 def _issue_place(doc: Doc) -> Found | None:
-    """The place before ", ngày" on the line the issue date came from."""
-    for i, f in enumerate(doc.folded):
-        m = P.DATE_PHRASE.search(f)
+    """The place before ", ngày" on the place-date line (also when its day was handwritten)."""
+    header = doc.first_page[:30]
+    candidates = [(i, P.DATE_PHRASE.search(f), False) for i, f in enumerate(doc.folded)]
+    candidates += [(i, P.DATE_PHRASE_DAMAGED.search(doc.folded[i]), True) for i in header]
+    for i, m, damaged in candidates:
+        f = doc.folded[i]
         if m is None:
             continue
         start = place_start(doc.lines[i].text, m.start())
         if start is None or doc.lines[i].text[:start].strip() or start >= m.start():
             continue
-        if P.DATE_PHRASE.search(f, m.end()) or len(doc.lines[i].text[m.end():].strip()) > 2:
+        if not damaged and (P.DATE_PHRASE.search(f, m.end())
+                            or len(doc.lines[i].text[m.end():].strip()) > 2):
             continue
         place = collapse(doc.lines[i].text[start:m.start()].strip(" ,"))
         conf = line_conf(doc.lines[i], start, m.start())

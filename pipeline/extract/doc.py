@@ -40,6 +40,14 @@ class Doc:
     def last_page(self) -> list[int]:
         return self.page_lines(self.lines[-1].page) if self.lines else []
 
+    @cached_property
+    def signature_page(self) -> list[int]:
+        """Lines of the page that carries the signer block: the page of the last "Nơi nhận"
+        (recipients and signature share a page, Decree 30 Annex I), else the last page; an
+        annex (a list of procedures, a table) may follow it."""
+        i = self.recipients_line
+        return self.page_lines(self.lines[i].page) if i is not None else self.last_page
+
     def row_of(self, i: int) -> tuple[int, int]:
         return self.lines[i].page, self.lines[i].row
 

@@ -242,7 +242,7 @@ def find_issue_date(doc: Doc) -> Found | None:
             # date from the body instead
             return Found(None, 0.0, "issue date on the place-date line is unreadable "
                                     "(handwritten or damaged): type it in")
-    tail = doc.last_page[-25:]
+    tail = doc.signature_page[-25:]
     for i in reversed(tail):
         line = doc.lines[i]
         if line.has_box and (line.y < 0.4 or line.x0 < 0.3):
@@ -456,7 +456,7 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
 
 def _signer_block(doc: Doc) -> list[int]:
     """Right-column lines at the bottom of the last page, top to bottom."""
-    idx = doc.last_page
+    idx = doc.signature_page
     if not idx:
         return []
     block: list[int] = []
