@@ -143,14 +143,20 @@ def _owner_from_parties(fields: dict[str, FieldValue],
                         parties: tuple[Party, ...]) -> dict[str, FieldValue]:
     """A decision about a person named only in its text ("… đối với ông Nguyễn Văn A"):
     that person owns it. Named once, unconfirmed: stored below the review threshold."""
-    if fields["owner_name"].value is not None or fields["owner_id"].value is not None:
+    if fields["owner_name"].value is not None:
         return fields
     about = [p for p in parties if p.role == "subject_person"]
     if len(about) != 1:
         return fields
     person = about[0]
+    owner_id = fields["owner_id"].value
+    if owner_id is not None and owner_id != person.id:
+        return fields  # the id belongs to someone else
     out = dict(fields)
     why = "the person the decision is about"
+    if owner_id is not None:  # their id printed next to their name: two readings agree
+        out["owner_name"] = FieldValue(person.name, person.confidence, why)
+        return out
     out["owner_name"] = FieldValue(person.name, min(person.confidence, UNVERIFIED), why)
     if person.id is not None and person.id_kind in ("cccd", "cmnd"):
         out["owner_id"] = FieldValue(person.id, min(person.confidence, UNVERIFIED), why)

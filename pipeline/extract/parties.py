@@ -69,7 +69,7 @@ _NAMED_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _REPRESENTATIVE = re.compile(r"nguoi\s*dai\s*dien(\s*theo\s*phap\s*luat)?")
 _PERSON_NAME = re.compile(r"ho\s*,?\s*(chu\s*dem\s*,?\s*)?(va\s*)?ten\s*[:;]")
-_ABOUT = re.compile(r"(doi\s*voi|cho|cua|khen\s*thuong|ky\s*luat|bo\s*nhiem|cong\s*nhan)\s+"
+_ABOUT = re.compile(r"(\bvoi|\bcho|\bcua|khen\s*thuong|ky\s*luat|bo\s*nhiem|cong\s*nhan)\s+"
                     r"(ong|ba)\s+")
 _ID_RUN = re.compile(r"[0-9OoIl|][0-9OoIl|\s.]{7,14}[0-9OoIl|]")
 _BIRTH_EXTRACT = re.compile(r"^(trich\s*luc|giay)\s*khai\s*sinh")
@@ -233,9 +233,14 @@ def _people_decided_on(doc: Doc, known: list[Party]) -> list[Party]:
     """"… đối với ông/bà <Name>" in the subject or the first article of a decision."""
     found: dict[str, Party] = {}
     names = {fold(p.name) for p in known if p.name}
+    lines: list[int] = []
     for i, f in enumerate(doc.folded):
-        if not (P.SUBJECT_START.match(f) or re.match(r"^\s*dieu\s*1\b", f)):
-            continue
+        if P.SUBJECT_START.match(f) or re.match(r"^\s*dieu\s*1\b", f):
+            lines.append(i)  # the subject or the first article, and its wrapped lines
+            lines.extend(j for j in doc.next_lines(i, limit=2)
+                         if not re.match(r"^\s*(dieu\s*\d|can\s*cu)", doc.folded[j]))
+    for i in dict.fromkeys(lines):
+        f = doc.folded[i]
         for m in _ABOUT.finditer(f):
             p = _person(doc, "subject_person", i, m.end(), size=3)
             if p is None or p.name is None:
