@@ -305,6 +305,37 @@ def peer_extract(pages: Sequence[PageInput]) -> dict[str, object]:
 
 # ---------------------------------------------------------------- scoring
 
+# The generator's party roles → the roles extraction reports (`pipeline.extract.parties`).
+_ROLE_OF = {"decision_subject": "subject_person", "enterprise": "owner",
+            "household_head": "owner", "permit_holder": "owner"}
+
+
+def score_parties(ex: Any, parties: object, threshold: float, tally: dict[str, int]) -> None:
+    """A truth party is found when an extracted party has its role and id (its name when no
+    id is printed); an extracted party with an id no truth party has, at or above the
+    threshold in a document stored without review, is wrong-unflagged."""
+    if not isinstance(parties, list):
+        return
+    got = list(ex.parties)
+    tally["extracted"] += len(got)
+    ids = {p.get("id") for p in parties}
+    for p in parties:
+        role = _ROLE_OF.get(str(p.get("role")), str(p.get("role")))
+        tally["truth"] += 1
+
+        def same(q: Any, p: dict[str, Any] = p) -> bool:
+            if p.get("id"):
+                return bool(q.id == p.get("id"))
+            return _norm("owner_name", q.name) == _norm("owner_name", p.get("name"))
+
+        tally["found"] += any(same(q) and q.role in (role, "owner") for q in got)
+        if p.get("owner"):
+            tally["owner"] += 1
+            tally["owner_found"] += any(same(q) and q.role == "owner" for q in got)
+    for q in got:
+        if q.id and q.id not in ids and q.confidence >= threshold and not ex.needs_review:
+            tally["wrong_unflagged"] += 1
+
 def stated(name: str, value: object, drawn: str) -> bool:
     """Whether the document as drawn states a ground-truth value at all.
 
@@ -337,6 +368,7 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     docs: dict[str, int] = defaultdict(int)
     reasons: dict[str, int] = defaultdict(int)
     unflagged_examples: list[str] = []
+    party_tally: dict[str, int] = defaultdict(int)
     t0 = time.time()
     for case in cases:
         ex = extract_metadata(case.pages, options=options)
@@ -347,6 +379,7 @@ def score(cases: Sequence[Case], threshold: float) -> None:
                                             else " (missing/invalid)")] += 1
         p = peer_extract(case.pages)
         truth = corrected_truth(case.truth, case.doc_type)
+        score_parties(ex, truth.get("parties"), threshold, party_tally)
         for name in FIELDS:
             fv = ex.fields[name]
             pred, gold = _norm(name, fv.value), _norm(name, truth.get(name))
@@ -407,6 +440,12 @@ def score(cases: Sequence[Case], threshold: float) -> None:
         rv = 100 * sum(review[v] for v in review if v != "clean") / nd
         print(f"{'(degraded)':14} {nd:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} "
               f"{degraded.stated_pct():>8} {wc:>13}")
+    if party_tally["truth"]:
+        pt = party_tally
+        print(f"\nParties (truth parties {pt['truth']}): found with role and id "
+              f"{100 * pt['found'] / pt['truth']:.1f} %, owner found "
+              f"{100 * pt['owner_found'] / max(1, pt['owner']):.1f} %; extracted parties "
+              f"{pt['extracted']}, wrong-unflagged {pt['wrong_unflagged']}")
     print("\nReview reasons (documents):", ", ".join(
         f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])))
     print(f"\n{'document type':40} {'exact %':>8} {'wrong&conf %':>13}")
