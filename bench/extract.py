@@ -193,7 +193,11 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
     t0 = time.time()
     for i, spec in enumerate(_specs(count, seed)):
         for variant in _variants_for(i, degraded):
-            name = f"{spec.name}-{variant}"
+            # images are cached under what they show: a changed generator draws new ones
+            drawn = json.dumps(ground_truth(spec, file="", variant=variant), ensure_ascii=False,
+                               sort_keys=True, default=str)
+            key = hashlib.sha256(drawn.encode()).hexdigest()[:12]
+            name = f"{spec.name}-{variant}-{key}"
             tiff = images / f"{name}.tiff"
             if not tiff.exists():
                 write_pages(degraded_pages(spec, variant, seed=seed), images, name, "tiff")

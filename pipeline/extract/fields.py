@@ -680,11 +680,15 @@ def find_recipients(doc: Doc) -> Found | None:
 
 
 def _recipient(item: str, conf: float) -> tuple[str, float]:
-    """An item with its formula restored, or snapped to a common recipient (then trusted)."""
+    """An item with its formula restored, or its diacritics from a common recipient.
+
+    The list of common recipients is hand-written (what provincial documents usually name):
+    it restores spelling but is no evidence, so the item keeps its own OCR trust.
+    """
     item = " ".join(w for w in item.split() if has_word_char(w)).rstrip(" ;,.")
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
-        return common, max(conf, 0.95)
+        return common, conf
     return recipient_formula(item), conf
 
 

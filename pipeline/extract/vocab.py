@@ -43,14 +43,6 @@ PROVINCES: tuple[str, ...] = tuple(sorted(lexicon.provinces()))
 _COLLECTIVE = frozenset({"ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"})
 # Phrases that occur inside other agency names ("CỤC THUẾ" in "CHI CỤC THUẾ", "CÔNG AN …").
 _COLLECTIVE_PARTS = frozenset({"CỤC THUẾ", "CÔNG AN", "VĂN PHÒNG CHÍNH PHỦ"})
-# Fixed subtitles under a title (legal forms of enterprises, copy marks, certified facts).
-FIXED_SUBTITLES: tuple[str, ...] = (
-    "TÌNH TRẠNG HÔN NHÂN", "(Bản sao)", "(Bản chính)", "BẢN SAO", "BẢN CHÍNH",
-    "CÔNG TY TRÁCH NHIỆM HỮU HẠN MỘT THÀNH VIÊN",
-    "CÔNG TY TRÁCH NHIỆM HỮU HẠN HAI THÀNH VIÊN TRỞ LÊN", "CÔNG TY CỔ PHẦN",
-    "CÔNG TY HỢP DANH", "DOANH NGHIỆP TƯ NHÂN", "HỢP TÁC XÃ", "CÔNG TY TNHH MỘT THÀNH VIÊN",
-    "CÔNG TY TNHH HAI THÀNH VIÊN TRỞ LÊN",
-)
 _PHRASE_KEYS = {compact_key(p): p for p in AGENCY_PHRASES}
 _UNIT_KEYS = {compact_key(u): u for u in ADMIN_UNITS}
 _PROVINCE_KEYS = {compact_key(p): p for p in PROVINCES}
