@@ -171,6 +171,13 @@ def _cap_unconfirmed(fields: dict[str, FieldValue],
         if fv is not None and fv.value not in (None, "", []) and fv.confidence > UNVERIFIED:
             capped[name] = FieldValue(fv.value, UNVERIFIED,
                                       fv.reason or "scan cleaned of specks: diacritics unsure")
+    ns = capped.get("number_symbol")
+    known = {a for a in P.DOC_TYPES.values() if a}
+    parts = ns.value.rsplit("/", 1)[-1].split("-") if ns and isinstance(ns.value, str) else []
+    if ns is not None and any("Đ" in p and p not in known for p in parts) and (
+            ns.confidence > UNVERIFIED):  # a speck across a D reads as the stroke of Đ
+        capped["number_symbol"] = FieldValue(ns.value, UNVERIFIED,
+                                             "scan cleaned of specks: D or Đ unsure")
     return capped
 
 
@@ -279,6 +286,7 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     _confirm_owner_name(doc, found)
     _known_forms(found)
     _repair_subject(found)
+    _check_title(found)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
@@ -338,6 +346,21 @@ def _subject_places(text: str) -> tuple[str, int]:
         return m.group(0)
 
     return _PROVINCE_IN_TEXT.sub(fix, text), fixes
+
+
+def _check_title(found: dict[str, Found | None]) -> None:
+    """The signer title's words against the word list ("THƯỜNG TRỤC" is contradicted by the
+    word "thường trực"): restored where one candidate decides, unsure where a pair objects."""
+    title = found.get("signer_title")
+    if title is None or not isinstance(title.value, str):
+        return
+    text, changed, unsure = lexicon.repair_text(title.value)
+    if unsure:
+        found["signer_title"] = Found(text, min(title.conf, 0.7),
+                                      title.reason or "the word list contradicts a syllable")
+    elif changed:
+        found["signer_title"] = Found(text, min(title.conf, 0.85),
+                                      title.reason or "tone marks restored from the word list")
 
 
 def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:

@@ -164,6 +164,7 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     if wkey in spellings:
         spellings[wkey] = {word}  # a known spelling is kept as written
     candidates = sorted(_preferred(v) for v in spellings.values())
+    every_candidate = candidates
     word_known = wkey in inventory_keys
     # OCR loses or confuses the tone mark far more often than the vowel's own mark (â, ơ, ư):
     # candidates keeping the letters as read, differing in tone only, are tried first.
@@ -184,9 +185,11 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
-        # Tesseract confuses tone marks (hỏi/huyền "bồ sung", sắc/hỏi "Kiếm tra"): a word pair
-        # that contradicts the syllable as read makes it unsure, without changing it.
-        return Repair(token, False, bool(paired))
+        # Tesseract confuses tone marks (hỏi/huyền "bồ sung", sắc/hỏi "Kiếm tra") and, on
+        # capitals, vowel marks ("TRỤC" for "TRỰC"): a word pair that contradicts the syllable
+        # as read makes it unsure, without changing it.
+        objecting = paired or [c for c in every_candidate if c != word and in_pair(c)]
+        return Repair(token, False, bool(objecting))
     if len(candidates) == 1:
         return Repair(_same_case(candidates[0], token), True, False)
     paired = [c for c in candidates if in_pair(c)]
