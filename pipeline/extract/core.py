@@ -467,7 +467,8 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             continue  # "… NH HÒA BÌNH": the unit word was lost, so was maybe part of the name
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
-            found[key] = replace(agency, conf=max(agency.conf, 0.9))
+            if agency.reason is None:  # the place confirms the tail, not a name found unsure
+                found[key] = replace(agency, conf=max(agency.conf, 0.9))
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
             why = f"diacritics of '{tail}' restored from the date line"

@@ -15,7 +15,7 @@ from datetime import date
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, place_start
 from pipeline.extract.layout import Line
-from pipeline.extract.vocab import AGENCY_PHRASES, normalise_agency, split_agencies
+from pipeline.extract.vocab import AGENCY_PHRASES, lost_word, normalise_agency, split_agencies
 from pipeline.vntext import (
     collapse,
     fix_digit_token,
@@ -300,7 +300,10 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
         norm = normalise_agency(words)
         # every word a known phrase or unit: trusted, less so when its marks were restored
         conf = (0.9 if norm.restored else 0.98) if norm.trusted_all else word_trust(norm.conf)
-        return Found(collapse(norm.text).strip(" .,;:"), conf)
+        text = collapse(norm.text).strip(" .,;:")
+        if lost_word(text) is not None:
+            return Found(text, min(conf, 0.6), "a word of the agency name seems lost")
+        return Found(text, conf)
 
     agency = found(names[-1])
     if len(names) < 2:

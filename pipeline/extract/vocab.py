@@ -209,3 +209,20 @@ def snap_province(text: str, *, max_edits: int = 0) -> str | None:
         if text.startswith(head):
             prefix = head
     return prefix + hit
+
+
+def lost_word(text: str) -> str | None:
+    """The known agency phrase `text` starts with but for one lost word ("SỞ VĂN HÓA, THAO VÀ
+    DU LỊCH" for "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"): OCR dropped a word, so the name is unsure."""
+    words = [compact_key(w) for w in text.split()]
+    phrases = [[compact_key(w) for w in p.split()] for p in AGENCY_PHRASES]
+    if any(words[:len(want)] == want for want in phrases):
+        return None  # it starts with a known phrase as a whole
+    for phrase in AGENCY_PHRASES:
+        want = [compact_key(w) for w in phrase.split()]
+        if len(want) < 3 or words[:len(want)] == want:
+            continue
+        for k in range(1, len(want)):
+            if words[:len(want) - 1] == want[:k] + want[k + 1:]:
+                return phrase
+    return None

@@ -158,3 +158,35 @@ def test_copy_stamp_and_e_signature_box_are_skipped() -> None:
     ex = run(boxes_from_grid(stamped))
     assert ex.values()["issuing_agency"] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"
     assert ex.values()["issue_date"] == "2024-03-05"
+
+
+BIRTH_PARENT_ADDRESS = """
+ỦY BAN NHÂN DÂN                            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ GIO LINH                                      Độc lập - Tự do - Hạnh phúc
+Số: 31/TLKS-UBND                             Quảng Trị, ngày 05 tháng 3 năm 2025
+
+                              TRÍCH LỤC KHAI SINH
+Họ, chữ đệm, tên: Trần Minh Khoa
+Số định danh cá nhân: 045225012345
+Họ, chữ đệm, tên người mẹ: NGUYỄN THỊ LAN
+Nơi cư trú: Thôn Một, xã Gio Linh, tỉnh Quảng Trị
+                                                         CHỦ TỊCH
+                                                      Lê Văn Nam
+"""
+
+
+def test_an_address_under_a_parent_is_not_stored_as_the_owners() -> None:
+    ex = run(boxes_from_grid(BIRTH_PARENT_ADDRESS))
+    assert ex.values()["owner_name"] == "Trần Minh Khoa"
+    address = ex.fields["owner_address"]
+    assert address.confidence < 0.8 and "another person" in (address.reason or "")
+    roles = {p.role: p.name for p in ex.parties}
+    assert roles["child"] == "Trần Minh Khoa" and roles["mother"] == "Nguyễn Thị Lan"
+
+
+def test_an_agency_name_missing_a_word_is_unsure() -> None:
+    lost = DECISION_ABOUT.replace("ỦY BAN NHÂN DÂN        ", "SỞ VĂN HÓA, THAO VÀ DU LỊCH", 1)
+    ex = run(boxes_from_grid(lost))
+    agency = ex.fields["issuing_agency"]
+    assert agency.confidence < 0.8, agency
+    assert any(r.startswith("issuing_agency:") for r in ex.review_reasons)
