@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
-from pipeline.extract.doc import Doc, place_start
+from pipeline.extract.doc import Doc, place_start, title_type
 from pipeline.extract.layout import Line
 from pipeline.extract.vocab import AGENCY_PHRASES, lost_word, normalise_agency, split_agencies
 from pipeline.vntext import (
@@ -328,8 +329,14 @@ def find_doc_type(doc: Doc) -> Found | None:
         canonical = snap(text, P.DOC_TITLES, max_edits=1)
         if canonical is not None:  # one letter misread in a known title
             return Found(canonical, 0.85)
-        # a title no list knows: read, but nothing confirms it
-        return Found(text.upper(), min(conf * 0.9, 0.79), "document type not a known title")
+        # a title no list knows: confirmed only when it starts with a known type and the word
+        # list accepts every syllable as read
+        fixed, changed, unsure = lexicon.repair_text(text.upper())
+        words_ok = not changed and not unsure and all(
+            lexicon.is_syllable(w) for w in re.findall(r"[^\W\d_]+", fixed))
+        if words_ok and title_type(text) is not None:
+            return Found(fixed, conf * 0.9)
+        return Found(fixed, min(conf * 0.9, 0.79), "document type not a known title")
     if _is_letter(doc):
         return Found(P.LETTER_TYPE, 0.95)
     return None
