@@ -45,7 +45,7 @@ from ocr.types import Word  # noqa: E402
 from pipeline.extract import FIELDS, ExtractOptions, PageInput, extract_metadata  # noqa: E402
 
 DEGRADED = ("skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
-            "rot90", "rot180", "photocopy")
+            "rot90", "rot180", "photocopy", "shadow", "copier", "phone70", "rot270")
 TODAY = date(2026, 11, 22)
 PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
@@ -382,7 +382,7 @@ def score_parties(ex: Any, parties: object, threshold: float, tally: dict[str, i
     threshold in a document stored without review, is wrong-unflagged."""
     if not isinstance(parties, list):
         return
-    got = list(ex.parties)
+    got = list(getattr(ex, "parties", ()))  # extractions before issue 8 have none
     tally["extracted"] += len(got)
     ids = {p.get("id") for p in parties}
     for p in parties:
