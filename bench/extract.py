@@ -45,7 +45,7 @@ from ocr.types import Word  # noqa: E402
 from pipeline.extract import FIELDS, ExtractOptions, PageInput, extract_metadata  # noqa: E402
 
 DEGRADED = ("skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
-            "rot90", "rot180", "photocopy", "shadow", "copier", "phone70", "rot270")
+            "rot90", "rot180", "photocopy")
 TODAY = date(2026, 11, 22)
 PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
