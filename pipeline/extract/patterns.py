@@ -47,7 +47,7 @@ RULE_LINE = re.compile(r"^[\s_\-=~*.·—–]{3,}$")
 # "Số:" label (also read "Sổ", "S6", "So") at the start of a segment.
 NUMBER_LABEL = re.compile(r"(?:^|\s)(?:so|s6|s0)\s*[:;.,]?\s*(?=[0-9oil|])")
 NUMBER_SYMBOL = re.compile(
-    r"(?P<num>[0-9OoIl|]{1,7}[A-Z]?)\s*/\s*(?:(?P<year>[0-9OoIl|]{4})\s*/\s*)?"
+    r"(?P<num>[0-9OoIl|]{1,7}[A-Z]?)\s*[.,]?\s*/\s*(?:(?P<year>[0-9OoIl|]{4})\s*/\s*)?"
     r"(?P<sym>[A-Za-zĐđ][A-Za-zĐđ0-9]*(?:\s*-\s*[A-Za-zĐđ0-9]+)*)")
 
 # "<Place>, ngày 05 tháng 3 năm 2024" on the folded text.

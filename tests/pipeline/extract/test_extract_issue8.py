@@ -190,3 +190,11 @@ def test_an_agency_name_missing_a_word_is_unsure() -> None:
     agency = ex.fields["issuing_agency"]
     assert agency.confidence < 0.8, agency
     assert any(r.startswith("issuing_agency:") for r in ex.review_reasons)
+
+
+def test_number_with_a_stray_dot_and_a_mixed_case_symbol() -> None:
+    from pipeline.extract.fields import parse_number_symbol
+
+    assert parse_number_symbol("383. /QĐ-UBND") == ("383/QĐ-UBND", True)
+    assert parse_number_symbol("970/QĐ-TTg") == ("970/QĐ-TTg", False)
+    assert parse_number_symbol("15/QĐ-UBNDQuảng Trị") == ("15/QĐ-UBND", True)
