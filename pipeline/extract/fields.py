@@ -573,6 +573,8 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if _MISREAD_AUTHORITY.match(fold(t)) and not P.AUTHORITY_LINE.match(fold(t)):
             titles.insert(0, (i, t))  # "TI.. CHỦ TỊCH": an authority line misread
             break
+        if _place_line(t):
+            continue  # the wrapped end of "TM. ỦY BAN NHÂN DÂN / TỈNH QUẢNG TRỊ"
         if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
                 snap(t, AGENCY_PHRASES)) or not _plausible_title(t):
             if titles:
@@ -582,6 +584,22 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
             break
     return titles
+
+
+_UNIT_HEAD = re.compile(r"^\s*(tinh|thanh\s*pho|huyen|quan|thi\s*xa|xa|phuong|thi\s*tran|tp)"
+                        r"\b[.\s]*")
+
+
+def _place_line(text: str) -> bool:
+    """A place name ("QUẢNG TRỊ", "TỈNH QUẢNG TRỊ"): the end of a wrapped authority line,
+    never a signer title."""
+    f = fold(text)
+    m = _UNIT_HEAD.match(f)
+    name = text[m.end():] if m else text
+    if not name.strip() or snap(name, P.SIGNER_TITLES):
+        return False
+    got = lexicon.check_place(name.strip(" .,"))
+    return got.known or got.restored
 
 
 _MISREAD_AUTHORITY = re.compile(r"^\s*[a-z]{1,3}\s*[.,:]{1,2}\s*(?=\S)")

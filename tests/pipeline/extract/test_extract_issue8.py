@@ -198,3 +198,32 @@ def test_number_with_a_stray_dot_and_a_mixed_case_symbol() -> None:
     assert parse_number_symbol("383. /QĐ-UBND") == ("383/QĐ-UBND", True)
     assert parse_number_symbol("970/QĐ-TTg") == ("970/QĐ-TTg", False)
     assert parse_number_symbol("15/QĐ-UBNDQuảng Trị") == ("15/QĐ-UBND", True)
+
+
+def _signed(block: str) -> str:
+    head = DECISION_ABOUT.split("Nơi nhận:")[0]
+    return head + "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n" + block
+
+
+def test_signer_title_keeps_its_deputy_line_and_is_never_a_place() -> None:
+    deputy = run(boxes_from_grid(_signed("""
+                                                      KT. GIÁM ĐỐC
+                                                      PHÓ GIÁM ĐỐC
+                                                      Lê Văn Nam
+""")))
+    assert (deputy.values()["authority_prefix"], deputy.values()["signer_title"]) == \
+        ("KT.", "PHÓ GIÁM ĐỐC")
+    lost = run(boxes_from_grid(_signed("""
+                                                      KT. GIÁM ĐỐC
+                                                      GIÁM ĐỐC
+                                                      Lê Văn Nam
+""")))
+    assert lost.fields["signer_title"].confidence < 0.8  # KT. signs for a deputy: a line lost
+    place = run(boxes_from_grid(_signed("""
+                                                TM. ỦY BAN NHÂN DÂN
+                                                      QUẢNG TRỊ
+                                                      CHỦ TỊCH
+                                                      Lê Văn Nam
+""")))
+    assert place.values()["signer_title"] == "CHỦ TỊCH"
+    assert place.values()["authority_prefix"] == "TM."
