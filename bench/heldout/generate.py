@@ -156,7 +156,11 @@ def write_document(out: Path, doc: Document, sheets: list[Sheet], variant: str, 
 def plan(docs: int, variants: Sequence[str] | None) -> list[tuple[int, list[str]]]:
     if variants:
         return [(i, list(variants)) for i in range(docs)]
-    return [(i, ["clean", DAMAGED[i % len(DAMAGED)]]) for i in range(docs)]
+    # Kinds cycle with the index too: shift the damage every round so that each kind meets
+    # every damage.
+    rounds = len(KINDS)
+    return [(i, ["clean", DAMAGED[(3 * (i % rounds) + i // rounds) % len(DAMAGED)]])
+            for i in range(docs)]
 
 
 def build(out: Path, *, docs: int, seed: int, variants: Sequence[str] | None = None,

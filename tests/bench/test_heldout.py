@@ -20,6 +20,7 @@ from stdnum.vn import mst
 from bench.heldout.damage import DAMAGES, ROTATION_KEY
 from bench.heldout.docs import KINDS
 from bench.heldout.generate import Written, build, main, make_document
+from bench.heldout.load import load_set
 from bench.heldout.people import province_codes
 from bench.heldout.typeset import typeset
 from pipeline.extract import FIELDS
@@ -59,6 +60,10 @@ def test_same_seed_same_bytes_other_seed_other_documents(tmp_path: Path) -> None
     assert runs[0] == runs[1]
     assert any(k.endswith("document.pdf") for k in runs[0])
     assert len([k for k in runs[0] if k.endswith("truth.json")]) == 2  # clean + one damaged
+    docs = load_set(tmp_path / "a")
+    assert [d.variant for d in docs] == ["clean", "photocopy"]
+    assert docs[0].pdf is not None and docs[0].pages[0].image.exists()
+    assert docs[0].fields["doc_type"] == "QUYẾT ĐỊNH" and docs[0].pages[0].lines
     other = make_document(6, 0).fields
     assert other != make_document(5, 0).fields
 

@@ -107,3 +107,18 @@ def test_signer_page_is_a_sparse_last_page_and_turns_sideways() -> None:
     assert turned.size == (page.height, page.width)
     normal = make_spec("QUYẾT ĐỊNH", seed=9, name="sparse", long=False)
     assert len(ground_truth(normal, file="x", variant="clean")["pages"]) == 1
+
+
+def test_bundled_does_not_import_generate() -> None:
+    """`generate` calls `bundled`; the way back would be an import loop (LAYOUT.md)."""
+    import ast
+    from pathlib import Path
+
+    import samples.bundled
+
+    tree = ast.parse(Path(samples.bundled.__file__).read_text("utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    assert "samples.generate" not in imported
+    assert "samples.groundtruth" in imported
