@@ -422,7 +422,14 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
                              if has_word_char(w) or w in ("-", "–")))
     text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
     conf = min(line_conf(doc.lines[i]) for i in picked)
+    if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
+        return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+# A Vietnamese phrase does not end with a preposition or a conjunction.
+_DANGLING = re.compile(r"\b(cua|va|ve|cho|voi|doi\s*voi|trong|tai|tu|den|theo|thuoc|cac|nhung|"
+                       r"hoac|de|o|tren|duoi|vao|ra|boi|la)\s*[,;:-]?\s*$")
 
 
 def _beside(line: Line, other: Line) -> bool:

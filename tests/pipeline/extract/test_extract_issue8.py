@@ -227,3 +227,11 @@ def test_signer_title_keeps_its_deputy_line_and_is_never_a_place() -> None:
 """)))
     assert place.values()["signer_title"] == "CHỦ TỊCH"
     assert place.values()["authority_prefix"] == "TM."
+
+
+def test_a_subject_ending_mid_phrase_is_unsure() -> None:
+    cut = DECISION_ABOUT.replace("               Về việc khen thưởng đối với ông Nguyễn Văn An",
+                                 "                  Về việc tổ chức tiếp công dân định kỳ của")
+    ex = run(boxes_from_grid(cut))
+    assert ex.values()["subject"] == "Về việc tổ chức tiếp công dân định kỳ của"
+    assert ex.fields["subject"].confidence < 0.8
