@@ -58,6 +58,7 @@ class Case:
     pages: list[PageInput]
     doc_type: str
     lines: str = ""  # the text actually drawn (ground-truth lines), to tell stated fields
+    generator: str = "samples"  # "heldout": its truth already reads issue 8's way
 
 
 @dataclass
@@ -68,14 +69,16 @@ class Tally:
     correct_predicted: int = 0
     truth_present: int = 0
     wrong_confident: int = 0
+    wrong_unflagged: int = 0
     stated_n: int = 0
     stated_exact: int = 0
     examples: list[str] = field(default_factory=list)
 
     def add(self, ok: bool, pred: object, gold: object, confident: bool, note: str,
-            is_stated: bool = True) -> None:
+            is_stated: bool = True, unflagged: bool = False) -> None:
         self.n += 1
         self.exact += ok
+        self.wrong_unflagged += not ok and unflagged
         self.stated_n += is_stated
         self.stated_exact += ok and is_stated
         if not _empty(pred):
@@ -91,16 +94,42 @@ class Tally:
         return f"{100 * self.stated_exact / self.stated_n:6.1f}" if self.stated_n else "     -"
 
     def row(self) -> tuple[str, str, str, str]:
-        def pct(a: int, b: int) -> str:
-            return f"{100 * a / b:6.1f}" if b else "     -"
-
         recall_hits = self.correct_predicted  # a correct non-empty prediction has non-empty truth
-        return (pct(self.correct_predicted, self.predicted), pct(recall_hits, self.truth_present),
-                pct(self.exact, self.n), pct(self.wrong_confident, self.n))
+        return (_pct(self.correct_predicted, self.predicted), _pct(recall_hits, self.truth_present),
+                _pct(self.exact, self.n), _pct(self.wrong_confident, self.n))
+
+    def unflagged_pct(self) -> str:
+        return _pct(self.wrong_unflagged, self.n, 2)
+
+
+def _pct(a: int, b: int, digits: int = 1) -> str:
+    return f"{100 * a / b:6.{digits}f}" if b else "     -"
 
 
 def _empty(v: object) -> bool:
     return v is None or v == [] or v == ""
+
+
+_FORM_TITLES = re.compile(r"^(GIẤY (CHỨNG NHẬN|PHÉP|XÁC NHẬN|KHAI SINH)|TRÍCH LỤC|CHỨNG CHỈ|BẰNG)")
+
+
+def corrected_truth(truth: dict[str, Any], doc_type: str) -> dict[str, Any]:
+    """The generator's truth with what issue 8 says about it applied.
+
+    The generator records the form line under a certificate's or permit's title ("CÔNG TY CỔ
+    PHẦN", "Sử dụng cho nhà ở riêng lẻ", "(Bản sao)", "TÌNH TRẠNG HÔN NHÂN") as its subject;
+    such a line is no trích yếu, so the subject there is null unless introduced as one
+    ("Về việc …"). The authority prefix is the prefix alone ("KT."), not "KT. CHỦ TỊCH".
+    """
+    out = dict(truth)
+    subject = out.get("subject")
+    if isinstance(subject, str) and _FORM_TITLES.match(doc_type) and not re.match(
+            r"^(Về việc|V/v)\b", subject):
+        out["subject"] = None
+    prefix = out.get("authority_prefix")
+    if isinstance(prefix, str) and prefix.split()[0] in PREFIXES:
+        out["authority_prefix"] = prefix.split()[0]
+    return out
 
 
 def _norm(name: str, v: object) -> object:
@@ -165,7 +194,11 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
     t0 = time.time()
     for i, spec in enumerate(_specs(count, seed)):
         for variant in _variants_for(i, degraded):
-            name = f"{spec.name}-{variant}"
+            # images are cached under what they show: a changed generator draws new ones
+            drawn = json.dumps(ground_truth(spec, file="", variant=variant), ensure_ascii=False,
+                               sort_keys=True, default=str)
+            key = hashlib.sha256(drawn.encode()).hexdigest()[:12]
+            name = f"{spec.name}-{variant}-{key}"
             tiff = images / f"{name}.tiff"
             if not tiff.exists():
                 write_pages(degraded_pages(spec, variant, seed=seed), images, name, "tiff")
@@ -188,6 +221,67 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
         drawn = "\n".join(line for page in gt["pages"] for line in page["lines"])
         cases.append(Case(spec.name, variant, gt["fields"],
                           _page_inputs(json.loads(out.read_text())), spec.doc_type, drawn))
+    return cases
+
+
+# ---------------------------------------------------------------- held-out set
+
+def _ocr_pages(paths: list[str], cache_file: str) -> str:
+    """Worker: OCR the page images of one held-out document (one file per page) and cache."""
+    from ocr.document import ocr_file
+    from ocr.types import OcrOptions
+
+    pages: list[dict[str, Any]] = []
+    for path in paths:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = ocr_file(Path(path), kind="png", options=OcrOptions(jobs=1),
+                              workdir=Path(tmp))
+        pages += [{"text": p.text, "width": p.width, "height": p.height,
+                   "confidence": p.confidence, "flags": list(p.flags),
+                   "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, w.block, w.line]
+                             for w in p.words]} for p in result.pages]
+    Path(cache_file).write_text(json.dumps({"pages": pages}, ensure_ascii=False))
+    return cache_file
+
+
+def heldout_cases(docs: int, seed: int, cache: Path, workers: int) -> list[Case]:
+    """The held-out generator's documents (`bench/heldout`, never tuned on), OCR'd and cached
+    by the page images' bytes and the OCR sources."""
+    from bench.heldout.generate import build
+
+    out = cache / f"heldout-{seed}-{docs}"
+    if not (out / "index.json").exists():
+        build(out, docs=docs, seed=seed)
+    ocr_dir = cache / "ocr"
+    ocr_dir.mkdir(parents=True, exist_ok=True)
+    ocr_src = Path(__file__).resolve().parents[1] / "ocr"
+    ocr_version = b"".join(f.read_bytes() for f in sorted(ocr_src.glob("*.py")))
+    index = json.loads((out / "index.json").read_text("utf-8"))
+    todo: list[tuple[list[str], str]] = []
+    pending: list[tuple[dict[str, Any], Path]] = []
+    for row in index["documents"]:
+        folder = out / row["folder"]
+        truth = json.loads((folder / "truth.json").read_text("utf-8"))
+        images = [str(folder / p["image"]) for p in truth["pages"]]
+        digest = hashlib.sha256(b"".join(Path(i).read_bytes() for i in images) + ocr_version
+                                + b"pages").hexdigest()[:24]
+        target = ocr_dir / f"{digest}.json"
+        if not target.exists():
+            todo.append((images, str(target)))
+        pending.append((truth, target))
+    print(f"# held-out seed {seed}: {len(pending)} documents; {len(todo)} to OCR", file=sys.stderr)
+    if todo:
+        t0 = time.time()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for k, _ in enumerate(pool.map(_ocr_pages, *zip(*todo, strict=True)), 1):
+                if k % 10 == 0:
+                    print(f"#   OCR {k}/{len(todo)} ({time.time() - t0:.0f} s)", file=sys.stderr)
+    cases = []
+    for truth, target in pending:
+        drawn = "\n".join(line for page in truth["pages"] for line in page["lines"])
+        cases.append(Case(truth["doc_id"], truth["variant"], truth["fields"],
+                          _page_inputs(json.loads(target.read_text())), truth["doc_type"],
+                          drawn, generator="heldout"))
     return cases
 
 
@@ -277,6 +371,37 @@ def peer_extract(pages: Sequence[PageInput]) -> dict[str, object]:
 
 # ---------------------------------------------------------------- scoring
 
+# The generator's party roles → the roles extraction reports (`pipeline.extract.parties`).
+_ROLE_OF = {"decision_subject": "subject_person", "enterprise": "owner",
+            "household_head": "owner", "permit_holder": "owner"}
+
+
+def score_parties(ex: Any, parties: object, threshold: float, tally: dict[str, int]) -> None:
+    """A truth party is found when an extracted party has its role and id (its name when no
+    id is printed); an extracted party with an id no truth party has, at or above the
+    threshold in a document stored without review, is wrong-unflagged."""
+    if not isinstance(parties, list):
+        return
+    got = list(getattr(ex, "parties", ()))  # extractions before issue 8 have none
+    tally["extracted"] += len(got)
+    ids = {p.get("id") for p in parties}
+    for p in parties:
+        role = _ROLE_OF.get(str(p.get("role")), str(p.get("role")))
+        tally["truth"] += 1
+
+        def same(q: Any, p: dict[str, Any] = p) -> bool:
+            if p.get("id"):
+                return bool(q.id == p.get("id"))
+            return _norm("owner_name", q.name) == _norm("owner_name", p.get("name"))
+
+        tally["found"] += any(same(q) and q.role in (role, "owner") for q in got)
+        if p.get("owner"):
+            tally["owner"] += 1
+            tally["owner_found"] += any(same(q) and q.role == "owner" for q in got)
+    for q in got:
+        if q.id and q.id not in ids and q.confidence >= threshold and not ex.needs_review:
+            tally["wrong_unflagged"] += 1
+
 def stated(name: str, value: object, drawn: str) -> bool:
     """Whether the document as drawn states a ground-truth value at all.
 
@@ -308,6 +433,8 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     review: dict[str, int] = defaultdict(int)
     docs: dict[str, int] = defaultdict(int)
     reasons: dict[str, int] = defaultdict(int)
+    unflagged_examples: list[str] = []
+    party_tally: dict[str, int] = defaultdict(int)
     t0 = time.time()
     for case in cases:
         ex = extract_metadata(case.pages, options=options)
@@ -317,16 +444,23 @@ def score(cases: Sequence[Case], threshold: float) -> None:
             reasons[reason.split(":")[0] + (" (low confidence)" if "confidence" in reason
                                             else " (missing/invalid)")] += 1
         p = peer_extract(case.pages)
+        truth = corrected_truth(case.truth, case.doc_type) if case.generator == "samples" \
+            else case.truth
+        score_parties(ex, truth.get("parties"), threshold, party_tally)
         for name in FIELDS:
             fv = ex.fields[name]
-            pred, gold = _norm(name, fv.value), _norm(name, case.truth.get(name))
+            pred, gold = _norm(name, fv.value), _norm(name, truth.get(name))
             ok = pred == gold
             confident = fv.confidence >= threshold
+            # wrong in a document stored without review, and not marked unsure itself
+            unflagged = confident and not ex.needs_review
             note = f"{case.name}/{case.variant} {name}: got {pred!r} want {gold!r} " \
-                   f"(conf {fv.confidence:.2f})"
-            is_stated = stated(name, case.truth.get(name), case.lines) if case.lines else True
+                   f"(conf {fv.confidence:.2f}{'' if ex.needs_review else ', stored unreviewed'})"
+            is_stated = stated(name, truth.get(name), case.lines) if case.lines else True
             for t in (by_field[name], by_variant[case.variant], by_type[case.doc_type]):
-                t.add(ok, pred, gold, confident, note, is_stated)
+                t.add(ok, pred, gold, confident, note, is_stated, unflagged)
+            if not ok and unflagged and len(unflagged_examples) < 40:
+                unflagged_examples.append(note)
             if name in p:
                 pp = _norm(name, p[name])
                 peer[name].add(pp == gold, pp, gold, True, "")
@@ -335,20 +469,24 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     total = Tally()
     for t in by_variant.values():
         for attr in ("n", "exact", "predicted", "correct_predicted", "truth_present",
-                     "wrong_confident", "stated_n", "stated_exact"):
+                     "wrong_confident", "wrong_unflagged", "stated_n", "stated_exact"):
             setattr(total, attr, getattr(total, attr) + getattr(t, attr))
 
     print(f"\nExtraction on {len(cases)} documents ({sum(len(c.pages) for c in cases)} pages), "
           f"review threshold {threshold}, {1000 * elapsed / max(1, len(cases)):.1f} ms/doc")
     print("(exact* = exact match over the fields the drawn document actually states)")
     print(f"\n{'field':18} {'prec %':>7} {'recall %':>8} {'exact %':>8} {'exact* %':>8} "
-          f"{'wrong&conf %':>13}")
+          f"{'wrong&conf %':>13} {'wrong-unflagged %':>18}")
     for name in FIELDS:
         pr, rc, ex_, wc = by_field[name].row()
         st = by_field[name].stated_pct()
-        print(f"{name:18} {pr:>7} {rc:>8} {ex_:>8} {st:>8} {wc:>13}")
+        wu = by_field[name].unflagged_pct()
+        print(f"{name:18} {pr:>7} {rc:>8} {ex_:>8} {st:>8} {wc:>13} {wu:>18}")
     pr, rc, ex_, wc = total.row()
-    print(f"{'ALL':18} {pr:>7} {rc:>8} {ex_:>8} {total.stated_pct():>8} {wc:>13}")
+    print(f"{'ALL':18} {pr:>7} {rc:>8} {ex_:>8} {total.stated_pct():>8} {wc:>13} "
+          f"{total.unflagged_pct():>18}")
+    print("(wrong-unflagged = wrong in a document stored without review, at or above the "
+          "threshold; target < 0.5 %)")
     print(f"\n{'variant':14} {'docs':>5} {'review %':>8} {'prec %':>7} {'recall %':>8} "
           f"{'exact %':>8} {'exact* %':>8} {'wrong&conf %':>13}")
     for variant in sorted(by_variant, key=lambda v: (v != "clean", v)):
@@ -361,7 +499,7 @@ def score(cases: Sequence[Case], threshold: float) -> None:
     for v, t in by_variant.items():
         if v != "clean":
             for attr in ("n", "exact", "predicted", "correct_predicted", "truth_present",
-                         "wrong_confident", "stated_n", "stated_exact"):
+                         "wrong_confident", "wrong_unflagged", "stated_n", "stated_exact"):
                 setattr(degraded, attr, getattr(degraded, attr) + getattr(t, attr))
     if degraded.n:
         pr, rc, ex_, wc = degraded.row()
@@ -369,6 +507,12 @@ def score(cases: Sequence[Case], threshold: float) -> None:
         rv = 100 * sum(review[v] for v in review if v != "clean") / nd
         print(f"{'(degraded)':14} {nd:>5} {rv:>8.1f} {pr:>7} {rc:>8} {ex_:>8} "
               f"{degraded.stated_pct():>8} {wc:>13}")
+    if party_tally["truth"]:
+        pt = party_tally
+        print(f"\nParties (truth parties {pt['truth']}): found with role and id "
+              f"{100 * pt['found'] / pt['truth']:.1f} %, owner found "
+              f"{100 * pt['owner_found'] / max(1, pt['owner']):.1f} %; extracted parties "
+              f"{pt['extracted']}, wrong-unflagged {pt['wrong_unflagged']}")
     print("\nReview reasons (documents):", ", ".join(
         f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])))
     print(f"\n{'document type':40} {'exact %':>8} {'wrong&conf %':>13}")
@@ -381,6 +525,10 @@ def score(cases: Sequence[Case], threshold: float) -> None:
         _, _, pe, pw = peer[name].row()
         _, _, oe, _ = ours_on_peer[name].row()
         print(f"{name:18} {pe:>7} {oe:>7} {pw:>20}")
+    if unflagged_examples:
+        print("\nWrong and stored without review:")
+        for e in unflagged_examples:
+            print("  " + e)
     examples = [e for name in FIELDS for e in by_field[name].examples]
     if examples:
         print("\nWrong and confident (first few per field):")
@@ -402,8 +550,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--text-only", action="store_true",
                         help="skip OCR: ground-truth lines with synthetic OCR noise")
     parser.add_argument("--noise", type=float, default=0.04, help="text-only word error rate")
+    parser.add_argument("--heldout", action="store_true",
+                        help="report on bench/heldout's documents (never tuned on): "
+                             "--count documents (default 24), each clean + one damaged, "
+                             "seed 8008 unless --seed is given")
     args = parser.parse_args(argv)
-    if args.text_only:
+    if args.heldout:
+        seed = args.seed if args.seed != 2026 else 8008
+        count = args.count if args.count != 40 else 24
+        cases = heldout_cases(count, seed, args.cache, args.workers)
+    elif args.text_only:
         cases = text_cases(args.count, args.seed, args.noise)
     else:
         cases = ocr_cases(args.count, args.seed, args.degraded, args.cache, args.workers)

@@ -7,34 +7,36 @@ format as a parameter, because result-code structures differ per agency.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from stdnum.exceptions import ValidationError
 from stdnum.vn import mst as _mst
 
-# Old 63-province codes used in the first three digits of a CCCD (Circular 07/2016/TT-BCA,
-# 59/2021/TT-BCA). CCCDs keep the province of birth registration, so the list does not change
-# with the 2025 merger of provinces.
-CCCD_PROVINCES: dict[str, str] = {
-    "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn",
-    "008": "Tuyên Quang", "010": "Lào Cai", "011": "Điện Biên", "012": "Lai Châu",
-    "014": "Sơn La", "015": "Yên Bái", "017": "Hòa Bình", "019": "Thái Nguyên",
-    "020": "Lạng Sơn", "022": "Quảng Ninh", "024": "Bắc Giang", "025": "Phú Thọ",
-    "026": "Vĩnh Phúc", "027": "Bắc Ninh", "030": "Hải Dương", "031": "Hải Phòng",
-    "033": "Hưng Yên", "034": "Thái Bình", "035": "Hà Nam", "036": "Nam Định",
-    "037": "Ninh Bình", "038": "Thanh Hóa", "040": "Nghệ An", "042": "Hà Tĩnh",
-    "044": "Quảng Bình", "045": "Quảng Trị", "046": "Thừa Thiên Huế", "048": "Đà Nẵng",
-    "049": "Quảng Nam", "051": "Quảng Ngãi", "052": "Bình Định", "054": "Phú Yên",
-    "056": "Khánh Hòa", "058": "Ninh Thuận", "060": "Bình Thuận", "062": "Kon Tum",
-    "064": "Gia Lai", "066": "Đắk Lắk", "067": "Đắk Nông", "068": "Lâm Đồng",
-    "070": "Bình Phước", "072": "Tây Ninh", "074": "Bình Dương", "075": "Đồng Nai",
-    "077": "Bà Rịa - Vũng Tàu", "079": "Hồ Chí Minh", "080": "Long An", "082": "Tiền Giang",
-    "083": "Bến Tre", "084": "Trà Vinh", "086": "Vĩnh Long", "087": "Đồng Tháp",
-    "089": "An Giang", "091": "Kiên Giang", "092": "Cần Thơ", "093": "Hậu Giang",
-    "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
-}
+
+def cccd_provinces() -> dict[str, str]:
+    """Province code → province of the first three digits of a CCCD.
+
+    CCCDs keep the province of birth registration, so the codes are those of the 63 provinces
+    before the 2025 merger (Circular 07/2016/TT-BCA, 59/2021/TT-BCA): the General Statistics
+    Office's province codes with a leading 0 ("01" Hà Nội → "001"), as the `vietnamadminunits`
+    package keeps them.
+    """
+    return _cccd_provinces()
+
+
+@lru_cache(maxsize=1)
+def _cccd_provinces() -> dict[str, str]:
+    spec = importlib.util.find_spec("vietnamadminunits")
+    assert spec is not None and spec.submodule_search_locations, "vietnamadminunits missing"
+    data = Path(next(iter(spec.submodule_search_locations))) / "data" / "parser_legacy.json"
+    provinces = json.loads(data.read_text("utf-8"))["DICT_PROVINCE"].values()
+    return {"0" + p["provinceCode"]: p["provinceShort"] for p in provinces}
 
 # Gender/century digit of a CCCD → first year of the century (even: male, odd: female).
 _CENTURY_BY_DIGIT = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100,
@@ -56,7 +58,7 @@ def validate_cccd(value: str, *, birth_date: date | None = None) -> str | None:
     """Check a 12-digit citizen id: digits, province code, century digit vs birth date."""
     if not re.fullmatch(r"\d{12}", value):
         return "CCCD must be 12 digits"
-    if value[:3] not in CCCD_PROVINCES:
+    if value[:3] not in cccd_provinces():
         return f"CCCD province code {value[:3]} does not exist"
     year, _ = cccd_birth_year_range(value)
     if birth_date is not None and birth_date.year != year:

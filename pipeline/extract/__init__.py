@@ -1,8 +1,9 @@
 """Metadata extraction: OCR text and word boxes of a digitized result → its record fields.
 
 The face of the extraction subpackage; `core` sequences the parts: `layout` (lines and columns
-from word boxes), `doc` (the document's regions), `fields` (header fields), `owner` (the owner
-and parties), `patterns` and `vocab` (the words they recognise).
+from word boxes), `doc` (the document's regions), `fields` (header fields), `owner` (the owner),
+`parties` (everyone the document names, with roles), `lexicon` (package word lists), `patterns`
+and `vocab` (the words they recognise).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from pipeline.extract.core import (
     ExtractOptions,
     FieldValue,
     PageInput,
+    Party,
     WordBox,
     apply_corrections,
     extract_metadata,
 )
 
 __all__ = [
-    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
+    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "Party", "WordBox",
     "apply_corrections", "extract_metadata",
 ]

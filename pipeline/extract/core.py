@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, build_doc, place_start, title_type
 from pipeline.extract.fields import (
@@ -38,12 +39,12 @@ from pipeline.extract.owner import (
     find_valid_until,
     is_enterprise,
 )
-from pipeline.extract.vocab import FIXED_SUBTITLES, snap_province
+from pipeline.extract.parties import Party, find_parties, id_kind
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fewer_marks, fold, nfc, snap, upper_vi
+from pipeline.vntext import collapse, fewer_marks, fold, nfc, upper_vi
 
 __all__ = [
-    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "WordBox",
+    "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "Party", "WordBox",
     "apply_corrections", "extract_metadata",
 ]
 
@@ -100,6 +101,8 @@ class ExtractOptions:
 class Extraction:
     fields: dict[str, FieldValue]
     review_reasons: tuple[str, ...] = field(default=())
+    # The owner and the other persons the document names, with roles and printed ids.
+    parties: tuple[Party, ...] = field(default=())
 
     @property
     def needs_review(self) -> bool:
@@ -114,6 +117,7 @@ class Extraction:
                            "reason": v.reason} for k, v in self.fields.items()},
             "needs_review": self.needs_review,
             "review_reasons": list(self.review_reasons),
+            "parties": [p.to_dict() for p in self.parties],
         }
 
 
@@ -127,7 +131,36 @@ def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> 
     if any(flag in options.distrust_flags for page in pages for flag in page.flags):
         fields = _cap_unconfirmed(fields, options)
     fields["page_count"] = FieldValue(len(pages), 1.0)
-    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+    doc_type = fields["doc_type"].value if isinstance(fields["doc_type"].value, str) else None
+    enterprise = is_enterprise(doc) or "dang ky doanh nghiep" in fold(doc_type or "")
+    parties = find_parties(doc, fields, enterprise=enterprise, doc_type=doc_type)
+    fields = _owner_from_parties(fields, parties)
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
+                      parties=parties)
+
+
+def _owner_from_parties(fields: dict[str, FieldValue],
+                        parties: tuple[Party, ...]) -> dict[str, FieldValue]:
+    """A decision about a person named only in its text ("… đối với ông Nguyễn Văn A"):
+    that person owns it. Named once, unconfirmed: stored below the review threshold."""
+    if fields["owner_name"].value is not None:
+        return fields
+    about = [p for p in parties if p.role == "subject_person"]
+    if len(about) != 1:
+        return fields
+    person = about[0]
+    owner_id = fields["owner_id"].value
+    if owner_id is not None and owner_id != person.id:
+        return fields  # the id belongs to someone else
+    out = dict(fields)
+    why = "the person the decision is about"
+    if owner_id is not None:  # their id printed next to their name: two readings agree
+        out["owner_name"] = FieldValue(person.name, person.confidence, why)
+        return out
+    out["owner_name"] = FieldValue(person.name, min(person.confidence, UNVERIFIED), why)
+    if person.id is not None and person.id_kind in ("cccd", "cmnd"):
+        out["owner_id"] = FieldValue(person.id, min(person.confidence, UNVERIFIED), why)
+    return out
 
 
 def _cap_unconfirmed(fields: dict[str, FieldValue],
@@ -138,6 +171,13 @@ def _cap_unconfirmed(fields: dict[str, FieldValue],
         if fv is not None and fv.value not in (None, "", []) and fv.confidence > UNVERIFIED:
             capped[name] = FieldValue(fv.value, UNVERIFIED,
                                       fv.reason or "scan cleaned of specks: diacritics unsure")
+    ns = capped.get("number_symbol")
+    known = {a for a in P.DOC_TYPES.values() if a}
+    parts = ns.value.rsplit("/", 1)[-1].split("-") if ns and isinstance(ns.value, str) else []
+    if ns is not None and any("Đ" in p and p not in known for p in parts) and (
+            ns.confidence > UNVERIFIED):  # a speck across a D reads as the stroke of Đ
+        capped["number_symbol"] = FieldValue(ns.value, UNVERIFIED,
+                                             "scan cleaned of specks: D or Đ unsure")
     return capped
 
 
@@ -159,7 +199,31 @@ def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
         problem = _check(name, values[name], values, options)
         if problem is not None:
             raise ValueError(f"{name}: {problem}")
-    return Extraction(fields=fields, review_reasons=review_reasons(fields, options))
+    parties = extraction.parties
+    if {"owner_name", "owner_id", "tax_code"} & set(corrections):
+        parties = _corrected_owner(parties, fields)
+    return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
+                      parties=parties)
+
+
+def _corrected_owner(parties: tuple[Party, ...],
+                     fields: Mapping[str, FieldValue]) -> tuple[Party, ...]:
+    """The owner party rebuilt from the corrected owner fields."""
+    name = fields.get("owner_name")
+    oid = fields.get("owner_id")
+    tax = fields.get("tax_code")
+    old = next((p for p in parties if p.role == "owner"), None)
+    enterprise = old is not None and old.id_kind == "mst"
+    id_fv = tax if enterprise else oid
+    id_value = id_fv.value if id_fv is not None and isinstance(id_fv.value, str) else None
+    name_value = name.value if name is not None and isinstance(name.value, str) else None
+    rest = tuple(p for p in parties if p.role != "owner")
+    if name_value is None and id_value is None:
+        return rest
+    conf = min(fv.confidence for fv in (name, id_fv) if fv is not None and fv.value)
+    owner = Party("owner", name_value, id_value,
+                  id_kind(id_value, enterprise=enterprise), conf)
+    return (owner, *rest)
 
 
 def review_reasons(fields: Mapping[str, FieldValue], options: ExtractOptions) -> tuple[str, ...]:
@@ -217,8 +281,12 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
     found.update(_find_owner(doc, found.get("doc_type")))
+    for key in ("signer_name", "owner_name"):
+        _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))
     _confirm_owner_name(doc, found)
     _known_forms(found)
+    _repair_subject(found)
+    _check_title(found)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
     found["type_abbr"] = _type_abbr(found)
@@ -237,14 +305,83 @@ def _find_owner(doc: Doc, doc_type: Found | None) -> dict[str, Found | None]:
                 owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
 
 
+def _repair_subject(found: dict[str, Found | None]) -> None:
+    """Tone marks of the subject checked against the word list (one candidate or one word pair
+    decides); a repaired subject is trusted less, one with unsure syllables less still."""
+    subject = found.get("subject")
+    if subject is None or not isinstance(subject.value, str):
+        return
+    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."))
+    text, places = _subject_places(text)
+    changed += places
+    conf = subject.conf
+    if unsure:
+        conf = min(conf, 0.7)
+    elif changed:
+        conf = min(conf, 0.85)
+    why = subject.reason or ("the word list contradicts a syllable: check the tone marks"
+                             if unsure else f"{changed} tone mark(s) restored from the word list"
+                             if changed else None)
+    found["subject"] = Found(text, conf, why)
+
+
+_PROVINCE_IN_TEXT = re.compile(r"\b(tỉnh|thành phố)\s+((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*){1,3})")
+
+
+def _subject_places(text: str) -> tuple[str, int]:
+    """Province names after "tỉnh"/"thành phố" restored from the gazetteer when unique."""
+    fixes = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal fixes
+        words = m.group(2).split()
+        for k in range(len(words), 0, -1):
+            got = lexicon.check_place(" ".join(words[:k]), provinces_only=True)
+            if got.known:
+                return m.group(0)
+            if got.restored:
+                fixes += 1
+                rest = m.group(2)[len(" ".join(words[:k])):]
+                return f"{m.group(1)} {got.text}{rest}"
+        return m.group(0)
+
+    return _PROVINCE_IN_TEXT.sub(fix, text), fixes
+
+
+def _check_title(found: dict[str, Found | None]) -> None:
+    """The signer title's words against the word list ("THƯỜNG TRỤC" is contradicted by the
+    word "thường trực"): restored where one candidate decides, unsure where a pair objects."""
+    title = found.get("signer_title")
+    if title is None or not isinstance(title.value, str):
+        return
+    text, changed, unsure = lexicon.repair_text(title.value)
+    if unsure:
+        found["signer_title"] = Found(text, min(title.conf, 0.7),
+                                      title.reason or "the word list contradicts a syllable")
+    elif changed:
+        found["signer_title"] = Found(text, min(title.conf, 0.85),
+                                      title.reason or "tone marks restored from the word list")
+
+
+def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:
+    """A personal name against the names lexicon: a surname restored only when exactly one
+    surname fits; a name the lexicon cannot confirm is not stored as confident."""
+    name = found.get(key)
+    if enterprise or name is None or not isinstance(name.value, str):
+        return
+    check = lexicon.check_person_name(name.value)
+    if check.repaired or check.ambiguous:
+        why = "diacritics restored from the names list" if check.repaired else \
+            "a syllable of the name fits several names"
+        found[key] = Found(check.text, min(name.conf, UNVERIFIED), name.reason or why)
+    elif not check.known:  # nothing confirms it: kept, marked unsure
+        found[key] = Found(name.value, min(name.conf, UNVERIFIED),
+                           name.reason or "not in the names list")
+
+
 def _known_forms(found: dict[str, Found | None]) -> None:
-    """Values fixed by law: enterprise legal forms, permanent civil-status records."""
-    subject, doc_type = found.get("subject"), found.get("doc_type")
-    if subject is not None and isinstance(subject.value, str):
-        form = snap(subject.value, FIXED_SUBTITLES)
-        if form is not None:  # an enterprise legal form, a copy mark, a certified fact
-            found["subject"] = Found(form, max(subject.conf, 0.95 if form == subject.value
-                                               else 0.9))
+    """Values fixed by law: permanent civil-status records."""
+    doc_type = found.get("doc_type")
     if found.get("valid_until") is None and doc_type and isinstance(doc_type.value, str) and (
             P.PERMANENT_BY_LAW.match(fold(doc_type.value))):
         found["valid_until"] = Found("permanent", doc_type.conf * 0.95)
@@ -269,24 +406,37 @@ def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
 
 
 def _issue_place(doc: Doc) -> Found | None:
-    """The place before ", ngày" on the line the issue date came from."""
-    for i, f in enumerate(doc.folded):
-        m = P.DATE_PHRASE.search(f)
+    """The place before ", ngày" on the place-date line (also when its day was handwritten)."""
+    header = doc.first_page[:30]
+    candidates = [(i, P.DATE_PHRASE.search(f), False) for i, f in enumerate(doc.folded)]
+    candidates += [(i, P.DATE_PHRASE_DAMAGED.search(doc.folded[i]), True) for i in header]
+    for i, m, damaged in candidates:
+        f = doc.folded[i]
         if m is None:
             continue
         start = place_start(doc.lines[i].text, m.start())
         if start is None or doc.lines[i].text[:start].strip() or start >= m.start():
             continue
-        if P.DATE_PHRASE.search(f, m.end()) or len(doc.lines[i].text[m.end():].strip()) > 2:
+        if not damaged and (P.DATE_PHRASE.search(f, m.end())
+                            or len(doc.lines[i].text[m.end():].strip()) > 2):
             continue
         place = collapse(doc.lines[i].text[start:m.start()].strip(" ,"))
         conf = line_conf(doc.lines[i], start, m.start())
-        province = snap_province(place)
-        if province is not None:  # a province or city name: diacritics restored
-            return Found(province, max(conf, 0.95))
-        # A commune name no gazetteer here can check: confirmed only by the agency name.
+        head = re.match(r"^(TP\.|Tp\.|TX\.|Thành phố|Thị xã|Tỉnh)\s*", place)
+        name = place[head.end():] if head else place
+        check = lexicon.check_place(name)
+        prefix = place[: head.end()] if head else ""
+        if check.known:  # spelled as in the gazetteer
+            return Found(prefix + check.text, max(conf, 0.9))
+        if check.restored:  # the only unit spelled so ignoring diacritics
+            return Found(prefix + check.text, min(max(conf, 0.8), 0.85),
+                         "diacritics restored from the gazetteer")
         return Found(place, min(conf, UNVERIFIED))
     return None
+
+
+_UNIT_WORDS = frozenset({"TỈNH", "PHỐ", "HUYỆN", "QUẬN", "XÃ", "PHƯỜNG", "TRẤN", "KHU", "UBND",
+                         "HĐND"})
 
 
 def _title_case_like(upper: str, model: str) -> str:
@@ -309,12 +459,16 @@ def _agree_place(found: dict[str, Found | None]) -> None:
         if agency is None or not isinstance(agency.value, str):
             continue
         tail = agency.value[-len(want):] if len(agency.value) >= len(want) else ""
+        head = agency.value[: len(agency.value) - len(want)].split()
         if not want or fold(tail) != fold(want) or (len(agency.value) > len(want)
                                                     and agency.value[-len(want) - 1] != " "):
             continue
+        if not head or head[-1] not in _UNIT_WORDS:
+            continue  # "… NH HÒA BÌNH": the unit word was lost, so was maybe part of the name
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
-            found[key] = replace(agency, conf=max(agency.conf, 0.95))
+            if agency.reason is None:  # the place confirms the tail, not a name found unsure
+                found[key] = replace(agency, conf=max(agency.conf, 0.9))
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
             why = f"diacritics of '{tail}' restored from the date line"
@@ -358,6 +512,11 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     agency_ok = any(len(p) >= 2 and p in initials for p in parts)
     if type_ok and agency_ok:
         found["number_symbol"] = replace(ns, conf=max(ns.conf, 0.9))
+    elif any(len(p) >= 4 and len(p) == len(initials) and p != initials
+             and sum(a != b for a, b in zip(p, initials, strict=True)) == 1 for p in parts):
+        # "BGDĐI" for the initials "BGDĐT" of Bộ Giáo dục và Đào tạo: a letter misread
+        found["number_symbol"] = Found(ns.value, min(ns.conf, 0.6),
+                                       "symbol differs from the agency's initials by one letter")
 
 
 def _initials_of(abbr: str, title: str) -> bool:
@@ -516,6 +675,8 @@ def _check_tax(v: object, values: Mapping[str, object], o: ExtractOptions) -> st
 def _check_number(v: object, values: Mapping[str, object], o: ExtractOptions) -> str | None:
     if not isinstance(v, str) or not NUMBER_SYMBOL_RE.match(v):
         return f"{v!r} does not look like a number and symbol (15/QĐ-UBND)"
+    if re.match(r"^0\d{2,}", v):  # Decree 30: only numbers below 10 get a leading zero
+        return f"{v!r}: a number with a leading zero has two digits (01-09)"
     m = re.match(r"^\d+/(\d{4})/", v)
     if m and not o.min_year <= int(m.group(1)) <= (o.today.year if o.today else 9999):
         return f"year {m.group(1)} in the number is out of range"

@@ -40,6 +40,14 @@ class Doc:
     def last_page(self) -> list[int]:
         return self.page_lines(self.lines[-1].page) if self.lines else []
 
+    @cached_property
+    def signature_page(self) -> list[int]:
+        """Lines of the page that carries the signer block: the page of the last "Nơi nhận"
+        (recipients and signature share a page, Decree 30 Annex I), else the last page; an
+        annex (a list of procedures, a table) may follow it."""
+        i = self.recipients_line
+        return self.page_lines(self.lines[i].page) if i is not None else self.last_page
+
     def row_of(self, i: int) -> tuple[int, int]:
         return self.lines[i].page, self.lines[i].row
 
@@ -51,6 +59,8 @@ class Doc:
                    and "/" in self.lines[i].text]
         after = numbers[0] if numbers else -1
         for i in self.first_page[:45]:
+            if P.BODY_START.match(self.folded[i]) and i > after:
+                return None  # the body has begun: "Chương I / QUY ĐỊNH CHUNG" is no title
             if i > after and title_type(self.lines[i].text) is not None and _title_like(
                     self.lines[i]):
                 return i
@@ -128,6 +138,8 @@ def build_doc(layouts: Sequence[PageLayout]) -> Doc:
     for layout in layouts:
         page_lines = sorted(layout.lines, key=lambda ln: (ln.row, ln.x0))
         for line in page_lines:
+            if P.STAMP_LINE.search(fold(line.text)):
+                continue  # a copy stamp or an e-signature box over the page, not content
             lines.extend(split_merged_line(line))
     return Doc(lines=tuple(lines), page_count=len(layouts),
                has_boxes=any(layout.has_boxes for layout in layouts))

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
-from pipeline.extract.doc import Doc, place_start
+from pipeline.extract.doc import Doc, place_start, title_type
 from pipeline.extract.layout import Line
-from pipeline.extract.vocab import AGENCY_PHRASES, normalise_agency, split_agencies
+from pipeline.extract.vocab import AGENCY_PHRASES, lost_word, normalise_agency, split_agencies
 from pipeline.vntext import (
     collapse,
     fix_digit_token,
@@ -50,6 +51,13 @@ def token_trust(conf: float) -> float:
     return max(0.0, min(1.0, (conf - 0.45) / 0.35))
 
 
+def digit_trust(conf: float) -> float:
+    """Trust in the short digit runs of a date (day, month): a misread day ("13" for "18") is
+    still a valid date, so nothing downstream catches it; measured on real scans such misreads
+    came at 0.70-0.80, right ones at 0.85 and more."""
+    return max(0.0, min(1.0, (conf - 0.6) / 0.3))
+
+
 def line_conf(line: Line, start: int = 0, end: int | None = None,
               trust: Callable[[float], float] = word_trust) -> float:
     """Trust in the text line[start:end]: the least trusted word decides."""
@@ -67,8 +75,13 @@ def words_of(line: Line) -> list[tuple[str, float]]:
 
 # ---------------------------------------------------------------- number and symbol
 
-def _fix_symbol_part(part: str) -> tuple[str, bool]:
-    """Canonical symbol part: known abbreviations get their Đ back ("QD" → "QĐ")."""
+def _fix_symbol_part(part: str, *, runs_on: bool = False) -> tuple[str, bool]:
+    """Canonical symbol part: known abbreviations get their Đ back ("QD" → "QĐ").
+
+    `runs_on`: letters follow the part in the text without a space ("UBNDQuảng"), so a
+    trailing capitalised word start is cut off; otherwise a final lower-case letter belongs to
+    the symbol (mixed-case symbols exist, as Annex III's "QyĐ" and "TTr").
+    """
     folded = fold(part)
     for abbr in {a for a in P.DOC_TYPES.values() if a}:
         if fold(abbr) == folded and part != abbr:
@@ -76,8 +89,10 @@ def _fix_symbol_part(part: str) -> tuple[str, bool]:
     if part in P.MIXED_CASE_ABBRS:
         return part, False
     cut = re.match(r"[A-ZĐ0-9]+(?=[A-ZĐ][a-zđ])", part)
-    if cut:  # "UBNDQuảng": the symbol ran into the next word
-        return cut.group(0), True
+    if cut and (runs_on or re.search(r"[A-ZĐ][a-zđ]{2,}$", part)):
+        return cut.group(0), True  # "UBNDQuảng": the symbol ran into the next word
+    if re.fullmatch(r"[A-ZĐ]{2,}[a-zđ]", part):  # a mixed-case symbol part
+        return part, False
     if not re.fullmatch(r"[A-ZĐ0-9]+", part):
         return part.upper(), True
     return part, False
@@ -102,8 +117,11 @@ def parse_number_symbol(text: str) -> tuple[str, bool] | None:
         repaired |= year != m["year"]
         parts.append(year)
     sym_parts = []
-    for raw in re.split(r"\s*-\s*", m["sym"]):
-        part, changed = _fix_symbol_part(raw)
+    stripped = text.strip()
+    runs_on = m.end() < len(stripped) and stripped[m.end()].isalpha()
+    raws = re.split(r"\s*-\s*", m["sym"])
+    for k, raw in enumerate(raws):
+        part, changed = _fix_symbol_part(raw, runs_on=runs_on and k == len(raws) - 1)
         repaired |= changed
         if not part:
             break
@@ -115,9 +133,15 @@ def parse_number_symbol(text: str) -> tuple[str, bool] | None:
     return "/".join(parts), repaired
 
 
+_BLANK_NUMBER = re.compile(r"^\s*(so|s6|s0)\s*[:;.,]\s*(?![0-9oil|])")
+
+
 def find_number_symbol(doc: Doc) -> Found | None:
     i = doc.number_line
     if i is None:
+        for j in doc.first_page[:25]:  # "Số:      /QĐ-UBND": the number is written by hand
+            if _BLANK_NUMBER.match(doc.folded[j]) and "/" in doc.lines[j].text:
+                return Found(None, 0.0, "number not printed (handwritten?): type it in")
         return None
     line, f = doc.lines[i], doc.folded[i]
     m = P.NUMBER_LABEL.match(f)
@@ -134,6 +158,9 @@ def find_number_symbol(doc: Doc) -> Found | None:
     conf = line_conf(line, m.end(), m.end() + len(rest.split()[0]) if rest.split() else None,
                      token_trust)
     strength = 0.85 if repaired else 1.0
+    read = re.sub(r"[\s/\-]", "", rest.split()[0]) if rest.split() else ""
+    if len(re.sub(r"[/\-]", "", value)) < len(read) and not rest.split()[0].endswith((",", ".")):
+        strength = 0.6  # the symbol was cut where it seemed to run into a word: a guess
     position = 1.0 if not line.has_box or line.zone() == "left" else 0.85
     return Found(value, conf * strength * position)
 
@@ -191,7 +218,7 @@ def _date_line(doc: Doc, i: int, *, header: bool = False) -> tuple[date | None, 
     elif start == m.start():
         strength = 0.85
     value = _make_date(m["d"], m["m"], m["y"])
-    return value, line_conf(line, m.start(), m.end(), token_trust) * strength
+    return value, line_conf(line, m.start(), m.end(), digit_trust) * strength
 
 
 def find_issue_date(doc: Doc) -> Found | None:
@@ -208,7 +235,15 @@ def find_issue_date(doc: Doc) -> Found | None:
             if value is None:
                 return Found(None, 0.0, "issue date phrase is unreadable")
             return Found(value, conf * position)
-    tail = doc.last_page[-25:]
+    for i in head:
+        line, f = doc.lines[i], doc.folded[i]
+        if P.DATE_PHRASE_DAMAGED.search(f) and not P.DATE_PHRASE.search(f) and (
+                not line.has_box or line.zone() != "left"):
+            # the place-date line is there but its day or month cannot be read: never take a
+            # date from the body instead
+            return Found(None, 0.0, "issue date on the place-date line is unreadable "
+                                    "(handwritten or damaged): type it in")
+    tail = doc.signature_page[-25:]
     for i in reversed(tail):
         line = doc.lines[i]
         if line.has_box and (line.y < 0.4 or line.x0 < 0.3):
@@ -236,7 +271,9 @@ def _header_lines(doc: Doc) -> list[int]:
             continue
         if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f) or P.RULE_LINE.match(line.text):
             continue
-        if P.DATE_PHRASE.search(f):
+        if P.DATE_PHRASE.search(f) or _BLANK_NUMBER.match(f) or P.NUMBER_LABEL.match(f):
+            continue
+        if P.STAMP_LINE.search(f):
             continue
         text = line.text.strip(" _=—~")
         if text and is_upper_text(text, min_ratio=0.8):
@@ -262,8 +299,12 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
 
     def found(words: list[tuple[str, float]]) -> Found:
         norm = normalise_agency(words)
-        conf = 0.98 if norm.trusted_all else word_trust(norm.conf)
-        return Found(collapse(norm.text).strip(" .,;:"), conf)
+        # every word a known phrase or unit: trusted, less so when its marks were restored
+        conf = (0.9 if norm.restored else 0.98) if norm.trusted_all else word_trust(norm.conf)
+        text = collapse(norm.text).strip(" .,;:")
+        if lost_word(text) is not None:
+            return Found(text, min(conf, 0.6), "a word of the agency name seems lost")
+        return Found(text, conf)
 
     agency = found(names[-1])
     if len(names) < 2:
@@ -288,7 +329,14 @@ def find_doc_type(doc: Doc) -> Found | None:
         canonical = snap(text, P.DOC_TITLES, max_edits=1)
         if canonical is not None:  # one letter misread in a known title
             return Found(canonical, 0.85)
-        return Found(text.upper(), conf * 0.9)
+        # a title no list knows: confirmed only when it starts with a known type and the word
+        # list accepts every syllable as read
+        fixed, changed, unsure = lexicon.repair_text(text.upper())
+        words_ok = not changed and not unsure and all(
+            lexicon.is_syllable(w) for w in re.findall(r"[^\W\d_]+", fixed))
+        if words_ok and title_type(text) is not None:
+            return Found(fixed, conf * 0.9)
+        return Found(fixed, min(conf * 0.9, 0.79), "document type not a known title")
     if _is_letter(doc):
         return Found(P.LETTER_TYPE, 0.95)
     return None
@@ -302,10 +350,27 @@ def _is_letter(doc: Doc) -> bool:
 
 
 def find_subject(doc: Doc) -> Found | None:
-    """Trích yếu: centred lines under the title, or "V/v …" under the number of a letter."""
+    """Trích yếu, only from its position (Decree 30 Annex I): the sentence-case lines under the
+    type title, or "V/v …" under the number of a letter.
+
+    Lines printed under a title that belong to the form (a legal form "CÔNG TY CỔ PHẦN", a
+    continuation of the title in capitals, "(Bản sao)", "(Sử dụng cho …)", a permit number)
+    are never the subject. Certificates, permits and civil-status extracts have a subject only
+    when it is introduced as one ("Về việc …").
+    """
     if doc.title_line is not None:
-        return _subject_lines(doc, doc.next_lines(doc.title_line, limit=6), letter=False,
-                              axis=doc.lines[doc.title_line])
+        title = doc.lines[doc.title_line]
+        stated_only = _form_type(title.text)
+        candidates = [c for c in doc.next_lines(doc.title_line, limit=8)
+                      if has_word_char(doc.lines[c].text)]  # not a speck read as "-"
+        while candidates and _form_line(doc, candidates[0]):
+            candidates = candidates[1:]
+        if not candidates:
+            return None
+        first = doc.folded[candidates[0]]
+        if stated_only and not SUBJECT_OK.match(first):
+            return None
+        return _subject_lines(doc, candidates[:6], letter=False, axis=title)
     for i in doc.first_page[:30]:
         if P.SUBJECT_LETTER.match(doc.folded[i]):
             return _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
@@ -313,11 +378,32 @@ def find_subject(doc: Doc) -> Found | None:
     return None
 
 
+# Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).
+_FORM_TYPES = re.compile(r"^\s*(giay\s*(chung\s*nhan|phep|xac\s*nhan|khai\s*sinh|chung\s*tu)|"
+                         r"trich\s*luc|chung\s*chi|bang\b|phieu\s*ly\s*lich)")
+
+
+def _form_type(title: str) -> bool:
+    return bool(_FORM_TYPES.match(fold(title)))
+
+
+def _form_line(doc: Doc, i: int) -> bool:
+    """A line of the form under the title: capitals, in parentheses, a number, a code."""
+    text = doc.lines[i].text.strip()
+    f = doc.folded[i]
+    if not text or P.RULE_LINE.match(text):
+        return True
+    if text.startswith(("(", "[")) or P.NUMBER_LABEL.match(f) or re.match(r"^\s*ma\s*so", f):
+        return True
+    return is_upper_text(text) and not COLLECTIVE.match(f) and not HEAD_TITLE.match(f)
+
+
 # A collective authority line under the title ("ỦY BAN NHÂN DÂN TỈNH …") is not a subject.
 COLLECTIVE = re.compile(r"^\s*(uy\s*ban|ubnd|hoi\s*dong\s*nhan\s*dan|hdnd)\b")
 SUBJECT_OK = re.compile(r"^\s*(ve|v/v)\b")
 HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*truong|"
-                        r"bo\s*truong|thu\s*truong|chanh\s*an|vien\s*truong|hieu\s*truong)\b")
+                        r"bo\s*truong|thu\s*truong|chanh\s*an|vien\s*truong|hieu\s*truong|"
+                        r"thu\s*tuong)\b")
 
 
 def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
@@ -336,7 +422,14 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
                              if has_word_char(w) or w in ("-", "–")))
     text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
     conf = min(line_conf(doc.lines[i]) for i in picked)
+    if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
+        return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+# A Vietnamese phrase does not end with a preposition or a conjunction.
+_DANGLING = re.compile(r"\b(cua|va|ve|cho|voi|doi\s*voi|trong|tai|tu|den|theo|thuoc|cac|nhung|"
+                       r"hoac|de|o|tren|duoi|vao|ra|boi|la)\s*[,;:-]?\s*$")
 
 
 def _beside(line: Line, other: Line) -> bool:
@@ -346,8 +439,8 @@ def _beside(line: Line, other: Line) -> bool:
 
 
 def _centred_on(line: Line, axis: Line) -> bool:
-    """Centred on the same axis as the title (body paragraphs are indented and justified)."""
-    return abs(line.centre - axis.centre) < 0.015 and line.x0 > 0.17
+    """Centred on the same axis as the title."""
+    return abs(line.centre - axis.centre) < 0.03
 
 
 def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | None) -> bool:
@@ -358,18 +451,18 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
         return False
     if COLLECTIVE.match(f) and first is None and not letter or HEAD_TITLE.match(f):
         return False
-    if ":" in line.text and not SUBJECT_OK.match(f):
+    if ":" in line.text and not SUBJECT_OK.match(f) and not line.text.lstrip().startswith("("):
         return False
     if letter:
         stop = P.LETTER_ADDRESSEE.match(f) or P.DATE_PHRASE.search(f) or (
             line.has_box and line.zone() != "left")
         return first is None or not stop
+    if is_upper_text(line.text):
+        return False  # a trích yếu is in sentence case; capitals are the authority line
     if line.has_box and not _centred_on(line, axis):
         return False
     if first is None:
         return True
-    if is_upper_text(line.text) != is_upper_text(doc.lines[first].text):
-        return False
     if line.has_box:
         prev = doc.lines[i - 1]
         return line.y - prev.y <= 2.6 * max(prev.h, 0.004)
@@ -380,7 +473,7 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
 
 def _signer_block(doc: Doc) -> list[int]:
     """Right-column lines at the bottom of the last page, top to bottom."""
-    idx = doc.last_page
+    idx = doc.signature_page
     if not idx:
         return []
     block: list[int] = []
@@ -464,8 +557,9 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     i_name, name = parts[name_at]
     name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
     titles = _title_lines(parts[:name_at])
-    if not titles:
-        return name_found, None, Found(None, name_found.conf)
+    if not titles:  # no title read above the name: whether a prefix was there is unknown
+        return name_found, None, Found(None, min(name_found.conf, 0.5),
+                                       "no signer title read")
     title, prefix = _title_and_prefix(doc, titles)
     return name_found, title, prefix
 
@@ -483,6 +577,11 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Capitals lines right above the name, up to the authority line ("KT. CHỦ TỊCH")."""
     titles: list[tuple[int, str]] = []
     for i, t in reversed(parts):
+        if _MISREAD_AUTHORITY.match(fold(t)) and not P.AUTHORITY_LINE.match(fold(t)):
+            titles.insert(0, (i, t))  # "TI.. CHỦ TỊCH": an authority line misread
+            break
+        if _place_line(t):
+            continue  # the wrapped end of "TM. ỦY BAN NHÂN DÂN / TỈNH QUẢNG TRỊ"
         if P.DATE_PHRASE.search(fold(t)) or not is_upper_text(t, min_ratio=0.8) or (
                 snap(t, AGENCY_PHRASES)) or not _plausible_title(t):
             if titles:
@@ -492,6 +591,25 @@ def _title_lines(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if P.AUTHORITY_LINE.match(fold(t)) or len(titles) >= 3:
             break
     return titles
+
+
+_UNIT_HEAD = re.compile(r"^\s*(tinh|thanh\s*pho|huyen|quan|thi\s*xa|xa|phuong|thi\s*tran|tp)"
+                        r"\b[.\s]*")
+
+
+def _place_line(text: str) -> bool:
+    """A place name ("QUẢNG TRỊ", "TỈNH QUẢNG TRỊ"): the end of a wrapped authority line,
+    never a signer title."""
+    f = fold(text)
+    m = _UNIT_HEAD.match(f)
+    name = text[m.end():] if m else text
+    if not name.strip() or snap(name, P.SIGNER_TITLES):
+        return False
+    got = lexicon.check_place(name.strip(" .,"))
+    return got.known or got.restored
+
+
+_MISREAD_AUTHORITY = re.compile(r"^\s*[a-z]{1,3}\s*[.,:]{1,2}\s*(?=\S)")
 
 
 def _plausible_title(text: str) -> bool:
@@ -505,19 +623,44 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     lines = [t for _, t in titles]
     prefixes = [m for m in (P.AUTHORITY_LINE.match(fold(t)) for t in lines) if m]
     prefix = Found(prefixes[-1].group(1).upper() + "." if prefixes else None, prefix_conf)
-    own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t))]
-    if own:
-        title = own[-1]
+    misread = [t for t in lines if _MISREAD_AUTHORITY.match(fold(t))
+               and not P.AUTHORITY_LINE.match(fold(t))]
+    if misread and not prefixes:
+        prefix = Found(None, 0.3, "authority prefix unreadable")
+    own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t)) and t not in misread]
+    if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
+        title = " ".join(own)
     else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
         title = lines[-1][prefixes[-1].end():] if prefixes else lines[-1]
         if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
             return Found(None, 0.0, "signer title unreadable"), prefix
     title = collapse(title).strip(" .,")
-    conf = line_conf(doc.lines[titles[-1][0]])
+    conf = min(line_conf(doc.lines[i]) for i, t in titles if t in own) if own else \
+        line_conf(doc.lines[titles[-1][0]])
     canonical = snap(title, P.SIGNER_TITLES)
-    if canonical is not None:  # a known title: diacritics and spacing restored
-        title, conf = canonical, max(conf, 0.95 if canonical == title else 0.9)
-    return Found(title, conf), prefix
+    reason = None
+    if canonical is not None and canonical != title:  # diacritics and spacing restored
+        # restored from a hand list: one weak signal, so below the review threshold
+        title, conf, reason = canonical, min(conf, 0.79), "title restored from the titles list"
+    if _torn_row(doc, titles[-1][0]):
+        # other fragments on the title's row: part of the block was lost ("PHÓ", "KT.")
+        conf = min(conf, 0.6)
+        prefix = Found(prefix.value, min(prefix.conf, 0.6), prefix.reason)
+        reason = "signer block partly unreadable"
+    deputy = fold(title).startswith(("pho ", "thu truong"))
+    if prefix.value == "KT." and not deputy:
+        # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
+        conf, reason = min(conf, 0.5), "KT. without a deputy title"
+    return Found(title, conf, reason), prefix
+
+
+def _torn_row(doc: Doc, i: int) -> bool:
+    """Fragments sit on the same row as line i in the signer column (garbled neighbours)."""
+    line = doc.lines[i]
+    if not line.has_box:
+        return False
+    return any(j != i and o.page == line.page and o.row == line.row and o.x0 > 0.45
+               and o.x1 < line.x0 for j, o in enumerate(doc.lines))
 
 
 def find_recipients(doc: Doc) -> Found | None:
@@ -567,15 +710,21 @@ def find_recipients(doc: Doc) -> Found | None:
     conf = min(c for _, c in pairs)
     if not fold(pairs[-1][0]).startswith("luu"):
         conf = min(conf, 0.6)  # the list always ends with "Lưu: VT, …": items were lost
+    elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
+        conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
 
 
 def _recipient(item: str, conf: float) -> tuple[str, float]:
-    """An item with its formula restored, or snapped to a common recipient (then trusted)."""
+    """An item with its formula restored, or its diacritics from a common recipient.
+
+    The list of common recipients is hand-written (what provincial documents usually name):
+    it restores spelling but is no evidence, so the item keeps its own OCR trust.
+    """
     item = " ".join(w for w in item.split() if has_word_char(w)).rstrip(" ;,.")
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
-        return common, max(conf, 0.95)
+        return common, conf
     return recipient_formula(item), conf
 
 

@@ -182,8 +182,43 @@ def _continuation(doc: Doc, i: int, value: str) -> list[str]:
     return out
 
 
+# Labels that open another person's block (a parent, a representative, an applicant): an
+# address under them is that person's, not the owner's.
+_OTHER_PERSON = re.compile(r"(ten\s*(cua\s*)?(nguoi\s*)?(me|cha)\s*[:;]|ho\s*ten\s*(me|cha)|"
+                           r"nguoi\s*dai\s*dien|nguoi\s*(yeu\s*cau|de\s*nghi|di\s*khai\s*sinh)"
+                           r"\s*[:;])")
+_PERSON_LABEL = re.compile(r"(ho\s*,?\s*(chu\s*dem\s*,?\s*)?(va\s*)?ten|ten\s*chu\s*ho|cap\s*cho)"
+                           r"[^:;]{0,25}[:;]")
+
+
+def _in_other_block(doc: Doc, i: int) -> bool:
+    """Line i sits under another person's name label (the nearest name label above it)."""
+    for j in range(i, max(-1, i - 12), -1):
+        f = doc.folded[j]
+        if _OTHER_PERSON.search(f):
+            return True
+        if _PERSON_LABEL.search(f) or P.LABEL_NAME.search(f):
+            return False
+    return False
+
+
 def find_address(doc: Doc) -> Found | None:
+    """The owner's address; one printed only in another person's block (a parent's residence
+    on a birth extract) is kept but unsure."""
+    found = _find_address(doc, own_only=True)
+    if found is not None:
+        return found
+    other = _find_address(doc, own_only=False)
+    if other is None or other.value is None:
+        return other
+    return Found(other.value, min(other.conf, UNVERIFIED), "the address printed under another "
+                                                           "person (a parent, a representative)")
+
+
+def _find_address(doc: Doc, *, own_only: bool) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_ADDRESS):
+        if own_only and _in_other_block(doc, i):
+            continue
         line = doc.lines[i]
         s, e = _value_text(line.text, vstart)
         first = line.text[s:e].strip()

@@ -21,6 +21,9 @@ DOC_TYPES: dict[str, str | None] = {
     "GIẤY CHỨNG NHẬN": "GCN", "GIẤY PHÉP": "GP", "GIẤY XÁC NHẬN": None,
     "TRÍCH LỤC": None, "CHỨNG CHỈ": None, "BẰNG": None, "GIẤY KHAI SINH": None,
     "PHIẾU": None, "GIẤY": None, "CÔNG VĂN": None,
+    # Legal normative documents (Law on the Promulgation of Legal Documents 2015, art. 4).
+    "LUẬT": None, "PHÁP LỆNH": None, "NGHỊ ĐỊNH": None, "THÔNG TƯ": None,
+    "THÔNG TƯ LIÊN TỊCH": None, "VĂN BẢN HỢP NHẤT": None,
 }
 LETTER_TYPE = "CÔNG VĂN"
 # Civil-status records (Law on Civil Status 2014) have no expiry: valid permanently by law.
@@ -44,25 +47,33 @@ RULE_LINE = re.compile(r"^[\s_\-=~*.·—–]{3,}$")
 # "Số:" label (also read "Sổ", "S6", "So") at the start of a segment.
 NUMBER_LABEL = re.compile(r"(?:^|\s)(?:so|s6|s0)\s*[:;.,]?\s*(?=[0-9oil|])")
 NUMBER_SYMBOL = re.compile(
-    r"(?P<num>[0-9OoIl|]{1,7}[A-Z]?)\s*/\s*(?:(?P<year>[0-9OoIl|]{4})\s*/\s*)?"
+    r"(?P<num>[0-9OoIl|]{1,7}[A-Z]?)\s*[.,]?\s*/\s*(?:(?P<year>[0-9OoIl|]{4})\s*/\s*)?"
     r"(?P<sym>[A-Za-zĐđ][A-Za-zĐđ0-9]*(?:\s*-\s*[A-Za-zĐđ0-9]+)*)")
 
 # "<Place>, ngày 05 tháng 3 năm 2024" on the folded text.
 _D = r"[0-9oilz|]"
 DATE_PHRASE = re.compile(
-    rf"ngay\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*(?P<m>{_D}\s?{_D}?)\s*[,.]?\s*"
-    rf"nam\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
+    rf"ngay\s*[.,:]?\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*[.,:]?\s*(?P<m>{_D}\s?{_D}?)"
+    rf"\s*[,.]?\s*nam\s*[.,:]?\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
+# A place-date line whose day or month could not be read (handwritten, blank, damaged).
+DATE_PHRASE_DAMAGED = re.compile(r"ngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
 NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*"
                           r"(?P<y>\d{4})(?!\d)")
 BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"
                             r"gia\s*tri|sinh|cap|ngay\s*cap)\s*$")
 
+# Stamps over the document, not its content (Decree 30 copy signature, portal e-signature
+# boxes): "SAO Y; VĂN PHÒNG, …; 20/02/2025; 10:47:25 +07:00", "Người ký: …", "Cơ quan: …",
+# "Thời gian ký: …", "Email: …".
+STAMP_LINE = re.compile(r"(^\s*sao\s*y\s*[;:,]|nguoi\s*ky\s*[:;]|co\s*quan\s*[:;]|"
+                        r"thoi\s*gian\s*ky\s*[:;]|\d{1,2}:\d{2}:\d{2}\s*[+-]\d{2}:?\d{2}|"
+                        r"^\s*email\s*[:;])")
 RECIPIENTS_LABEL = re.compile(r"^\s*noi\s*nhan\s*[:;.]?")
 LETTER_ADDRESSEE = re.compile(r"^\s*kinh\s*gui\s*[:;.]?")
 SUBJECT_LETTER = re.compile(r"^\s*v\s*/\s*v\b\s*[:.]?\s*")
 SUBJECT_START = re.compile(r"^\s*(ve\s*viec|v\s*/\s*v|ve)\b")
 BODY_START = re.compile(r"^\s*(can\s*cu|xet\s*de\s*nghi|theo\s*de\s*nghi|dieu\s*\d|kinh\s*gui|"
-                        r"thuc\s*hien|nay\s*)")
+                        r"thuc\s*hien|nay\s*|hom\s*nay\b|vao\s*(hoi|luc)\b)")
 AUTHORITY_LINE = re.compile(r"^\s*(tm|kt|q|tl|tuq)\s*[.,]\s*(?=\S)")
 SIGN_NOISE = re.compile(r"^\s*[(\[]?\s*(da\s*ky|ky\s*(ten|,|va)|ky\s*$|dong\s*dau|chu\s*ky|"
                         r"ghi\s*ro|\(|\))")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.identifiers import CCCD_PROVINCES
+from pipeline.extract import lexicon
 from pipeline.vntext import compact_key, has_word_char, snap, upper_vi
 
 AGENCY_PHRASES: tuple[str, ...] = (
@@ -36,21 +36,13 @@ AGENCY_PHRASES: tuple[str, ...] = (
 ADMIN_UNITS: tuple[str, ...] = (
     "TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
 )
-# Provinces and centrally-run cities: the 63 before 1 July 2025 and the 34 after (all but Huế
-# were already province names).
-PROVINCES: tuple[str, ...] = (*CCCD_PROVINCES.values(), "Huế")
+# Provinces and centrally-run cities, the 63 before 1 July 2025 and the 34 after, from the
+# gazetteer packages (`lexicon`).
+PROVINCES: tuple[str, ...] = tuple(sorted(lexicon.provinces()))
 
 _COLLECTIVE = frozenset({"ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"})
 # Phrases that occur inside other agency names ("CỤC THUẾ" in "CHI CỤC THUẾ", "CÔNG AN …").
 _COLLECTIVE_PARTS = frozenset({"CỤC THUẾ", "CÔNG AN", "VĂN PHÒNG CHÍNH PHỦ"})
-# Fixed subtitles under a title (legal forms of enterprises, copy marks, certified facts).
-FIXED_SUBTITLES: tuple[str, ...] = (
-    "TÌNH TRẠNG HÔN NHÂN", "(Bản sao)", "(Bản chính)", "BẢN SAO", "BẢN CHÍNH",
-    "CÔNG TY TRÁCH NHIỆM HỮU HẠN MỘT THÀNH VIÊN",
-    "CÔNG TY TRÁCH NHIỆM HỮU HẠN HAI THÀNH VIÊN TRỞ LÊN", "CÔNG TY CỔ PHẦN",
-    "CÔNG TY HỢP DANH", "DOANH NGHIỆP TƯ NHÂN", "HỢP TÁC XÃ", "CÔNG TY TNHH MỘT THÀNH VIÊN",
-    "CÔNG TY TNHH HAI THÀNH VIÊN TRỞ LÊN",
-)
 _PHRASE_KEYS = {compact_key(p): p for p in AGENCY_PHRASES}
 _UNIT_KEYS = {compact_key(u): u for u in ADMIN_UNITS}
 _PROVINCE_KEYS = {compact_key(p): p for p in PROVINCES}
@@ -61,6 +53,7 @@ class Normalised:
     text: str
     conf: float  # min OCR trust of the words not restored from a vocabulary (1.0 if none)
     trusted_all: bool
+    restored: bool = False  # some diacritics came from a vocabulary, not from the page
 
 
 def _match(words: Sequence[str], i: int, table: dict[str, str], max_words: int) -> tuple[str, int]:
@@ -128,18 +121,39 @@ def normalise_agency(words: Sequence[tuple[str, float]]) -> Normalised:
         if k:
             out.append(unit)
             i += k
-            if unit in ("TỈNH", "THÀNH PHỐ"):
-                province, k = _match(texts, i, _PROVINCE_KEYS, 4)
-                if k:
-                    out.append(upper_vi(province))
-                    i += k
+            place, k = _unit_name(texts, i, provinces_only=unit in ("TỈNH", "THÀNH PHỐ"))
+            if k:
+                out.append(place)
+                i += k
             continue
-        out.append(texts[i])
-        untrusted.append(words[i][1])
+        prev = texts[i - 1] if i > 0 else None
+        nxt = texts[i + 1] if i + 1 < len(texts) else None
+        fixed = lexicon.repair_syllable(texts[i], prev=prev, nxt=nxt) if texts[i].isalpha() \
+            else lexicon.Repair(texts[i], False, False)
+        out.append(fixed.text)
+        # a word no vocabulary confirms keeps its OCR trust; restored or unsure, it is a guess;
+        # a lone letter is what is left of a word cut at the edge or under a stamp ("TÂY Đ")
+        conf = words[i][1]
+        if fixed.changed or fixed.unsure:
+            conf = min(conf, 0.85)
+        if len(texts[i]) == 1 and texts[i].isalpha():
+            conf = min(conf, 0.5)
+        untrusted.append(conf)
         i += 1
     if out and out[-1] in _COLLECTIVE:
         untrusted.append(0.5)  # "ỦY BAN NHÂN DÂN" of which unit? a line was lost
-    return Normalised(" ".join(out), min(untrusted, default=1.0), not untrusted)
+    text = " ".join(out)
+    restored = upper_vi(text) != upper_vi(" ".join(texts))
+    return Normalised(text, min(untrusted, default=1.0), not untrusted, restored)
+
+
+def _unit_name(texts: Sequence[str], i: int, *, provinces_only: bool) -> tuple[str, int]:
+    """The unit name after "TỈNH"/"HUYỆN"/"XÃ" …, spelled as in the gazetteer (1-4 words)."""
+    for k in range(min(4, len(texts) - i), 0, -1):
+        got = lexicon.check_place(" ".join(texts[i:i + k]), provinces_only=provinces_only)
+        if got.known or got.restored:
+            return upper_vi(got.text), k
+    return "", 0
 
 
 def check_address(value: str) -> tuple[str, bool | None]:
@@ -195,3 +209,20 @@ def snap_province(text: str, *, max_edits: int = 0) -> str | None:
         if text.startswith(head):
             prefix = head
     return prefix + hit
+
+
+def lost_word(text: str) -> str | None:
+    """The known agency phrase `text` starts with but for one lost word ("SỞ VĂN HÓA, THAO VÀ
+    DU LỊCH" for "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"): OCR dropped a word, so the name is unsure."""
+    words = [compact_key(w) for w in text.split()]
+    phrases = [[compact_key(w) for w in p.split()] for p in AGENCY_PHRASES]
+    if any(words[:len(want)] == want for want in phrases):
+        return None  # it starts with a known phrase as a whole
+    for phrase in AGENCY_PHRASES:
+        want = [compact_key(w) for w in phrase.split()]
+        if len(want) < 3 or words[:len(want)] == want:
+            continue
+        for k in range(1, len(want)):
+            if words[:len(want) - 1] == want[:k] + want[k + 1:]:
+                return phrase
+    return None

@@ -96,3 +96,11 @@ def test_digitized_id_rejects_bad_input() -> None:
         make_digitized_id("", "KQ.G15.000001", "1/QĐ-UBND", 1)
     with pytest.raises(ValueError):
         make_digitized_id("001090012345", "KQ.G15.000001", "1/QĐ-UBND", 100)
+
+
+def test_cccd_province_codes_come_from_the_gazetteer_package() -> None:
+    from pipeline.identifiers import cccd_provinces
+
+    codes = cccd_provinces()
+    assert len(codes) == 63  # the provinces before July 2025, which CCCDs keep
+    assert codes["001"] == "Hà Nội" and codes["079"] == "Hồ Chí Minh" and "003" not in codes

@@ -274,7 +274,7 @@ def test_enterprise_certificate_owner_is_the_enterprise() -> None:
     assert v["owner_id"] is None and v["owner_birth_date"] is None
     assert v["issue_date"] == "2025-08-20"
     assert v["signer_name"] == "Trương Thị Hằng"
-    assert v["subject"] == "CÔNG TY CỔ PHẦN"
+    assert v["subject"] is None  # the legal form under the title is no trích yếu (issue 8)
     # registration certificates carry the enterprise code instead of a document number
     assert not ex.needs_review, ex.review_reasons
 
@@ -314,7 +314,7 @@ def test_birth_extract() -> None:
     assert v["owner_id"] == "045224000123" and v["owner_birth_date"] == "2024-01-05"
     assert v["valid_until"] == "permanent"
     assert v["issuing_agency"] == "ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG HÀ"
-    assert v["subject"] == "(Bản sao)"
+    assert v["subject"] is None  # a copy mark is no trích yếu (issue 8)
 
 
 def test_two_pages_signer_on_the_last_page() -> None:
@@ -466,9 +466,14 @@ def test_names_on_a_despeckled_page_are_unsure_but_kept() -> None:
     dusty = run(replace(boxes_from_grid(DECISION), flags=("denoised", "border-cleaned")))
     assert dusty.values() == clean.values()
     for name in ("subject", "signer_name", "owner_name", "owner_address", "recipients"):
-        assert clean.fields[name].confidence >= 0.8
+        # "Lưu: VT, NC": a unit code nothing confirms is never sure; "chuyển mục đích":
+        # the word list knows "chuyên mục", so the subject is unsure even on a clean page
+        if name not in ("recipients", "subject"):
+            assert clean.fields[name].confidence >= 0.8
         assert dusty.fields[name].confidence < 0.8, name
+    for name in ("signer_name", "owner_name", "owner_address"):
         assert "specks" in (dusty.fields[name].reason or "")
+    assert dusty.fields["subject"].reason  # unsure, and says why
     for name in ("number_symbol", "issue_date", "owner_id", "issuing_agency"):
         assert dusty.fields[name].confidence == clean.fields[name].confidence
     assert not dusty.needs_review, dusty.review_reasons  # none of them blocks the document

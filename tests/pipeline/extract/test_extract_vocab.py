@@ -33,7 +33,8 @@ class W:
     (["PHONG", "ĐANG", "KY", "KINH", "DOANH"], "PHÒNG ĐĂNG KÝ KINH DOANH", True),
     (["UBND", "TỈNH", "ĐẮKLẮK"], "UBND TỈNH ĐẮK LẮK", True),
     (["SỞ", "THÔNG", "TIN", "VÀ", "TRUYỀN", "T", "HÔNG"], "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", True),
-    (["ỦY", "BAN", "NHÂN", "DÂN", "ˆ", "XÃ", "EA", "KAR"], "ỦY BAN NHÂN DÂN XÃ EA KAR", False),
+    # a commune the gazetteer package knows: trusted
+    (["ỦY", "BAN", "NHÂN", "DÂN", "ˆ", "XÃ", "EA", "KAR"], "ỦY BAN NHÂN DÂN XÃ EA KAR", True),
     # the end of the phrase lost where the motto overprints it
     (["ỦY", "BAN", "NHÂN"], "ỦY BAN NHÂN DÂN", False),
 ])

@@ -1,0 +1,237 @@
+"""Issue 8: lexicon repair and its refusal, the subject only from its position, parties with
+their ids, dates only from the place-date line."""
+
+from __future__ import annotations
+
+from pipeline.extract import lexicon
+from pipeline.extract.lexicon import check_person_name, check_place, repair_syllable, repair_text
+from tests.pipeline.extract.test_extract_fields import boxes_from_grid, run
+
+# ---------------------------------------------------------------- lexicons
+
+
+def test_lexicons_come_from_the_packages() -> None:
+    assert len(lexicon.provinces()) >= 63  # old and new provinces
+    assert len(lexicon.admin_names()) > 5000  # districts and communes, old and new
+    assert "bố" in lexicon.syllables() and "Nguyễn" in lexicon.surnames()
+
+
+def test_a_lost_tone_mark_is_restored_by_a_word_pair() -> None:
+    assert repair_text("công bô danh mục thuộc thâm quyền giải quyêt")[0] == \
+        "công bố danh mục thuộc thẩm quyền giải quyết"
+    assert repair_syllable("bô", prev="công").text == "bố"
+
+
+def test_repair_refuses_without_evidence() -> None:
+    # a valid syllable with a tone is not swapped for another tone ("nước thuốc" is a word)
+    assert repair_text("ngân sách nhà nước thuộc lĩnh vực")[0] == \
+        "ngân sách nhà nước thuộc lĩnh vực"
+    # a valid syllable with nothing around it stays as read
+    assert repair_syllable("bô") == lexicon.Repair("bô", False, False)
+    # an unknown form with several candidates and no pair to decide is left and flagged
+    unsure = repair_syllable("câp")
+    assert unsure.text == "câp" and unsure.unsure and not unsure.changed
+    # proper names inside a sentence are not "corrected" into common words
+    assert repair_text("đối với ông Lê Đức Văn Phúc")[0] == "đối với ông Lê Đức Văn Phúc"
+
+
+def test_names_and_places_against_the_lexicons() -> None:
+    # a surname no list holds, with exactly one surname spelled so: restored
+    fixed = check_person_name("Hổ Đình Tùng")
+    assert fixed.text == "Hồ Đình Tùng" and fixed.repaired
+    # a valid middle name is never turned into a surname ("Đình" ≠ "Đinh")
+    assert check_person_name("Nguyễn Đình An").text == "Nguyễn Đình An"
+    assert check_place("Tra Vinh").text == "Trà Vinh" and check_place("Tra Vinh").restored
+    assert check_place("Hải Dương").known
+    # several units are spelled "Tan Thanh" without marks: nothing is restored
+    ambiguous = check_place("Tan Thanh")
+    assert ambiguous.text == "Tan Thanh" and ambiguous.ambiguous
+
+
+# ---------------------------------------------------------------- documents
+
+CERTIFICATE = """
+ỦY BAN NHÂN DÂN                            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ GIO LINH                                      Độc lập - Tự do - Hạnh phúc
+Số: 21/GXN-UBND                              Quảng Trị, ngày 05 tháng 3 năm 2025
+
+                                 GIẤY XÁC NHẬN
+                              TÌNH TRẠNG HÔN NHÂN
+                         (Dùng cho việc đăng ký kết hôn)
+Ủy ban nhân dân xã Gio Linh xác nhận:
+Họ và tên: TRẦN THỊ BÍCH
+Số định danh cá nhân: 045190012345
+                                                         CHỦ TỊCH
+                                                      Lê Văn Nam
+"""
+
+
+def test_subject_is_not_taken_from_a_subtitle_or_form_line() -> None:
+    ex = run(boxes_from_grid(CERTIFICATE))
+    assert ex.values()["doc_type"] == "GIẤY XÁC NHẬN"
+    assert ex.values()["subject"] is None
+
+
+DECISION_ABOUT = """
+ỦY BAN NHÂN DÂN                            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG TRỊ                                   Độc lập - Tự do - Hạnh phúc
+Số: 15/QĐ-UBND                              Quảng Trị, ngày 05 tháng 3 năm 2024
+
+                                   QUYẾT ĐỊNH
+               Về việc khen thưởng đối với ông Nguyễn Văn An
+
+                    CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
+Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;
+                                   QUYẾT ĐỊNH:
+Điều 1. Tặng Bằng khen cho ông Nguyễn Văn An, Số CCCD: 045090012345, đã có thành tích.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+Nơi nhận:                                                   CHỦ TỊCH
+- Như Điều 2;
+- Lưu: VT.                                                Lê Văn Nam
+"""
+
+
+def test_a_party_is_found_by_its_id() -> None:
+    ex = run(boxes_from_grid(DECISION_ABOUT))
+    about = [p for p in ex.parties if p.role == "subject_person"]
+    assert [(p.name, p.id, p.id_kind) for p in about] == [
+        ("Nguyễn Văn An", "045090012345", "cccd")]
+    # the person the decision is about owns it; the id printed next to the name confirms it
+    assert ex.values()["owner_id"] == "045090012345"
+    assert ex.values()["owner_name"] == "Nguyễn Văn An"
+    parties = ex.to_dict()["parties"]
+    assert {"role": "subject_person", "name": "Nguyễn Văn An", "id": "045090012345",
+            "id_kind": "cccd"}.items() <= parties[-1].items()
+
+
+ENTERPRISE_REP = """
+SỞ TÀI CHÍNH TỈNH NGHỆ AN                  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+PHÒNG ĐĂNG KÝ KINH DOANH                         Độc lập - Tự do - Hạnh phúc
+                                              Nghệ An, ngày 20 tháng 8 năm 2025
+                 GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP
+                           CÔNG TY CỔ PHẦN
+Mã số doanh nghiệp: 2900325558
+1. Tên công ty viết bằng tiếng Việt: CÔNG TY CỔ PHẦN DU LỊCH AN KHANG
+2. Người đại diện theo pháp luật của công ty
+Họ và tên: PHẠM THU HÀ Giới tính: Nữ
+Số định danh cá nhân: 040190054321
+                                                       TRƯỞNG PHÒNG
+                                                    Trương Thị Hằng
+"""
+
+
+def test_enterprise_owner_and_legal_representative() -> None:
+    ex = run(boxes_from_grid(ENTERPRISE_REP))
+    roles = {p.role: p for p in ex.parties}
+    assert (roles["owner"].id, roles["owner"].id_kind) == ("2900325558", "mst")
+    rep = roles["legal_representative"]
+    assert (rep.name, rep.id, rep.id_kind) == ("Phạm Thu Hà", "040190054321", "cccd")
+
+
+DAMAGED_DATE = """
+ỦY BAN NHÂN DÂN                            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH QUẢNG TRỊ                                   Độc lập - Tự do - Hạnh phúc
+Số: 15/QĐ-UBND                              Quảng Trị, ngày    tháng O2 năm 2O25
+
+                                   QUYẾT ĐỊNH
+               Về việc công bố danh mục thủ tục hành chính
+
+                    CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
+                                   QUYẾT ĐỊNH:
+Điều 1. Quyết định này có hiệu lực kể từ ngày 10 tháng 02 năm 2025.
+                                                       CHỦ TỊCH
+                                                      Lê Văn Nam
+"""
+
+
+def test_a_damaged_place_date_line_gives_null_and_a_reason_not_a_body_date() -> None:
+    ex = run(boxes_from_grid(DAMAGED_DATE))
+    assert ex.values()["issue_date"] is None
+    assert any(r.startswith("issue_date:") and "unreadable" in r for r in ex.review_reasons)
+
+
+def test_copy_stamp_and_e_signature_box_are_skipped() -> None:
+    stamped = ("SAO Y; VĂN PHÒNG, ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ; 20/02/2025; 10:47:25 +07:00\n"
+               "Người ký: Văn phòng Ủy ban nhân dân\nThời gian ký: 20.02.2025 10:47:25 +07:00\n"
+               + DECISION_ABOUT)
+    ex = run(boxes_from_grid(stamped))
+    assert ex.values()["issuing_agency"] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"
+    assert ex.values()["issue_date"] == "2024-03-05"
+
+
+BIRTH_PARENT_ADDRESS = """
+ỦY BAN NHÂN DÂN                            CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ GIO LINH                                      Độc lập - Tự do - Hạnh phúc
+Số: 31/TLKS-UBND                             Quảng Trị, ngày 05 tháng 3 năm 2025
+
+                              TRÍCH LỤC KHAI SINH
+Họ, chữ đệm, tên: Trần Minh Khoa
+Số định danh cá nhân: 045225012345
+Họ, chữ đệm, tên người mẹ: NGUYỄN THỊ LAN
+Nơi cư trú: Thôn Một, xã Gio Linh, tỉnh Quảng Trị
+                                                         CHỦ TỊCH
+                                                      Lê Văn Nam
+"""
+
+
+def test_an_address_under_a_parent_is_not_stored_as_the_owners() -> None:
+    ex = run(boxes_from_grid(BIRTH_PARENT_ADDRESS))
+    assert ex.values()["owner_name"] == "Trần Minh Khoa"
+    address = ex.fields["owner_address"]
+    assert address.confidence < 0.8 and "another person" in (address.reason or "")
+    roles = {p.role: p.name for p in ex.parties}
+    assert roles["child"] == "Trần Minh Khoa" and roles["mother"] == "Nguyễn Thị Lan"
+
+
+def test_an_agency_name_missing_a_word_is_unsure() -> None:
+    lost = DECISION_ABOUT.replace("ỦY BAN NHÂN DÂN        ", "SỞ VĂN HÓA, THAO VÀ DU LỊCH", 1)
+    ex = run(boxes_from_grid(lost))
+    agency = ex.fields["issuing_agency"]
+    assert agency.confidence < 0.8, agency
+    assert any(r.startswith("issuing_agency:") for r in ex.review_reasons)
+
+
+def test_number_with_a_stray_dot_and_a_mixed_case_symbol() -> None:
+    from pipeline.extract.fields import parse_number_symbol
+
+    assert parse_number_symbol("383. /QĐ-UBND") == ("383/QĐ-UBND", True)
+    assert parse_number_symbol("970/QĐ-TTg") == ("970/QĐ-TTg", False)
+    assert parse_number_symbol("15/QĐ-UBNDQuảng Trị") == ("15/QĐ-UBND", True)
+
+
+def _signed(block: str) -> str:
+    head = DECISION_ABOUT.split("Nơi nhận:")[0]
+    return head + "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n" + block
+
+
+def test_signer_title_keeps_its_deputy_line_and_is_never_a_place() -> None:
+    deputy = run(boxes_from_grid(_signed("""
+                                                      KT. GIÁM ĐỐC
+                                                      PHÓ GIÁM ĐỐC
+                                                      Lê Văn Nam
+""")))
+    assert (deputy.values()["authority_prefix"], deputy.values()["signer_title"]) == \
+        ("KT.", "PHÓ GIÁM ĐỐC")
+    lost = run(boxes_from_grid(_signed("""
+                                                      KT. GIÁM ĐỐC
+                                                      GIÁM ĐỐC
+                                                      Lê Văn Nam
+""")))
+    assert lost.fields["signer_title"].confidence < 0.8  # KT. signs for a deputy: a line lost
+    place = run(boxes_from_grid(_signed("""
+                                                TM. ỦY BAN NHÂN DÂN
+                                                      QUẢNG TRỊ
+                                                      CHỦ TỊCH
+                                                      Lê Văn Nam
+""")))
+    assert place.values()["signer_title"] == "CHỦ TỊCH"
+    assert place.values()["authority_prefix"] == "TM."
+
+
+def test_a_subject_ending_mid_phrase_is_unsure() -> None:
+    cut = DECISION_ABOUT.replace("               Về việc khen thưởng đối với ông Nguyễn Văn An",
+                                 "                  Về việc tổ chức tiếp công dân định kỳ của")
+    ex = run(boxes_from_grid(cut))
+    assert ex.values()["subject"] == "Về việc tổ chức tiếp công dân định kỳ của"
+    assert ex.fields["subject"].confidence < 0.8
