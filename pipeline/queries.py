@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,10 @@ from storage.index import (
     DocumentIndex,
     DocumentRow,
 )
-from storage.objects import ObjectStore, sha256_hex
 
-if TYPE_CHECKING:  # pyHanko loads in ~1 s: only `verify` needs it, not `lookup` or `show`
+if TYPE_CHECKING:  # pyHanko and minio load slowly: `lookup` and `show` need neither
     from signing.validate import ValidationReport
+    from storage.objects import ObjectStore
 
 REUSABLE_STATUSES = (STATUS_STORED, STATUS_APPROVED)
 
@@ -56,6 +57,11 @@ def lookup_documents(index: DocumentIndex, *, owner_id: str, doc_type: str | Non
     """A person's reusable documents: stored (or approved after review) signed copies."""
     return [m.row for m in lookup_matches(index, owner_id=owner_id, doc_type=doc_type,
                                           include_pending=include_pending)]
+
+
+def pending_review_rows(index: DocumentIndex) -> list[DocumentRow]:
+    """Documents waiting for review (the list needs neither S3 nor the extraction code)."""
+    return index.find(status=[STATUS_NEEDS_REVIEW])
 
 
 def get_row(index: DocumentIndex, doc_id: str) -> DocumentRow:
@@ -160,7 +166,7 @@ def _object_hash(store: ObjectStore, bucket: str | None, key: str | None) -> tup
         data = store.get(bucket, key)
     except ObjectMissingError:
         return None, None
-    return sha256_hex(data), data
+    return hashlib.sha256(data).hexdigest(), data
 
 
 def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
