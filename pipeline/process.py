@@ -56,6 +56,7 @@ from signing.pades import sign_pdf
 from signing.stamp import CopyStamp
 from storage.errors import ObjectLockedError, StorageError
 from storage.index import (
+    STATUS_FAILED,
     STATUS_PROCESSING,
     Claim,
     ClaimLost,
@@ -138,8 +139,8 @@ def _digitize_checked(
     except InputRejected as rejection:
         return quarantine(path, rejection, services=services, batch=batch)
     known = _known_document(services.index, triaged.sha256)
-    if known is not None:
-        return _already_known(path, known, triaged)
+    if known is not None and known.status not in (STATUS_FAILED, STATUS_PROCESSING):
+        return _already_known(path, known, triaged)  # a failed or abandoned claim is retried
     # Claim the content hash in the index before the expensive work: a second process (or
     # worker) on the same file sees the claim and skips it instead of storing it again.
     claimed = services.index.claim(

@@ -112,6 +112,8 @@ def search(conn: sa.Connection, query: SearchQuery) -> list[SearchHit]:
     if not query.folded_terms:
         return []
     exact = _run(conn, query, query.exact_terms, column="exact") if query.exact_terms else []
+    if len(exact) >= query.limit:  # the page is full of exact matches: no need to rank more
+        return exact
     seen = {hit.document_id for hit in exact}
     folded = [hit for hit in _run(conn, query, query.folded_terms, column="folded",
                                   limit=query.limit + len(seen))
