@@ -31,7 +31,6 @@ from storage.index import (
     DocumentIndex,
     DocumentRow,
     record_bytes,
-    record_sha256,
 )
 from storage.objects import ObjectStore, sha256_hex
 
@@ -197,6 +196,8 @@ def _check_record(index: DocumentIndex, store: ObjectStore, row: DocumentRow,
         store.put(row.record_bucket, row.record_key, record_bytes(copy.record),
                   content_type="application/json",
                   metadata={"sha256-original": row.original_sha256})
+        if record_sha256(copy.record) != copy.sha256:  # adopted in another serialization
+            index.save_record(row.id, copy.record, record_sha256(copy.record))
         finding.repaired, finding.action = True, "rewritten from the index"
     else:
         finding.action = "repairable: rewrite from the index"
@@ -215,7 +216,7 @@ def _adopt_record(index: DocumentIndex, row: DocumentRow, data: bytes | None,
         finding.detail += " and the record names another signed copy (not repairable)"
         return finding
     if repair:
-        index.save_record(row.id, record, record_sha256(record))
+        index.save_record(row.id, record, sha256_hex(data))  # the object as it is stored
         finding.repaired, finding.action = True, "adopted into the index"
     else:
         finding.action = "repairable: adopt into the index"
