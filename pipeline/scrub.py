@@ -31,6 +31,7 @@ from storage.index import (
     DocumentIndex,
     DocumentRow,
     record_bytes,
+    record_sha256,
 )
 from storage.objects import ObjectStore, sha256_hex
 
