@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -125,18 +126,38 @@ def _run(conn: sa.Connection, query: SearchQuery, terms: tuple[str, ...], *, col
          limit: int | None = None) -> list[SearchHit]:
     where, params = _filters(query)
     params["limit"] = limit or query.limit
+    only_status = len(where) <= 1 and not (query.doc_type or query.agency or query.date_from
+                                           or query.date_to or query.owner_id)
     if conn.dialect.name == "sqlite":
         params["match"] = f"{column} : ({' AND '.join(_quoted(terms))})"
-        sql = ("SELECT s.document_id, -bm25(document_search) AS score, s.exact "
-               "FROM document_search s JOIN documents d ON d.id = s.document_id "
-               "WHERE document_search MATCH :match")
+        ranked = ("SELECT rowid AS r, bm25(document_search) AS b FROM document_search "
+                  "WHERE document_search MATCH :match")
+        head = ("SELECT s.document_id, -i.b AS score, s.exact FROM ({ranked}) i "
+                "JOIN document_search s ON s.rowid = i.r JOIN documents d ON d.id = s.document_id"
+                " WHERE 1 = 1")
     else:
         weight = ":A" if column == "exact" else ""
         params["match"] = " & ".join(t + weight for t in terms)
-        sql = ("SELECT s.document_id, ts_rank(s.tsv, q) AS score, s.body "
-               "FROM document_search s JOIN documents d ON d.id = s.document_id, "
-               "to_tsquery('simple', :match) q WHERE s.tsv @@ q")
-    sql += "".join(f" AND {w}" for w in where) + " ORDER BY score DESC LIMIT :limit"
-    rows = conn.execute(sa.text(sql), params).all()
+        ranked = ("SELECT document_id AS r, ts_rank(tsv, q) AS b FROM document_search, "
+                  "to_tsquery('simple', :match) q WHERE tsv @@ q")
+        head = ("SELECT s.document_id, i.b AS score, s.body FROM ({ranked}) i "
+                "JOIN document_search s ON s.document_id = i.r "
+                "JOIN documents d ON d.id = s.document_id WHERE 1 = 1")
+    order = " ORDER BY b DESC" if conn.dialect.name != "sqlite" else " ORDER BY b"
+    tail = "".join(f" AND {w}" for w in where) + " ORDER BY score DESC LIMIT :limit"
+    if only_status:
+        # Rank inside the text index first and read the text of the best few only: reading
+        # every match's text and row costs more than ranking it. Filters other than the status
+        # (rarely excluding a hit) need every match, below.
+        params["inner"] = params["limit"] * 4
+        sql = head.format(ranked=ranked + order + " LIMIT :inner") + tail
+        rows = conn.execute(sa.text(sql), params).all()
+        if len(rows) >= params["limit"]:
+            return _hits(rows, column)
+    rows = conn.execute(sa.text(head.format(ranked=ranked) + tail), params).all()
+    return _hits(rows, column)
+
+
+def _hits(rows: Sequence[Any], column: str) -> list[SearchHit]:
     return [SearchHit(str(r[0]), float(r[1]), str(r[2] or ""), column == "exact")
             for r in rows]
