@@ -245,8 +245,9 @@ def make_engine(url: str) -> sa.Engine:
 
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+# `revision = '0002'` or, in newer Alembic templates, `revision: str = '0003'`
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 
 
 def head_revision() -> str | None:

@@ -143,6 +143,18 @@ def test_overlapping_batches_store_every_file_once(concurrent: Concurrent) -> No
         shown = json.loads(concurrent.sohoa("show", doc_id, "--json").stdout)
         assert shown["record"]["identifiers"]["result_code"] == shown["index"]["result_code"]
     assert concurrent.reads > 0 and concurrent.reader_failures == []
+    # read-only commands load neither Prefect nor the S3 client, and start no S3 server
+    for command in (["lookup", "--owner-id", "045187678636"], ["show", ids[0]],
+                    ["search", "quyết định"], ["review"]):
+        traced = subprocess.run([sys.executable, "-X", "importtime", "-m", "sohoa.cli",
+                                 *command], env=concurrent.env, capture_output=True,
+                                text=True, cwd=ROOT, timeout=120)
+        assert traced.returncode == 0, traced.stderr[-2000:]
+        loaded = {line.split("|")[-1].strip().split(".")[0]
+                  for line in traced.stderr.splitlines() if line.startswith("import time:")}
+        assert not loaded & {"prefect", "minio", "pyhanko"}, command
+    if not concurrent.env.get("SOHOA_S3_ENDPOINT"):
+        assert not EmbeddedS3(concurrent.data / "s3").status().running
     scrub = concurrent.sohoa("scrub", "--grace-minutes", "0", "--json")
     assert scrub.returncode == 0, scrub.stdout + scrub.stderr
 
