@@ -47,7 +47,7 @@ from pipeline.report import (
     STORED,
     DocumentOutcome,
 )
-from pipeline.search import indexed_text
+from pipeline.search import fold, indexed_text
 from pipeline.services import Services, ServicesUnusable, raise_if_storage_unusable
 from pipeline.settings import Settings
 from pipeline.triage import TriagedFile, triage
@@ -55,7 +55,9 @@ from signing.errors import SigningError
 from signing.pades import sign_pdf
 from signing.stamp import CopyStamp
 from storage.errors import ObjectLockedError, StorageError
+from storage.fulltext import tokens
 from storage.index import (
+    STATUS_APPROVED,
     STATUS_FAILED,
     STATUS_PROCESSING,
     Claim,
@@ -237,7 +239,8 @@ def _digitize(
     with _timed(timings, "extract"):
         extraction = extract(ocr, services=services, pages=triaged.pages)
     values = extraction.values()
-    earlier = find_rescan_target(services.index, values, exclude=claim.document_id)
+    earlier = find_rescan_target(services.index, values, exclude=claim.document_id,
+                                 page_texts=[page.text for page in ocr.pages])
     review_reasons = [*ocr.needs_review, *extraction.review_reasons]
     status = NEEDS_REVIEW if review_reasons else STORED
     if earlier is not None:  # the same paper again: same legal identifiers
@@ -297,23 +300,64 @@ def _digitize(
                            review_reasons=tuple(review_reasons), sha256=triaged.sha256)
 
 
-def find_rescan_target(index: DocumentIndex, values: dict[str, Any], *,
-                       exclude: str) -> DocumentRow | None:
-    """The stored document this scan is a rescan of: same number, issuing agency, issue date
-    and owner (all four read, none guessed)."""
-    number, agency = values.get("number_symbol"), values.get("issuing_agency")
-    issued = values.get("issue_date")
+NEAR_IDENTICAL = 0.9  # share of word triples two readings of one paper have in common
+
+
+def find_rescan_target(index: DocumentIndex, values: dict[str, Any], *, exclude: str,
+                       page_texts: list[str] | None = None) -> DocumentRow | None:
+    """The stored document this scan is a rescan of: the same number, issuing agency, issue
+    date and owner (all read, none guessed); or, when some of those could not be read, a
+    document of the same owner and type whose text is near-identical and whose number and date
+    do not contradict this one's. Forms are templated: text alone, without the owner and type,
+    would merge different people's certificates."""
     owner = values.get("owner_id") or values.get("tax_code")
-    if not (isinstance(number, str) and isinstance(agency, str) and isinstance(issued, str)):
+    owner = owner[:20] if isinstance(owner, str) else None
+    number, agency = values.get("number_symbol"), values.get("issuing_agency")
+    issue_date = _iso(values.get("issue_date"))
+    if isinstance(number, str) and isinstance(agency, str) and issue_date is not None:
+        same = index.find_rescan_of(number_symbol=number[:100], issuing_agency=agency[:300],
+                                    issue_date=issue_date, owner_id=owner, exclude=exclude)
+        if same is not None:
+            return same
+    doc_type = values.get("doc_type")
+    if owner is None or not isinstance(doc_type, str) or not page_texts:
         return None
+    shingles = text_shingles("\n".join(page_texts))
+    for row in index.find(owner_id=owner, doc_type=doc_type,
+                          status=[STORED, NEEDS_REVIEW, STATUS_APPROVED], limit=50):
+        if row.id == exclude or _contradicts(row, number, issue_date):
+            continue
+        copy = index.record_of(row.id)
+        if copy is None:
+            continue
+        earlier_text = "\n".join(str(p.get("text", "")) for p in copy.record.get("pages", []))
+        if similarity(shingles, text_shingles(earlier_text)) >= NEAR_IDENTICAL:
+            return row
+    return None
+
+
+def _iso(value: object) -> date | None:
     try:
-        issue_date = date.fromisoformat(issued)
+        return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return index.find_rescan_of(number_symbol=number[:100], issuing_agency=agency[:300],
-                                issue_date=issue_date,
-                                owner_id=owner[:20] if isinstance(owner, str) else None,
-                                exclude=exclude)
+
+
+def _contradicts(row: DocumentRow, number: object, issue_date: date | None) -> bool:
+    """Both readings have a number (or a date) and they differ."""
+    return bool((isinstance(number, str) and row.number_symbol and row.number_symbol != number)
+                or (issue_date and row.issue_date and row.issue_date != issue_date))
+
+
+def text_shingles(text: str) -> set[str]:
+    """Word triples of the accent-folded text (OCR diacritic slips do not count)."""
+    words = tokens(fold(text))
+    return {" ".join(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two shingle sets (0 when either is empty)."""
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _store_rescan(triaged: TriagedFile, claim: Claim, earlier: DocumentRow,
