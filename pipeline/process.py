@@ -158,7 +158,8 @@ def _digitize_checked(
         with _Heartbeat(services, claimed):
             return _digitize(triaged, claimed, services=services, batch=batch, on_page=on_page,
                              started=started)
-    except DuplicateDocument:
+    except DuplicateDocument:  # stored meanwhile as another document's scan
+        services.index.release(claimed, reason_code="DUPLICATE", reason_message="")
         row = _known_document(services.index, triaged.sha256)
         assert row is not None
         return _already_known(path, row, triaged)
@@ -183,11 +184,11 @@ def _digitize_checked(
 
 
 def _known_document(index: DocumentIndex, sha256: str) -> DocumentRow | None:
-    """The document holding this exact file: as its first scan or as a rescan."""
-    row = index.by_sha256(sha256)
-    if row is None and (file := index.file_by_sha256(sha256)) is not None:
-        row = index.get(file.document_id)
-    return row
+    """The document holding this exact file (as its first scan or as a rescan), else the row of
+    the file itself (quarantined, claimed, or failed)."""
+    file = index.file_by_sha256(sha256)
+    row = index.get(file.document_id) if file is not None else None
+    return row or index.by_sha256(sha256)
 
 
 def _attempt_id() -> str:
