@@ -221,3 +221,23 @@ def test_embedded_server_outlives_the_process_that_started_it(tmp_path: Path) ->
     assert not _reachable(status["endpoint"])
     assert not EmbeddedS3(folder).status().running
 
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    """What `alembic revision --autogenerate` would write after the head: nothing."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    env = (ROOT / "storage" / "migrations" / "env.py").read_text("utf-8")
+    namespace: dict[str, object] = {}
+    exec(env[env.index("def include_object"):env.index("def run_migrations_online")],  # noqa: S102
+         namespace)
+    index = DocumentIndex(db_url)
+    try:
+        with index.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "include_object": namespace["include_object"]})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        index.close()
