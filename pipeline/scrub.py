@@ -187,7 +187,7 @@ def _check_record(index: DocumentIndex, store: ObjectStore, row: DocumentRow,
     except ObjectMissingError:
         data = None
     if copy is None:
-        return _adopt_record(index, row, data, repair)
+        return _adopt_record(index, store, row, data, repair)
     if data is not None and sha256_hex(data) == copy.sha256:
         return None
     finding = Finding(RECORD_DIFFERS, row.record_bucket, row.record_key, row.id,
@@ -205,23 +205,57 @@ def _check_record(index: DocumentIndex, store: ObjectStore, row: DocumentRow,
     return finding
 
 
-def _adopt_record(index: DocumentIndex, row: DocumentRow, data: bytes | None,
-                  repair: bool) -> Finding | None:
+def _adopt_record(index: DocumentIndex, store: ObjectStore, row: DocumentRow,
+                  data: bytes | None, repair: bool) -> Finding | None:
+    """No copy in the index (stored before copies were kept): adopt the record object when it
+    names the row's signed copy; when another attempt's record was written over it (the defect
+    of two processes on one file), adopt and restore the earlier version that does."""
+    assert row.record_bucket and row.record_key
     finding = Finding(RECORD_NOT_INDEXED, row.record_bucket, row.record_key, row.id,
                       "the index holds no copy of this record")
-    if data is None:
-        finding.detail += " and the record object is missing (not repairable)"
+    good, version = (data, None) if _names_signed(data, row) else _good_record_version(
+        store, row)
+    if good is None:
+        finding.detail += ("; the record object is missing" if data is None else
+                           "; the record names another signed copy") + \
+            " and no version names this row's (not repairable)"
         return finding
-    record = json.loads(data)
-    if record.get("signed", {}).get("sha256") != row.signed_sha256:
-        finding.detail += " and the record names another signed copy (not repairable)"
-        return finding
+    if version is not None:
+        finding.detail += f"; overwritten, version {version} is this row's record"
     if repair:
-        index.save_record(row.id, record, sha256_hex(data))  # the object as it is stored
-        finding.repaired, finding.action = True, "adopted into the index"
+        if version is not None:
+            store.restore_version(row.record_bucket, row.record_key, version)
+        index.save_record(row.id, json.loads(good), sha256_hex(good))  # as stored
+        finding.repaired = True
+        finding.action = "adopted into the index" + (
+            f" and version {version} restored" if version else "")
     else:
-        finding.action = "repairable: adopt into the index"
+        finding.action = "repairable: adopt into the index" + (
+            f" after restoring version {version}" if version else "")
     return finding
+
+
+def _names_signed(data: bytes | None, row: DocumentRow) -> bool:
+    if data is None:
+        return False
+    try:
+        return bool(json.loads(data).get("signed", {}).get("sha256") == row.signed_sha256)
+    except ValueError:
+        return False
+
+
+def _good_record_version(store: ObjectStore, row: DocumentRow) -> tuple[bytes | None, str | None]:
+    assert row.record_bucket and row.record_key
+    for info in store.versions(row.record_bucket, row.record_key):
+        if info.is_delete_marker or info.version_id is None:
+            continue
+        try:
+            data = store.get(row.record_bucket, row.record_key, version_id=info.version_id)
+        except StorageError:
+            continue
+        if _names_signed(data, row):
+            return data, info.version_id
+    return None, None
 
 
 def _orphans(index: DocumentIndex, store: ObjectStore, bucket: str,
