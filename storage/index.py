@@ -293,6 +293,11 @@ class DocumentIndex:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.engine = make_engine(url)
+        # PostgreSQL look-ups run outside a transaction, saving the BEGIN/ROLLBACK round trips
+        # to the server; writes keep their transactions. (On SQLite, in-process, switching the
+        # mode costs more than it saves.)
+        self._reader = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                        if not url.startswith("sqlite") else self.engine)
         self.dialect = self.engine.dialect.name
         # Migrating loads Alembic (slow for a one-second `lookup`): only when not at the head.
         if migrate_schema and current_revision(self.engine) != head_revision():
@@ -305,6 +310,15 @@ class DocumentIndex:
     def session(self) -> Iterator[Session]:
         try:
             with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as e:
+            raise IndexError_(f"the index database is unavailable: {e.orig}") from e
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for look-ups only (autocommit: no transaction to open and roll back)."""
+        try:
+            with Session(self._reader, expire_on_commit=False) as session:
                 yield session
         except OperationalError as e:
             raise IndexError_(f"the index database is unavailable: {e.orig}") from e
@@ -331,7 +345,7 @@ class DocumentIndex:
             return merged
 
     def get(self, doc_id: str) -> DocumentRow | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(DocumentRow, doc_id)
             if row is None and len(doc_id) >= 6:
                 rows = s.exec(select(DocumentRow).where(
@@ -342,11 +356,11 @@ class DocumentIndex:
     def rows(self, ids: Sequence[str]) -> list[DocumentRow]:
         if not ids:
             return []
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(select(DocumentRow).where(col(DocumentRow.id).in_(list(ids)))))
 
     def by_sha256(self, sha256: str) -> DocumentRow | None:
-        with self.session() as s:
+        with self.reading() as s:
             return s.exec(
                 select(DocumentRow).where(DocumentRow.original_sha256 == sha256)).first()
 
@@ -364,7 +378,7 @@ class DocumentIndex:
         if agency_code is not None:
             query = query.where(DocumentRow.agency_code == agency_code)
         query = query.order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.created_at))
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(query.limit(limit)).all())
 
     def find_by_number(self, number_symbol: str, issuing_agency: str | None = None,
@@ -373,7 +387,7 @@ class DocumentIndex:
         query = select(DocumentRow).where(DocumentRow.number_symbol == number_symbol)
         if issuing_agency is not None:
             query = query.where(DocumentRow.issuing_agency == issuing_agency)
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(query.limit(limit)).all())
 
     def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent], *,
@@ -394,7 +408,7 @@ class DocumentIndex:
             return merged
 
     def review_history(self, doc_id: str) -> list[ReviewEvent]:
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(select(ReviewEvent).where(ReviewEvent.document_id == doc_id)
                                .order_by(col(ReviewEvent.id))).all())
 
@@ -554,7 +568,7 @@ class DocumentIndex:
     # --- Records, files, parties ----------------------------------------------------------
 
     def record_of(self, doc_id: str) -> DocumentRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             return s.get(DocumentRecord, doc_id)
 
     def save_record(self, doc_id: str, record: dict[str, Any], sha256: str) -> None:
@@ -565,17 +579,17 @@ class DocumentIndex:
             s.commit()
 
     def files_of(self, doc_id: str) -> list[DocumentFile]:
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(select(DocumentFile).where(DocumentFile.document_id == doc_id)
                                .order_by(col(DocumentFile.version))).all())
 
     def file_by_sha256(self, sha256: str) -> DocumentFile | None:
-        with self.session() as s:
+        with self.reading() as s:
             return s.exec(select(DocumentFile).where(
                 DocumentFile.original_sha256 == sha256)).first()
 
     def parties_of(self, doc_id: str) -> list[DocumentParty]:
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.exec(select(DocumentParty).where(DocumentParty.document_id == doc_id)
                                .order_by(col(DocumentParty.id))).all())
 
@@ -591,7 +605,7 @@ class DocumentIndex:
         if doc_type is not None:
             query = query.where(sa.func.upper(DocumentRow.doc_type) == doc_type.upper())
         query = query.order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.created_at))
-        with self.session() as s:
+        with self.reading() as s:
             return [(row, role) for row, role in s.exec(query.limit(limit)).all()]
 
     def find_rescan_of(self, *, number_symbol: str, issuing_agency: str, issue_date: date,
@@ -603,18 +617,18 @@ class DocumentIndex:
             DocumentRow.owner_id == owner_id, DocumentRow.id != exclude,
             col(DocumentRow.status).notin_([STATUS_PROCESSING, STATUS_FAILED,
                                             STATUS_QUARANTINED]))
-        with self.session() as s:
+        with self.reading() as s:
             return s.exec(query.order_by(col(DocumentRow.created_at))).first()
 
     def search(self, query: fulltext.SearchQuery) -> list[fulltext.SearchHit]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return fulltext.search(conn, query)
 
     def all_rows(self, *, batch: int = 1000) -> Iterator[DocumentRow]:
         """Every row, in id order, a page at a time (for scrub)."""
         last = ""
         while True:
-            with self.session() as s:
+            with self.reading() as s:
                 rows = list(s.exec(select(DocumentRow).where(col(DocumentRow.id) > last)
                                    .order_by(col(DocumentRow.id)).limit(batch)).all())
             if not rows:
@@ -623,7 +637,7 @@ class DocumentIndex:
             last = rows[-1].id
 
     def count_by_status(self) -> dict[str, int]:
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.exec(select(DocumentRow.status, sa.func.count()).group_by(
                 DocumentRow.status)).all()
             return {status: int(n) for status, n in rows}
