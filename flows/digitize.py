@@ -118,10 +118,13 @@ def digitize_flow(
                                       stop):
             report.add(outcome)
             progress.document_done(outcome)
+        halted = services.halt.error  # storage unusable: the batch stopped at the first error
         # Every in-flight document has ended; the report is written before the services stop.
         report.stopped_by = stop.reason
         report.finish()
         report.write(settings.data_path / "reports" / f"{batch.batch_id}.json")
         if report_path:
             report.write(Path(report_path))
+    if halted is not None:
+        raise halted
     return report.to_dict()
