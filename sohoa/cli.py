@@ -336,5 +336,9 @@ def _service_errors() -> tuple[type[Exception], ...]:
     return (StorageError, SigningError)
 
 
+from sohoa.cli_api import register_api_commands  # noqa: E402  (serve, clients, access-log)
+
+register_api_commands(app)
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,105 @@
+"""Request dependencies: the process state, the authenticated caller, and why they ask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from pipeline.access import AccessRecord, Caller, log_access
+from pipeline.errors import SohoaError
+from pipeline.i18n import _
+from sohoa.api.state import ApiState
+from storage.index import DocumentIndex
+from storage.objects import ObjectStore
+
+_bearer = HTTPBearer(auto_error=False, description="a client key from `sohoa clients create`")
+
+
+class PurposeRequired(SohoaError):
+    code = "PURPOSE_REQUIRED"
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.sohoa
+    return state
+
+
+State = Annotated[ApiState, Depends(get_state)]
+
+
+def get_index(state: State) -> DocumentIndex:
+    return state.index
+
+
+def get_store(state: State) -> ObjectStore:
+    return state.store
+
+
+Index = Annotated[DocumentIndex, Depends(get_index)]
+Store = Annotated[ObjectStore, Depends(get_store)]
+
+
+def get_caller(state: State, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
+    """The client behind the bearer key (401 otherwise), within its rate limit (429)."""
+    caller = state.keys.caller(state.index, credentials.credentials if credentials else None)
+    state.limiter.take(caller.client_id,
+                       caller.rate_limit_per_minute or state.api.rate_limit_per_minute)
+    return caller
+
+
+def require(scope: str) -> Callable[[Caller], Caller]:
+    def dependency(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        caller.require(scope)
+        return caller
+
+    return dependency
+
+
+@dataclass(frozen=True)
+class Accountability:
+    """Who asks, why and for which dossier; every disclosure is logged with it."""
+
+    caller: Caller
+    purpose: str
+    dossier_code: str | None
+    request_id: str
+    index: DocumentIndex
+
+    def log(self, action: str, *, owner_id: str | None, document_ids: list[str]) -> None:
+        log_access(self.index, AccessRecord(self.caller, action, owner_id, document_ids,
+                                            self.dossier_code, self.purpose, self.request_id))
+
+
+def _header_text(value: str | None) -> str | None:
+    """Header values are ASCII: Vietnamese text arrives percent-encoded (UTF-8)."""
+    return unquote(value).strip() or None if value else None
+
+
+def accountability(scope: str) -> Callable[..., Accountability]:
+    # Closure values go in defaults: string annotations cannot see them.
+    def dependency(
+        request: Request, index: Index, caller: Caller = Depends(require(scope)),  # noqa: B008
+        purpose: Annotated[str | None, Query(
+            max_length=500, description="why the document is needed (or header X-Purpose); "
+                                        "required")] = None,
+        dossier_code: Annotated[str | None, Query(
+            max_length=60, description="the dossier being processed (or header "
+                                       "X-Dossier-Code)")] = None,
+        x_purpose: Annotated[str | None, Header(max_length=1500)] = None,
+        x_dossier_code: Annotated[str | None, Header(max_length=180)] = None,
+    ) -> Accountability:
+        why = (purpose or "").strip() or _header_text(x_purpose)
+        if not why:
+            raise PurposeRequired(_("say why the personal data is needed: query parameter "
+                                    "purpose or header X-Purpose (Decree 13/2023)"))
+        dossier = (dossier_code or "").strip() or _header_text(x_dossier_code)
+        return Accountability(caller, why[:500], dossier[:60] if dossier else None,
+                              request.scope["state"]["request_id"], index)
+
+    return dependency
