@@ -78,7 +78,7 @@ class NewClient:
 
 
 def _split_key(key: str) -> tuple[str, str] | None:
-    parts = key.strip().split("_")
+    parts = key.strip().split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
