@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from pipeline.access import create_client
 from pipeline.extract import ExtractOptions
@@ -65,10 +66,10 @@ class Service:
 
 def _settings(data_dir: Path, s3: S3Endpoint, database_url: str | None, tag: str) -> Settings:
     return Settings(data_dir=data_dir, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,
-                    s3_secret_key=s3.secret_key, database_url=database_url,
+                    s3_secret_key=SecretStr(s3.secret_key), database_url=database_url,
                     bucket_originals=f"{tag}-originals", bucket_signed=f"{tag}-signed",
                     bucket_records=f"{tag}-records", agency_name="Sở Tư pháp tỉnh Thử Nghiệm",
-                    revocation_fetching=False)  # type: ignore[arg-type]
+                    revocation_fetching=False)
 
 
 def _env(settings: Settings, s3: S3Endpoint) -> dict[str, str]:

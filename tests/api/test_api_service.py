@@ -217,7 +217,8 @@ def test_framework_errors_are_problems_too(service: Service) -> None:
         _problem(api.delete("/v1/documents"), 405)
         invalid = _problem(api.get("/v1/documents", headers=WHY,
                                    params={"owner_id": "x", "page": 0}), 422)
-        fields = {tuple(e["loc"])[-1] for e in invalid["errors"]}  # type: ignore[union-attr]
+        errors: list[dict[str, list[str]]] = invalid["errors"]  # type: ignore[assignment]
+        fields = {e["loc"][-1] for e in errors}
         assert fields == {"owner_id", "page"}
 
 
