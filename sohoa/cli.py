@@ -339,6 +339,9 @@ def _service_errors() -> tuple[type[Exception], ...]:
 from sohoa.cli_api import register_api_commands  # noqa: E402  (serve, clients, access-log)
 
 register_api_commands(app)
+from sohoa.cli_web import register_web_commands  # noqa: E402  (users)
+
+register_web_commands(app)
 
 if __name__ == "__main__":
     main()
