@@ -19,6 +19,7 @@ from sohoa.api.routes import documents, exchange, health
 from sohoa.api.schemas import Problem
 from sohoa.api.settings import ApiSettings
 from sohoa.api.state import open_state
+from sohoa.web import install_web
 
 DESCRIPTION = """\
 The reuse service of sohoa: a processing system (one-stop shop) asks whether a citizen's or an
@@ -85,5 +86,6 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
     app.include_router(documents.router)
     app.include_router(exchange.router)
     install_problem_handlers(app)
+    install_web(app)  # the pages under /ui/ (sohoa.web)
     app.add_middleware(RequestContext)
     return app

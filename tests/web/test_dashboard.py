@@ -1,0 +1,187 @@
+"""The web pages in a real headless browser (Debian's chromium via Playwright) against a real
+`sohoa serve`: log in by role, the clerk's review queue, search and detail, batches."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import CITIZEN_ID, DOCS, USERS, Site, log_in
+
+pytestmark = pytest.mark.integration
+
+
+def _image_loaded(page: Any, selector: str = ".viewer img") -> bool:
+    """The page image arrived and decoded (polled from Python: the pages' CSP forbids eval)."""
+    image = page.locator(selector)
+    for _attempt in range(100):
+        if image.evaluate("img => img.complete"):
+            return bool(image.evaluate("img => img.naturalWidth > 100"))
+        page.wait_for_timeout(100)
+    return False
+
+
+def _no_horizontal_scroll(page: Any) -> bool:
+    return bool(page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+
+
+def test_login_is_required_and_wrong_passwords_refused(site: Site, browser: Any) -> None:
+    context = browser.new_context(base_url=site.base_url)
+    page = context.new_page()
+    page.goto("/ui/review")
+    assert "/ui/login" in page.url and "Đăng nhập" in page.title()
+    page.fill("input[name=name]", USERS["clerk"][0])
+    page.fill("input[name=password]", "mat-khau-sai-roi")
+    page.click("button[type=submit]")
+    assert page.locator(".alert.error").inner_text() == "Sai tên đăng nhập hoặc mật khẩu."
+    page.fill("input[name=password]", USERS["clerk"][1])
+    page.click("button[type=submit]")
+    assert page.url.endswith("/ui/review")  # back where the clerk wanted to go
+    cookie = next(c for c in context.cookies() if c["name"] == "sohoa_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.click("text=Đăng xuất")
+    assert "/ui/login" in page.url
+    page.goto("/ui/review")
+    assert "/ui/login" in page.url  # the session ended on the server too
+    context.close()
+
+
+def test_each_role_sees_its_pages(site: Site, browser: Any) -> None:
+    expected = {"clerk": ["Cần kiểm tra", "Tra cứu văn bản", "Lô số hóa"],
+                "auditor": ["Chỉ tiêu số hóa", "Tra cứu văn bản"],
+                "admin": ["Chỉ tiêu số hóa", "Cần kiểm tra", "Tra cứu văn bản", "Lô số hóa"]}
+    for role, nav in expected.items():
+        page = log_in(browser, site, role)
+        assert page.locator("nav.nav a").all_inner_texts() == nav
+        forbidden = {"clerk": "/ui/kpi", "auditor": "/ui/review"}.get(role)
+        if forbidden:
+            response = page.goto(forbidden)
+            assert response.status == 403 and "Không có quyền" in page.content()
+        page.context.close()
+
+
+def test_form_posts_need_the_session_csrf_token(site: Site) -> None:
+    doc_id = site.item("needs_review")["record_id"]
+    with httpx.Client(base_url=site.base_url) as client:
+        assert client.post("/ui/login", data={"name": USERS["clerk"][0], "password":
+                                              USERS["clerk"][1]}).status_code == 400
+        login = client.get("/ui/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        done = client.post("/ui/login", data={"name": USERS["clerk"][0], "password":
+                                              USERS["clerk"][1], "csrf_token": token[1]})
+        assert done.status_code == 303
+        forged = client.post(f"/ui/review/{doc_id}", data={"action": "approve"})
+        assert forged.status_code == 400 and "Biểu mẫu" in forged.text
+        wrong = client.post(f"/ui/review/{doc_id}", data={"action": "approve",
+                                                           "csrf_token": "x" * 43})
+        assert wrong.status_code == 400
+        other_site = client.post(f"/ui/review/{doc_id}", data={"action": "approve"},
+                                 headers={"Origin": "http://evil.example"})
+        assert other_site.status_code == 400
+    row = site.index.get(doc_id)
+    assert row is not None and row.status == "needs_review"
+    assert site.index.review_history(doc_id) == []
+
+
+def test_clerk_corrects_and_approves_a_review_item(site: Site, browser: Any) -> None:
+    item = site.item("needs_review")
+    doc_id = item["record_id"]
+    row = site.index.get(doc_id)
+    assert row is not None and row.signed_bucket and row.signed_key
+    signed_before = site.store.get(row.signed_bucket, row.signed_key)
+    page = log_in(browser, site, "clerk")
+    queue = page.locator("table.queue tbody tr")
+    assert queue.count() == 1 and "Ngày ban hành: thiếu" in queue.inner_text()
+    page.click("text=Kiểm tra >> nth=-1")
+    assert page.url.endswith(f"/ui/review/{doc_id}")
+    assert _image_loaded(page)
+    flagged = page.locator(".field.flagged label").all_inner_texts()
+    assert any(label.startswith("Ngày ban hành") for label in flagged)
+    assert page.input_value("#f__number_symbol") == "27/QĐ-UBND"
+    page.fill("#f__issue_date", "05/03/2024")
+    page.screenshot(path=str(DOCS / "web-review.png"), full_page=True)
+    page.click("button[value=approve]")
+    assert "/ui/review?done=" in page.url
+    assert "Đã duyệt" in page.locator(".alert.ok").inner_text()
+    assert page.locator("table.queue").count() == 0
+
+    history = site.index.review_history(doc_id)
+    assert [(e.field, e.new_value, e.actor) for e in history] == [
+        ("issue_date", "2024-03-05", USERS["clerk"][0]),
+        ("status", "approved", USERS["clerk"][0])]
+    approved = site.index.get(doc_id)
+    assert approved is not None and approved.status == "approved"
+    assert str(approved.issue_date) == "2024-03-05"
+    signed_after = site.store.get(row.signed_bucket, row.signed_key)
+    assert signed_after == signed_before
+    assert hashlib.sha256(signed_after).hexdigest() == row.signed_sha256
+    page.goto(f"/ui/documents/{doc_id}")  # the history is on the detail page too
+    assert "05/03/2024" in page.locator("table.history").inner_text()
+    page.context.close()
+
+
+def test_a_wrong_correction_is_refused_and_nothing_changes(site: Site, browser: Any) -> None:
+    doc_id = site.item("needs_review")["record_id"]
+    before = len(site.index.review_history(doc_id))
+    page = log_in(browser, site, "admin")
+    page.goto(f"/ui/review/{doc_id}")
+    page.fill("#f__issue_date", "31/02/2024")
+    page.click("button[value=save]")
+    assert "Chưa lưu" in page.locator(".alert.error").inner_text()
+    assert page.input_value("#f__issue_date") == "31/02/2024"  # what the clerk typed stays
+    assert len(site.index.review_history(doc_id)) == before
+    page.context.close()
+
+
+def test_auditor_searches_and_sees_the_signature_verdict(site: Site, browser: Any) -> None:
+    page = log_in(browser, site, "auditor")
+    assert page.url.endswith("/ui/kpi")
+    page.click("text=Tra cứu văn bản")
+    page.fill("input[name=owner_id]", CITIZEN_ID)
+    page.click("button:has-text('Tìm')")
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() == 1 and "TRÍCH LỤC KHAI SINH" in rows.inner_text()
+    rows.locator("a").click()
+    assert page.locator("#verdict h2").inner_text() == "Chữ ký số: HỢP LỆ"
+    assert page.locator("#verdict li.ok").count() == 3
+    assert _image_loaded(page)
+    fields = page.locator("table.fieldlist").inner_text()
+    assert "Số, ký hiệu" in fields and "07/TLKS-BS" in fields
+    page.goto("/ui/documents?number=27/QĐ")
+    assert page.locator("table.results tbody tr").count() == 1
+    page.goto("/ui/documents?q=gia đình văn hóa")
+    assert "27/QĐ-UBND" in page.locator("table.results").inner_text()
+    page.context.close()
+
+
+def test_batches_show_the_report_of_the_digitize_run(site: Site, browser: Any) -> None:
+    page = log_in(browser, site, "clerk")
+    page.click("text=Lô số hóa")
+    row = page.locator("table.batches tbody tr").first
+    text = row.inner_text()
+    assert site.report["batch_id"] in text and "Đã xong" in text
+    cells = row.locator("td.num").all_inner_texts()
+    counts = site.report["counts"]
+    assert cells == [str(sum(counts.values())), str(site.report["pages"]),
+                     str(counts["stored"]), str(counts["needs_review"]),
+                     str(counts["duplicate"]), str(counts["quarantined"]),
+                     str(counts["failed"])]
+    row.locator("a").click()
+    assert page.locator("table.data tbody tr").count() == len(site.report["items"])
+    page.context.close()
+
+
+def test_review_screen_fits_a_narrow_screen(site: Site, browser: Any) -> None:
+    doc_id = site.item("needs_review")["record_id"]
+    page = log_in(browser, site, "clerk", width=390, height=844)
+    page.goto(f"/ui/review/{doc_id}")
+    assert _image_loaded(page)
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(DOCS / "web-review-narrow.png"), full_page=False)
+    page.context.close()
