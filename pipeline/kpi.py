@@ -360,6 +360,15 @@ def _group_key(fact: DossierFacts, dimensions: Sequence[str]) -> GroupKey:
     return GroupKey(**{d: values[d] for d in dimensions})
 
 
+def _sort_key(key: GroupKey, dimensions: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """Codes in order; levels from the top (ministry) down (commune)."""
+    parts = []
+    for name, value in key.as_dict(dimensions).items():
+        rank = LEVELS.index(value) if name == "level" and value in LEVELS else len(LEVELS)
+        parts.append((rank, value or ""))
+    return tuple(parts)
+
+
 def compute_report(facts: Sequence[DossierFacts], period: Period, *,
                    by: Sequence[str] = (), targets: Targets | None = None,
                    as_of: datetime | None = None) -> list[GroupResult]:
@@ -378,7 +387,7 @@ def compute_report(facts: Sequence[DossierFacts], period: Period, *,
                            compute_indicators(selected, year=year, targets=targets,
                                               as_of=as_of))]
     if by:
-        for key in sorted(groups, key=lambda k: tuple(str(v) for v in k.as_dict(by).values())):
+        for key in sorted(groups, key=lambda k: _sort_key(k, by)):
             results.append(GroupResult(period, key, len(groups[key]), compute_indicators(
                 groups[key], year=year, targets=targets, as_of=as_of)))
     return results

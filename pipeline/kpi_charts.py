@@ -66,9 +66,12 @@ def line_chart(title: str, points: Sequence[SeriesPoint], *, width: int = 380,
                      f'text-anchor="end" dominant-baseline="middle">{tick} %</text>')
     parts += _target_steps(points, x, y, step)
     parts += _rate_line(points, x, y)
+    # more than eight labels do not fit side by side: every other one, the latest always
+    shown = len(points) <= 8
     for i, p in enumerate(points):
-        parts.append(f'<text x="{_n(x(i))}" y="{height - bottom + 14}" font-size="9" '
-                     f'text-anchor="middle">{escape(p.label)}</text>')
+        if shown or (len(points) - 1 - i) % 2 == 0:
+            parts.append(f'<text x="{_n(x(i))}" y="{height - bottom + 14}" font-size="9" '
+                         f'text-anchor="middle">{escape(p.label)}</text>')
     legend_y = height - 6
     parts.append(f'<line x1="{left}" x2="{left + 18}" y1="{legend_y - 3}" y2="{legend_y - 3}" '
                  f'stroke="{LINE}" stroke-width="2"/><text x="{left + 22}" y="{legend_y}" '
@@ -115,8 +118,10 @@ def _rate_line(points: Sequence[SeriesPoint], x: Callable[[int], float],
     if last is not None:
         rate = points[last].rate
         assert rate is not None
+        # a white halo keeps the label readable where the target line crosses it
         out.append(f'<text x="{_n(x(last))}" y="{_n(y(rate) - 8)}" font-size="10" '
-                   f'font-weight="bold" text-anchor="middle">{_percent(rate)}</text>')
+                   f'font-weight="bold" text-anchor="middle" stroke="#fff" stroke-width="3" '
+                   f'paint-order="stroke">{_percent(rate)}</text>')
     return out
 
 

@@ -25,7 +25,7 @@ from pipeline.kpi import (
     DossierFacts,
     local_date,
 )
-from pipeline.links import CandidateDossier, candidate_result, infer_links
+from pipeline.links import CandidateDossier, Inference, candidate_result, infer_links
 from pipeline.queries import REUSABLE_STATUSES
 from storage.index import DocumentIndex, DocumentRow
 from storage.links import DossierComponents, ResultLink
@@ -84,7 +84,8 @@ def load_facts(index: DocumentIndex, *, start: date, end: date,
     codes = [d.dossier_code for d in dossiers]
     explicit = _explicit_links(index, codes, as_of)
     components, reused = _reuse_flags(index, codes, as_of)
-    components.update(_component_flags(index, codes))
+    for code, flag in _component_flags(index, codes).items():
+        components[code] = components.get(code, False) or flag
     inferred, ambiguous = _inferred_links(index, dossiers, as_of)
     facts = []
     for d in dossiers:
@@ -150,7 +151,8 @@ def _reuse_flags(index: DocumentIndex, codes: Sequence[str],
 
 
 def _component_flags(index: DocumentIndex, codes: Sequence[str]) -> dict[str, bool]:
-    """The export's own flag, where it has one, overrides what reuse events suggest."""
+    """The export's own flag; a component reusing digitized data counts as digitized even where
+    the export says otherwise (the reuse event is the stronger evidence)."""
     flags: dict[str, bool] = {}
     with index.session() as s:
         for chunk in _chunks(codes):
@@ -162,12 +164,18 @@ def _component_flags(index: DocumentIndex, codes: Sequence[str]) -> dict[str, bo
 
 def _inferred_links(index: DocumentIndex, dossiers: Sequence[Dossier],
                     as_of: datetime | None) -> tuple[set[str], dict[str, list[str]]]:
+    inference = infer_for(index, dossiers, as_of)
+    return set(inference.links), inference.ambiguous
+
+
+def infer_for(index: DocumentIndex, dossiers: Sequence[Dossier],
+              as_of: datetime | None) -> Inference:
     """Inference over *all* dossiers of the owners concerned, not only those in the period, so
     a period's numbers do not depend on how many periods a report loads."""
     owners = sorted({d.owner_id for d in dossiers if d.owner_id and d.result_kind == RESULT_PAPER
                      and d.resolved_at is not None})
     if not owners:
-        return set(), {}
+        return Inference({}, {})
     with index.session() as s:
         linked = set(s.exec(select(ResultLink.document_id)).all())
         results = []
@@ -183,7 +191,26 @@ def _inferred_links(index: DocumentIndex, dossiers: Sequence[Dossier],
                 col(Dossier.resolved_at).is_not(None))).all())
     inference = infer_links(
         [_candidate(d, as_of) for d in candidates if _resolved_by(d, as_of)], results)
-    return set(inference.links), inference.ambiguous
+    wanted = {d.dossier_code for d in dossiers}
+    return Inference({c: ids for c, ids in inference.links.items() if c in wanted},
+                     inference.ambiguous)
+
+
+def evidence_documents(index: DocumentIndex, *, start: date, end: date) -> list[str]:
+    """Ids of the digitized results behind 4.1's numerator for dossiers received from `start`
+    to `end`: explicitly linked or inferred, sorted."""
+    dossiers = _dossiers(index, start, end, None)
+    codes = [d.dossier_code for d in dossiers]
+    ids: set[str] = set()
+    with index.session() as s:
+        for chunk in _chunks(codes):
+            ids.update(s.exec(select(ResultLink.document_id)
+                              .join(DocumentRow, col(DocumentRow.id) == col(ResultLink.document_id))
+                              .where(col(ResultLink.dossier_code).in_(chunk),
+                                     *_document_filters(None))).all())
+    for documents in infer_for(index, dossiers, None).links.values():
+        ids.update(documents)
+    return sorted(ids)
 
 
 def _resolved_by(dossier: Dossier, as_of: datetime | None) -> bool:

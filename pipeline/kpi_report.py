@@ -36,6 +36,7 @@ from pipeline.kpi import (
 from pipeline.kpi_charts import Bar, SeriesPoint, bar_chart, line_chart
 from pipeline.kpi_data import LoadedFacts, load_facts
 from storage.index import DocumentIndex
+from storage.objects import ObjectStore
 
 FORMATS = ("html", "csv", "json")
 SERIES_LENGTH = {"month": 12, "quarter": 8, "year": 5}
@@ -246,3 +247,24 @@ def to_html(report: KpiReport) -> str:
 def render(report: KpiReport, fmt: str) -> str:
     renderers = {"html": to_html, "csv": to_csv, "json": to_json}
     return renderers[fmt](report)
+
+
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+                 "json": "application/json"}
+
+
+def report_key(report: KpiReport, fmt: str) -> str:
+    """One key per period and format; the versioned bucket keeps every earlier edition."""
+    return f"kpi-766/{report.request.period.label}/report.{fmt}"
+
+
+def publish_report(report: KpiReport, store: ObjectStore, bucket: str) -> dict[str, str]:
+    """Write the report in every format to the reports bucket; returns format → key."""
+    store.ensure_bucket(bucket, versioning=True)
+    keys = {}
+    for fmt in FORMATS:
+        key = report_key(report, fmt)
+        store.put(bucket, key, render(report, fmt).encode("utf-8"),
+                  content_type=CONTENT_TYPES[fmt])
+        keys[fmt] = key
+    return keys

@@ -340,5 +340,9 @@ from sohoa.cli_api import register_api_commands  # noqa: E402  (serve, clients, 
 
 register_api_commands(app)
 
+from sohoa.cli_audit import register_audit_commands  # noqa: E402  (report, dossiers, link, …)
+
+register_audit_commands(app)
+
 if __name__ == "__main__":
     main()

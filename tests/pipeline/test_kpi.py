@@ -168,9 +168,9 @@ def test_a_group_mixing_levels_is_judged_against_the_weighted_target() -> None:
     report = compute_report(facts, Q3, by=["level"])
     # 2024: province 90 %, commune 75 % → total target (90 + 75) / 2 = 82.5 %
     assert report[0].value(RESULT_DIGITIZATION).target == Fraction(825, 1000)
-    assert [g.key.level for g in report[1:]] == ["commune", "province"]
-    assert report[1].value(RESULT_DIGITIZATION).verdict == "Không đạt"
-    assert report[2].value(RESULT_DIGITIZATION).verdict == "Đạt"
+    assert [g.key.level for g in report[1:]] == ["province", "commune"]  # top level first
+    assert report[1].value(RESULT_DIGITIZATION).verdict == "Đạt"
+    assert report[2].value(RESULT_DIGITIZATION).verdict == "Không đạt"
 
 
 def test_periods_parse_and_roll_back() -> None:
