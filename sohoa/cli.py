@@ -343,5 +343,9 @@ from sohoa.cli_web import register_web_commands  # noqa: E402  (users)
 
 register_web_commands(app)
 
+from sohoa.cli_audit import register_audit_commands  # noqa: E402  (report, dossiers, link, …)
+
+register_audit_commands(app)
+
 if __name__ == "__main__":
     main()

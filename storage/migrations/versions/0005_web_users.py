@@ -1,7 +1,7 @@
 """web pages: users (auditors, clerks, admins) and their sessions
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'  # branch kpi adds 0004: rechained onto it at merge
+down_revision = '0004'  # after branch kpi's result links (0004)
 branch_labels = None
 depends_on = None
 
