@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 CHROMIUM = Path("/usr/bin/chromium")
 AGENCY = "000.17.22.H56"
+COMMUNE_AGENCY = "000.31.22.H56"
 SAMPLES = ("samples/scans/07-gcn-doanh-nghiep-text.pdf",
            "samples/scans/08-trich-luc-khai-sinh-owner-pw.pdf")
 CITIZEN_ID = "060320816352"  # the synthetic owner of sample 08
@@ -97,6 +98,31 @@ def write_decision_without_date(path: Path) -> Path:
     return path
 
 
+def register_dossiers(env: dict[str, str], data_dir: Path, report: dict[str, Any]) -> None:
+    """A one-stop-shop export for 2024-Q3 over two agencies and levels, the two stored samples
+    linked to their dossiers and one of them reused in a later dossier."""
+    stored = {Path(i["path"]).name: i["record_id"] for i in report["items"]
+              if i["status"] == "stored"}
+    rows = [("HS-01", AGENCY, "province", "2024-07-02", "2024-07-09", "paper"),
+            ("HS-02", AGENCY, "province", "2024-07-15", "2024-07-22", "paper"),
+            ("HS-03", AGENCY, "province", "2024-08-01", "2024-08-06", "paper"),
+            ("HS-04", COMMUNE_AGENCY, "commune", "2024-08-10", "2024-08-12", "paper"),
+            ("HS-05", COMMUNE_AGENCY, "commune", "2024-09-03", "2024-09-04", "electronic"),
+            ("HS-06", COMMUNE_AGENCY, "commune", "2024-09-20", "", "paper")]
+    export = data_dir / "dossiers.csv"
+    export.write_text("dossier_code,procedure_code,agency_code,level,received_at,resolved_at,"
+                      "result_kind,status\n" + "".join(
+                          f"{code},1.010708,{agency},{level},{received},{resolved},{kind},"
+                          f"{'resolved' if resolved else 'processing'}\n"
+                          for code, agency, level, received, resolved, kind in rows),
+                      encoding="utf-8")
+    _run(env, "dossiers", "import", str(export))
+    _run(env, "link", "--dossier-code", "HS-01", stored[Path(SAMPLES[1]).name])
+    _run(env, "link", "--dossier-code", "HS-02", stored[Path(SAMPLES[0]).name])
+    _run(env, "reuse", "record", "--dossier", "HS-06", "--document",
+         stored[Path(SAMPLES[1]).name], "--procedure", "1.010708")
+
+
 def _env(data_dir: Path, s3: S3Endpoint, tag: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_S3_ENDPOINT=s3.endpoint,
@@ -123,13 +149,14 @@ def site(s3_server: S3Endpoint, session_tmp: Path) -> Iterator[Site]:
     write_decision_without_date(scans / "27-qd-thieu-ngay.pdf")
     _run(env, "digitize", str(scans), "--agency-code", AGENCY, "--procedure", "1.010708",
          "--report", str(data_dir / "batch.json"), "--no-progress")
+    report = json.loads((data_dir / "batch.json").read_text("utf-8"))
+    register_dossiers(env, data_dir, report)
     for role, (name, password) in USERS.items():
         _run(env, "users", "create", name, "--role", role, "--password-stdin",
              stdin=password + "\n")
     index = DocumentIndex(f"sqlite:///{data_dir / 'index.sqlite3'}", migrate_schema=False)
     store = MinioObjectStore(s3_server.endpoint, access_key=s3_server.access_key,
                              secret_key=s3_server.secret_key)
-    report = json.loads((data_dir / "batch.json").read_text("utf-8"))
     try:
         with serving(None, env, data_dir / "serve.log") as base_url:  # type: ignore[arg-type]
             yield Site(base_url, env, data_dir, index, store, report)
