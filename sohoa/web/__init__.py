@@ -6,6 +6,20 @@ trust settings) and have error pages of their own (HTML, not problem+json).
 
 from __future__ import annotations
 
-from sohoa.web.app import install_web
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from sohoa.web.settings import WebSettings
+
+
+def install_web(app: FastAPI, settings: WebSettings | None = None) -> None:
+    """Mount the pages at /ui on the API's app (imported here, on use: the pages import the
+    API's state, so importing them with this package would run in a circle)."""
+    from sohoa.web.app import install_web as mount
+
+    mount(app, settings)
+
 
 __all__ = ["install_web"]

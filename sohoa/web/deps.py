@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from pipeline.access import AccessRecord, Caller, log_access
 from pipeline.i18n import _
 from pipeline.users import ROLE_ADMIN, ROLE_AUDITOR, ROLE_CLERK, Session, csrf_matches, session_for
 from sohoa.api.state import ApiState
@@ -144,3 +146,17 @@ def render(request: Request, name: str, context: dict[str, Any], *,
     response = templates(request).TemplateResponse(request, name, {**page, **context},
                                                    status_code=status_code)
     return response
+
+
+def log_view(request: Request, state: ApiState, session: Session, action: str, *,
+             owner_id: str | None, document_ids: Sequence[str], purpose: str) -> None:
+    """A page that shows personal data is written to the access log (Decree 13/2023), like an
+    API response: the person is the caller, `sohoa access-log` lists it."""
+    if not document_ids and owner_id is None:
+        return
+    caller = Caller(client_id=f"web:{session.user_name}"[:40],
+                    name=f"{session.user_name} (web, {session.role})"[:200],
+                    scopes=frozenset(), agencies=frozenset())
+    request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+    log_access(state.index, AccessRecord(caller, action, owner_id, list(document_ids), None,
+                                         purpose, request_id))

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from pipeline.i18n import _
 from pipeline.queries import fetch_document_file, load_record, verify_stored
 from pipeline.users import Session
-from sohoa.web.deps import State, Web, area, render
+from sohoa.web.deps import State, Web, area, log_view, render
 from sohoa.web.images import page_png
 from sohoa.web.review import field_views
 from sohoa.web.search import DocumentSearch, find_documents
@@ -24,6 +25,8 @@ def search(request: Request, state: State, session: Reader, owner_id: Text = "",
            number: Text = "", q: Text = "") -> HTMLResponse:
     criteria = DocumentSearch(owner_id, number, q)
     rows = find_documents(state.index, criteria)
+    log_view(request, state, session, "web.search", owner_id=criteria.owner_id.strip() or None,
+             document_ids=[r.id for r in rows], purpose=_("tra cứu văn bản trên trang web"))
     return render(request, "search.html", {"criteria": criteria, "rows": rows},
                   session=session)
 
@@ -36,6 +39,8 @@ def detail(request: Request, state: State, session: Reader, doc_id: str,
         if row.signed_key else None
     fields = field_views(record, list(row.review_reasons)) if record else []
     pages = max(row.page_count, 1)
+    log_view(request, state, session, "web.document", owner_id=row.owner_id,
+             document_ids=[row.id], purpose=_("xem chi tiết và kiểm tra chữ ký trên trang web"))
     return render(request, "document.html", {
         "row": row, "fields": [f for f in fields if f.text], "verification": verification,
         "report_vi": verification.render("vi") if verification else "",

@@ -31,6 +31,8 @@ def render_pdf_page(pdf: bytes, page_number: int, *, width: int) -> bytes:
     """Page `page_number` (1-based) of a PDF as a PNG `width` pixels wide."""
     with _pdfium_lock:
         document = pdfium.PdfDocument(pdf)
+        # Forms on: the visible "SAO Y" stamp is the signature field's appearance.
+        document.init_forms()
         try:
             if not 1 <= page_number <= len(document):
                 raise PageNotFound(_("Văn bản có {n} trang; không có trang {page}.")

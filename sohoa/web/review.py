@@ -27,7 +27,7 @@ from pipeline.review import (
 )
 from pipeline.users import Session
 from sohoa.web import labels
-from sohoa.web.deps import CheckedForm, State, area, render
+from sohoa.web.deps import CheckedForm, State, area, log_view, render
 
 router = APIRouter(prefix="/review")
 Clerk = Annotated[Session, Depends(area("review"))]
@@ -87,6 +87,8 @@ def _review_page(request: Request, state: State, session: Session, doc_id: str, 
         views = [FieldView(v.name, v.label, str(submitted.get(f"f__{v.name}", v.text)),
                            v.confidence, v.reason, v.flagged, v.long) for v in views]
     pages = max(row.page_count, 1)
+    log_view(request, state, session, "web.review", owner_id=row.owner_id,
+             document_ids=[row.id], purpose=_("kiểm tra kết quả số hóa"))
     return render(request, "review_item.html", {
         "row": row, "fields": views, "reasons": reasons, "page": min(max(page, 1), pages),
         "pages": pages, "history": state.index.review_history(row.id), "error": error,

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pipeline.access import access_history
 from tests.web.conftest import CITIZEN_ID, DOCS, USERS, Site, log_in
 
 pytestmark = pytest.mark.integration
@@ -153,6 +154,11 @@ def test_auditor_searches_and_sees_the_signature_verdict(site: Site, browser: An
     assert _image_loaded(page)
     fields = page.locator("table.fieldlist").inner_text()
     assert "Số, ký hiệu" in fields and "07/TLKS-BS" in fields
+    page.screenshot(path=str(DOCS / "web-document.png"), full_page=True)
+    doc_id = page.url.rsplit("/", 1)[-1]
+    views = access_history(site.index, document_id=doc_id)
+    assert [(e.client_id, e.action, e.owner_id) for e in views][:1] == [
+        (f"web:{USERS['auditor'][0]}", "web.document", CITIZEN_ID)]  # Decree 13 access log
     page.goto("/ui/documents?number=27/QĐ")
     assert page.locator("table.results tbody tr").count() == 1
     page.goto("/ui/documents?q=gia đình văn hóa")
