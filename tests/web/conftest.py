@@ -33,6 +33,8 @@ CITIZEN_ID = "060320816352"  # the synthetic owner of sample 08
 USERS = {"clerk": ("lan.clerk", "mat-khau-can-bo-1"),
          "auditor": ("minh.auditor", "mat-khau-kiem-toan-1"),
          "admin": ("ha.admin", "mat-khau-quan-tri-1")}
+TO_APPROVE = "27-qd-thieu-ngay.pdf"  # needs review: no issue date
+TO_REJECT = "28-qd-thieu-ngay.pdf"
 SERIF = Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")
 SERIF_BOLD = Path("/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf")
 
@@ -49,8 +51,8 @@ class Site:
     def sohoa(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return _run(self.env, *args, stdin=stdin)
 
-    def item(self, status: str) -> dict[str, Any]:
-        return next(i for i in self.report["items"] if i["status"] == status)
+    def item(self, name: str) -> dict[str, Any]:
+        return next(i for i in self.report["items"] if Path(i["path"]).name == name)
 
 
 def _run(env: dict[str, str], *args: str,
@@ -61,7 +63,7 @@ def _run(env: dict[str, str], *args: str,
     return result
 
 
-def write_decision_without_date(path: Path) -> Path:
+def write_decision_without_date(path: Path, number: int, family: str) -> Path:
     """A born-digital decision (text layer, no OCR) whose issue date is missing: it needs review."""
     from fpdf import FPDF
 
@@ -77,7 +79,7 @@ def write_decision_without_date(path: Path) -> Path:
                    align="C")
     pdf.set_font("serif", "", 12)
     pdf.set_xy(10, 32)
-    pdf.cell(80, 6, "Số: 27/QĐ-UBND", align="C")
+    pdf.cell(80, 6, f"Số: {number}/QĐ-UBND", align="C")
     pdf.set_font("serif", "B", 14)
     pdf.set_xy(10, 50)
     pdf.cell(190, 8, "QUYẾT ĐỊNH", align="C")
@@ -88,7 +90,7 @@ def write_decision_without_date(path: Path) -> Path:
     pdf.set_xy(20, 75)
     pdf.multi_cell(170, 7, "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ AN BÌNH\n\nCăn cứ Luật Tổ chức chính "
                    "quyền địa phương;\nXét đề nghị của công chức Văn hóa - Xã hội,\n\n"
-                   "QUYẾT ĐỊNH:\n\nĐiều 1. Công nhận gia đình ông Trần Văn Bình, số định danh "
+                   f"QUYẾT ĐỊNH:\n\nĐiều 1. Công nhận gia đình {family}, số định danh "
                    "cá nhân 045187678636, đạt danh hiệu gia đình văn hóa năm 2024.\nĐiều 2. "
                    "Quyết định này có hiệu lực kể từ ngày ký.")
     pdf.set_font("serif", "B", 12)
@@ -146,7 +148,8 @@ def site(s3_server: S3Endpoint, session_tmp: Path) -> Iterator[Site]:
     scans.mkdir(parents=True)
     for sample in SAMPLES:
         shutil.copy(ROOT / sample, scans)
-    write_decision_without_date(scans / "27-qd-thieu-ngay.pdf")
+    write_decision_without_date(scans / "27-qd-thieu-ngay.pdf", 27, "ông Trần Văn Bình")
+    write_decision_without_date(scans / "28-qd-thieu-ngay.pdf", 28, "bà Lê Thị Hoa")
     _run(env, "digitize", str(scans), "--agency-code", AGENCY, "--procedure", "1.010708",
          "--report", str(data_dir / "batch.json"), "--no-progress")
     report = json.loads((data_dir / "batch.json").read_text("utf-8"))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pipeline.access import access_history
-from tests.web.conftest import CITIZEN_ID, DOCS, USERS, Site, log_in
+from tests.web.conftest import CITIZEN_ID, DOCS, TO_APPROVE, TO_REJECT, USERS, Site, log_in
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +67,7 @@ def test_each_role_sees_its_pages(site: Site, browser: Any) -> None:
 
 
 def test_form_posts_need_the_session_csrf_token(site: Site) -> None:
-    doc_id = site.item("needs_review")["record_id"]
+    doc_id = site.item(TO_APPROVE)["record_id"]
     with httpx.Client(base_url=site.base_url) as client:
         assert client.post("/ui/login", data={"name": USERS["clerk"][0], "password":
                                               USERS["clerk"][1]}).status_code == 400
@@ -91,15 +91,16 @@ def test_form_posts_need_the_session_csrf_token(site: Site) -> None:
 
 
 def test_clerk_corrects_and_approves_a_review_item(site: Site, browser: Any) -> None:
-    item = site.item("needs_review")
+    item = site.item(TO_APPROVE)
     doc_id = item["record_id"]
     row = site.index.get(doc_id)
     assert row is not None and row.signed_bucket and row.signed_key
     signed_before = site.store.get(row.signed_bucket, row.signed_key)
     page = log_in(browser, site, "clerk")
     queue = page.locator("table.queue tbody tr")
-    assert queue.count() == 1 and "Ngày ban hành: thiếu" in queue.inner_text()
-    page.click("text=Kiểm tra >> nth=-1")
+    assert queue.count() == 2
+    assert all("Ngày ban hành: thiếu" in text for text in queue.all_inner_texts())
+    queue.filter(has_text="27/QĐ-UBND").locator("a.button").click()
     assert page.url.endswith(f"/ui/review/{doc_id}")
     assert _image_loaded(page)
     flagged = page.locator(".field.flagged label").all_inner_texts()
@@ -110,7 +111,7 @@ def test_clerk_corrects_and_approves_a_review_item(site: Site, browser: Any) -> 
     page.click("button[value=approve]")
     assert "/ui/review?done=" in page.url
     assert "Đã duyệt" in page.locator(".alert.ok").inner_text()
-    assert page.locator("table.queue").count() == 0
+    assert "27/QĐ-UBND" not in page.locator("table.queue").inner_text()
 
     history = site.index.review_history(doc_id)
     assert [(e.field, e.new_value, e.actor) for e in history] == [
@@ -127,8 +128,30 @@ def test_clerk_corrects_and_approves_a_review_item(site: Site, browser: Any) -> 
     page.context.close()
 
 
+def test_clerk_rejects_a_review_item_with_a_reason(site: Site, browser: Any) -> None:
+    doc_id = site.item(TO_REJECT)["record_id"]
+    row = site.index.get(doc_id)
+    assert row is not None and row.signed_bucket and row.signed_key
+    signed_before = site.store.get(row.signed_bucket, row.signed_key)
+    page = log_in(browser, site, "clerk")
+    page.goto(f"/ui/review/{doc_id}")
+    page.click("details.reject summary")
+    page.fill("#reject_reason", "bản quét thiếu trang 2")
+    page.click("button[value=reject]")
+    assert "Bị từ chối" in page.locator(".alert.ok").inner_text()
+    assert page.locator("table.queue").count() == 0 and "Không còn" in page.content()
+    rejected = site.index.get(doc_id)
+    assert rejected is not None and rejected.status == "rejected"
+    assert [(e.field, e.new_value) for e in site.index.review_history(doc_id)] == [
+        ("status", "rejected: bản quét thiếu trang 2")]
+    assert site.store.get(row.signed_bucket, row.signed_key) == signed_before
+    page.goto(f"/ui/documents/{doc_id}")
+    assert "Bị từ chối: bản quét thiếu trang 2" in page.locator("table.history").inner_text()
+    page.context.close()
+
+
 def test_a_wrong_correction_is_refused_and_nothing_changes(site: Site, browser: Any) -> None:
-    doc_id = site.item("needs_review")["record_id"]
+    doc_id = site.item(TO_APPROVE)["record_id"]
     before = len(site.index.review_history(doc_id))
     page = log_in(browser, site, "admin")
     page.goto(f"/ui/review/{doc_id}")
@@ -184,7 +207,7 @@ def test_batches_show_the_report_of_the_digitize_run(site: Site, browser: Any) -
 
 
 def test_review_screen_fits_a_narrow_screen(site: Site, browser: Any) -> None:
-    doc_id = site.item("needs_review")["record_id"]
+    doc_id = site.item(TO_APPROVE)["record_id"]
     page = log_in(browser, site, "clerk", width=390, height=844)
     page.goto(f"/ui/review/{doc_id}")
     assert _image_loaded(page)
