@@ -178,7 +178,12 @@ def test_links_are_idempotent_and_checked(index: DocumentIndex,
                                 linked_by="someone else")
     assert not created and link.linked_by == "clerk"
     assert [x.document_id for x in links_of(index, dossier_code="HS-004")] == [scenario["doc3"]]
-    from pipeline.links import LinkError
+    from pipeline.links import LinkError, link_for_batch
+
+    link_for_batch(index, None, scenario["doc2"], linked_by="clerk")  # no code: no link
+    link_for_batch(index, "HS-009", scenario["doc2"], linked_by="clerk")
+    assert [(x.dossier_code, x.method) for x in links_of(index, document_id=scenario["doc2"])] \
+        == [("HS-009", "explicit")]
     from pipeline.queries import DocumentNotFound
 
     with pytest.raises(LinkError):
