@@ -75,6 +75,16 @@ def link_result(index: DocumentIndex, *, dossier_code: str, document_id: str, li
     return link, True
 
 
+def link_for_batch(index: DocumentIndex, dossier_code: str | None, document_id: str, *,
+                   linked_by: str) -> None:
+    """The hook of `sohoa digitize --dossier-code`: after a document is stored (or found to be
+    stored already), link it to the batch's dossier; without a code, nothing to do. The code is
+    checked with `check_dossier_code` before the batch starts, so this cannot fail on it."""
+    if dossier_code:
+        link_result(index, dossier_code=dossier_code, document_id=document_id,
+                    linked_by=linked_by, method=METHOD_EXPLICIT)
+
+
 def _find_link(index: DocumentIndex, dossier_code: str, document_id: str) -> ResultLink | None:
     with index.session() as s:
         return s.exec(select(ResultLink).where(ResultLink.dossier_code == dossier_code,

@@ -26,7 +26,7 @@ from pipeline.i18n import _
 from pipeline.settings import Settings, load_settings
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # file names and messages stay on one line
 
 EXIT_ROWS_REJECTED = 3  # like `digitize`'s quarantine: the good rows were processed
 EXIT_AUDIT_FAILED = 1  # like `verify`: something did not verify

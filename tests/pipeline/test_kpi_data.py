@@ -178,7 +178,12 @@ def test_links_are_idempotent_and_checked(index: DocumentIndex,
                                 linked_by="someone else")
     assert not created and link.linked_by == "clerk"
     assert [x.document_id for x in links_of(index, dossier_code="HS-004")] == [scenario["doc3"]]
-    from pipeline.links import LinkError
+    from pipeline.links import LinkError, link_for_batch
+
+    link_for_batch(index, None, scenario["doc2"], linked_by="clerk")  # no code: no link
+    link_for_batch(index, "HS-009", scenario["doc2"], linked_by="clerk")
+    assert [(x.dossier_code, x.method) for x in links_of(index, document_id=scenario["doc2"])] \
+        == [("HS-009", "explicit")]
     from pipeline.queries import DocumentNotFound
 
     with pytest.raises(LinkError):
@@ -199,3 +204,18 @@ def test_as_of_leaves_out_what_happened_after_it(index: DocumentIndex,
     r41 = report.total.value(RESULT_DIGITIZATION)
     assert (r41.numerator, r41.denominator) == (0, 3)  # HS-004 pending; HS-007 after 18:00
     assert report.total.dossiers == 5
+
+
+def test_audit_population_is_the_evidence_behind_the_period(index: DocumentIndex,
+                                                            scenario: dict[str, str]) -> None:
+    from pipeline.audit import digitized_results, draw_sample
+
+    q3 = digitized_results(index, parse_period("2024-Q3"))
+    # HS-001 (manifest), HS-002 (inferred), HS-004 (explicit); doc4 is still in review
+    assert q3 == sorted([scenario["doc1"], scenario["doc2"], scenario["doc3"]])
+    assert digitized_results(index, parse_period("2023")) == []
+    everything = digitized_results(index)
+    assert scenario["doc9"] in everything and scenario["doc4"] not in everything
+    sample = draw_sample(everything, 3, "766")
+    assert sample == draw_sample(list(reversed(everything)), 3, "766")  # order-free
+    assert len(set(sample)) == 3 and draw_sample(everything, 99, "x") != []

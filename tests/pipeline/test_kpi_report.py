@@ -97,3 +97,14 @@ def test_manifest_and_export_rows_are_parsed_with_row_and_column() -> None:
     assert good[0].entry.level == "commune" and good[0].entry.result_kind == "electronic"
     assert good[0].entry.received_at == datetime(2024, 7, 1, 8, 30)
     assert parse_time("2024-07-01T08:30:00+07:00").utcoffset() == timedelta(hours=7)
+
+
+def test_a_period_without_dossiers_renders_without_verdicts() -> None:
+    empty = LoadedFacts([], {}, "sqlite:////x/index.sqlite3")
+    report = report_from_facts(empty, ReportRequest(parse_period("2019-02")),
+                               generated_at=datetime(2024, 10, 1, tzinfo=UTC))
+    html = render(report, "html")
+    assert "Không có hồ sơ nào được tiếp nhận trong kỳ." in html and "Chưa đánh giá" in html
+    assert "Không đạt" not in html.split("<h2>")[0]  # no verdict on the cards
+    data = json.loads(render(report, "json"))
+    assert data["groups"][0]["indicators"][0]["rate"] is None

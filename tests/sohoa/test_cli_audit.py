@@ -103,6 +103,13 @@ def test_from_a_dossier_export_to_the_report(tmp_path: Path) -> None:
     assert "linked" in _sohoa(env, "link", "--dossier-code", "HS-101", explicit).stdout
     assert "already linked" in _sohoa(env, "link", "--dossier-code", "HS-101",
                                       explicit[:8]).stdout
+    (tmp_path / "scan.pdf").write_bytes(b"one")  # the file whose SHA-256 is `explicit`'s
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,dossier_code\nscan.pdf,HS-101\ngone.pdf,HS-104\n",
+                        encoding="utf-8")
+    applied = _sohoa(env, "link", "--manifest", str(manifest), code=3)
+    assert "0 linked, 1 already linked, 1 not applied" in applied.stdout
+    assert f"{manifest}:3 [file]" in applied.stderr
     for dossier in ("HS-101", "HS-103"):
         _sohoa(env, "reuse", "record", "--dossier", dossier, "--document", reused,
                "--procedure", "1.010708")
@@ -121,6 +128,16 @@ def test_from_a_dossier_export_to_the_report(tmp_path: Path) -> None:
     assert total["4.3"]["rate"] == "0.5000" and total["4.3"]["verdict"] == "Đạt"
     assert sorted({r["agency"] for r in rows} - {""}) == [A, B]
 
+    targets = tmp_path / "targets.json"
+    targets.write_text('{"4.3": {"*": {"2024": 60}}}', encoding="utf-8")
+    stricter = _csv_rows(_sohoa(env, "report", "--period", "2024-Q3", "--format", "csv",
+                                "--targets", str(targets)).stdout)
+    assert [(r["target"], r["verdict"]) for r in stricter if r["indicator"] == "4.3"] == [
+        ("0.6000", "Không đạt")]
+    frozen = _csv_rows(_sohoa(env, "report", "--period", "2024-Q3", "--format", "csv",
+                              "--as-of", "2024-07-15").stdout)
+    assert [(r["numerator"], r["denominator"]) for r in frozen if r["indicator"] == "4.1"] == [
+        ("0", "1")]  # HS-101 resolved on 10 July; its result was digitized in 2026
     data = json.loads(_sohoa(env, "report", "--period", "2024-Q3", "--format", "json").stdout)
     assert data["groups"][0]["indicators"][1]["numerator"] == 3
     html = tmp_path / "q3.html"
