@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
 from pipeline.queries import DocumentNotFound
+from sohoa.api.state import RateLimited
 from sohoa.web import batches, documents, kpi, labels, login, review
 from sohoa.web.deps import (
     FormRejected,
@@ -95,6 +96,12 @@ def _form_rejected(request: Request, exc: Exception) -> Response:
 
 
 def _domain(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RateLimited):
+        response = _error_page(request, 429, _("Quá nhiều lần thử"),
+                               _("Đã thử đăng nhập quá nhiều lần. Chờ {s} giây rồi thử lại.")
+                               .format(s=exc.retry_after_s))
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if isinstance(exc, DocumentNotFound):
         return _error_page(request, 404, _("Không tìm thấy văn bản"), str(exc))
     if isinstance(exc, StorageError):

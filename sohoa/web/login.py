@@ -62,6 +62,7 @@ def login_submit(request: Request, state: State, web: Web,
     if not expected or csrf_token != expected:
         return _login_page(request, web.secure_cookie, next_path=target, name=name,
                            error=_("Biểu mẫu đã hết hạn; hãy đăng nhập lại."), status_code=400)
+    state.limiter.take(f"web-login:{name.strip().lower()}", web.login_attempts_per_minute)
     try:
         token, _session = log_in(state.index, name, password,
                                  lifetime=timedelta(hours=web.session_hours))

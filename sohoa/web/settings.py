@@ -14,5 +14,8 @@ class WebSettings(BaseSettings):
     secure_cookie: bool = Field(default=False,
                                 description="send the session cookie over HTTPS only (set it "
                                             "behind a TLS proxy)")
+    login_attempts_per_minute: int = Field(default=20, ge=1,
+                                           description="per user name and per worker process: "
+                                                       "slows down password guessing")
     page_width: int = Field(default=1000, ge=200, le=3000,
                             description="width in pixels of a rendered page image")

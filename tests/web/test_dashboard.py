@@ -52,6 +52,28 @@ def test_login_is_required_and_wrong_passwords_refused(site: Site, browser: Any)
     context.close()
 
 
+def _login_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found[1]
+
+
+def test_password_guessing_is_slowed_down(site: Site) -> None:
+    statuses = []
+    with httpx.Client(base_url=site.base_url) as client:
+        page = client.get("/ui/login").text
+        # 20 a minute, refilled as time passes: a few more go through while guessing
+        for i in range(40):  # each answer carries the next form's token
+            response = client.post("/ui/login", data={
+                "name": "nobody", "password": f"guess-{i}", "csrf_token": _login_token(page)})
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                break
+            page = response.text
+    assert statuses[:20] == [401] * 20 and statuses[-1] == 429
+    assert "Quá nhiều lần thử" in response.text and response.headers["retry-after"]
+
+
 def test_each_role_sees_its_pages(site: Site, browser: Any) -> None:
     expected = {"clerk": ["Cần kiểm tra", "Tra cứu văn bản", "Lô số hóa"],
                 "auditor": ["Chỉ tiêu số hóa", "Tra cứu văn bản"],
