@@ -236,3 +236,14 @@ def test_review_screen_fits_a_narrow_screen(site: Site, browser: Any) -> None:
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(DOCS / "web-review-narrow.png"), full_page=False)
     page.context.close()
+
+
+def test_every_page_fits_a_narrow_screen(site: Site, browser: Any) -> None:
+    doc_id = site.item(TO_APPROVE)["record_id"]
+    page = log_in(browser, site, "admin", width=390, height=844)
+    for path in ("/ui/kpi?period=2024-Q3", "/ui/review", f"/ui/documents?owner_id={CITIZEN_ID}",
+                 f"/ui/documents/{doc_id}", "/ui/batches",
+                 f"/ui/batches/{site.report['batch_id']}"):
+        assert page.goto(path).status == 200, path
+        assert _no_horizontal_scroll(page), path
+    page.context.close()
