@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipeline.access import AccessRecord, Caller, log_access
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
+from sohoa.api.schemas import TEXT_PATTERN
 from sohoa.api.state import ApiState
 from storage.index import DocumentIndex
 from storage.objects import ObjectStore
@@ -76,29 +77,35 @@ class Accountability:
                                             self.dossier_code, self.purpose, self.request_id))
 
 
-def _header_text(value: str | None) -> str | None:
+def _header_text(value: str | None, name: str) -> str | None:
     """Header values are ASCII: Vietnamese text arrives percent-encoded (UTF-8)."""
-    return unquote(value).strip() or None if value else None
+    text = unquote(value).strip() if value else ""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise PurposeRequired(_("header {name} contains control characters").format(name=name))
+    return text or None
 
 
 def accountability(scope: str) -> Callable[..., Accountability]:
-    # Closure values go in defaults: string annotations cannot see them.
+    # Closure values go in defaults: string annotations cannot see them. The headers
+    # X-Purpose / X-Dossier-Code are read from the request (OpenAPI cannot say "this query
+    # parameter or that header"); the API description documents them.
     def dependency(
         request: Request, index: Index, caller: Caller = Depends(require(scope)),  # noqa: B008
         purpose: Annotated[str | None, Query(
-            max_length=500, description="why the document is needed (or header X-Purpose); "
-                                        "required")] = None,
+            max_length=500, pattern=TEXT_PATTERN,
+            description="why the document is needed (or header X-Purpose, percent-encoded "
+                        "UTF-8); one of them is required")] = None,
         dossier_code: Annotated[str | None, Query(
-            max_length=60, description="the dossier being processed (or header "
-                                       "X-Dossier-Code)")] = None,
-        x_purpose: Annotated[str | None, Header(max_length=1500)] = None,
-        x_dossier_code: Annotated[str | None, Header(max_length=180)] = None,
+            max_length=60, pattern=TEXT_PATTERN,
+            description="the dossier being processed (or header X-Dossier-Code)")] = None,
     ) -> Accountability:
-        why = (purpose or "").strip() or _header_text(x_purpose)
+        why = (purpose or "").strip() or _header_text(request.headers.get("x-purpose"),
+                                                         "X-Purpose")
         if not why:
             raise PurposeRequired(_("say why the personal data is needed: query parameter "
                                     "purpose or header X-Purpose (Decree 13/2023)"))
-        dossier = (dossier_code or "").strip() or _header_text(x_dossier_code)
+        dossier = (dossier_code or "").strip() or _header_text(
+            request.headers.get("x-dossier-code"), "X-Dossier-Code")
         return Accountability(caller, why[:500], dossier[:60] if dossier else None,
                               request.scope["state"]["request_id"], index)
 

@@ -220,6 +220,12 @@ def test_framework_errors_are_problems_too(service: Service) -> None:
         errors: list[dict[str, list[str]]] = invalid["errors"]  # type: ignore[assignment]
         fields = {e["loc"][-1] for e in errors}
         assert fields == {"owner_id", "page"}
+        # Control characters never reach the index (PostgreSQL refuses NUL in text).
+        owner = service.citizen["owner_id"]
+        _problem(api.get("/v1/documents", headers=WHY, params={"owner_id": owner,
+                                                               "type": "a\x00b"}), 422)
+        _problem(api.get("/v1/documents", params={"owner_id": owner},
+                         headers={"X-Purpose": "x%00y"}), 422)
 
 
 def test_rate_limit_answers_429_with_retry_after(service: Service) -> None:

@@ -18,6 +18,8 @@ from pipeline.reuse import (
 )
 from sohoa.api.deps import Accountability, Index, State, accountability
 from sohoa.api.schemas import (
+    TEXT_PATTERN,
+    UNIT_PATTERN,
     DocumentItem,
     DocumentMetadata,
     DocumentPage,
@@ -62,10 +64,10 @@ def list_documents(
     state: State, index: Index, why: Reader,
     owner_id: Annotated[str, Query(min_length=6, max_length=20, pattern=r"^[0-9A-Za-z\-]+$",
                                    description="CCCD/CMND, passport number or tax code")],
-    doc_type: Annotated[str | None, Query(alias="type", max_length=200,
+    doc_type: Annotated[str | None, Query(alias="type", max_length=200, pattern=TEXT_PATTERN,
                                           description="document type, e.g. QUYẾT ĐỊNH")] = None,
     valid_on: Annotated[date | None, Query(description="default: today")] = None,
-    agency: Annotated[str | None, Query(max_length=40,
+    agency: Annotated[str | None, Query(pattern=UNIT_PATTERN,
                                         description="digitizing unit code")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
