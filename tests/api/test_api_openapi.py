@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -36,7 +37,7 @@ def test_service_keeps_to_its_openapi(case: schemathesis.Case, service: Service)
     # A purpose is required as query `purpose` OR header X-Purpose, which OpenAPI cannot say:
     # send the header, as an integrator following the README does.
     headers = {"Authorization": f"Bearer {service.keys['admin']}", "X-Purpose": "schemathesis"}
-    excluded = []
+    excluded: list[Any] = []
     if case.operation.path == "/v1/dossiers":
         # Rules across fields and against the clock (received in the future, a district after
         # 1 July 2025, resolved before received) reject schema-valid dossiers with a
