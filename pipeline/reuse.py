@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
@@ -91,8 +91,11 @@ def _agency_filters(query: ReusableQuery) -> list[Any]:
     return filters
 
 
-def find_reusable(index: DocumentIndex, query: ReusableQuery) -> ReusablePage:
-    """One page of an owner's reusable documents, newest issue first, and the total count."""
+def find_reusable(session: Session, query: ReusableQuery) -> ReusablePage:
+    """One page of an owner's reusable documents, newest issue first, and the total count.
+
+    Takes the caller's session, so an HTTP request uses one connection for the look-up and
+    its access-log entry."""
     filters = [DocumentRow.owner_id == normalize_owner_id(query.owner_id),
                *_valid_on(query.valid_on), *_agency_filters(query)]
     if query.doc_type is not None:
@@ -105,32 +108,29 @@ def find_reusable(index: DocumentIndex, query: ReusableQuery) -> ReusablePage:
         .where(*filters)
         .order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.id))
         .offset((query.page - 1) * query.page_size).limit(query.page_size))
-    with index.session() as s:
-        rows = s.exec(statement).all()
-    total = int(rows[0][3]) if rows else _count_when_past_end(index, query, filters)
+    rows = session.exec(statement).all()
+    total = int(rows[0][3]) if rows else _count_when_past_end(session, query, filters)
     return ReusablePage([ReusableDocument(r[0], ROLE_OWNER, r[1], r[2]) for r in rows], total,
                         query)
 
 
-def _count_when_past_end(index: DocumentIndex, query: ReusableQuery, filters: list[Any]) -> int:
+def _count_when_past_end(session: Session, query: ReusableQuery, filters: list[Any]) -> int:
     if query.page == 1:
         return 0
     statement = (select(sa.func.count()).select_from(DocumentRow)
                  .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
                  .where(*filters))
-    with index.session() as s:
-        return int(s.exec(statement).one())
+    return int(session.exec(statement).one())
 
 
-def get_visible_document(index: DocumentIndex, doc_id: str, *,
+def get_visible_document(session: Session, doc_id: str, *,
                          allowed_agencies: Collection[str] = ()) -> ReusableDocument:
     """One stored document by its full id; outside the caller's agencies it does not exist."""
     statement = (select(DocumentRow, IntegrityCheck.ok, IntegrityCheck.checked_at)
                  .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
                  .where(DocumentRow.id == doc_id,
                         col(DocumentRow.signed_key).is_not(None)))
-    with index.session() as s:
-        found = s.exec(statement).first()
+    found = session.exec(statement).first()
     if found is None or (allowed_agencies and found[0].agency_code not in allowed_agencies):
         raise DocumentNotFound(_("no document with id {id}").format(id=doc_id))
     row, ok, checked_at = found
@@ -179,8 +179,9 @@ class ReuseOutcome:
 def record_reuse(index: DocumentIndex, request: ReuseRequest, *, client_id: str,
                  allowed_agencies: Collection[str] = ()) -> ReuseOutcome:
     """Record that a document was reused in a dossier, once per (dossier, document)."""
-    owner_id = get_visible_document(index, request.document_id,
-                                    allowed_agencies=allowed_agencies).row.owner_id
+    with index.session() as s:
+        owner_id = get_visible_document(s, request.document_id,
+                                        allowed_agencies=allowed_agencies).row.owner_id
     existing = _reuse_event(index, request.dossier_code, request.document_id)
     if existing is not None:
         return _repeat(existing, request, owner_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from pipeline.access import AccessRecord, Caller, log_access
 from pipeline.errors import SohoaError
@@ -25,7 +26,9 @@ class PurposeRequired(SohoaError):
     code = "PURPOSE_REQUIRED"
 
 
-def get_state(request: Request) -> ApiState:
+# Dependencies that do no I/O are `async def`: they run on the event loop instead of costing a
+# hop through the thread pool on every request.
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.sohoa
     return state
 
@@ -33,15 +36,24 @@ def get_state(request: Request) -> ApiState:
 State = Annotated[ApiState, Depends(get_state)]
 
 
-def get_index(state: State) -> DocumentIndex:
+async def get_index(state: State) -> DocumentIndex:
     return state.index
 
 
-def get_store(state: State) -> ObjectStore:
+async def get_store(state: State) -> ObjectStore:
     return state.store
 
 
 Index = Annotated[DocumentIndex, Depends(get_index)]
+
+
+def get_session(index: Index) -> Iterator[Session]:
+    """One index session (one pooled connection) per request."""
+    with index.session() as session:
+        yield session
+
+
+IndexSession = Annotated[Session, Depends(get_session)]
 Store = Annotated[ObjectStore, Depends(get_store)]
 
 
@@ -54,8 +66,8 @@ def get_caller(state: State, credentials: Annotated[
     return caller
 
 
-def require(scope: str) -> Callable[[Caller], Caller]:
-    def dependency(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+def require(scope: str) -> Callable[[Caller], Awaitable[Caller]]:
+    async def dependency(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         caller.require(scope)
         return caller
 
@@ -70,10 +82,10 @@ class Accountability:
     purpose: str
     dossier_code: str | None
     request_id: str
-    index: DocumentIndex
+    session: Session
 
     def log(self, action: str, *, owner_id: str | None, document_ids: list[str]) -> None:
-        log_access(self.index, AccessRecord(self.caller, action, owner_id, document_ids,
+        log_access(self.session, AccessRecord(self.caller, action, owner_id, document_ids,
                                             self.dossier_code, self.purpose, self.request_id))
 
 
@@ -85,12 +97,13 @@ def _header_text(value: str | None, name: str) -> str | None:
     return text or None
 
 
-def accountability(scope: str) -> Callable[..., Accountability]:
+def accountability(scope: str) -> Callable[..., Awaitable[Accountability]]:
     # Closure values go in defaults: string annotations cannot see them. The headers
     # X-Purpose / X-Dossier-Code are read from the request (OpenAPI cannot say "this query
     # parameter or that header"); the API description documents them.
-    def dependency(
-        request: Request, index: Index, caller: Caller = Depends(require(scope)),  # noqa: B008
+    async def dependency(
+        request: Request, session: IndexSession,
+        caller: Caller = Depends(require(scope)),  # noqa: B008
         purpose: Annotated[str | None, Query(
             max_length=500, pattern=TEXT_PATTERN,
             description="why the document is needed (or header X-Purpose, percent-encoded "
@@ -107,6 +120,6 @@ def accountability(scope: str) -> Callable[..., Accountability]:
         dossier = (dossier_code or "").strip() or _header_text(
             request.headers.get("x-dossier-code"), "X-Dossier-Code")
         return Accountability(caller, why[:500], dossier[:60] if dossier else None,
-                              request.scope["state"]["request_id"], index)
+                              request.scope["state"]["request_id"], session)
 
     return dependency
