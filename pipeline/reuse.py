@@ -25,7 +25,7 @@ from pipeline.queries import (
     VerifyResult,
     verify_stored,
 )
-from storage.index import DocumentIndex, DocumentRow
+from storage.index import DocumentIndex, DocumentParty, DocumentRow
 from storage.objects import ObjectStore
 from storage.registry import IntegrityCheck, ReuseEvent
 
@@ -100,34 +100,55 @@ def _agency_filters(query: ReusableQuery) -> list[Any]:
     return filters
 
 
+def _matches(owner_id: str) -> Any:
+    """(document id, role) for every document of this id: as its owner, or as a party named in
+    it (document_parties), one row per document, the owner role first."""
+    by_owner: Any = sa.select(
+        col(DocumentRow.id).label("doc_id"), sa.literal(ROLE_OWNER).label("role"),
+        sa.literal(0).label("rank")).where(col(DocumentRow.owner_id) == owner_id)
+    by_party: Any = sa.select(
+        col(DocumentParty.document_id).label("doc_id"), col(DocumentParty.role).label("role"),
+        sa.literal(1).label("rank")).where(col(DocumentParty.id_value) == owner_id)
+    both = sa.union_all(by_owner, by_party).subquery("both_roles")
+    ranked = sa.select(both.c.doc_id, both.c.role, sa.func.row_number().over(
+        partition_by=both.c.doc_id, order_by=(both.c.rank, both.c.role)).label("n")
+                       ).subquery("ranked")
+    return sa.select(ranked.c.doc_id, ranked.c.role).where(ranked.c.n == 1).subquery("matches")
+
+
 def find_reusable(session: Session, query: ReusableQuery) -> ReusablePage:
     """One page of an owner's reusable documents, newest issue first, and the total count.
 
     Takes the caller's session, so an HTTP request uses one connection for the look-up and
     its access-log entry."""
-    filters = [DocumentRow.owner_id == normalize_owner_id(query.owner_id),
-               *_valid_on(query.valid_on), *_agency_filters(query)]
+    matches = _matches(normalize_owner_id(query.owner_id))
+    filters = [*_valid_on(query.valid_on), *_agency_filters(query)]
     if query.doc_type is not None:
         filters.append(sa.func.upper(DocumentRow.doc_type) == query.doc_type.upper())
     # One round trip: the window count gives the total beside the page.
     statement = (
-        sa.select(*VIEW_COLUMNS, col(IntegrityCheck.ok).label("check_ok"),
+        sa.select(*VIEW_COLUMNS, matches.c.role, col(IntegrityCheck.ok).label("check_ok"),
                   col(IntegrityCheck.checked_at).label("checked_at"),
                   sa.func.count().over().label("total"))
+        .select_from(matches)
+        .join(DocumentRow, col(DocumentRow.id) == matches.c.doc_id)
         .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
         .where(*filters)
         .order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.id))
         .offset((query.page - 1) * query.page_size).limit(query.page_size))
     rows = session.execute(statement).all()
-    total = int(rows[0].total) if rows else _count_when_past_end(session, query, filters)
-    return ReusablePage([ReusableDocument(r, ROLE_OWNER, r.check_ok, r.checked_at)
-                         for r in rows], total, query)
+    total = int(rows[0].total) if rows else _count_when_past_end(session, matches, filters,
+                                                                 page=query.page)
+    return ReusablePage([ReusableDocument(r, r.role, r.check_ok, r.checked_at) for r in rows],
+                        total, query)
 
 
-def _count_when_past_end(session: Session, query: ReusableQuery, filters: list[Any]) -> int:
-    if query.page == 1:
+def _count_when_past_end(session: Session, matches: Any, filters: list[Any], *,
+                         page: int) -> int:
+    if page == 1:
         return 0
-    statement = (sa.select(sa.func.count()).select_from(DocumentRow)
+    statement = (sa.select(sa.func.count()).select_from(matches)
+                 .join(DocumentRow, col(DocumentRow.id) == matches.c.doc_id)
                  .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
                  .where(*filters))
     return int(session.execute(statement).scalar_one())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,15 @@ def _iso_text(value: object) -> object:
     return value
 
 
+def _iso_date_text(value: object) -> object:
+    """A date must be YYYY-MM-DD, as the schema says (not a number read as a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD, e.g. 2026-11-30")
+    return value
+
+
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z.\-_/]{2,59}$"
 UNIT_PATTERN = r"^[0-9A-Za-z.\-_]{1,40}$"
 # Free text: no control characters (PostgreSQL refuses NUL in text; none belongs in a purpose).

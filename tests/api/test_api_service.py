@@ -14,6 +14,7 @@ import pytest
 from pipeline.access import access_history
 from pipeline.reuse import reuse_events
 from sohoa.client import ApiError, SohoaClient
+from storage.index import DocumentParty
 from tests.api.conftest import ENTERPRISE_VALID_UNTIL, PRESIGN_TTL_S, Service
 
 pytestmark = pytest.mark.integration
@@ -118,6 +119,26 @@ def test_list_item_shape_and_paging(service: Service) -> None:
     assert item["signature"]["signed_sha256"] == doc["sha256"]
     assert item["digitized_id"] and doc["owner_id"] in item["digitized_id"]
     assert past_end["items"] == [] and past_end["total"] == 1
+
+
+def test_a_party_named_in_a_document_finds_it_with_its_role(service: Service) -> None:
+    doc = service.enterprise
+    # Sample 07 names its legal representative with a CCCD; the extraction does not yet list
+    # parties, so the row the pipeline would write for her is written here.
+    representative = "024165789719"
+    with service.index.session() as session:
+        session.add(DocumentParty(document_id=doc["id"], role="representative",
+                                  name="BÙI PHƯƠNG HẰNG", id_value=representative,
+                                  id_kind="cccd"))
+        session.commit()
+    with service.client() as api:
+        as_party = api.get("/v1/documents", headers=WHY,
+                           params={"owner_id": representative}).json()
+        as_owner = api.get("/v1/documents", headers=WHY,
+                           params={"owner_id": doc["owner_id"]}).json()
+    assert [(i["id"], i["role"]) for i in as_party["items"]] == [(doc["id"], "representative")]
+    assert [(i["id"], i["role"]) for i in as_owner["items"]] == [(doc["id"], "owner")]
+    assert as_owner["total"] == 1  # the owner's own party row does not count twice
 
 
 def test_presigned_url_downloads_the_signed_bytes_then_expires(service: Service) -> None:

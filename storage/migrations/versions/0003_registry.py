@@ -1,7 +1,7 @@
 """reuse service registry: api clients, access log, reuse events, dossiers, integrity checks
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0003'
-down_revision = '0001'  # rechained onto 0002 at merge
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
