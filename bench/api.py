@@ -85,9 +85,21 @@ def synthetic_rows(rows: int, owners: Sequence[str], rng: random.Random) -> Iter
                "B-B" if stored else None, "{}", "[]", now, now)
 
 
+def party_rows(document: tuple[object, ...], owners: Sequence[str],
+               rng: random.Random) -> list[tuple[object, ...]]:
+    """The owner's party row (the pipeline writes one per document), and for one document in
+    ten a representative with another id, so the look-up also crosses the parties table."""
+    doc_id, owner = document[0], document[9]
+    parties: list[tuple[object, ...]] = [(doc_id, "owner", owner, "cccd")]
+    if rng.random() < 0.1:
+        parties.append((doc_id, "representative", rng.choice(owners), "cccd"))
+    return parties
+
+
 def load_rows(database_url: str, rows: int, owners: Sequence[str], *, batch: int = 50_000,
               seed: int = 7) -> float:
-    """COPY the synthetic rows in batches (one transaction each); returns seconds taken."""
+    """COPY the synthetic rows and their parties in batches (one transaction each); returns
+    the seconds taken, ANALYZE included."""
     started = time.monotonic()
     rng = random.Random(seed)
     generator = synthetic_rows(rows, owners, rng)
@@ -95,14 +107,21 @@ def load_rows(database_url: str, rows: int, owners: Sequence[str], *, batch: int
         done = 0
         while done < rows:
             n = min(batch, rows - done)
-            with conn.cursor() as cur, cur.copy(
-                    f"COPY documents ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for _ in range(n):
-                    copy.write_row(next(generator))
+            documents = [next(generator) for _ in range(n)]
+            with conn.cursor() as cur:
+                with cur.copy(f"COPY documents ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for document in documents:
+                        copy.write_row(document)
+                with cur.copy("COPY document_parties (document_id, role, id_value, id_kind) "
+                              "FROM STDIN") as copy:
+                    for document in documents:
+                        for party in party_rows(document, owners, rng):
+                            copy.write_row(party)
             conn.commit()
             done += n
             print(f"\r  loaded {done:,} / {rows:,} rows", end="", file=sys.stderr, flush=True)
         conn.execute("ANALYZE documents")
+        conn.execute("ANALYZE document_parties")
         conn.commit()
     print(file=sys.stderr)
     return time.monotonic() - started
