@@ -8,6 +8,7 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -57,10 +58,16 @@ IndexSession = Annotated[Session, Depends(get_session)]
 Store = Annotated[ObjectStore, Depends(get_store)]
 
 
-def get_caller(state: State, credentials: Annotated[
+async def get_caller(state: State, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Caller:
-    """The client behind the bearer key (401 otherwise), within its rate limit (429)."""
-    caller = state.keys.caller(state.index, credentials.credentials if credentials else None)
+    """The client behind the bearer key (401 otherwise), within its rate limit (429).
+
+    A recently checked key is answered on the event loop; otherwise the index is asked in the
+    thread pool."""
+    key = credentials.credentials if credentials else None
+    caller = state.keys.cached(key)
+    if caller is None:
+        caller = await run_in_threadpool(state.keys.caller, state.index, key)
     state.limiter.take(caller.client_id,
                        caller.rate_limit_per_minute or state.api.rate_limit_per_minute)
     return caller

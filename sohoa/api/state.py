@@ -58,6 +58,14 @@ class KeyCache:
     _entries: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def cached(self, key: str | None) -> Caller | None:
+        """The caller of a key checked less than ttl_s ago, without touching the index."""
+        if self.ttl_s <= 0 or not key:
+            return None
+        with self._lock:
+            cached = self._entries.get(sha256_hex(key.encode()))
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
     def caller(self, index: DocumentIndex, key: str | None) -> Caller:
         if self.ttl_s <= 0 or not key:
             return authenticate(index, key)
