@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from pipeline.access import access_history
 from pipeline.reuse import reuse_events
@@ -207,6 +208,16 @@ def test_every_personal_data_response_is_in_the_access_log(service: Service) -> 
     assert len({e.request_id for e in new}) == 4
     shown = service.cli("access-log", "--owner-id", owner, "--json").stdout
     assert dossier in shown and purpose in shown
+
+
+def test_the_access_log_is_append_only_in_the_database(service: Service) -> None:
+    with service.client() as api:
+        api.get("/v1/documents", headers=WHY, params={"owner_id": service.citizen["owner_id"]})
+    for statement in ("UPDATE access_log SET purpose = 'changed'", "DELETE FROM access_log"):
+        with service.index.engine.connect() as conn, pytest.raises(sa.exc.DatabaseError) as e:
+            conn.execute(sa.text(statement))
+        assert "append-only" in str(e.value)
+    assert access_history(service.index, owner_id=service.citizen["owner_id"])
 
 
 def test_dossiers_registered_validated_and_idempotent(service: Service) -> None:
