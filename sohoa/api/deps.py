@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from pipeline.access import AccessRecord, Caller, log_access
@@ -17,6 +18,7 @@ from pipeline.errors import SohoaError
 from pipeline.i18n import _
 from sohoa.api.schemas import TEXT_PATTERN
 from sohoa.api.state import ApiState
+from storage.errors import IndexError_
 from storage.index import DocumentIndex
 from storage.objects import ObjectStore
 
@@ -48,10 +50,15 @@ async def get_store(state: State) -> ObjectStore:
 Index = Annotated[DocumentIndex, Depends(get_index)]
 
 
-def get_session(index: Index) -> Iterator[Session]:
-    """One index session (one pooled connection) per request."""
-    with index.session() as session:
-        yield session
+def get_session(state: State) -> Iterator[Session]:
+    """One index session (one pooled connection) per request, in autocommit: a look-up is one
+    SELECT and its access-log entry one INSERT, without BEGIN / ROLLBACK round trips (nothing
+    done through it needs two statements to be atomic)."""
+    try:
+        with Session(state.autocommit_engine, expire_on_commit=False) as session:
+            yield session
+    except OperationalError as e:
+        raise IndexError_(f"the index database is unavailable: {e.orig}") from e
 
 
 IndexSession = Annotated[Session, Depends(get_session)]

@@ -11,6 +11,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from pipeline.access import Caller, authenticate
 from pipeline.errors import ConfigurationError, SohoaError
 from pipeline.i18n import _
@@ -91,6 +93,14 @@ class ApiState:
     trust: TrustSettings
     keys: KeyCache
     limiter: RateLimiter
+
+    @property
+    def autocommit_engine(self) -> sa.Engine:
+        """The index pool, handing out connections in autocommit (same pool, no copy)."""
+        return self._autocommit
+
+    def __post_init__(self) -> None:
+        self._autocommit = self.index.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def trust_settings(settings: Settings) -> TrustSettings:
