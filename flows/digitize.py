@@ -66,8 +66,11 @@ def digitize_flow(
             outcome = future.result()
             report.add(outcome)
             progress.document_done(outcome)
+        halted = services.halt.error  # storage unusable: the batch stopped at the first error
     report.finish()
     report.write(settings.data_path / "reports" / f"{batch.batch_id}.json")
     if report_path:
         report.write(Path(report_path))
+    if halted is not None:
+        raise halted
     return report.to_dict()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
@@ -157,17 +157,16 @@ class AccessRecord:
     request_id: str
 
 
-def log_access(index: DocumentIndex, record: AccessRecord) -> AccessLogEntry:
-    """Append one entry; committed before the response leaves, so no disclosure goes unlogged."""
-    entry = AccessLogEntry(
-        request_id=record.request_id, client_id=record.caller.client_id,
+def log_access(session: Session, record: AccessRecord) -> None:
+    """Append one entry and commit: before the response leaves, so no disclosure goes unlogged.
+
+    A plain INSERT (no ORM unit of work): it runs on every personal-data response."""
+    session.execute(sa.insert(AccessLogEntry).values(
+        request_id=record.request_id, at=datetime.now(UTC), client_id=record.caller.client_id,
         client_name=record.caller.name, action=record.action, owner_id=record.owner_id,
         document_ids=list(record.document_ids), dossier_code=record.dossier_code,
-        purpose=record.purpose)
-    with index.session() as s:
-        s.add(entry)
-        s.commit()
-    return entry
+        purpose=record.purpose))
+    session.commit()
 
 
 def access_history(index: DocumentIndex, *, owner_id: str | None = None,

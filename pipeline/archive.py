@@ -62,4 +62,4 @@ def extend_stored_copy(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
     event = ReviewEvent(document_id=row.id, field="signed_copy", old_value=row.signed_sha256,
                         new_value=new_sha, actor=actor, at=now)
     row.signed_sha256, row.signed_key = new_sha, new_key
-    return index.record_review(row, [event])
+    return index.record_review(row, [event], record=record)

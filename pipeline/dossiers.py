@@ -26,6 +26,7 @@ STATUSES = ("received", "processing", "resolved", "returned", "withdrawn", "reje
 # Since 1 July 2025 Vietnam has no district level (DOMAIN.md, identifier formats).
 NO_DISTRICTS_FROM = date(2025, 7, 1)
 DOSSIER_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-_/]{2,59}$")
+UNIT_CODE = re.compile(r"^[0-9A-Za-z.\-_]{1,40}$")
 FIELDS = ("dossier_code", "procedure_code", "agency_code", "level", "received_at",
           "resolved_at", "result_kind", "status", "owner_id")
 
@@ -83,8 +84,8 @@ def validate_entry(entry: DossierEntry, index: int, *, now: datetime) -> list[Fi
                               "digits, '.', '-', '_' or '/')"))
     for name in ("procedure_code", "agency_code"):
         value = getattr(entry, name)
-        if not value.strip() or len(value) > 40:
-            bad(name, _("required, at most 40 characters"))
+        if not UNIT_CODE.match(value):
+            bad(name, _("a code of 1-40 letters, digits, '.', '-' or '_', e.g. 1.010708"))
     if entry.level not in LEVELS:
         bad("level", _("one of {values}").format(values=", ".join(LEVELS)))
     if entry.result_kind not in RESULT_KINDS:

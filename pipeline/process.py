@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import secrets
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from ocr.types import OcrOptions, OcrResult, PageOcr
 from pipeline import __version__
 from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaError
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
+from pipeline.i18n import _
 from pipeline.identifiers import make_digitized_id, make_result_code
 from pipeline.record import (
     Provenance,
@@ -43,14 +47,34 @@ from pipeline.report import (
     STORED,
     DocumentOutcome,
 )
-from pipeline.services import Services
+from pipeline.search import indexed_text
+from pipeline.services import Services, ServicesUnusable, raise_if_storage_unusable
+from pipeline.settings import Settings
 from pipeline.triage import TriagedFile, triage
 from signing.errors import SigningError
 from signing.pades import sign_pdf
 from signing.stamp import CopyStamp
-from storage.errors import StorageError
-from storage.index import DocumentRow, DuplicateDocument
-from storage.objects import content_key, sha256_hex
+from storage.errors import ObjectLockedError, StorageError
+from storage.index import (
+    STATUS_PROCESSING,
+    Claim,
+    ClaimLost,
+    Completion,
+    DocumentFile,
+    DocumentIndex,
+    DocumentParty,
+    DocumentRow,
+    DuplicateDocument,
+    record_bytes,
+    record_sha256,
+)
+from storage.objects import (
+    Lock,
+    original_object_key,
+    record_object_key,
+    sha256_hex,
+    signed_object_key,
+)
 
 log = logging.getLogger("sohoa")
 
@@ -69,11 +93,20 @@ class BatchContext:
 def digitize_file(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
 ) -> DocumentOutcome:
-    """Digitize one file; never raises for a problem with this file, so the batch goes on."""
+    """Digitize one file; never raises for a problem with this file, so the batch goes on.
+
+    When the storage is found unusable (full disk, S3 refusing writes) the batch is halted:
+    this and every later file is reported as not processed, with the cause.
+    """
     started = time.monotonic()
+    if services.halt.stopped and services.halt.error is not None:
+        return _not_processed(path, services.halt.error)
     try:
         return _digitize_checked(path, services=services, batch=batch, on_page=on_page,
                                  started=started)
+    except ServicesUnusable as unusable:
+        log.error("%s: %s", path, unusable.message)
+        return _not_processed(path, unusable)
     except OSError as e:  # the file vanished or became unreadable while we worked
         log.error("%s: %s", path, e)
         return DocumentOutcome(str(path), FAILED, "READ_FAILED",
@@ -88,6 +121,12 @@ def digitize_file(
                                seconds=time.monotonic() - started)
 
 
+def _not_processed(path: Path, error: ServicesUnusable) -> DocumentOutcome:
+    return DocumentOutcome(str(path), FAILED, error.code,
+                           _("{path}: not processed, the batch stopped: {cause}").format(
+                               path=path, cause=error.message))
+
+
 def _digitize_checked(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None,
     started: float,
@@ -98,27 +137,93 @@ def _digitize_checked(
         return DocumentOutcome(str(path), FAILED, missing.code, missing.message)
     except InputRejected as rejection:
         return quarantine(path, rejection, services=services, batch=batch)
-    existing = services.index.by_sha256(triaged.sha256)
-    if existing is not None:
-        return _already_known(path, existing, triaged)
+    known = _known_document(services.index, triaged.sha256)
+    if known is not None:
+        return _already_known(path, known, triaged)
+    # Claim the content hash in the index before the expensive work: a second process (or
+    # worker) on the same file sees the claim and skips it instead of storing it again.
+    claimed = services.index.claim(
+        triaged.sha256, doc_id=document_id(triaged.sha256), owner=_attempt_id(),
+        lease=_lease(services), template=DocumentRow(
+            id="", original_sha256="", original_name=str(triaged.path),
+            original_size=triaged.size, media_type=triaged.media_type, status="",
+            agency_code=batch.agency_code, procedure_code=batch.procedure_code,
+            batch_id=batch.batch_id))
+    if not isinstance(claimed, Claim):
+        return _already_known(path, claimed, triaged)
     try:
-        return _digitize(triaged, services=services, batch=batch, on_page=on_page,
-                         started=started)
+        with _Heartbeat(services, claimed):
+            return _digitize(triaged, claimed, services=services, batch=batch, on_page=on_page,
+                             started=started)
     except DuplicateDocument:
-        row = services.index.by_sha256(triaged.sha256)
+        row = _known_document(services.index, triaged.sha256)
         assert row is not None
         return _already_known(path, row, triaged)
+    except ClaimLost as lost:
+        log.warning("%s: %s", path, lost.message)
+        return DocumentOutcome(str(path), DUPLICATE, lost.code, f"{path}: {lost.message}",
+                               sha256=triaged.sha256, seconds=time.monotonic() - started)
     except (SohoaError, OcrError, SigningError, StorageError) as e:
         code = getattr(e, "code", "PROCESSING_FAILED")
         message = getattr(e, "message", str(e))
+        services.index.release(claimed, reason_code=code, reason_message=message)
+        if isinstance(e, StorageError) and not isinstance(e, ObjectLockedError):
+            raise_if_storage_unusable(services, e)
         log.error("%s: %s (%s)", path, message, code)
         return DocumentOutcome(str(path), FAILED, code, f"{path}: {message}",
                                pages=triaged.pages, seconds=time.monotonic() - started,
                                sha256=triaged.sha256)
+    except BaseException as e:
+        services.index.release(claimed, reason_code="INTERNAL_ERROR",
+                               reason_message=f"{type(e).__name__}: {e}")
+        raise
+
+
+def _known_document(index: DocumentIndex, sha256: str) -> DocumentRow | None:
+    """The document holding this exact file: as its first scan or as a rescan."""
+    row = index.by_sha256(sha256)
+    if row is None and (file := index.file_by_sha256(sha256)) is not None:
+        row = index.get(file.document_id)
+    return row
+
+
+def _attempt_id() -> str:
+    """Unique per attempt: names the claim's owner and the attempt's record key."""
+    return f"{os.getpid()}-{secrets.token_hex(8)}"
+
+
+def _lease(services: Services) -> timedelta:
+    return timedelta(seconds=services.settings.claim_lease_s)
+
+
+class _Heartbeat:
+    """Renews the claim's lease while the document is being worked on."""
+
+    def __init__(self, services: Services, claim: Claim) -> None:
+        self.index, self.claim, self.lease = services.index, claim, _lease(services)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"claim-{claim.document_id}")
+
+    def _run(self) -> None:
+        interval = max(0.2, self.lease.total_seconds() / 3)
+        while not self._stop.wait(interval):
+            try:
+                if not self.index.renew(self.claim, self.lease):
+                    return  # lost: complete() will refuse, and say so
+            except StorageError as e:  # the database is busy or away: try again next beat
+                log.warning("cannot renew the claim on %s: %s", self.claim.document_id, e)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _digitize(
-    triaged: TriagedFile, *, services: Services, batch: BatchContext,
+    triaged: TriagedFile, claim: Claim, *, services: Services, batch: BatchContext,
     on_page: PageCallback | None, started: float,
 ) -> DocumentOutcome:
     settings = services.settings
@@ -130,29 +235,48 @@ def _digitize(
         ocr = run_ocr(triaged, services=services, on_page=on_page)
     with _timed(timings, "extract"):
         extraction = extract(ocr, services=services, pages=triaged.pages)
-    doc_id = document_id(triaged.sha256)
-    identifiers = make_identifiers(extraction, services=services, batch=batch)
+    values = extraction.values()
+    earlier = find_rescan_target(services.index, values, exclude=claim.document_id)
     review_reasons = [*ocr.needs_review, *extraction.review_reasons]
     status = NEEDS_REVIEW if review_reasons else STORED
+    if earlier is not None:  # the same paper again: same legal identifiers
+        identifiers = {"agency_code": earlier.agency_code,
+                       "procedure_code": earlier.procedure_code,
+                       "result_code": earlier.result_code, "digitized_id": earlier.digitized_id}
+    else:
+        identifiers = make_identifiers(extraction, services=services, batch=batch, claim=claim)
     manifest = build_manifest(triaged, ocr, extraction, provenance, identifiers)
     with _timed(timings, "sign"):
         signed = sign(ocr.pdf, manifest=manifest, services=services)
     existing_signatures = inspect_input_signatures(triaged, services=services)
+    lock = lock_for(settings, values)
     with _timed(timings, "store"):
-        objects = store_objects(triaged, signed, services=services)
+        objects = store_objects(triaged, signed, services=services, batch=batch,
+                                attempt=claim.owner, lock=lock)
         record = build_record(
-            doc_id=doc_id, status=status, review_reasons=review_reasons, triaged=triaged,
-            ocr=ocr, extraction=extraction, provenance=provenance, identifiers=identifiers,
-            objects=objects, signature_level=services.signing.level,
+            doc_id=earlier.id if earlier else claim.document_id, status=status,
+            review_reasons=review_reasons, triaged=triaged, ocr=ocr, extraction=extraction,
+            provenance=provenance, identifiers=identifiers, objects=objects,
+            signature_level=services.signing.level,
             existing_signatures=existing_signatures, timings=timings,
         )
-        services.store.put(objects.record_bucket, objects.record_key,
-                           json.dumps(record, ensure_ascii=False, indent=1).encode(),
+        file = DocumentFile(
+            document_id=claim.document_id, original_sha256=triaged.sha256,
+            original_name=str(triaged.path), original_size=triaged.size,
+            media_type=triaged.media_type, original_bucket=objects.original_bucket,
+            original_key=objects.original_key, signed_sha256=objects.signed_sha256,
+            signed_bucket=objects.signed_bucket, signed_key=objects.signed_key,
+            batch_id=batch.batch_id)
+        if earlier is not None:
+            return _store_rescan(triaged, claim, earlier, record, file, services=services,
+                                 started=started, pages=len(ocr.pages))
+        services.store.put(objects.record_bucket, objects.record_key, record_bytes(record),
                            content_type="application/json",
                            metadata={"sha256-original": triaged.sha256})
         row = DocumentRow(
-            id=doc_id, original_sha256=triaged.sha256, original_name=str(triaged.path),
-            original_size=triaged.size, media_type=triaged.media_type, status=status,
+            id=claim.document_id, original_sha256=triaged.sha256,
+            original_name=str(triaged.path), original_size=triaged.size,
+            media_type=triaged.media_type, status=status,
             page_count=len(ocr.pages), mean_confidence=mean_confidence(ocr),
             agency_code=batch.agency_code, procedure_code=batch.procedure_code,
             result_code=identifiers.get("result_code"),
@@ -163,10 +287,98 @@ def _digitize(
             record_key=objects.record_key, signature_level=services.signing.level,
             review_reasons=review_reasons, batch_id=batch.batch_id,
         )
-        services.index.add(apply_fields_to_row(row, extraction.values()))
-    return DocumentOutcome(str(triaged.path), status, record_id=doc_id, pages=len(ocr.pages),
-                           seconds=time.monotonic() - started,
+        row = apply_fields_to_row(row, values)
+        services.index.complete(claim, Completion(
+            row, file, record, record_sha256(record), parties=parties_of(extraction, values),
+            search=indexed_text(values, [page.text for page in ocr.pages])))
+    return DocumentOutcome(str(triaged.path), status, record_id=claim.document_id,
+                           pages=len(ocr.pages), seconds=time.monotonic() - started,
                            review_reasons=tuple(review_reasons), sha256=triaged.sha256)
+
+
+def find_rescan_target(index: DocumentIndex, values: dict[str, Any], *,
+                       exclude: str) -> DocumentRow | None:
+    """The stored document this scan is a rescan of: same number, issuing agency, issue date
+    and owner (all four read, none guessed)."""
+    number, agency = values.get("number_symbol"), values.get("issuing_agency")
+    issued = values.get("issue_date")
+    owner = values.get("owner_id") or values.get("tax_code")
+    if not (isinstance(number, str) and isinstance(agency, str) and isinstance(issued, str)):
+        return None
+    try:
+        issue_date = date.fromisoformat(issued)
+    except ValueError:
+        return None
+    return index.find_rescan_of(number_symbol=number[:100], issuing_agency=agency[:300],
+                                issue_date=issue_date,
+                                owner_id=owner[:20] if isinstance(owner, str) else None,
+                                exclude=exclude)
+
+
+def _store_rescan(triaged: TriagedFile, claim: Claim, earlier: DocumentRow,
+                  scan_record: dict[str, Any], file: DocumentFile, *, services: Services,
+                  started: float, pages: int) -> DocumentOutcome:
+    """A new version of the earlier record: the new scan's original, signed copy and reading are
+    added to it; the record keeps pointing at the earlier copy until a reviewer decides."""
+    current = services.index.record_of(earlier.id)
+    record: dict[str, Any] = dict(current.record) if current is not None else {"id": earlier.id}
+    versions = list(record.get("versions", []))
+    versions.append({"version": earlier.version + 1, "original": scan_record["original"],
+                     "signed": scan_record["signed"], "metadata": scan_record["metadata"],
+                     "provenance": scan_record["provenance"], "supersedes": None})
+    record["versions"] = versions
+    record.setdefault("history", []).append({
+        "field": "rescan", "old": None, "new": triaged.sha256, "by": scan_record[
+            "provenance"]["clerk"], "at": datetime.now(UTC).isoformat()})
+    if earlier.record_bucket and earlier.record_key:
+        services.store.put(earlier.record_bucket, earlier.record_key, record_bytes(record),
+                           content_type="application/json",
+                           metadata={"sha256-original": earlier.original_sha256})
+    services.index.complete_rescan(claim, earlier.id, Completion(
+        earlier, file, record, record_sha256(record)))
+    return DocumentOutcome(str(triaged.path), DUPLICATE, "RESCAN",
+                           f"{triaged.path}: a rescan of document {earlier.id}; kept as its "
+                           f"version {earlier.version + 1} (a reviewer decides whether it "
+                           "supersedes the earlier scan).", record_id=earlier.id, pages=pages,
+                           seconds=time.monotonic() - started, sha256=triaged.sha256)
+
+
+def parties_of(extraction: Extraction, values: dict[str, Any]) -> list[DocumentParty]:
+    """The extraction's parties (when it names them) and always the owner."""
+    parties: list[DocumentParty] = []
+    for party in getattr(extraction, "parties", ()) or ():
+        role = getattr(party, "role", None)
+        if not role:
+            continue
+        parties.append(DocumentParty(
+            document_id="", role=str(role)[:40], name=_short(getattr(party, "name", None), 200),
+            id_value=_short(getattr(party, "id", None), 40),
+            id_kind=_short(getattr(party, "id_kind", None), 20),
+            confidence=getattr(party, "confidence", None)))
+    owner_id = values.get("owner_id") or values.get("tax_code")
+    owner_kind = "cccd" if values.get("owner_id") else ("mst" if values.get("tax_code") else None)
+    has_owner = any(p.role == "owner" and p.id_value == owner_id for p in parties)
+    if isinstance(owner_id, str) and not has_owner:
+        parties.insert(0, DocumentParty(document_id="", role="owner",
+                                        name=_short(values.get("owner_name"), 200),
+                                        id_value=owner_id[:40], id_kind=owner_kind))
+    return parties
+
+
+def _short(value: object, limit: int) -> str | None:
+    return str(value)[:limit] if value not in (None, "") else None
+
+
+def lock_for(settings: Settings, values: dict[str, Any]) -> Lock | None:
+    """Object lock of the original and the signed copy: kept for good when the result is
+    permanent, else for its type's retention (settings)."""
+    if not settings.object_lock:
+        return None
+    if values.get("valid_until") == "permanent":
+        return Lock(settings.retention_mode, None, legal_hold=True)
+    doc_type = str(values.get("doc_type") or "").upper()
+    days = settings.retention_days_by_type.get(doc_type, settings.retention_days_default)
+    return Lock(settings.retention_mode, datetime.now(UTC) + timedelta(days=days))
 
 
 class _timed:
@@ -209,13 +421,18 @@ def extract(ocr: OcrResult, *, services: Services, pages: int) -> Extraction:
     return extract_metadata(inputs, options=options)
 
 
-def make_identifiers(extraction: Extraction, *, services: Services,
-                     batch: BatchContext) -> dict[str, str | None]:
-    """Result code (running number per agency) and digitized-document id (DOMAIN.md)."""
+def make_identifiers(extraction: Extraction, *, services: Services, batch: BatchContext,
+                     claim: Claim) -> dict[str, str | None]:
+    """Result code (running number per agency) and digitized-document id (DOMAIN.md).
+
+    The result code is a legal identifier: it is allocated in the transaction that writes it
+    into the claimed row, and a retry of the same file reuses it, so no number is skipped.
+    """
     settings = services.settings
     unit = (batch.agency_code or "LOCAL").replace(".", "")
-    result_code = make_result_code(unit, services.index.next_number(f"result:{unit}"),
-                                   fmt=settings.result_code_format)
+    result_code = services.index.assign_result_code(
+        claim, f"result:{unit}",
+        lambda seq: make_result_code(unit, seq, fmt=settings.result_code_format))
     values = extraction.values()
     owner_id = values.get("owner_id") or values.get("tax_code")
     number = values.get("number_symbol")
@@ -251,24 +468,34 @@ def inspect_input_signatures(triaged: TriagedFile, *, services: Services) -> lis
     return [asdict(v) for v in verdicts]
 
 
-def store_objects(triaged: TriagedFile, signed: bytes, *, services: Services) -> StoredObjects:
-    """Objects first (content-addressed, so a retry rewrites the same keys), index row after."""
+def store_objects(triaged: TriagedFile, signed: bytes, *, services: Services,
+                  batch: BatchContext, attempt: str, lock: Lock | None) -> StoredObjects:
+    """Objects first, index row after. Keys follow the archive scheme (agency / year / content
+    hash); the original is content-addressed (a retry finds it), the signed copy is keyed by
+    its own hash and the record by the attempt, so two attempts never write the same key."""
     s = services.settings
-    original_key = content_key(triaged.sha256, triaged.suffix)
+    year = datetime.now(UTC).year
+    original_key = original_object_key(batch.agency_code, year, triaged.sha256, triaged.suffix)
     if services.store.stat(s.bucket_originals, original_key) is None:
         services.store.put(s.bucket_originals, original_key, triaged.path.read_bytes(),
                            content_type=triaged.media_type,
-                           metadata={"sha256": triaged.sha256})
+                           metadata={"sha256": triaged.sha256}, lock=lock)
     signed_sha = sha256_hex(signed)
-    signed_key = content_key(signed_sha, ".pdf")
+    signed_key = signed_object_key(batch.agency_code, year, triaged.sha256, signed_sha)
     services.store.put(s.bucket_signed, signed_key, signed, content_type="application/pdf",
-                       metadata={"sha256": signed_sha, "sha256-original": triaged.sha256})
+                       metadata={"sha256": signed_sha, "sha256-original": triaged.sha256},
+                       lock=lock)
     return StoredObjects(s.bucket_originals, original_key, s.bucket_signed, signed_key,
                          signed_sha, len(signed), s.bucket_records,
-                         content_key(triaged.sha256, ".json"))
+                         record_object_key(batch.agency_code, year, triaged.sha256, attempt))
 
 
 def _already_known(path: Path, row: DocumentRow, triaged: TriagedFile) -> DocumentOutcome:
+    if row.status == STATUS_PROCESSING:
+        return DocumentOutcome(str(path), DUPLICATE, "IN_PROGRESS",
+                               f"{path}: being digitized right now by another process "
+                               f"(document {row.id}); nothing to do.", record_id=row.id,
+                               sha256=triaged.sha256)
     if row.status == QUARANTINED:
         return DocumentOutcome(str(path), QUARANTINED, row.reason_code,
                                row.reason_message, record_id=row.id, sha256=triaged.sha256)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import SohoaError
-from signing.validate import ValidationReport, validate_pdf
 from storage.errors import ObjectMissingError
-from storage.index import STATUS_APPROVED, STATUS_STORED, DocumentIndex, DocumentRow
-from storage.objects import ObjectStore, sha256_hex
+from storage.index import (
+    STATUS_APPROVED,
+    STATUS_NEEDS_REVIEW,
+    STATUS_STORED,
+    DocumentIndex,
+    DocumentRow,
+)
+
+if TYPE_CHECKING:  # pyHanko and minio load slowly: `lookup` and `show` need neither
+    from signing.validate import ValidationReport
+    from storage.objects import ObjectStore
 
 REUSABLE_STATUSES = (STATUS_STORED, STATUS_APPROVED)
 
@@ -20,12 +29,39 @@ class DocumentNotFound(SohoaError):
     code = "DOCUMENT_NOT_FOUND"
 
 
+@dataclass(frozen=True)
+class LookupMatch:
+    row: DocumentRow
+    role: str  # "owner", or the role the id has in the document (e.g. another party)
+
+
+def lookup_matches(index: DocumentIndex, *, owner_id: str, doc_type: str | None = None,
+                   include_pending: bool = False) -> list[LookupMatch]:
+    """Documents of a person: those they own, then those naming them as a party, with the
+    role. Reusable means stored (or approved after review) signed copies."""
+    owner = "".join(ch for ch in owner_id if not ch.isspace())
+    statuses = list(REUSABLE_STATUSES) if not include_pending else [
+        *REUSABLE_STATUSES, STATUS_NEEDS_REVIEW]
+    matches = [LookupMatch(row, "owner")
+               for row in index.find(owner_id=owner, doc_type=doc_type, status=statuses)]
+    seen = {m.row.id for m in matches}
+    for row, role in index.find_by_party(owner, status=statuses, doc_type=doc_type):
+        if row.id not in seen:
+            seen.add(row.id)
+            matches.append(LookupMatch(row, role))
+    return matches
+
+
 def lookup_documents(index: DocumentIndex, *, owner_id: str, doc_type: str | None = None,
                      include_pending: bool = False) -> list[DocumentRow]:
     """A person's reusable documents: stored (or approved after review) signed copies."""
-    owner = "".join(ch for ch in owner_id if not ch.isspace())
-    statuses = None if include_pending else REUSABLE_STATUSES
-    return index.find(owner_id=owner, doc_type=doc_type, status=statuses)
+    return [m.row for m in lookup_matches(index, owner_id=owner_id, doc_type=doc_type,
+                                          include_pending=include_pending)]
+
+
+def pending_review_rows(index: DocumentIndex) -> list[DocumentRow]:
+    """Documents waiting for review (the list needs neither S3 nor the extraction code)."""
+    return index.find(status=[STATUS_NEEDS_REVIEW])
 
 
 def get_row(index: DocumentIndex, doc_id: str) -> DocumentRow:
@@ -35,11 +71,16 @@ def get_row(index: DocumentIndex, doc_id: str) -> DocumentRow:
     return row
 
 
-def load_record(index: DocumentIndex, store: ObjectStore,
+def load_record(index: DocumentIndex, store: ObjectStore | None,
                 doc_id: str) -> tuple[DocumentRow, dict[str, Any] | None]:
+    """The row and its current record: from the index (no S3 needed), or from the record object
+    when the index has no copy (documents stored before the copy existed) and a store is given."""
     row = get_row(index, doc_id)
-    if row.record_bucket is None or row.record_key is None:
-        return row, None  # quarantined: no record object
+    copy = index.record_of(row.id)
+    if copy is not None:
+        return row, copy.record
+    if store is None or row.record_bucket is None or row.record_key is None:
+        return row, None  # quarantined (no record), or no S3 at hand
     return row, json.loads(store.get(row.record_bucket, row.record_key))
 
 
@@ -106,6 +147,8 @@ class TrustSettings:
     allow_fetching: bool = False
 
     def validate(self, pdf: bytes) -> ValidationReport:
+        from signing.validate import validate_pdf
+
         return validate_pdf(pdf, trust_roots=self.roots,
                             crls=[c.read_bytes() for c in self.crls],
                             allow_fetching=self.allow_fetching)
@@ -123,7 +166,7 @@ def _object_hash(store: ObjectStore, bucket: str | None, key: str | None) -> tup
         data = store.get(bucket, key)
     except ObjectMissingError:
         return None, None
-    return sha256_hex(data), data
+    return hashlib.sha256(data).hexdigest(), data
 
 
 def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
@@ -134,12 +177,16 @@ def verify_stored(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
     signed_hash, signed = _object_hash(store, row.signed_bucket, row.signed_key)
     checks = [HashCheck("original", row.original_sha256, original_hash),
               HashCheck("signed copy", row.signed_sha256, signed_hash)]
-    _, record = _object_hash(store, row.record_bucket, row.record_key)
+    record_hash, record = _object_hash(store, row.record_bucket, row.record_key)
     if record is not None:
         recorded = json.loads(record).get("signed", {}).get("sha256")
         checks.append(HashCheck("record → signed copy", recorded, signed_hash))
+        if row.record_sha256 is not None:  # the record object is the one the index holds
+            checks.append(HashCheck("record", row.record_sha256, record_hash))
     else:
         checks.append(HashCheck("record", "present", None))
+    from signing.validate import ValidationReport
+
     report = (trust.validate(signed) if signed is not None
               else ValidationReport([], document_error="the signed copy is missing"))
     return VerifyResult(f"{row.id} ({row.original_name})", report, checks)

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
@@ -25,7 +25,7 @@ from pipeline.queries import (
     VerifyResult,
     verify_stored,
 )
-from storage.index import DocumentIndex, DocumentRow
+from storage.index import DocumentIndex, DocumentParty, DocumentRow
 from storage.objects import ObjectStore
 from storage.registry import IntegrityCheck, ReuseEvent
 
@@ -55,9 +55,18 @@ class ReusableQuery:
     page_size: int = 20
 
 
+# The columns a reuse answer shows: loading only these (as plain rows, not ORM objects) keeps a
+# look-up cheap at a million rows.
+VIEW_COLUMNS = tuple(col(getattr(DocumentRow, name)) for name in (
+    "id", "digitized_id", "status", "doc_type", "type_abbr", "number_symbol", "issue_date",
+    "issuing_agency", "subject", "signer_name", "owner_id", "owner_name", "valid_until",
+    "permanent", "page_count", "agency_code", "procedure_code", "result_code",
+    "signature_level", "signed_sha256", "signed_bucket", "signed_key", "created_at"))
+
+
 @dataclass(frozen=True)
 class ReusableDocument:
-    row: DocumentRow
+    row: Any  # a row with the VIEW_COLUMNS as attributes (row.id, row.owner_id, …)
     role: str
     last_check_ok: bool | None
     last_checked_at: datetime | None
@@ -91,50 +100,72 @@ def _agency_filters(query: ReusableQuery) -> list[Any]:
     return filters
 
 
-def find_reusable(index: DocumentIndex, query: ReusableQuery) -> ReusablePage:
-    """One page of an owner's reusable documents, newest issue first, and the total count."""
-    filters = [DocumentRow.owner_id == normalize_owner_id(query.owner_id),
-               *_valid_on(query.valid_on), *_agency_filters(query)]
+def _matches(owner_id: str) -> Any:
+    """(document id, role) for every document of this id: as its owner, or as a party named in
+    it (document_parties), one row per document, the owner role first."""
+    by_owner: Any = sa.select(
+        col(DocumentRow.id).label("doc_id"), sa.literal(ROLE_OWNER).label("role"),
+        sa.literal(0).label("rank")).where(col(DocumentRow.owner_id) == owner_id)
+    by_party: Any = sa.select(
+        col(DocumentParty.document_id).label("doc_id"), col(DocumentParty.role).label("role"),
+        sa.literal(1).label("rank")).where(col(DocumentParty.id_value) == owner_id)
+    both = sa.union_all(by_owner, by_party).subquery("both_roles")
+    ranked = sa.select(both.c.doc_id, both.c.role, sa.func.row_number().over(
+        partition_by=both.c.doc_id, order_by=(both.c.rank, both.c.role)).label("n")
+                       ).subquery("ranked")
+    return sa.select(ranked.c.doc_id, ranked.c.role).where(ranked.c.n == 1).subquery("matches")
+
+
+def find_reusable(session: Session, query: ReusableQuery) -> ReusablePage:
+    """One page of an owner's reusable documents, newest issue first, and the total count.
+
+    Takes the caller's session, so an HTTP request uses one connection for the look-up and
+    its access-log entry."""
+    matches = _matches(normalize_owner_id(query.owner_id))
+    filters = [*_valid_on(query.valid_on), *_agency_filters(query)]
     if query.doc_type is not None:
         filters.append(sa.func.upper(DocumentRow.doc_type) == query.doc_type.upper())
     # One round trip: the window count gives the total beside the page.
     statement = (
-        select(DocumentRow, IntegrityCheck.ok, IntegrityCheck.checked_at,
-               sa.func.count().over().label("total"))
+        sa.select(*VIEW_COLUMNS, matches.c.role, col(IntegrityCheck.ok).label("check_ok"),
+                  col(IntegrityCheck.checked_at).label("checked_at"),
+                  sa.func.count().over().label("total"))
+        .select_from(matches)
+        .join(DocumentRow, col(DocumentRow.id) == matches.c.doc_id)
         .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
         .where(*filters)
         .order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.id))
         .offset((query.page - 1) * query.page_size).limit(query.page_size))
-    with index.session() as s:
-        rows = s.exec(statement).all()
-    total = int(rows[0][3]) if rows else _count_when_past_end(index, query, filters)
-    return ReusablePage([ReusableDocument(r[0], ROLE_OWNER, r[1], r[2]) for r in rows], total,
-                        query)
+    rows = session.execute(statement).all()
+    total = int(rows[0].total) if rows else _count_when_past_end(session, matches, filters,
+                                                                 page=query.page)
+    return ReusablePage([ReusableDocument(r, r.role, r.check_ok, r.checked_at) for r in rows],
+                        total, query)
 
 
-def _count_when_past_end(index: DocumentIndex, query: ReusableQuery, filters: list[Any]) -> int:
-    if query.page == 1:
+def _count_when_past_end(session: Session, matches: Any, filters: list[Any], *,
+                         page: int) -> int:
+    if page == 1:
         return 0
-    statement = (select(sa.func.count()).select_from(DocumentRow)
+    statement = (sa.select(sa.func.count()).select_from(matches)
+                 .join(DocumentRow, col(DocumentRow.id) == matches.c.doc_id)
                  .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
                  .where(*filters))
-    with index.session() as s:
-        return int(s.exec(statement).one())
+    return int(session.execute(statement).scalar_one())
 
 
-def get_visible_document(index: DocumentIndex, doc_id: str, *,
+def get_visible_document(session: Session, doc_id: str, *,
                          allowed_agencies: Collection[str] = ()) -> ReusableDocument:
     """One stored document by its full id; outside the caller's agencies it does not exist."""
-    statement = (select(DocumentRow, IntegrityCheck.ok, IntegrityCheck.checked_at)
+    statement = (sa.select(*VIEW_COLUMNS, col(IntegrityCheck.ok).label("check_ok"),
+                           col(IntegrityCheck.checked_at).label("checked_at"))
                  .outerjoin(IntegrityCheck, col(IntegrityCheck.document_id) == col(DocumentRow.id))
-                 .where(DocumentRow.id == doc_id,
+                 .where(col(DocumentRow.id) == doc_id,
                         col(DocumentRow.signed_key).is_not(None)))
-    with index.session() as s:
-        found = s.exec(statement).first()
-    if found is None or (allowed_agencies and found[0].agency_code not in allowed_agencies):
+    found = session.execute(statement).first()
+    if found is None or (allowed_agencies and found.agency_code not in allowed_agencies):
         raise DocumentNotFound(_("no document with id {id}").format(id=doc_id))
-    row, ok, checked_at = found
-    return ReusableDocument(row, ROLE_OWNER, ok, checked_at)
+    return ReusableDocument(found, ROLE_OWNER, found.check_ok, found.checked_at)
 
 
 def verify_and_record(index: DocumentIndex, store: ObjectStore, doc_id: str, *,
@@ -179,8 +210,9 @@ class ReuseOutcome:
 def record_reuse(index: DocumentIndex, request: ReuseRequest, *, client_id: str,
                  allowed_agencies: Collection[str] = ()) -> ReuseOutcome:
     """Record that a document was reused in a dossier, once per (dossier, document)."""
-    owner_id = get_visible_document(index, request.document_id,
-                                    allowed_agencies=allowed_agencies).row.owner_id
+    with index.session() as s:
+        owner_id = get_visible_document(s, request.document_id,
+                                        allowed_agencies=allowed_agencies).row.owner_id
     existing = _reuse_event(index, request.dossier_code, request.document_id)
     if existing is not None:
         return _repeat(existing, request, owner_id)

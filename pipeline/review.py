@@ -108,7 +108,7 @@ def review_document(index: DocumentIndex, store: ObjectStore, doc_id: str,
     row.status = status
     row.review_reasons = [] if status == STATUS_APPROVED else list(after.review_reasons)
     row.reviewed_by, row.reviewed_at = decision.actor, now
-    return index.record_review(row, events)
+    return index.record_review(row, events, record=record)
 
 
 def _text(value: FieldValue | None) -> str | None:

@@ -7,19 +7,24 @@ is configured, migrates the index, and loads the agency key (or creates the loca
 from __future__ import annotations
 
 import logging
+import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigurationError
+from pipeline.i18n import _
 from pipeline.settings import Settings
 from signing.errors import SigningError
 from storage.errors import StorageError
 from storage.index import DocumentIndex
-from storage.objects import MinioObjectStore, ObjectStore
 from storage.seaweed import EmbeddedS3, S3Endpoint
+
+if TYPE_CHECKING:  # minio loads in ~0.4 s: read-only commands (open_index) do without it
+    from storage.objects import MinioObjectStore, ObjectStore
 
 log = logging.getLogger("sohoa")
 
@@ -40,12 +45,38 @@ class SigningSetup:
     validation_context: Any | None = None  # for B-LT/B-LTA: where revocation info comes from
 
 
+class ServicesUnusable(ConfigurationError):
+    """The disk or the S3 server cannot take writes: the batch stops (exit code 5)."""
+
+    code = "SERVICES_UNUSABLE"
+
+
+class BatchHalt:
+    """Set once by the first document that finds the services unusable; the documents not
+    started yet are then left alone instead of failing one by one after OCR and signing."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.error: ServicesUnusable | None = None
+
+    def stop(self, error: ServicesUnusable) -> None:
+        if not self._event.is_set():
+            self.error = error
+            self._event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._event.is_set()
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     store: ObjectStore
     index: DocumentIndex
     signing: SigningSetup
+    s3_dir: Path | None = None  # the embedded S3 server's folder, when it is the one in use
+    halt: BatchHalt = field(default_factory=BatchHalt)
 
     @property
     def quarantine_dir(self) -> Path:
@@ -69,16 +100,75 @@ def s3_endpoint_from_settings(settings: Settings) -> S3Endpoint | None:
                       settings.s3_region or "us-east-1")
 
 
-def open_store(settings: Settings, stack: ExitStack) -> ObjectStore:
+def open_store(settings: Settings, stack: ExitStack) -> MinioObjectStore:
+    from storage.objects import MinioObjectStore
+
     endpoint = s3_endpoint_from_settings(settings)
     if endpoint is None:
         endpoint = stack.enter_context(EmbeddedS3(settings.data_path / "s3"))
     store = MinioObjectStore(endpoint.endpoint, access_key=endpoint.access_key,
                              secret_key=endpoint.secret_key, secure=endpoint.secure,
                              region=endpoint.region)
-    for bucket in (settings.bucket_originals, settings.bucket_signed, settings.bucket_records):
+    # Originals and signed copies are immutable (object lock, chosen when the bucket is made);
+    # records change on review and keep every version; quarantine and reports are plain.
+    for bucket in (settings.bucket_originals, settings.bucket_signed):
+        store.ensure_bucket(bucket, versioning=True, object_lock=settings.object_lock)
+    for bucket in (settings.bucket_records, settings.bucket_quarantine, settings.bucket_reports):
         store.ensure_bucket(bucket, versioning=True)
     return store
+
+
+def check_storage_ready(settings: Settings, store: MinioObjectStore | ObjectStore,
+                        s3_dir: Path | None) -> None:
+    """Before a batch (and after a failed write): enough free disk, and the S3 server takes a
+    write. Raises ServicesUnusable naming the cause."""
+    local = s3_dir is not None or not settings.database_url
+    if local:
+        free_mb = shutil.disk_usage(settings.data_path).free // (1024 * 1024)
+        if free_mb < settings.min_free_mb:
+            raise ServicesUnusable(
+                _("Only {free} MB free in {path} (at least {need} MB needed): free disk space "
+                  "(or set SOHOA_MIN_FREE_MB), then run the batch again.").format(
+                    free=free_mb, path=settings.data_path, need=settings.min_free_mb),
+                code="DISK_FULL")
+    try:
+        check_writable = getattr(store, "check_writable", None)
+        if check_writable is not None:
+            check_writable(settings.bucket_reports)
+    except StorageError as e:
+        cause = embedded_s3_problem(s3_dir) if s3_dir is not None else None
+        raise ServicesUnusable(
+            _("The S3 server does not accept writes: {cause}. Nothing more is processed; fix "
+              "it and run the batch again.").format(cause=cause or e.message),
+            code="S3_NOT_WRITABLE") from e
+
+
+def embedded_s3_problem(s3_dir: Path) -> str | None:
+    """The embedded server's own explanation, from the end of its log (it says "No writable
+    volumes" when the disk is full, where the S3 client only sees HTTP 500)."""
+    log_file = s3_dir / "weed.log"
+    try:
+        with log_file.open("rb") as handle:
+            handle.seek(max(0, log_file.stat().st_size - 65536))
+            tail = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    for marker, meaning in (("No writable volumes", "no writable volume (the disk is full?)"),
+                            ("no space left", "no space left on the device")):
+        if marker.lower() in tail.lower():
+            return _("the embedded S3 server reports {meaning}; see {log}").format(
+                meaning=meaning, log=log_file)
+    return None
+
+
+def raise_if_storage_unusable(services: Services, error: StorageError) -> None:
+    """After a failed write: when the storage itself is unusable, stop the batch, naming the
+    cause; otherwise the failure belongs to this document only."""
+    try:
+        check_storage_ready(services.settings, services.store, services.s3_dir)
+    except ServicesUnusable as unusable:
+        services.halt.stop(unusable)
+        raise unusable from error
 
 
 def load_signing(settings: Settings) -> SigningSetup:
@@ -140,7 +230,9 @@ def open_services(settings: Settings) -> Iterator[Services]:
             signing = load_signing(settings)
         except (StorageError, SigningError) as e:
             raise ConfigurationError(getattr(e, "message", str(e)), code=e.code) from e
-        yield Services(settings, store, index, signing)
+        s3_dir = None if settings.s3_endpoint else settings.data_path / "s3"
+        check_storage_ready(settings, store, s3_dir)
+        yield Services(settings, store, index, signing, s3_dir)
 
 
 @contextmanager

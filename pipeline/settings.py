@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     bucket_originals: str = "sohoa-originals"
     bucket_signed: str = "sohoa-signed"
     bucket_records: str = "sohoa-records"
+    bucket_quarantine: str = "sohoa-quarantine"
+    bucket_reports: str = "sohoa-reports"
+
+    # Archive storage (issue 9): object lock on originals and signed copies. Retention in days
+    # per document type (upper-case type name → days; "permanent" results get a legal hold).
+    object_lock: bool = True
+    retention_mode: str = "GOVERNANCE"  # or COMPLIANCE (not even an administrator may delete)
+    retention_days_default: float = 3650.0
+    retention_days_by_type: dict[str, float] = Field(default_factory=dict)
+    # A process's claim on a file it is digitizing; a crashed process's claim lapses after this.
+    claim_lease_s: float = 120.0
+    # Below this much free space in the data folder a batch does not start (embedded S3/SQLite).
+    min_free_mb: int = 500
 
     # Index: unset → SQLite file data_dir/index.sqlite3
     database_url: str | None = None
@@ -90,6 +103,13 @@ class Settings(BaseSettings):
         if value is not None and value.upper() not in SIGNATURE_LEVELS:
             raise ValueError(f"signing_level must be one of {', '.join(SIGNATURE_LEVELS)}")
         return value.upper() if value else None
+
+    @field_validator("retention_mode")
+    @classmethod
+    def _known_mode(cls, value: str) -> str:
+        if value.upper() not in ("GOVERNANCE", "COMPLIANCE"):
+            raise ValueError("retention_mode must be GOVERNANCE or COMPLIANCE")
+        return value.upper()
 
     @classmethod
     def settings_customise_sources(

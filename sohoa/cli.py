@@ -132,18 +132,24 @@ def lookup(
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """List a person's reusable documents: signed copies stored or approved after review."""
-    from pipeline.queries import lookup_documents
+    """List a person's reusable documents: signed copies stored or approved after review, the
+    person's own and those naming them as a party (with their role)."""
+    from pipeline.queries import lookup_matches
     from sohoa.console import print_documents
 
     settings = _settings(config)
     with _index(settings) as index:
-        rows = lookup_documents(index, owner_id=owner_id, doc_type=doc_type,
-                                include_pending=include_pending)
+        matches = lookup_matches(index, owner_id=owner_id, doc_type=doc_type,
+                                 include_pending=include_pending)
+    rows = [m.row for m in matches]
     if as_json:
-        print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([{**m.row.model_dump(mode="json"), "role": m.role} for m in matches],
+                         ensure_ascii=False, indent=2))
     else:
         print_documents(console, rows)
+        for m in matches:
+            if m.role != "owner":
+                console.print(f"{m.row.id}: role {m.role}", markup=False, highlight=False)
         if not rows:
             err.print(f"No stored document for owner {owner_id}.")
 
@@ -159,8 +165,8 @@ def show(
     from sohoa.console import print_record
 
     settings = _settings(config)
-    with _reader(settings) as (index, store):
-        row, record = load_record(index, store, doc_id)
+    with _index(settings) as index:  # the index holds the current record: no S3 needed
+        row, record = load_record(index, None, doc_id)
     if as_json:
         print(json.dumps({"index": row.model_dump(mode="json"), "record": record},
                          ensure_ascii=False, indent=2))
@@ -238,19 +244,14 @@ def review(
     The signed PDF is never modified: corrections go to the index and a new version of the
     JSON record, with who and when.
     """
-    from pipeline.extract import ExtractOptions
-    from pipeline.review import (
-        ReviewDecision,
-        parse_assignments,
-        pending_reviews,
-        review_document,
-    )
     from sohoa.console import print_documents, print_record
 
     settings = _settings(config)
-    if doc_id is None:
+    if doc_id is None:  # the list: index only (no S3, no extraction code to load)
+        from pipeline.queries import pending_review_rows
+
         with _index(settings) as index:
-            rows = pending_reviews(index)
+            rows = pending_review_rows(index)
         if as_json:
             print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False,
                              indent=2))
@@ -259,6 +260,9 @@ def review(
         for row in rows:
             console.print(f"{row.id}: {'; '.join(row.review_reasons)}", markup=False)
         return
+    from pipeline.extract import ExtractOptions
+    from pipeline.review import ReviewDecision, parse_assignments, review_document
+
     decision = ReviewDecision(parse_assignments(set_ or []), by or settings.clerk,
                               approve=approve, reject_reason=reject)
     options = ExtractOptions(review_threshold=settings.review_threshold,
@@ -337,8 +341,10 @@ def _service_errors() -> tuple[type[Exception], ...]:
 
 
 from sohoa.cli_api import register_api_commands  # noqa: E402  (serve, clients, access-log)
+from sohoa.cli_archive import register as _register_archive_commands  # noqa: E402
 
 register_api_commands(app)
+_register_archive_commands(app)  # search, scrub, s3 start|stop|status
 from sohoa.cli_web import register_web_commands  # noqa: E402  (users)
 
 register_web_commands(app)

@@ -31,6 +31,18 @@ class ObjectMissingError(ObjectStoreError):
     code = "OBJECT_MISSING"
 
 
+class ObjectLockedError(ObjectStoreError):
+    """The object is under retention or legal hold: it cannot be deleted or replaced."""
+
+    code = "OBJECT_LOCKED"
+
+
+class StorageUnusable(StorageError):
+    """The S3 server or the disk cannot take writes (full disk, no writable volumes)."""
+
+    code = "STORAGE_UNUSABLE"
+
+
 class IndexError_(StorageError):
     """The index database could not be opened, migrated or written."""
 

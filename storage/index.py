@@ -7,16 +7,21 @@ never points at a missing object.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import JSON, Column, Field, Session, SQLModel, col, create_engine, select
 
+from storage import fulltext
 from storage.errors import IndexError_
 
 STATUS_STORED = "stored"
@@ -24,6 +29,11 @@ STATUS_NEEDS_REVIEW = "needs_review"
 STATUS_QUARANTINED = "quarantined"
 STATUS_APPROVED = "approved"
 STATUS_REJECTED = "rejected"
+# A content hash claimed by a process that is digitizing it (index-first reservation), and a
+# claim whose attempt failed after a result code was allocated (kept so a retry reuses the code).
+STATUS_PROCESSING = "processing"
+STATUS_FAILED = "failed"
+CLAIMABLE_AGAIN = (STATUS_FAILED,)
 
 
 def utcnow() -> datetime:
@@ -34,6 +44,13 @@ class DocumentRow(SQLModel, table=True):
     """One input file: a digitized document, or a quarantined file with its reason."""
 
     __tablename__ = "documents"
+    # One index per look-up path (issue 9): a person's valid documents of a type; a document by
+    # number and issuing agency (also the rescan key); result codes are unique legal ids.
+    __table_args__ = (
+        sa.Index("ix_documents_owner_type_validity", "owner_id", "doc_type", "valid_until"),
+        sa.Index("ix_documents_number_agency", "number_symbol", "issuing_agency", "issue_date"),
+        sa.Index("uq_documents_result_code", "result_code", unique=True),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
     original_sha256: str = Field(max_length=64, unique=True)
@@ -80,6 +97,13 @@ class DocumentRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+    # Claim of the content hash while a process digitizes it; the lease is renewed by a
+    # heartbeat, and a lapsed lease (crashed process) may be taken over.
+    lease_owner: str | None = Field(default=None, max_length=40)
+    lease_until: datetime | None = None
+    record_sha256: str | None = Field(default=None, max_length=64)
+    version: int = 1  # number of scans (files) of this paper document
+
 
 class ReviewEvent(SQLModel, table=True):
     """History of corrections made in review; the signed PDF is never modified."""
@@ -95,6 +119,60 @@ class ReviewEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class DocumentRecord(SQLModel, table=True):
+    """The current JSON record of a document, kept in the index as well as in S3.
+
+    Read-only commands show it without the S3 server, and `scrub` rewrites a record object that
+    disagrees with it. Every version stays in the versioned S3 bucket.
+    """
+
+    __tablename__ = "document_records"
+
+    document_id: str = Field(primary_key=True, foreign_key="documents.id", max_length=32)
+    version: int = 1
+    sha256: str = Field(max_length=64)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentFile(SQLModel, table=True):
+    """One scanned file of a document: the first scan, then every rescan of the same paper."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (sa.UniqueConstraint("document_id", "version",
+                                          name="uq_document_files_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="documents.id", max_length=32, index=True)
+    version: int = 1
+    original_sha256: str = Field(max_length=64, unique=True)
+    original_name: str = Field(max_length=1000)
+    original_size: int = 0
+    media_type: str | None = Field(default=None, max_length=64)
+    original_bucket: str | None = Field(default=None, max_length=63)
+    original_key: str | None = Field(default=None, max_length=300)
+    signed_sha256: str | None = Field(default=None, max_length=64)
+    signed_bucket: str | None = Field(default=None, max_length=63)
+    signed_key: str | None = Field(default=None, max_length=300)
+    batch_id: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentParty(SQLModel, table=True):
+    """A person or organisation named in a document, with its role (the owner among them)."""
+
+    __tablename__ = "document_parties"
+    __table_args__ = (sa.Index("ix_document_parties_id_value_role", "id_value", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="documents.id", max_length=32, index=True)
+    role: str = Field(max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    id_value: str | None = Field(default=None, max_length=40)
+    id_kind: str | None = Field(default=None, max_length=20)
+    confidence: float | None = None
+
+
 class Counter(SQLModel, table=True):
     """Named running numbers (e.g. result codes per agency), incremented atomically."""
 
@@ -106,6 +184,42 @@ class Counter(SQLModel, table=True):
 
 class DuplicateDocument(IndexError_):
     code = "DUPLICATE"
+
+
+class ClaimLost(IndexError_):
+    """Another process took over this content hash (our lease lapsed): our work is discarded."""
+
+    code = "CLAIM_LOST"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This process's reservation of a content hash in the index."""
+
+    document_id: str
+    original_sha256: str
+    owner: str
+    result_code: str | None = None  # kept from an earlier failed attempt
+
+
+@dataclass(frozen=True)
+class SearchText:
+    """What full-text search indexes for a document: the text as written and accent-folded."""
+
+    exact: str
+    folded: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """Everything written, in one transaction, when a claimed document is stored."""
+
+    row: DocumentRow
+    file: DocumentFile
+    record: dict[str, Any]
+    record_sha256: str
+    parties: Sequence[DocumentParty] = ()
+    search: SearchText | None = None
 
 
 def sqlite_url(path: Path) -> str:
@@ -121,22 +235,51 @@ def make_engine(url: str) -> sa.Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Write transactions here start with a write statement, so a busy database makes
+            # them wait (up to 30 s) instead of failing half-way.
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(url: str) -> None:
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration, read from the files (cheaper than loading Alembic)."""
+    revisions, parents = set(), set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text("utf-8")
+        if (m := _REVISION.search(text)) is not None:
+            revisions.add(m.group(1))
+        if (m := _DOWN.search(text)) is not None:
+            parents.add(m.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+
+
+def migrate(url: str, *, revision: str = "head") -> None:
     """Bring the schema to the newest Alembic revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     except SQLAlchemyError as e:
         raise IndexError_(f"cannot migrate the index database: {e}") from e
 
@@ -147,10 +290,12 @@ class DocumentIndex:
     def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        if migrate_schema:
-            migrate(url)
         self.url = url
         self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        # Migrating loads Alembic (slow for a one-second `lookup`): only when not at the head.
+        if migrate_schema and current_revision(self.engine) != head_revision():
+            migrate(url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -193,6 +338,12 @@ class DocumentIndex:
                 row = rows[0] if len(rows) == 1 else None
             return row
 
+    def rows(self, ids: Sequence[str]) -> list[DocumentRow]:
+        if not ids:
+            return []
+        with self.session() as s:
+            return list(s.exec(select(DocumentRow).where(col(DocumentRow.id).in_(list(ids)))))
+
     def by_sha256(self, sha256: str) -> DocumentRow | None:
         with self.session() as s:
             return s.exec(
@@ -215,12 +366,19 @@ class DocumentIndex:
         with self.session() as s:
             return list(s.exec(query.limit(limit)).all())
 
-    def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent]) -> DocumentRow:
+    def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent], *,
+                      record: dict[str, Any] | None = None) -> DocumentRow:
+        """Save a corrected row with its history, and the new record version when given (the
+        index keeps the current record for read-only commands and `scrub`)."""
         row.updated_at = utcnow()
+        if record is not None:
+            row.record_sha256 = record_sha256(record)
         with self.session() as s:
             merged = s.merge(row)
             for event in events:
                 s.add(event)
+            if record is not None:
+                _write_record(s, row.id, record, row.record_sha256 or "", version=None)
             s.commit()
             s.refresh(merged)
             return merged
@@ -233,23 +391,276 @@ class DocumentIndex:
     def next_number(self, name: str) -> int:
         """Next value of the named counter (1, 2, ...), safe across processes and workers."""
         with self.engine.begin() as conn:
-            value = conn.execute(sa.text(
-                "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
-                {"n": name}).scalar()
-            if value is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(sa.text("INSERT INTO counters (name, value) VALUES (:n, 1)"),
-                                     {"n": name})
-                    value = 1
-                except IntegrityError:
-                    value = conn.execute(sa.text(
-                        "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
-                        {"n": name}).scalar()
-        return int(value or 0)
+            return _next_number(conn, name)
+
+    # --- Claims: index-first reservation of a content hash -------------------------------
+
+    def claim(self, sha256: str, *, doc_id: str, owner: str, lease: timedelta,
+              template: DocumentRow, _again: bool = True) -> Claim | DocumentRow:
+        """Reserve `sha256` for this process before the expensive work.
+
+        Returns the Claim, or the row that already holds the hash (stored, quarantined, or
+        claimed by a live process). A failed attempt's row, or a claim whose lease lapsed (its
+        process crashed), is taken over; its result code is kept for the retry.
+        """
+        now = utcnow()
+        row = _copy(template, id=doc_id, original_sha256=sha256, status=STATUS_PROCESSING,
+                    lease_owner=owner, lease_until=now + lease, created_at=now, updated_at=now)
+        with self.session() as s:
+            s.add(row)
+            try:
+                s.commit()
+                return Claim(doc_id, sha256, owner)
+            except IntegrityError:
+                s.rollback()
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                sa.update(DocumentRow).where(
+                    col(DocumentRow.original_sha256) == sha256,
+                    sa.or_(col(DocumentRow.status).in_(CLAIMABLE_AGAIN),
+                           sa.and_(col(DocumentRow.status) == STATUS_PROCESSING,
+                                   col(DocumentRow.lease_until) < now)))
+                .values(status=STATUS_PROCESSING, lease_owner=owner, lease_until=now + lease,
+                        updated_at=now))
+            if taken.rowcount == 1:
+                found = conn.execute(
+                    sa.select(col(DocumentRow.id), col(DocumentRow.result_code))
+                    .where(col(DocumentRow.original_sha256) == sha256)).one()
+                return Claim(found.id, sha256, owner, found.result_code)
+        existing = self.by_sha256(sha256)
+        if existing is None and _again:  # released between our insert and update: once more
+            return self.claim(sha256, doc_id=doc_id, owner=owner, lease=lease,
+                              template=template, _again=False)
+        if existing is None:
+            raise IndexError_(f"document id {doc_id} is already used by another file than "
+                              f"SHA-256 {sha256}; please report this.")
+        return existing
+
+    def renew(self, claim: Claim, lease: timedelta) -> bool:
+        """Heartbeat: extend the lease; False when the claim was lost."""
+        with self.engine.begin() as conn:
+            result = conn.execute(sa.update(DocumentRow).where(
+                col(DocumentRow.id) == claim.document_id,
+                col(DocumentRow.lease_owner) == claim.owner).values(lease_until=utcnow() + lease))
+            return result.rowcount == 1
+
+    def assign_result_code(self, claim: Claim, counter: str,
+                           make_code: Callable[[int], str]) -> str:
+        """Allocate the next result code in the transaction that writes it into the claimed row,
+        so a number is never used without a row holding it; a retry keeps its code."""
+        if claim.result_code:
+            return claim.result_code
+        mine = sa.and_(col(DocumentRow.id) == claim.document_id,
+                       col(DocumentRow.lease_owner) == claim.owner)
+        with self.engine.begin() as conn:
+            # A write first (SQLite then holds the write lock), which also proves the claim.
+            if conn.execute(sa.update(DocumentRow).where(mine).values(
+                    updated_at=utcnow())).rowcount != 1:
+                raise ClaimLost(f"document {claim.document_id} is no longer claimed by us")
+            owned = conn.execute(sa.select(col(DocumentRow.result_code)).where(mine)).one()
+            if owned.result_code:
+                return str(owned.result_code)
+            code = make_code(_next_number(conn, counter))
+            conn.execute(sa.update(DocumentRow).where(
+                col(DocumentRow.id) == claim.document_id).values(result_code=code))
+            return code
+
+    def complete(self, claim: Claim, completion: Completion) -> DocumentRow:
+        """Turn the claim into the stored document: row, file, record copy, parties and search
+        text in one transaction. Raises ClaimLost when another process took the hash over."""
+        row = completion.row
+        values = {c: getattr(row, c) for c in _ROW_COLUMNS if c not in ("id", "created_at")}
+        values.update(lease_owner=None, lease_until=None, record_sha256=completion.record_sha256,
+                      updated_at=utcnow())
+        with self.session() as s:
+            updated = s.execute(sa.update(DocumentRow).where(
+                col(DocumentRow.id) == claim.document_id,
+                col(DocumentRow.lease_owner) == claim.owner).values(**values))
+            if updated.rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()
+                raise ClaimLost(f"document {claim.document_id} was taken over by another "
+                                "process; this attempt's objects are left for `sohoa scrub`")
+            try:
+                s.add(completion.file)
+                s.flush()
+            except IntegrityError as e:
+                s.rollback()
+                raise DuplicateDocument(
+                    f"a file with SHA-256 {claim.original_sha256} is already stored") from e
+            _write_record(s, claim.document_id, completion.record, completion.record_sha256,
+                          version=row.version)
+            _write_parties(s, claim.document_id, completion.parties)
+            if completion.search is not None:
+                fulltext.write(s.connection(), claim.document_id, completion.search)
+            s.commit()
+        stored = self.get(claim.document_id)
+        assert stored is not None
+        return stored
+
+    def complete_rescan(self, claim: Claim, document_id: str,
+                        completion: Completion) -> DocumentRow:
+        """A rescan of an existing document: add the file as its next version and the new record
+        version, drop the claim row (the paper has one record, not two)."""
+        with self.session() as s:
+            released = s.execute(sa.delete(DocumentRow).where(
+                col(DocumentRow.id) == claim.document_id,
+                col(DocumentRow.lease_owner) == claim.owner))
+            if released.rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()
+                raise ClaimLost(f"document {claim.document_id} was taken over by another "
+                                "process; this attempt's objects are left for `sohoa scrub`")
+            s.execute(sa.update(DocumentRow).where(col(DocumentRow.id) == document_id).values(
+                version=DocumentRow.version + 1, updated_at=utcnow(),
+                record_sha256=completion.record_sha256))
+            version = s.execute(sa.select(col(DocumentRow.version)).where(
+                col(DocumentRow.id) == document_id)).scalar_one()
+            file = _copy(completion.file, document_id=document_id, version=version)
+            try:
+                s.add(file)
+                s.flush()
+            except IntegrityError as e:
+                s.rollback()
+                raise DuplicateDocument(
+                    f"a file with SHA-256 {claim.original_sha256} is already stored") from e
+            _write_record(s, document_id, completion.record, completion.record_sha256,
+                          version=version)
+            s.commit()
+        stored = self.get(document_id)
+        assert stored is not None
+        return stored
+
+    def release(self, claim: Claim, *, reason_code: str, reason_message: str) -> None:
+        """The attempt failed: forget the claim, or keep it as `failed` when it holds a result
+        code (so the retry reuses the number and none is skipped)."""
+        with self.engine.begin() as conn:
+            mine = sa.and_(col(DocumentRow.id) == claim.document_id,
+                           col(DocumentRow.lease_owner) == claim.owner)
+            conn.execute(sa.delete(DocumentRow).where(mine, col(DocumentRow.result_code).is_(None)))
+            conn.execute(sa.update(DocumentRow).where(mine).values(
+                status=STATUS_FAILED, lease_owner=None, lease_until=None,
+                reason_code=reason_code[:40], reason_message=reason_message[:2000],
+                updated_at=utcnow()))
+
+    # --- Records, files, parties ----------------------------------------------------------
+
+    def record_of(self, doc_id: str) -> DocumentRecord | None:
+        with self.session() as s:
+            return s.get(DocumentRecord, doc_id)
+
+    def save_record(self, doc_id: str, record: dict[str, Any], sha256: str) -> None:
+        with self.session() as s:
+            s.execute(sa.update(DocumentRow).where(col(DocumentRow.id) == doc_id).values(
+                record_sha256=sha256, updated_at=utcnow()))
+            _write_record(s, doc_id, record, sha256, version=None)
+            s.commit()
+
+    def files_of(self, doc_id: str) -> list[DocumentFile]:
+        with self.session() as s:
+            return list(s.exec(select(DocumentFile).where(DocumentFile.document_id == doc_id)
+                               .order_by(col(DocumentFile.version))).all())
+
+    def file_by_sha256(self, sha256: str) -> DocumentFile | None:
+        with self.session() as s:
+            return s.exec(select(DocumentFile).where(
+                DocumentFile.original_sha256 == sha256)).first()
+
+    def parties_of(self, doc_id: str) -> list[DocumentParty]:
+        with self.session() as s:
+            return list(s.exec(select(DocumentParty).where(DocumentParty.document_id == doc_id)
+                               .order_by(col(DocumentParty.id))).all())
+
+    def find_by_party(self, id_value: str, *, status: Sequence[str] | None = None,
+                      doc_type: str | None = None,
+                      limit: int = 1000) -> list[tuple[DocumentRow, str]]:
+        """Documents naming `id_value` as a party, with the role it has in each."""
+        query = (select(DocumentRow, DocumentParty.role)
+                 .join(DocumentParty, col(DocumentParty.document_id) == col(DocumentRow.id))
+                 .where(DocumentParty.id_value == id_value))
+        if status is not None:
+            query = query.where(col(DocumentRow.status).in_(list(status)))
+        if doc_type is not None:
+            query = query.where(sa.func.upper(DocumentRow.doc_type) == doc_type.upper())
+        query = query.order_by(col(DocumentRow.issue_date).desc(), col(DocumentRow.created_at))
+        with self.session() as s:
+            return [(row, role) for row, role in s.exec(query.limit(limit)).all()]
+
+    def find_rescan_of(self, *, number_symbol: str, issuing_agency: str, issue_date: date,
+                       owner_id: str | None, exclude: str) -> DocumentRow | None:
+        """A stored document with the same number, agency, issue date and owner."""
+        query = select(DocumentRow).where(
+            DocumentRow.number_symbol == number_symbol,
+            DocumentRow.issuing_agency == issuing_agency, DocumentRow.issue_date == issue_date,
+            DocumentRow.owner_id == owner_id, DocumentRow.id != exclude,
+            col(DocumentRow.status).notin_([STATUS_PROCESSING, STATUS_FAILED,
+                                            STATUS_QUARANTINED]))
+        with self.session() as s:
+            return s.exec(query.order_by(col(DocumentRow.created_at))).first()
+
+    def search(self, query: fulltext.SearchQuery) -> list[fulltext.SearchHit]:
+        with self.engine.connect() as conn:
+            return fulltext.search(conn, query)
+
+    def all_rows(self, *, batch: int = 1000) -> Iterator[DocumentRow]:
+        """Every row, in id order, a page at a time (for scrub)."""
+        last = ""
+        while True:
+            with self.session() as s:
+                rows = list(s.exec(select(DocumentRow).where(col(DocumentRow.id) > last)
+                                   .order_by(col(DocumentRow.id)).limit(batch)).all())
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].id
 
     def count_by_status(self) -> dict[str, int]:
         with self.session() as s:
             rows = s.exec(select(DocumentRow.status, sa.func.count()).group_by(
                 DocumentRow.status)).all()
             return {status: int(n) for status, n in rows}
+
+
+_ROW_COLUMNS = tuple(DocumentRow.model_fields)
+_Model = TypeVar("_Model", bound=SQLModel)
+
+
+def _copy(model: _Model, **changes: Any) -> _Model:
+    """A changed copy of a table model (`model_copy(update=)` ignores updates on tables)."""
+    return type(model)(**{**model.model_dump(), **changes})
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """The one serialization of a record, for S3 and for its hash in the index."""
+    return json.dumps(record, ensure_ascii=False, indent=1).encode()
+
+
+def record_sha256(record: dict[str, Any]) -> str:
+    return hashlib.sha256(record_bytes(record)).hexdigest()
+
+
+def _next_number(conn: sa.Connection | Session, name: str) -> int:
+    """Increment a counter inside the caller's transaction (the insert comes first: a write,
+    so SQLite takes its write lock before anything is read)."""
+    conn.execute(sa.text("INSERT INTO counters (name, value) VALUES (:n, 0) "
+                         "ON CONFLICT (name) DO NOTHING"), {"n": name})
+    value = conn.execute(sa.text(
+        "UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"),
+        {"n": name}).scalar()
+    return int(value or 0)
+
+
+def _write_record(s: Session, doc_id: str, record: dict[str, Any], sha256: str, *,
+                  version: int | None) -> None:
+    current = s.get(DocumentRecord, doc_id)
+    if current is None:
+        s.add(DocumentRecord(document_id=doc_id, version=version or 1, sha256=sha256,
+                             record=record))
+        return
+    current.version = version if version is not None else current.version + 1
+    current.sha256, current.record, current.updated_at = sha256, record, utcnow()
+    s.add(current)
+
+
+def _write_parties(s: Session, doc_id: str, parties: Sequence[DocumentParty]) -> None:
+    s.execute(sa.delete(DocumentParty).where(col(DocumentParty.document_id) == doc_id))
+    for party in parties:
+        s.add(_copy(party, document_id=doc_id, id=None))

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED
+from minio.commonconfig import ENABLED, CopySource
 from minio.error import MinioException, S3Error
+from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
-from storage.errors import ObjectMissingError, ObjectStoreError
+from storage.errors import ObjectLockedError, ObjectMissingError, ObjectStoreError
+
+_LOCKED_CODES = ("AccessDenied", "ObjectLocked", "InvalidRequest", "MethodNotAllowed")
 
 
 @dataclass(frozen=True)
@@ -31,21 +36,44 @@ class ObjectInfo:
     etag: str
     metadata: Mapping[str, str]
     version_id: str | None = None
+    is_latest: bool = True
+    is_delete_marker: bool = False
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Object lock of a stored version: retained until a date, or held for good."""
+
+    mode: str = "GOVERNANCE"  # or COMPLIANCE
+    until: datetime | None = None
+    legal_hold: bool = False  # permanent results: no expiry
 
 
 class ObjectStore(Protocol):
-    def ensure_bucket(self, bucket: str, *, versioning: bool = True) -> None: ...
+    def ensure_bucket(self, bucket: str, *, versioning: bool = True,
+                      object_lock: bool = False) -> None: ...
 
     def put(
         self, bucket: str, key: str, data: bytes, *, content_type: str,
-        metadata: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None, lock: Lock | None = None,
     ) -> ObjectInfo: ...
 
-    def get(self, bucket: str, key: str) -> bytes: ...
+    def get(self, bucket: str, key: str, *, version_id: str | None = None) -> bytes: ...
+
+    def delete(self, bucket: str, key: str, *, version_id: str | None = None) -> None: ...
+
+    def versions(self, bucket: str, key: str) -> list[ObjectInfo]: ...
+
+    def restore_version(self, bucket: str, key: str, version_id: str) -> ObjectInfo: ...
+
+    def copy(self, bucket: str, key: str, to_bucket: str, to_key: str) -> ObjectInfo: ...
 
     def stat(self, bucket: str, key: str) -> ObjectInfo | None: ...
 
     def list_keys(self, bucket: str, prefix: str = "") -> Iterator[str]: ...
+
+    def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
     def presigned_get(self, bucket: str, key: str, *, expires: timedelta) -> str: ...
 
@@ -57,6 +85,30 @@ def sha256_hex(data: bytes) -> str:
 def content_key(sha256: str, suffix: str = "") -> str:
     """Content-addressed key: a two-character fan-out folder, then the hash."""
     return f"{sha256[:2]}/{sha256}{suffix}"
+
+
+# Key scheme (README "Object layout"): `{agency}/{year}/{original sha256}...` in every bucket.
+#   originals  {agency}/{year}/{sha}{.suffix}               content-addressed, locked
+#   signed     {agency}/{year}/{sha}/{signed sha}.pdf        one per signing, locked
+#   records    {agency}/{year}/{sha}/record-{attempt}.json   versioned; one key per attempt, so
+#                                                            two processes never share a key
+#   quarantine orphans/{bucket}/{key}                        objects scrub found without a row
+# `agency` is the unit code (ASCII) or LOCAL; `year` is the year of digitization.
+def agency_folder(agency_code: str | None) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9.-]+", "-", agency_code or "").strip("-.")
+    return cleaned or "LOCAL"
+
+
+def original_object_key(agency_code: str | None, year: int, sha256: str, suffix: str) -> str:
+    return f"{agency_folder(agency_code)}/{year}/{sha256}{suffix}"
+
+
+def signed_object_key(agency_code: str | None, year: int, sha256: str, signed_sha: str) -> str:
+    return f"{agency_folder(agency_code)}/{year}/{sha256}/{signed_sha}.pdf"
+
+
+def record_object_key(agency_code: str | None, year: int, sha256: str, attempt: str) -> str:
+    return f"{agency_folder(agency_code)}/{year}/{sha256}/record-{attempt}.json"
 
 
 class MinioObjectStore:
@@ -78,10 +130,13 @@ class MinioObjectStore:
         )
         self.endpoint = endpoint
 
-    def ensure_bucket(self, bucket: str, *, versioning: bool = True) -> None:
+    def ensure_bucket(self, bucket: str, *, versioning: bool = True,
+                      object_lock: bool = False) -> None:
+        """Create the bucket if missing. Object lock can only be chosen at creation: a bucket
+        made without it stays without it (scrub and `s3 status` report that)."""
         try:
             if not self._client.bucket_exists(bucket):
-                self._client.make_bucket(bucket)
+                self._client.make_bucket(bucket, object_lock=object_lock)
             if versioning:
                 self._client.set_bucket_versioning(bucket, VersioningConfig(ENABLED))
         except S3Error as e:
@@ -96,21 +151,24 @@ class MinioObjectStore:
 
     def put(
         self, bucket: str, key: str, data: bytes, *, content_type: str,
-        metadata: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None, lock: Lock | None = None,
     ) -> ObjectInfo:
+        retention = (Retention(lock.mode, lock.until) if lock is not None and lock.until
+                     else None)
         try:
             result = self._client.put_object(
                 bucket, key, io.BytesIO(data), len(data), content_type=content_type,
-                metadata=dict(metadata or {}),
+                metadata=dict(metadata or {}), retention=retention,
+                legal_hold=bool(lock and lock.legal_hold),
             )
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise ObjectStoreError(f"cannot store {bucket}/{key} on {self.endpoint}: {e}") from e
         return ObjectInfo(bucket, key, len(data), result.etag or "", dict(metadata or {}),
                           result.version_id)
 
-    def get(self, bucket: str, key: str) -> bytes:
+    def get(self, bucket: str, key: str, *, version_id: str | None = None) -> bytes:
         try:
-            response = self._client.get_object(bucket, key)
+            response = self._client.get_object(bucket, key, version_id=version_id)
         except S3Error as e:
             if e.code in ("NoSuchKey", "NoSuchBucket"):
                 raise ObjectMissingError(f"object {bucket}/{key} does not exist") from e
@@ -144,5 +202,78 @@ class MinioObjectStore:
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise ObjectStoreError(f"cannot list {bucket}/{prefix}: {e}") from e
 
+    def list_objects(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Current objects with size and time (no metadata: SeaweedFS lists none)."""
+        try:
+            for obj in self._client.list_objects(bucket, prefix=prefix, recursive=True):
+                if obj.object_name is not None:
+                    yield ObjectInfo(bucket, obj.object_name, obj.size or 0, obj.etag or "", {},
+                                     obj.version_id, last_modified=obj.last_modified)
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot list {bucket}/{prefix}: {e}") from e
+
     def presigned_get(self, bucket: str, key: str, *, expires: timedelta) -> str:
         return self._client.presigned_get_object(bucket, key, expires=expires)
+
+    def delete(self, bucket: str, key: str, *, version_id: str | None = None) -> None:
+        """Delete a version (or, without one, hide the object behind a delete marker)."""
+        try:
+            self._client.remove_object(bucket, key, version_id=version_id)
+        except S3Error as e:
+            if e.code in _LOCKED_CODES:
+                raise ObjectLockedError(
+                    f"{bucket}/{key} is locked (object lock retention or legal hold) and "
+                    f"cannot be deleted or overwritten: {e.code}") from e
+            raise ObjectStoreError(f"cannot delete {bucket}/{key}: {e}") from e
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot delete {bucket}/{key} on {self.endpoint}: {e}") from e
+
+    def versions(self, bucket: str, key: str) -> list[ObjectInfo]:
+        """Every version of one key, newest first (delete markers included)."""
+        found: list[ObjectInfo] = []
+        try:
+            for obj in self._client.list_objects(bucket, prefix=key, include_version=True):
+                if obj.object_name != key:
+                    continue
+                found.append(ObjectInfo(bucket, key, obj.size or 0, obj.etag or "", {},
+                                        obj.version_id, bool(obj.is_latest),
+                                        bool(obj.is_delete_marker)))
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot list versions of {bucket}/{key}: {e}") from e
+        return found  # S3 lists versions newest first (SeaweedFS marks every one "latest")
+
+    def restore_version(self, bucket: str, key: str, version_id: str) -> ObjectInfo:
+        """Make an earlier version the current one again (by copying it on top)."""
+        try:
+            result = self._client.copy_object(bucket, key, CopySource(bucket, key,
+                                                                      version_id=version_id))
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot restore {bucket}/{key}@{version_id}: {e}") from e
+        stat = self.stat(bucket, key)
+        return stat or ObjectInfo(bucket, key, 0, result.etag or "", {}, result.version_id)
+
+    def copy(self, bucket: str, key: str, to_bucket: str, to_key: str) -> ObjectInfo:
+        try:
+            result = self._client.copy_object(to_bucket, to_key, CopySource(bucket, key))
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot copy {bucket}/{key} to {to_bucket}: {e}") from e
+        return ObjectInfo(to_bucket, to_key, 0, result.etag or "", {}, result.version_id)
+
+    def object_lock_enabled(self, bucket: str) -> bool:
+        try:
+            return self._client.get_object_lock_config(bucket) is not None
+        except S3Error:
+            return False
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise ObjectStoreError(f"cannot read the lock settings of {bucket}: {e}") from e
+
+    def check_writable(self, bucket: str) -> None:
+        """Write, read back and delete a small probe: the server accepts writes right now."""
+        key = f"_health/{secrets.token_hex(8)}"
+        data = secrets.token_bytes(64)
+        self.put(bucket, key, data, content_type="application/octet-stream")
+        if self.get(bucket, key) != data:
+            raise ObjectStoreError(f"the S3 server at {self.endpoint} returned other bytes "
+                                   "than were written")
+        for info in self.versions(bucket, key):
+            self.delete(bucket, key, version_id=info.version_id)

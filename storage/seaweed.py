@@ -3,10 +3,16 @@
 Production points the same object-store code at MinIO; this module is only used when no S3
 endpoint is configured. `weed mini` writes `mini.options` on first start and silently reuses any
 flag left out later, so every flag is passed explicitly on every start.
+
+Lifetime: the server belongs to no single process. Every process using it registers itself in
+`users/` of the data folder (a file named after its pid); the last one to leave stops it, unless
+it was started with `sohoa s3 start` (a `pinned` file), which keeps it until `sohoa s3 stop`.
+A crashed user's file is recognised by its dead pid and ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -99,22 +105,22 @@ def _load_or_create_credentials(state: Path) -> tuple[str, str]:
     return access, secret
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the Python process that started it dies (Linux)."""
+def _pid_alive(pid: int) -> bool:
     try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    state = Path(f"/proc/{pid}/stat")
+    try:  # a zombie (exited, not yet reaped) is not alive
+        return state.read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
-        pass
+        return True
 
 
 def _running_pid(pid_file: Path) -> int | None:
-    """The pid of a live `weed` serving this folder, or None (stale pid files are removed).
-
-    The server gets SIGTERM when the thread that started it dies (PR_SET_PDEATHSIG), so a live
-    one belongs to a live sohoa process: attach to it, never kill it.
-    """
+    """The pid of a live `weed` serving this folder, or None (stale pid files are removed)."""
     if not pid_file.exists():
         return None
     try:
@@ -123,10 +129,37 @@ def _running_pid(pid_file: Path) -> int | None:
     except (ValueError, OSError):
         pid_file.unlink(missing_ok=True)
         return None
-    if b"weed" not in cmdline or str(pid_file.parent).encode() not in cmdline:
+    if (b"weed" not in cmdline or str(pid_file.parent).encode() not in cmdline
+            or not _pid_alive(pid)):
         pid_file.unlink(missing_ok=True)
         return None
     return pid
+
+
+def live_users(directory: Path) -> list[int]:
+    """Pids of the processes registered as using the server (dead ones are cleaned up)."""
+    users = directory / "users"
+    alive: list[int] = []
+    for entry in users.glob("*") if users.is_dir() else ():
+        try:
+            pid = int(entry.name.split("-", 1)[0])
+        except ValueError:
+            entry.unlink(missing_ok=True)
+            continue
+        if _pid_alive(pid):
+            alive.append(pid)
+        else:
+            entry.unlink(missing_ok=True)
+    return sorted(alive)
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pid: int | None
+    endpoint: str | None
+    users: list[int]
+    pinned: bool
 
 
 @contextmanager
@@ -150,7 +183,7 @@ class EmbeddedS3:
         self.startup_timeout_s = startup_timeout_s
         self._process: subprocess.Popen[bytes] | None = None
         self._endpoint: S3Endpoint | None = None
-        self._attached = False  # using a server another process started: do not stop it
+        self._user_file: Path | None = None
 
     @property
     def endpoint(self) -> S3Endpoint:
@@ -170,11 +203,37 @@ class EmbeddedS3:
             if running is not None:
                 endpoint = self._endpoint_from_files()
                 self._wait_ready(endpoint)
-                self._attached = True
             else:
                 endpoint = self._spawn()
+            self._register()
         self._endpoint = endpoint
         return endpoint
+
+    def _register(self) -> None:
+        users = self.directory / "users"
+        users.mkdir(exist_ok=True)
+        self._user_file = users / f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._user_file.write_text(str(os.getpid()))
+
+    def pin(self) -> None:
+        """Keep the server running after every user left (`sohoa s3 start`)."""
+        (self.directory / "pinned").write_text(str(os.getpid()))
+
+    def status(self) -> ServerStatus:
+        pid = _running_pid(self.directory / "weed.pid")
+        endpoint = self._endpoint_from_files().endpoint if pid is not None else None
+        return ServerStatus(pid is not None, pid, endpoint, live_users(self.directory),
+                            (self.directory / "pinned").exists())
+
+    def shutdown(self) -> bool:
+        """Unpin, and stop the server now if no process uses it; False when users remain (it
+        then stops when the last one leaves)."""
+        with _exclusive(self.directory / "start.lock"):
+            (self.directory / "pinned").unlink(missing_ok=True)
+            if live_users(self.directory):
+                return False
+            self._terminate_server()
+            return True
 
     def _endpoint_from_files(self) -> S3Endpoint:
         creds = json.loads((self.directory / "credentials.json").read_text())
@@ -201,7 +260,7 @@ class EmbeddedS3:
         self._process = subprocess.Popen(
             self._command(weed, data, config, ports),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent,
+            start_new_session=True,  # outlives this process: other users may still need it
         )
         log.close()
         (self.directory / "weed.pid").write_text(str(self._process.pid))
@@ -239,7 +298,7 @@ class EmbeddedS3:
                 return  # 403 without credentials: the server answers
             except OSError:
                 time.sleep(0.2)
-        self.stop()
+        self._terminate_server()  # called under the start lock
         raise S3ServerError(
             f"the embedded S3 server did not answer within {self.startup_timeout_s:.0f} s; "
             f"see {self.directory / 'weed.log'}"
@@ -263,23 +322,45 @@ class EmbeddedS3:
                 pass
             time.sleep(0.1)
         if pending:
-            self.stop()
+            self._terminate_server()  # called under the start lock
             raise S3ServerError(
                 f"the embedded S3 server did not load volumes {pending} within "
                 f"{self.startup_timeout_s:.0f} s; see {self.directory / 'weed.log'}"
             )
 
     def stop(self) -> None:
-        process, self._process, self._endpoint = self._process, None, None
-        self._attached = False
-        if process is None:
+        """Leave the server; the last user out stops it (unless it is pinned)."""
+        user_file, self._endpoint = self._user_file, None
+        self._user_file = None
+        if not self.directory.exists():
             return
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        with _exclusive(self.directory / "start.lock"):
+            if user_file is not None:
+                user_file.unlink(missing_ok=True)
+            if live_users(self.directory) or (self.directory / "pinned").exists():
+                return
+            self._terminate_server()
+
+    def _terminate_server(self) -> None:
+        """SIGTERM to the server's process group, waiting for it to exit (called under the
+        start lock)."""
+        process, self._process = self._process, None
+        pid = _running_pid(self.directory / "weed.pid")
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                if process is not None and process.poll() is not None:
+                    break
+                if process is None and not _pid_alive(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+        if process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
         (self.directory / "weed.pid").unlink(missing_ok=True)
 

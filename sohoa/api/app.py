@@ -34,7 +34,8 @@ dossier (`dossier_code` or `X-Dossier-Code`); each such response is written to t
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
-    for status, text in ((401, "missing, unknown or revoked key"),
+    for status, text in ((400, "malformed request body"),
+                         (401, "missing, unknown or revoked key"),
                          (403, "the key lacks the scope"),
                          (404, "no such document (or outside the client's agencies)"),
                          (409, "conflicts with what is already recorded"),

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from pipeline.dossiers import LEVELS, RESULT_KINDS, STATUSES
 
+
+def _iso_text(value: object) -> object:
+    """A date-time must be ISO 8601 text, as the schema says (not a Unix timestamp)."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("an ISO 8601 date-time string, e.g. 2026-11-02T08:30:00+07:00")
+    return value
+
+
+def _iso_date_text(value: object) -> object:
+    """A date must be YYYY-MM-DD, as the schema says (not a number read as a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD, e.g. 2026-11-30")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z.\-_/]{2,59}$"
+UNIT_PATTERN = r"^[0-9A-Za-z.\-_]{1,40}$"
+# Free text: no control characters (PostgreSQL refuses NUL in text; none belongs in a purpose).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 class Problem(BaseModel):
@@ -106,15 +127,16 @@ class ReuseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dossier_code: str = Field(pattern=CODE_PATTERN, description="mã hồ sơ")
-    document_id: str = Field(min_length=6, max_length=32)
-    purpose: str = Field(min_length=1, max_length=500)
-    procedure_code: str | None = Field(default=None, max_length=40, description="mã TTHC")
-    component_code: str | None = Field(default=None, max_length=60,
+    document_id: str = Field(pattern=r"^[0-9a-zA-Z]{6,32}$")
+    purpose: str = Field(min_length=1, max_length=500, pattern=TEXT_PATTERN)
+    procedure_code: str | None = Field(default=None, pattern=UNIT_PATTERN, description="mã TTHC")
+    component_code: str | None = Field(default=None, max_length=60, pattern=TEXT_PATTERN,
                                        description="the dossier component it stands for")
-    digitized: bool = Field(default=True, description="DuocSoHoa")
-    reused: bool = Field(default=True, description="DuocTaiSuDung")
-    from_national_warehouse: bool = Field(default=False, description="DuocLayTuKhoDMQG")
+    digitized: StrictBool = Field(default=True, description="DuocSoHoa")
+    reused: StrictBool = Field(default=True, description="DuocTaiSuDung")
+    from_national_warehouse: StrictBool = Field(default=False, description="DuocLayTuKhoDMQG")
     replacement_result_code: str | None = Field(default=None, max_length=60,
+                                                pattern=TEXT_PATTERN,
                                                 description="MaKetQuaThayThe")
 
 
@@ -142,16 +164,16 @@ class ReuseOut(BaseModel):
 class DossierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dossier_code: str = Field(max_length=60, description="mã hồ sơ, e.g. "
-                                                         "000.17.22.H56-210531-0001")
-    procedure_code: str = Field(max_length=40)
-    agency_code: str = Field(max_length=40)
+    dossier_code: str = Field(pattern=CODE_PATTERN, description="mã hồ sơ, e.g. "
+                                                               "000.17.22.H56-210531-0001")
+    procedure_code: str = Field(pattern=UNIT_PATTERN, description="mã TTHC, e.g. 1.010708")
+    agency_code: str = Field(pattern=UNIT_PATTERN, description="e.g. 000.17.22.H56")
     level: Literal[LEVELS] = Field(description="ministry, province, district or commune")  # type: ignore[valid-type]
-    received_at: datetime
-    resolved_at: datetime | None = None
+    received_at: IsoDateTime = Field(description="without a zone: Vietnam time (+07:00)")
+    resolved_at: IsoDateTime | None = None
     result_kind: Literal[RESULT_KINDS]  # type: ignore[valid-type]
     status: Literal[STATUSES]  # type: ignore[valid-type]
-    owner_id: str | None = Field(default=None, max_length=20)
+    owner_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z\-]{6,20}$")
 
 
 class DossiersOut(BaseModel):

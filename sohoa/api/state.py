@@ -11,6 +11,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from pipeline.access import Caller, authenticate
 from pipeline.errors import ConfigurationError, SohoaError
 from pipeline.i18n import _
@@ -58,6 +60,14 @@ class KeyCache:
     _entries: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def cached(self, key: str | None) -> Caller | None:
+        """The caller of a key checked less than ttl_s ago, without touching the index."""
+        if self.ttl_s <= 0 or not key:
+            return None
+        with self._lock:
+            cached = self._entries.get(sha256_hex(key.encode()))
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
     def caller(self, index: DocumentIndex, key: str | None) -> Caller:
         if self.ttl_s <= 0 or not key:
             return authenticate(index, key)
@@ -83,6 +93,14 @@ class ApiState:
     trust: TrustSettings
     keys: KeyCache
     limiter: RateLimiter
+
+    @property
+    def autocommit_engine(self) -> sa.Engine:
+        """The index pool, handing out connections in autocommit (same pool, no copy)."""
+        return self._autocommit
+
+    def __post_init__(self) -> None:
+        self._autocommit = self.index.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def trust_settings(settings: Settings) -> TrustSettings:

@@ -10,10 +10,12 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from pipeline.access import access_history
 from pipeline.reuse import reuse_events
 from sohoa.client import ApiError, SohoaClient
+from storage.index import DocumentParty
 from tests.api.conftest import ENTERPRISE_VALID_UNTIL, PRESIGN_TTL_S, Service
 
 pytestmark = pytest.mark.integration
@@ -120,6 +122,26 @@ def test_list_item_shape_and_paging(service: Service) -> None:
     assert past_end["items"] == [] and past_end["total"] == 1
 
 
+def test_a_party_named_in_a_document_finds_it_with_its_role(service: Service) -> None:
+    doc = service.enterprise
+    # Sample 07 names its legal representative with a CCCD; the extraction does not yet list
+    # parties, so the row the pipeline would write for her is written here.
+    representative = "024165789719"
+    with service.index.session() as session:
+        session.add(DocumentParty(document_id=doc["id"], role="representative",
+                                  name="BÙI PHƯƠNG HẰNG", id_value=representative,
+                                  id_kind="cccd"))
+        session.commit()
+    with service.client() as api:
+        as_party = api.get("/v1/documents", headers=WHY,
+                           params={"owner_id": representative}).json()
+        as_owner = api.get("/v1/documents", headers=WHY,
+                           params={"owner_id": doc["owner_id"]}).json()
+    assert [(i["id"], i["role"]) for i in as_party["items"]] == [(doc["id"], "representative")]
+    assert [(i["id"], i["role"]) for i in as_owner["items"]] == [(doc["id"], "owner")]
+    assert as_owner["total"] == 1  # the owner's own party row does not count twice
+
+
 def test_presigned_url_downloads_the_signed_bytes_then_expires(service: Service) -> None:
     with SohoaClient(service.base_url, service.keys["reader"]) as api:
         listed = api.documents(service.citizen["owner_id"], purpose="Xác minh hồ sơ khai sinh",
@@ -188,6 +210,16 @@ def test_every_personal_data_response_is_in_the_access_log(service: Service) -> 
     assert dossier in shown and purpose in shown
 
 
+def test_the_access_log_is_append_only_in_the_database(service: Service) -> None:
+    with service.client() as api:
+        api.get("/v1/documents", headers=WHY, params={"owner_id": service.citizen["owner_id"]})
+    for statement in ("UPDATE access_log SET purpose = 'changed'", "DELETE FROM access_log"):
+        with service.index.engine.connect() as conn, pytest.raises(sa.exc.DatabaseError) as e:
+            conn.execute(sa.text(statement))
+        assert "append-only" in str(e.value)
+    assert access_history(service.index, owner_id=service.citizen["owner_id"])
+
+
 def test_dossiers_registered_validated_and_idempotent(service: Service) -> None:
     code = _dossier()
     dossier = {"dossier_code": code, "procedure_code": "1.010708", "agency_code": "000.17.22.H56",
@@ -220,6 +252,12 @@ def test_framework_errors_are_problems_too(service: Service) -> None:
         errors: list[dict[str, list[str]]] = invalid["errors"]  # type: ignore[assignment]
         fields = {e["loc"][-1] for e in errors}
         assert fields == {"owner_id", "page"}
+        # Control characters never reach the index (PostgreSQL refuses NUL in text).
+        owner = service.citizen["owner_id"]
+        _problem(api.get("/v1/documents", headers=WHY, params={"owner_id": owner,
+                                                               "type": "a\x00b"}), 422)
+        _problem(api.get("/v1/documents", params={"owner_id": owner},
+                         headers={"X-Purpose": "x%00y"}), 422)
 
 
 def test_rate_limit_answers_429_with_retry_after(service: Service) -> None:

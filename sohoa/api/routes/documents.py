@@ -18,11 +18,14 @@ from pipeline.reuse import (
 )
 from sohoa.api.deps import Accountability, Index, State, accountability
 from sohoa.api.schemas import (
+    TEXT_PATTERN,
+    UNIT_PATTERN,
     DocumentItem,
     DocumentMetadata,
     DocumentPage,
     Download,
     HashOut,
+    IsoDate,
     SignatureSummary,
     Verdict,
     VerificationOut,
@@ -59,13 +62,13 @@ def _item(doc: ReusableDocument, state: ApiState, now: datetime) -> DocumentItem
 
 @router.get("", response_model=DocumentPage, summary="An owner's reusable documents")
 def list_documents(
-    state: State, index: Index, why: Reader,
+    state: State, why: Reader,
     owner_id: Annotated[str, Query(min_length=6, max_length=20, pattern=r"^[0-9A-Za-z\-]+$",
                                    description="CCCD/CMND, passport number or tax code")],
-    doc_type: Annotated[str | None, Query(alias="type", max_length=200,
+    doc_type: Annotated[str | None, Query(alias="type", max_length=200, pattern=TEXT_PATTERN,
                                           description="document type, e.g. QUYẾT ĐỊNH")] = None,
-    valid_on: Annotated[date | None, Query(description="default: today")] = None,
-    agency: Annotated[str | None, Query(max_length=40,
+    valid_on: Annotated[IsoDate | None, Query(description="default: today")] = None,
+    agency: Annotated[str | None, Query(pattern=UNIT_PATTERN,
                                         description="digitizing unit code")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -75,7 +78,7 @@ def list_documents(
     query = ReusableQuery(owner_id=owner_id, valid_on=valid_on or now.date(), doc_type=doc_type,
                           agency=agency, allowed_agencies=why.caller.agencies, page=page,
                           page_size=min(page_size, state.api.max_page_size))
-    found = find_reusable(index, query)
+    found = find_reusable(why.session, query)
     items = [_item(doc, state, now) for doc in found.items]
     why.log("documents.list", owner_id=query.owner_id, document_ids=[i.id for i in items])
     return DocumentPage(owner_id=query.owner_id, valid_on=query.valid_on, page=page,
@@ -83,9 +86,8 @@ def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentItem, summary="One document")
-def get_document(state: State, index: Index, why: Reader,
-                 document_id: DocumentId) -> DocumentItem:
-    doc = get_visible_document(index, document_id, allowed_agencies=why.caller.agencies)
+def get_document(state: State, why: Reader, document_id: DocumentId) -> DocumentItem:
+    doc = get_visible_document(why.session, document_id, allowed_agencies=why.caller.agencies)
     item = _item(doc, state, datetime.now(UTC))
     why.log("documents.get", owner_id=doc.row.owner_id, document_ids=[doc.row.id])
     return item
@@ -95,7 +97,7 @@ def get_document(state: State, index: Index, why: Reader,
             summary="Live signature and hash check, verdict in Vietnamese and English")
 def verify_document(state: State, index: Index, why: Reader,
                     document_id: DocumentId) -> VerificationOut:
-    doc = get_visible_document(index, document_id, allowed_agencies=why.caller.agencies)
+    doc = get_visible_document(why.session, document_id, allowed_agencies=why.caller.agencies)
     result = verify_and_record(index, state.store, doc.row.id, trust=state.trust)
     why.log("documents.verify", owner_id=doc.row.owner_id, document_ids=[doc.row.id])
     return VerificationOut(

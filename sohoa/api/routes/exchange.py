@@ -16,7 +16,7 @@ from pipeline.access import (
 )
 from pipeline.dossiers import DossierEntry, register_dossiers
 from pipeline.reuse import ReuseRequest, record_reuse
-from sohoa.api.deps import Index, require
+from sohoa.api.deps import Index, IndexSession, require
 from sohoa.api.schemas import DossierIn, DossiersOut, PortalFlags, ReuseIn, ReuseOut
 
 router = APIRouter(prefix="/v1", tags=["exchange"])
@@ -25,7 +25,8 @@ router = APIRouter(prefix="/v1", tags=["exchange"])
 @router.post("/reuse", response_model=ReuseOut, status_code=201,
              responses={200: {"model": ReuseOut, "description": "already recorded"}},
              summary="Record that a document was reused in a dossier (idempotent)")
-def post_reuse(body: ReuseIn, index: Index, request: Request, response: Response,
+def post_reuse(body: ReuseIn, index: Index, session: IndexSession, request: Request,
+               response: Response,
                caller: Annotated[Caller, Depends(require(SCOPE_REUSE_WRITE))]) -> ReuseOut:
     """Once per (dossier, document): a repeat returns the first record with 200."""
     outcome = record_reuse(index, ReuseRequest(**body.model_dump()), client_id=caller.client_id,
@@ -33,7 +34,7 @@ def post_reuse(body: ReuseIn, index: Index, request: Request, response: Response
     event = outcome.event
     if not outcome.created:
         response.status_code = 200
-    log_access(index, AccessRecord(caller, "reuse.record", outcome.owner_id, [event.document_id],
+    log_access(session, AccessRecord(caller, "reuse.record", outcome.owner_id, [event.document_id],
                                    body.dossier_code, body.purpose,
                                    request.scope["state"]["request_id"]))
     assert event.id is not None

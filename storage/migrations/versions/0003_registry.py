@@ -1,7 +1,7 @@
 """reuse service registry: api clients, access log, reuse events, dossiers, integrity checks
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0003'
-down_revision = '0001'  # rechained onto 0002 at merge
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
@@ -50,6 +50,8 @@ def upgrade() -> None:
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.create_index('ix_access_log_owner_at', ['owner_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_log_client_id'), ['client_id'], unique=False)
+
+    _append_only('access_log')
 
     op.create_table('reuse_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -103,6 +105,19 @@ def upgrade() -> None:
     )
 
 
+def _append_only(table: str) -> None:
+    """The database itself refuses to change or delete an access-log entry (Decree 13/2023)."""
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
+                   f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql")
+        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()")
+    else:
+        for event in ('UPDATE', 'DELETE'):
+            op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                       f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+
+
 def downgrade() -> None:
     op.drop_table('integrity_checks')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
@@ -118,5 +133,7 @@ def downgrade() -> None:
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_log_client_id'))
         batch_op.drop_index('ix_access_log_owner_at')
-    op.drop_table('access_log')
+    op.drop_table('access_log')  # its triggers go with it
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION access_log_append_only()")
     op.drop_table('api_clients')
