@@ -158,5 +158,6 @@ def log_view(request: Request, state: ApiState, session: Session, action: str, *
                     name=f"{session.user_name} (web, {session.role})"[:200],
                     scopes=frozenset(), agencies=frozenset())
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-    log_access(state.index, AccessRecord(caller, action, owner_id, list(document_ids), None,
-                                         purpose, request_id))
+    with state.index.session() as db:
+        log_access(db, AccessRecord(caller, action, owner_id, list(document_ids), None, purpose,
+                                    request_id))

@@ -1,8 +1,8 @@
 """Finding documents for the search page: by owner id, by number and symbol, by text.
 
-SEAM: branch `storage` adds full-text search (`pipeline.search.search_documents`, FTS5 /
-tsvector, accent-aware). When it is merged, free text goes through it (see `_full_text`); until
-then text is matched with SQL LIKE on the metadata columns (exact, accent-sensitive).
+Free text goes through the archive's full-text search (`pipeline.search.search_documents`, FTS5 /
+tsvector, accent-aware, over the metadata and the OCR text). Where that module is absent (a
+branch without it) text is matched with SQL LIKE on the metadata columns instead (`_full_text`).
 """
 
 from __future__ import annotations
