@@ -34,6 +34,8 @@ from storage.errors import StorageError
 
 log = logging.getLogger("sohoa.web")
 HERE = Path(__file__).parent
+# Inline style attributes are allowed (the report's SVG charts set their font that way);
+# scripts only from this site, and the pages have none inline.
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
                                  b"style-src 'self' 'unsafe-inline'; script-src 'self'; "
