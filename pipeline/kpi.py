@@ -30,7 +30,7 @@ Rules the sources leave open, decided here (README "Auditors"):
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -328,10 +328,15 @@ def _digitized_result(fact: DossierFacts) -> bool:
 def _target(indicator: str, counted: Sequence[DossierFacts], targets: Targets,
             year: int) -> Fraction | None:
     """The denominator-weighted mean of the level targets (one level: that level's target)."""
-    rates = [targets.rate(indicator, f.level, year) for f in counted]
-    if not rates or any(r is None for r in rates):
+    if not counted:
         return None
-    return sum((r for r in rates if r is not None), Fraction(0)) / len(rates)
+    per_level = Counter(f.level for f in counted)
+    rates = {level: targets.rate(indicator, level, year) for level in per_level}
+    if any(r is None for r in rates.values()):
+        return None
+    weighted = sum((r * per_level[level] for level, r in rates.items() if r is not None),
+                   Fraction(0))
+    return weighted / len(counted)
 
 
 def compute_indicators(facts: Sequence[DossierFacts], *, year: int, targets: Targets,
