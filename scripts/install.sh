@@ -10,6 +10,7 @@ APT_PACKAGES=(
   softhsm2 libnss3-tools                                      # PKCS#11 token tests, pdfsig trust store
   fonts-noto-core fonts-liberation2 fonts-dejavu-core         # stamp font, sample rendering
   postgresql                                                  # binaries for the throwaway test server
+  chromium                                                    # tests/web: the dashboard in a real headless browser
 )
 
 missing=()

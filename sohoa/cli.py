@@ -417,9 +417,18 @@ def _service_errors() -> tuple[type[Exception], ...]:
     return (StorageError, SigningError)
 
 
+from sohoa.cli_api import register_api_commands  # noqa: E402  (serve, clients, access-log)
 from sohoa.cli_archive import register as _register_archive_commands  # noqa: E402
 
+register_api_commands(app)
 _register_archive_commands(app)  # search, scrub, s3 start|stop|status
+from sohoa.cli_web import register_web_commands  # noqa: E402  (users)
+
+register_web_commands(app)
+
+from sohoa.cli_audit import register_audit_commands  # noqa: E402  (report, dossiers, link, …)
+
+register_audit_commands(app)
 
 if __name__ == "__main__":
     main()
