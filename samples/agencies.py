@@ -41,8 +41,9 @@ def ubnd_province(p: Province) -> Agency:
                   f"ỦY BAN NHÂN DÂN {p.upper}")
 
 
-def ubnd_commune(rng: random.Random, p: Province) -> Agency:
-    kind, commune = data.commune_label(rng)
+def ubnd_commune(rng: random.Random, p: Province,
+                 label: tuple[str, str] | None = None) -> Agency:
+    kind, commune = label or data.commune_label(rng)
     unit = f"{kind.upper()} {commune.upper()}"
     return Agency((), ("ỦY BAN NHÂN DÂN", unit), None, f"ỦY BAN NHÂN DÂN {unit}", "UBND",
                   commune, "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "ỦY BAN NHÂN DÂN", "CHÁNH VĂN PHÒNG",
@@ -86,9 +87,12 @@ def doc_number(rng: random.Random) -> str:
     return f"{n:02d}"
 
 
-def signer(rng: random.Random, a: Agency, *, collective: bool = True
+def signer(rng: random.Random, a: Agency, *, collective: bool = True, extended: bool = False
            ) -> tuple[tuple[str, ...], str | None, str]:
-    """(drawn lines, authority_prefix, signer_title)."""
+    """(drawn lines, authority_prefix, signer_title).
+
+    `extended` adds deputies signing in their own name ("PHÓ GIÁM ĐỐC" alone), a standing
+    deputy chair and a deputy chief of office signing TL."""
     options: list[tuple[tuple[str, ...], str | None, str]] = [
         ((f"KT. {a.head}", a.deputy), f"KT. {a.head}", a.deputy),
         ((a.head,), None, a.head),
@@ -97,6 +101,14 @@ def signer(rng: random.Random, a: Agency, *, collective: bool = True
         ((f"TUQ. {a.head}", a.office), f"TUQ. {a.head}", a.office),
     ]
     weights = [4, 3, 1, 1, 1]
+    if extended:
+        options += [((a.deputy,), None, a.deputy),
+                    ((f"TL. {a.head}", f"PHÓ {a.office}"), f"TL. {a.head}", f"PHÓ {a.office}")]
+        weights += [3, 1]
+        if a.head == "CHỦ TỊCH":
+            standing = f"{a.deputy} THƯỜNG TRỰC"
+            options.append(((f"KT. {a.head}", standing), f"KT. {a.head}", standing))
+            weights.append(2)
     if a.collective and collective:
         options.append(((f"TM. {a.collective}", a.head), f"TM. {a.collective}", a.head))
         weights.append(5)

@@ -7,6 +7,7 @@ and given names, identifiers are random digits arranged in the documented struct
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -261,8 +262,13 @@ def commune_label(rng: random.Random) -> tuple[str, str]:
     return rng.choice(("xã", "xã", "phường")), rng.choice(COMMUNE_NAMES)
 
 
-def address(rng: random.Random, province: Province, *, new_era: bool) -> str:
-    kind, commune = commune_label(rng)
+WardSource = Callable[[random.Random, Province], tuple[str, str]]
+
+
+def address(rng: random.Random, province: Province, *, new_era: bool,
+            ward: WardSource | None = None) -> str:
+    """A street or village address; `ward` draws real current communes (new era only)."""
+    kind, commune = ward(rng, province) if ward and new_era else commune_label(rng)
     if rng.random() < 0.4:
         head = f"Số {rng.randrange(1, 250)} đường {rng.choice(STREET_NAMES)}"
     else:
@@ -278,6 +284,7 @@ def make_person(
     new_era: bool,
     born: tuple[int, int] = (1950, 2004),
     old_id_share: float = 0.12,
+    ward: WardSource | None = None,
 ) -> Person:
     male = rng.random() < 0.5
     birth = random_date(rng, date(born[0], 1, 1), date(born[1], 12, 28))
@@ -291,5 +298,5 @@ def make_person(
         birth=birth,
         cccd=cccd,
         cmnd=cmnd_number(rng) if use_cmnd else None,
-        address=address(rng, province, new_era=new_era),
+        address=address(rng, province, new_era=new_era, ward=ward),
     )

@@ -13,11 +13,12 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from samples.capture import copier, phone70, shadow
 from samples.render import SEAL_KEY, SEAL_TEXT_KEY
 
 VARIANTS: tuple[str, ...] = (
     "clean", "skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
-    "rot90", "rot180", "photocopy", "scan",
+    "rot90", "rot180", "photocopy", "scan", "shadow", "copier", "phone70", "rot270",
 )
 SEAL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 SEAL_RED = (205, 30, 35)
@@ -156,6 +157,11 @@ def rot180(image: Image.Image, rng: random.Random) -> Image.Image:
     return image.transpose(Image.Transpose.ROTATE_180)
 
 
+def rot270(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Fed sideways the other way: content rotated 90° counter-clockwise."""
+    return image.transpose(Image.Transpose.ROTATE_90)
+
+
 def _find_signer_block(image: Image.Image) -> tuple[int, int, int]:
     """Fallback seal position: the lowest text cluster in the right half of the page."""
     arr = np.asarray(image.convert("L"))
@@ -246,7 +252,8 @@ def scan(image: Image.Image, rng: random.Random) -> Image.Image:
 DEGRADATIONS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "clean": clean, "skew": skew, "noise_blur": noise_blur, "jpeg": jpeg, "dpi150": dpi150,
     "dpi200": dpi200, "speckle": speckle, "faded": faded, "seal": seal, "rot90": rot90,
-    "rot180": rot180, "photocopy": photocopy, "scan": scan,
+    "rot180": rot180, "photocopy": photocopy, "scan": scan, "shadow": shadow, "copier": copier,
+    "phone70": phone70, "rot270": rot270,
 }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from samples import data
+from samples import data, places
 from samples.agencies import (
     Agency,
     department,
@@ -59,6 +59,21 @@ class Ctx:
     new_era: bool
     owner: Person | None
     long: bool
+    extended: bool = False  # phrasings and layouts added for issue 8 (see README)
+
+
+def ward_source(c: Ctx) -> data.WardSource | None:
+    """Real current communes of the province (extended, new era), else the hand list."""
+    return places.ward_label if c.extended and c.new_era else None
+
+
+def commune_agency(c: Ctx) -> Agency:
+    source = ward_source(c)
+    return ubnd_commune(c.rng, c.province, source(c.rng, c.province) if source else None)
+
+
+def address(c: Ctx) -> str:
+    return data.address(c.rng, c.province, new_era=c.new_era, ward=ward_source(c))
 
 
 def any_agency(c: Ctx) -> Agency:
@@ -66,8 +81,26 @@ def any_agency(c: Ctx) -> Agency:
     if roll < 0.35:
         return ubnd_province(c.province)
     if roll < 0.65:
-        return ubnd_commune(c.rng, c.province)
+        return commune_agency(c)
     return department(c.rng, c.province, new_era=c.new_era)
+
+
+def party(role: str, name: str, pid: str | None, *, owner: bool = False,
+          birth: date | None = None) -> dict[str, object]:
+    """A person or enterprise the document names, with its role and printed id."""
+    return {"role": role, "name": name, "id": pid, "owner": owner,
+            "birth_date": birth.isoformat() if birth else None}
+
+
+def person_party(role: str, p: Person, *, owner: bool = True) -> dict[str, object]:
+    return party(role, p.name, p.id_number, owner=owner, birth=p.birth)
+
+
+COPY_MARKS = ("(Bản sao)", "BẢN SAO", "(BẢN SAO)")
+
+
+def copy_mark(c: Ctx, share: float) -> tuple[str, ...]:
+    return (c.rng.choice(COPY_MARKS),) if c.rng.random() < share else ()
 
 
 def legal_bases(c: Ctx) -> list[Para]:
@@ -171,7 +204,7 @@ def owner_fields(p: Person | None) -> dict[str, object]:
 
 
 def get_owner(c: Ctx) -> Person:
-    return c.owner or data.make_person(c.rng, c.province, new_era=c.new_era)
+    return c.owner or data.make_person(c.rng, c.province, new_era=c.new_era, ward=ward_source(c))
 
 
 def validity_until(c: Ctx, days: tuple[int, int]) -> date:
@@ -196,6 +229,8 @@ class Draft:
     collective_sign: bool = True
     cosigner: tuple[str, str] | None = None
     sign: tuple[tuple[str, ...], str | None, str] | None = None
+    subtitle: tuple[str, ...] = ()  # form line, "(for ...)" line or copy mark: not a subject
+    parties: list[dict[str, object]] = field(default_factory=list)
 
 
 def build_qd(c: Ctx) -> Draft:
@@ -206,6 +241,8 @@ def build_qd(c: Ctx) -> Draft:
     number = f"{num}/{c.issued.year}/{sym}" if rng.random() < 0.15 else f"{num}/{sym}"
     with_owner = c.owner is not None or rng.random() < 0.6
     p = get_owner(c) if with_owner else None
+    if p is not None and c.extended and rng.random() < 0.5:
+        return qd_about_person(c, a, number, p)
     if p is not None:
         hon = p.honorific.lower()
         subject = rng.choice((
@@ -222,7 +259,7 @@ def build_qd(c: Ctx) -> Draft:
             f"Về việc công bố danh mục thủ tục hành chính được chuẩn hóa thuộc phạm vi quản lý "
             f"của {sentence_name(a)}",
         ))
-    sign = signer(rng, a)
+    sign = signer(rng, a, extended=c.extended)
     collective = bool(sign[1] and sign[1].startswith("TM."))
     authority = a.issuing_agency if collective else f"{a.head} {a.issuing_agency}"
     body = [Para(authority, "center_bold"), *legal_bases(c),
@@ -250,6 +287,42 @@ def build_qd(c: Ctx) -> Draft:
     d = Draft(a, number, ("QUYẾT ĐỊNH",), (subject,), body,
               recipients(rng, a, "Như Điều 3;"), owner=p, valid_until=valid)
     d.sign = sign
+    if p is not None and c.extended:
+        d.parties = [person_party("decision_subject", p)]
+    return d
+
+
+ABOUT_PERSON: tuple[tuple[str, str], ...] = (
+    ("Về việc xử phạt vi phạm hành chính trong lĩnh vực đất đai",
+     "Xử phạt vi phạm hành chính bằng hình thức phạt tiền đối với"),
+    ("Về việc nâng bậc lương thường xuyên", "Nâng bậc lương thường xuyên đối với"),
+    ("Về việc trợ cấp xã hội hằng tháng", "Thực hiện chế độ trợ cấp xã hội hằng tháng đối với"),
+    ("Về việc cho thôi việc", "Cho thôi việc theo nguyện vọng đối với"),
+    ("Về việc khen thưởng", "Tặng Giấy khen cho"),
+)
+
+
+def qd_about_person(c: Ctx, a: Agency, number: str, p: Person) -> Draft:
+    """A decision whose subject names no one; the person it is about appears only in the
+    body, in one sentence with birth date, id and residence."""
+    rng = c.rng
+    subject, verb = rng.choice(ABOUT_PERSON)
+    id_phrase = (f"{rng.choice(('số định danh cá nhân', 'Căn cước công dân số', 'CCCD số'))} "
+                 f"{p.cccd}" if p.cccd else f"CMND số {p.cmnd}")
+    sign = signer(rng, a, extended=True)
+    collective = bool(sign[1] and sign[1].startswith("TM."))
+    authority = a.issuing_agency if collective else f"{a.head} {a.issuing_agency}"
+    body = [Para(authority, "center_bold"), *legal_bases(c), Para("QUYẾT ĐỊNH:", "center_bold"),
+            Para(f"Điều 1. {verb} {p.honorific.lower()} {p.name}, sinh ngày "
+                 f"{data.short_date(p.birth, rng)}, {id_phrase}, nơi cư trú: {p.address}."),
+            *fillers(c, 1),
+            Para("Điều 2. Quyết định này có hiệu lực kể từ ngày ký."),
+            Para(f"Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan và "
+                 f"{p.honorific.lower()} {p.name} chịu trách nhiệm thi hành Quyết định này./.")]
+    d = Draft(a, number, ("QUYẾT ĐỊNH",), (subject,), body, recipients(rng, a, "Như Điều 3;"),
+              owner=p)
+    d.sign = sign
+    d.parties = [person_party("decision_subject", p)]
     return d
 
 
@@ -288,7 +361,7 @@ def build_gcn_dn(c: Ctx) -> Draft:
     company = f"{short} {words} {brand}"
     mst = data.tax_code(rng, prefix=c.province.mst_prefix)
     first = data.random_date(rng, date(2008, 1, 1), c.issued)
-    hq = data.address(rng, c.province, new_era=c.new_era)
+    hq = address(c)
     rep = get_owner(c)
     capital = rng.choice((500, 1000, 2000, 5000, 10000))
     body = [
@@ -318,6 +391,10 @@ def build_gcn_dn(c: Ctx) -> Draft:
     ]
     d = Draft(a, None, ("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP",), (kind,), body, tax_code=mst,
               valid_until="permanent" if rng.random() < 0.3 else None)
+    if c.extended:  # the company form is a subtitle under the title, not a subject
+        d.subject, d.subtitle = (), (kind,)
+        d.parties = [party("enterprise", company, mst, owner=True),
+                     person_party("legal_representative", rep, owner=False)]
     d.owner_override = {"owner_name": company, "owner_id": None, "owner_birth_date": None,
                         "owner_address": hq}
     return d
@@ -325,7 +402,7 @@ def build_gcn_dn(c: Ctx) -> Draft:
 
 def build_gcn_hkd(c: Ctx) -> Draft:
     rng = c.rng
-    a = ubnd_commune(rng, c.province) if c.new_era else Agency(
+    a = commune_agency(c) if c.new_era else Agency(
         (f"UBND HUYỆN {rng.choice(data.COMMUNE_NAMES).upper()}",),
         ("PHÒNG TÀI CHÍNH - KẾ HOẠCH",), None, "PHÒNG TÀI CHÍNH - KẾ HOẠCH", "TCKH",
         c.province.place, "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG", None, "TRƯỞNG PHÒNG",
@@ -340,22 +417,25 @@ def build_gcn_hkd(c: Ctx) -> Draft:
         Para(f"Đăng ký lần đầu: {vn_date(first)}", "field"),
         Para(f"1. Tên hộ kinh doanh: HỘ KINH DOANH {p.name.split()[-1].upper()} "
              f"{rng.choice(data.COMPANY_NAMES)}", "field"),
-        Para(f"2. Địa điểm kinh doanh: {data.address(rng, c.province, new_era=c.new_era)}",
-             "field"),
+        Para(f"2. Địa điểm kinh doanh: {address(c)}", "field"),
         Para(f"Điện thoại: {data.phone_number(rng)}", "field"),
         Para(f"3. Ngành, nghề kinh doanh: {rng.choice(data.BUSINESS_LINES)}", "field"),
         Para(f"4. Vốn kinh doanh: {rng.randrange(5, 90) * 10}.000.000 đồng", "field"),
         Para("5. Chủ hộ kinh doanh:", "field"),
         *owner_lines(c, p, labels="hotich"),
     ]
-    return Draft(a, f"{doc_number(rng)}/GCN-{a.symbol}",
-                 ("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",), (), body, owner=p, tax_code=mst,
-                 recipients=(), collective_sign=False)
+    d = Draft(a, f"{doc_number(rng)}/GCN-{a.symbol}",
+              ("GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",), (), body, owner=p, tax_code=mst,
+              recipients=(), collective_sign=False)
+    if c.extended:
+        d.subtitle = copy_mark(c, 0.3)
+        d.parties = [person_party("household_head", p)]
+    return d
 
 
 def build_gpxd(c: Ctx) -> Draft:
     rng = c.rng
-    a = ubnd_commune(rng, c.province) if rng.random() < 0.6 else department(
+    a = commune_agency(c) if rng.random() < 0.6 else department(
         rng, c.province, new_era=c.new_era, name=("SỞ XÂY DỰNG", "SXD"))
     p = get_owner(c)
     until = validity_until(c, (180, 730))
@@ -368,8 +448,7 @@ def build_gpxd(c: Ctx) -> Draft:
         Para(f"Địa chỉ: {p.address}", "field"),
         Para("2. Được phép xây dựng công trình: Nhà ở riêng lẻ", "field"),
         Para(f"- Vị trí xây dựng: thửa đất số {rng.randrange(1, 900)}, tờ bản đồ số "
-             f"{rng.randrange(1, 60)}, {data.address(rng, c.province, new_era=c.new_era)}",
-             "field"),
+             f"{rng.randrange(1, 60)}, {address(c)}", "field"),
         Para(f"- Diện tích xây dựng tầng 1: {str(area).replace('.', ',')} m²", "field"),
         Para(f"- Tổng diện tích sàn: {str(area * floors).replace('.', ',')} m²", "field"),
         Para(f"- Chiều cao công trình: {3.6 * floors + 1.2:.1f} m; số tầng: {floors}"
@@ -379,15 +458,22 @@ def build_gpxd(c: Ctx) -> Draft:
         Para("4. Chủ đầu tư phải thông báo ngày khởi công bằng văn bản cho cơ quan quản lý xây "
              "dựng địa phương trước thời điểm khởi công xây dựng 07 ngày làm việc."),
     ]
-    return Draft(a, f"{doc_number(rng)}/GPXD-{a.symbol}" if rng.random() < 0.5 else
-                 f"{doc_number(rng)}/GP-{a.symbol}", ("GIẤY PHÉP XÂY DỰNG",),
-                 ("Sử dụng cho nhà ở riêng lẻ",), body, recipients(rng, a, "Chủ đầu tư;"),
-                 owner=p, valid_until=until.isoformat(), collective_sign=False)
+    d = Draft(a, f"{doc_number(rng)}/GPXD-{a.symbol}" if rng.random() < 0.5 else
+              f"{doc_number(rng)}/GP-{a.symbol}", ("GIẤY PHÉP XÂY DỰNG",),
+              ("Sử dụng cho nhà ở riêng lẻ",), body, recipients(rng, a, "Chủ đầu tư;"),
+              owner=p, valid_until=until.isoformat(), collective_sign=False)
+    if c.extended:  # "(for ...)" under the title: what the permit is for, not a subject
+        use = rng.choice(("(Cấp cho nhà ở riêng lẻ)", "(Sử dụng cho nhà ở riêng lẻ)",
+                          "(Dùng cho nhà ở riêng lẻ tại nông thôn)",
+                          "(Cấp cho công trình sửa chữa, cải tạo)"))
+        d.subject, d.subtitle = (), (use, *copy_mark(c, 0.2))
+        d.parties = [person_party("permit_holder", p)]
+    return d
 
 
 def build_tlks(c: Ctx) -> Draft:
     rng = c.rng
-    a = ubnd_commune(rng, c.province)
+    a = commune_agency(c)
     born = data.random_date(rng, max(date(2005, 1, 1), c.issued - timedelta(days=3000)),
                             c.issued - timedelta(days=3))
     child = c.owner or data.make_person(rng, c.province, new_era=c.new_era,
@@ -411,14 +497,51 @@ def build_tlks(c: Ctx) -> Draft:
         Para(f"Nơi đăng ký khai sinh: {sentence_name(a)}", "field"),
         Para(f"Ngày, tháng, năm đăng ký: {data.short_date(c.issued, rng)}", "field"),
     ]
-    return Draft(a, f"{doc_number(rng)}/TLKS-BS", ("TRÍCH LỤC KHAI SINH",), ("(Bản sao)",)
-                 if rng.random() < 0.5 else (), body, owner=child, valid_until="permanent",
-                 collective_sign=False)
+    d = Draft(a, f"{doc_number(rng)}/TLKS-BS", ("TRÍCH LỤC KHAI SINH",), ("(Bản sao)",)
+              if rng.random() < 0.5 else (), body, owner=child, valid_until="permanent",
+              collective_sign=False)
+    if c.extended:
+        extended_birth_extract(c, d, child)
+    return d
+
+
+def parent(c: Ctx, child: Person, *, male: bool) -> Person:
+    """A parent with a CCCD whose century and year digits match a birth 20-40 years earlier."""
+    rng = c.rng
+    year = child.birth.year - rng.randrange(20, 41)
+    born = data.random_date(rng, date(year, 1, 1), date(year, 12, 28))
+    home = data.Province(*rng.choice(data.NEW_PROVINCES + data.OLD_PROVINCES))
+    return Person(data.person_name(rng, male), male, born,
+                  data.cccd_number(rng, province_code=home.cccd_code, male=male, birth=born),
+                  None, child.address)
+
+
+def extended_birth_extract(c: Ctx, d: Draft, child: Person) -> None:
+    """Birth extract naming the child and both parents, each parent with birth year and id;
+    the copy mark is a subtitle, not a subject."""
+    rng = c.rng
+    mother, father = parent(c, child, male=False), parent(c, child, male=True)
+    head = [p for p in d.body if not p.text.startswith(("Họ, chữ đệm, tên người", "Năm sinh:",
+                                                        "Nơi cư trú:", "Nơi đăng ký",
+                                                        "Ngày, tháng, năm đăng ký"))]
+    rows: list[Para] = []
+    for label, p in (("mẹ", mother), ("cha", father)):
+        rows += [Para(f"Họ, chữ đệm, tên người {label}: {p.name.upper()}", "field"),
+                 Para(f"Năm sinh: {p.birth.year}    Dân tộc: Kinh    Quốc tịch: Việt Nam",
+                      "field"),
+                 Para(f"Số định danh cá nhân: {p.cccd}", "field"),
+                 Para(f"Nơi cư trú: {p.address}", "field")]
+    tail = [Para(f"Nơi đăng ký khai sinh: {sentence_name(d.agency)}", "field"),
+            Para(f"Ngày, tháng, năm đăng ký: {data.short_date(c.issued, rng)}", "field")]
+    d.body = [*head, *rows, *tail]
+    d.subject, d.subtitle = (), copy_mark(c, 0.6)
+    d.parties = [person_party("child", child), person_party("mother", mother, owner=False),
+                 person_party("father", father, owner=False)]
 
 
 def build_gxn(c: Ctx) -> Draft:
     rng = c.rng
-    a = ubnd_commune(rng, c.province)
+    a = commune_agency(c)
     p = get_owner(c)
     until = c.issued + timedelta(days=182)
     marital = rng.random() < 0.6
@@ -435,10 +558,15 @@ def build_gxn(c: Ctx) -> Draft:
     else:
         body += [Para(f"Hiện đang cư trú tại địa phương từ {vn_date(p.birth)} đến nay, chấp hành "
                       "tốt chủ trương, chính sách của Đảng, pháp luật của Nhà nước.", "field")]
-    return Draft(a, f"{doc_number(rng)}/XN-UBND", ("GIẤY XÁC NHẬN",),
-                 ("TÌNH TRẠNG HÔN NHÂN",) if marital else ("Về việc xác nhận nơi cư trú",), body,
-                 owner=p, valid_until=until.isoformat() if marital else None,
-                 collective_sign=False)
+    d = Draft(a, f"{doc_number(rng)}/XN-UBND", ("GIẤY XÁC NHẬN",),
+              ("TÌNH TRẠNG HÔN NHÂN",) if marital else ("Về việc xác nhận nơi cư trú",), body,
+              owner=p, valid_until=until.isoformat() if marital else None,
+              collective_sign=False)
+    if c.extended:
+        if marital:  # the second title line names the form, it is no subject
+            d.subject, d.subtitle = (), ("TÌNH TRẠNG HÔN NHÂN", *copy_mark(c, 0.25))
+        d.parties = [person_party("owner", p)]
+    return d
 
 
 ADDRESSEES = ("Các sở, ban, ngành", "Ủy ban nhân dân các xã, phường", "Sở Tư pháp")
@@ -523,20 +651,31 @@ BUILDERS: dict[str, Callable[[Ctx], Draft]] = {
 
 
 def make_spec(doc_type: str, *, seed: int, name: str, owner: Person | None = None,
-              long: bool | None = None, issued: date | None = None) -> DocSpec:
-    """One document of `doc_type`, fully determined by `seed` (and `owner` when given)."""
+              long: bool | None = None, issued: date | None = None,
+              signer_page: bool = False, extended: bool = True) -> DocSpec:
+    """One document of `doc_type`, fully determined by `seed` (and `owner` when given).
+
+    `signer_page` puts the signer block (and `Nơi nhận`) alone on a last page: a text-sparse
+    page, the hard case for orientation detection. `extended` draws the phrasings, signer
+    titles, subtitles, parties and real communes added for issue 8; the bundled samples keep
+    the original templates (`extended=False`)."""
     rng = random.Random(f"{seed}:{doc_type}:{name}")
     when = issued or issue_date_range(rng)
     new_era = when >= NEW_ERA_START
     is_long = long if long is not None else (doc_type == "KẾ HOẠCH" or rng.random() < 0.2)
-    ctx = Ctx(rng, name, when, data.pick_province(rng, new_era=new_era), new_era, owner, is_long)
+    ctx = Ctx(rng, name, when, data.pick_province(rng, new_era=new_era), new_era, owner, is_long,
+              extended)
     draft = BUILDERS[doc_type](ctx)
-    return to_spec(ctx, doc_type, draft)
+    spec = to_spec(ctx, doc_type, draft)
+    if signer_page:
+        spec = replace(spec, style=replace(spec.style, signer_page=True))
+    return spec
 
 
 def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
     a = d.agency
-    lines, prefix, title = d.sign or signer(c.rng, a, collective=d.collective_sign)
+    lines, prefix, title = d.sign or signer(c.rng, a, collective=d.collective_sign,
+                                            extended=c.extended)
     signer_name = data.person_name(c.rng, c.rng.random() < 0.6)
     subject = " ".join(d.subject) if d.subject else None
     fields: dict[str, object] = {
@@ -556,6 +695,8 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
         "tax_code": d.tax_code,
         "valid_until": d.valid_until,
     }
+    if c.extended:
+        fields["parties"] = d.parties
     if d.cosigner:
         lines, prefix, title = (("CHỦ TRÌ",), None, "CHỦ TRÌ")
         fields.update(signer_title=title, authority_prefix=None)
@@ -569,6 +710,7 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
         place_date=f"{a.place}, {vn_date(c.issued)}",
         title_lines=d.title,
         subject_lines=d.subject,
+        subtitle_lines=d.subtitle,
         letter_subject=d.letter,
         body=tuple(d.body),
         recipients=tuple(f"- {r}" for r in d.recipients),
@@ -581,10 +723,13 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
     )
 
 
-def make_specs(count: int, seed: int) -> list[DocSpec]:
-    """`count` documents cycling through every type; deterministic given `seed`."""
+def make_specs(count: int, seed: int, *, signer_page: bool = False) -> list[DocSpec]:
+    """`count` documents cycling through every type; deterministic given `seed`.
+
+    `signer_page`: every document ends with a page holding only its signer block."""
     specs = []
     for i in range(count):
         doc_type = DOC_TYPES[i % len(DOC_TYPES)]
-        specs.append(make_spec(doc_type, seed=seed, name=f"doc-{seed}-{i:04d}"))
+        specs.append(make_spec(doc_type, seed=seed, name=f"doc-{seed}-{i:04d}",
+                               signer_page=signer_page))
     return specs

@@ -10,48 +10,25 @@ DOC_TYPES. CLI:
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
+from samples.bundled import write_bundled
 from samples.degrade import VARIANTS, degrade
 from samples.doctypes import DOC_TYPES, make_spec, make_specs
-from samples.layout import layout
+from samples.groundtruth import ground_truth, write_truth
 from samples.render import render_pages
 from samples.specs import DocSpec
 from samples.writers import write_pages
 
 __all__ = [
     "DOC_TYPES", "VARIANTS", "DocSpec", "build_bundled", "build_set", "degrade", "ground_truth",
-    "make_spec", "make_specs", "render_pages",
+    "make_spec", "make_specs", "render_pages", "write_truth",
 ]
 FORMATS: tuple[str, ...] = ("png", "jpeg", "tiff", "pdf")
-
-
-def ground_truth(spec: DocSpec, *, file: str, variant: str) -> dict[str, Any]:
-    """Ground truth: the exact lines drawn per page (reading order) and the metadata fields."""
-    pages = layout(spec)
-    fields = dict(spec.fields)
-    fields["page_count"] = len(pages)
-    return {
-        "file": file,
-        "variant": variant,
-        "doc_type": spec.doc_type,
-        "type_abbr": spec.type_abbr,
-        "pages": [{"lines": [unicodedata.normalize("NFC", ln.text) for ln in p.lines]}
-                  for p in pages],
-        "fields": fields,
-    }
-
-
-def write_truth(path: Path, truth: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
 
 
 def degraded_pages(spec: DocSpec, variant: str, *, seed: int | str) -> list[Image.Image]:
@@ -82,8 +59,6 @@ def build_set(out_dir: Path, *, count: int, variants: Sequence[str], seed: int =
 
 def build_bundled(out_dir: Path) -> None:
     """Regenerate the small committed sample set (scans/, truth/, broken/, manifest.json)."""
-    from samples.bundled import write_bundled
-
     write_bundled(out_dir)
 
 

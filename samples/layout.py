@@ -303,6 +303,10 @@ def title(ts: Typesetter) -> None:
         for text in spec.title_lines:
             for part in ts.wrap_centered(text, "b", big, ts.tw):
                 ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(big), "b", big)
+    for text in spec.subtitle_lines:
+        style: FontStyle = "i" if text.startswith("(") and not text.isupper() else "b"
+        for part in ts.wrap_centered(text, style, size, ts.tw * 0.85):
+            ts.put_centered(part, ts.ml + ts.tw / 2, ts.next_line(size), style, size)
     if spec.subject_lines and not spec.letter_subject:
         last = None
         for text in spec.subject_lines:
@@ -358,7 +362,7 @@ def footer(ts: Typesetter) -> None:
     left_h = small + len(rec_lines) * tiny * 1.1
     right_h = len(spec.signer_lines) * size * 1.2 + sig_h + size
     need = max(left_h, right_h) + size
-    if ts.y + need > ts.h - ts.mb:
+    if ts.y + need > ts.h - ts.mb or ts.st.signer_page:
         ts.new_page()
     top = ts.y + size * ts.rng.uniform(0.6, 1.2)
     y = top + ts.ascent(size)

@@ -55,6 +55,7 @@ class Style:
     left_col_frac: float = 0.42
     signature_seed: int = 0
     bold_articles: bool = True
+    signer_page: bool = False  # signer block alone on a last, text-sparse page
 
     @staticmethod
     def random(rng: random.Random) -> Style:
@@ -105,6 +106,9 @@ class DocSpec:
     seal_text: str  # text around the seal ring
     style: Style
     fields: dict[str, Any] = field(default_factory=dict)  # truth without page_count
+    # Centred under the title, above any subject: a company form, "(Cấp cho ...)", a copy
+    # mark. Drawn, but never the subject (trích yếu).
+    subtitle_lines: tuple[str, ...] = ()
 
 
 def issue_date_range(rng: random.Random) -> date:
