@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -128,6 +128,10 @@ class TesseractEngine:
     tessdata_dir: Path | None = None
     psm: int = 11
     binary: str = "tesseract"
+
+    def with_psm(self, psm: int) -> TesseractEngine:
+        """The same engine with another page segmentation mode."""
+        return replace(self, psm=psm)
 
     def _data_args(self) -> list[str]:
         return ["--tessdata-dir", str(self.tessdata_dir)] if self.tessdata_dir else []
