@@ -348,14 +348,15 @@ def text_height(grey: Image) -> float:
     return float(np.median(letters))
 
 
-def scale_to_text_height(grey: Image, target_px: float, *, max_scale: float = 4.0) -> tuple[
-    Image, float
-]:
+def scale_to_text_height(
+    grey: Image, target_px: float, *, max_scale: float = 4.0, max_pixels: float = 16e6
+) -> tuple[Image, float]:
     """Resize so the body letters are `target_px` tall; returns (image, scale applied)."""
     measured = text_height(grey)
     if measured <= 0:
         return grey, 1.0
-    scale = min(max_scale, max(0.25, target_px / measured))
+    h, w = grey.shape[:2]
+    scale = min(max_scale, max(0.25, target_px / measured), (max_pixels / (h * w)) ** 0.5)
     if abs(scale - 1.0) < 0.08:
         return grey, 1.0
     method = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA

@@ -12,7 +12,7 @@ from ocr import preprocess as pp
 from ocr.compose import encode_jpeg, write_page_pdf
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout, OcrEngine
 from ocr.pages import RasterPage
-from ocr.quality import text_quality
+from ocr.quality import reading_quality, text_quality
 from ocr.types import (
     FLAG_BORDER_CLEANED,
     FLAG_DENOISED,
@@ -34,7 +34,9 @@ from ocr.types import (
 
 OSD_DPI = 150  # orientation detection needs far fewer pixels than recognition
 OSD_MIN_CONFIDENCE = 2.0
-UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: ask OSD
+UPRIGHT_RATIO = 1.6
+MAX_OCR_PIXELS = 16_000_000
+SMALL_PAGE_PIXELS = 4_000_000  # above: upright; below its inverse: upside down; between: ask OSD
 
 
 @dataclass(frozen=True)
@@ -132,11 +134,20 @@ def _text_scale(grey: pp.Image, dpi: int, options: OcrOptions) -> float:
     fallback on a page with too few letters to measure."""
     if not options.normalise_dpi:
         return 1.0
+    scale = options.ocr_dpi / dpi
     if options.scale_by_text_height:
         measured = pp.text_height(grey)
+        h, w = grey.shape[:2]
         if measured > 0:
-            return min(6.0, max(0.25, options.target_text_px / measured))
-    return options.ocr_dpi / dpi
+            by_letters = min(5.0, max(0.25, options.target_text_px / measured))
+            # Go above the resolution the file's DPI asks for only on a small image (< 4 Mpx:
+            # no A4 scan at 170 dpi or more), whose DPI is suspect; on a big page small
+            # "letters" are specks or noise, and blowing it up costs minutes of Tesseract.
+            scale = by_letters if h * w < SMALL_PAGE_PIXELS else min(by_letters, scale)
+    # Never more pixels than an A4 page at 400 dpi: noise measured as "letters" must not blow
+    # a page up to a size Tesseract needs minutes for.
+    h, w = grey.shape[:2]
+    return min(scale, (MAX_OCR_PIXELS / (h * w)) ** 0.5)
 
 
 def prepare(
@@ -238,7 +249,7 @@ def read_value(output: EngineOutput | None) -> float:
     a read that drops words has fewer valid ones); mean word confidence breaks ties."""
     if output is None:
         return float("-inf")
-    quality = text_quality(output.text)
+    quality = reading_quality(output.text)
     conf = float(np.mean([w.conf for w in output.words])) if output.words else 0.0
     return quality.valid - (quality.tokens - quality.valid) + conf / 1000
 
@@ -247,7 +258,7 @@ def is_clean_read(output: EngineOutput | None, options: OcrOptions) -> bool:
     """The fast path's verdict: mostly valid syllables read with good confidence."""
     if output is None or not output.words:
         return False
-    quality = text_quality(output.text)
+    quality = reading_quality(output.text)
     conf = float(np.mean([w.conf for w in output.words]))
     return (
         quality.tokens >= 3
@@ -331,7 +342,7 @@ def cascade(
                                options.page_timeout_s)
         readings.append((candidate, output))
     best = _best(readings)
-    if options.detect_orientation and text_quality(
+    if options.detect_orientation and reading_quality(
         best[1].text if best[1] else ""
     ).score < options.rotate_below_quality:
         best = _try_rotations(best, options, engine, base)

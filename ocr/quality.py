@@ -63,3 +63,40 @@ def text_quality(text: str) -> TextQuality:
     valid = sum(1 for t in tokens if is_vietnamese_syllable(t))
     marked = sum(1 for t in tokens if has_vietnamese_marks(t))
     return TextQuality(tokens=len(tokens), valid=valid, marked=marked)
+
+
+# Characters printed on Vietnamese administrative pages besides letters and digits.
+_PRINTED_PUNCTUATION = set(".,;:!?-–—/()[]\"'%“”‘’…*+&§°")
+
+
+def _is_vietnamese_letter(ch: str) -> bool:
+    base = unicodedata.normalize("NFD", ch.lower())[0]
+    return ("a" <= base <= "z") or base == "đ"
+
+
+def _printable(word: str) -> bool:
+    return all(
+        ch.isdigit() or ch in _PRINTED_PUNCTUATION or (ch.isalpha() and _is_vietnamese_letter(ch))
+        for ch in word
+    )
+
+
+def reading_quality(text: str) -> TextQuality:
+    """Word by word, for comparing readings of one page: a word is valid when its letters are
+    Vietnamese syllables (or an upper-case abbreviation); a word holding characters no printed
+    Vietnamese page has ("©", "œ", "›", "=") counts as invalid too. A sideways or garbled read
+    scatters such symbols and one-letter "syllables" that a letters-only ratio would miss."""
+    tokens = valid = marked = 0
+    for word in unicodedata.normalize("NFC", text).split():
+        if not _printable(word):
+            tokens += 1
+            continue
+        runs = _TOKEN.findall(word)
+        if not runs:
+            continue  # a number, a date, a dash: says nothing either way
+        tokens += 1
+        if all(is_vietnamese_syllable(r) or (r.isupper() and len(r) >= 2) for r in runs):
+            valid += 1
+        if any(has_vietnamese_marks(r) for r in runs):
+            marked += 1
+    return TextQuality(tokens=tokens, valid=valid, marked=marked)
