@@ -52,8 +52,9 @@ def _phone70(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     small = cv2.resize(grey, None, fx=70 / 300, fy=70 / 300, interpolation=cv2.INTER_AREA)
     noisy = np.clip(small.astype(np.float32) + rng.normal(0, 4, small.shape), 0, 255)
     ok, jpeg = cv2.imencode(".jpg", noisy.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 70])
-    assert ok
-    return cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
+    photo = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
+    assert ok and photo is not None
+    return np.asarray(photo, dtype=np.uint8)
 
 
 def _read(image: np.ndarray, dpi: int, engine: TesseractEngine, tmp_path: Path,
