@@ -126,3 +126,58 @@ def build_pages(
                 BenchPage(variant, spec.name, path, truth, img.info.get("sohoa_skew_deg"))
             )
     return result
+
+
+def _save_png(image: Image.Image, path: Path, dpi: float) -> Path:
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    image.save(path, dpi=(dpi, dpi))
+    return path
+
+
+def _truth_lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("# ")]
+
+
+def realdocs_pages(out: Path, realdocs: Path, truth: Path) -> list[BenchPage]:
+    """Every page of the real dev set that has a text truth file (`<file>.p<N>.txt`), as sohoa
+    sees it: an image file as it is, a PDF page rasterised the way ocr_file does."""
+    import numpy as np
+    from PIL import ImageOps
+
+    from ocr.pages import open_pdf, render_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    result: list[BenchPage] = []
+    for txt in sorted(truth.glob("*/*.p*.txt")):
+        file_name, page_no = txt.name[: -len(".txt")].rsplit(".p", 1)
+        source = realdocs / txt.parent.name / file_name
+        if not source.is_file():
+            continue
+        png = out / f"{txt.parent.name}__{file_name}.p{page_no}.png"
+        if source.suffix.lower() == ".pdf":
+            doc = open_pdf(source)
+            raster = render_page(doc[int(page_no) - 1], int(page_no) - 1, 300)
+            doc.close()
+            pixels = raster.image[..., ::-1] if raster.image.ndim == 3 else raster.image
+            _save_png(Image.fromarray(np.ascontiguousarray(pixels)), png, raster.dpi)
+        else:
+            with Image.open(source) as img:
+                dpi = float(img.info.get("dpi", (72, 72))[0]) or 72.0
+                _save_png(ImageOps.exif_transpose(img), png, dpi)
+        result.append(BenchPage("real", file_name[:28], png, _truth_lines(txt), None))
+    return result
+
+
+def heldout_pages(out: Path, *, docs: int, seed: int) -> list[BenchPage]:
+    """Every page of a held-out set (bench/heldout, never tuned on), variant "ho:<damage>"."""
+    from bench.heldout.generate import build
+    from bench.heldout.load import load_set
+
+    build(out, docs=docs, seed=seed)
+    return [
+        BenchPage(f"ho:{doc.variant}", f"{doc.doc_id}.p{n + 1}", page.image, page.lines, None)
+        for doc in load_set(out)
+        for n, page in enumerate(doc.pages)
+    ]

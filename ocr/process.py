@@ -12,7 +12,7 @@ from ocr import preprocess as pp
 from ocr.compose import encode_jpeg, write_page_pdf
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout, OcrEngine
 from ocr.pages import RasterPage
-from ocr.quality import text_quality
+from ocr.quality import reading_quality, text_quality
 from ocr.types import (
     FLAG_BORDER_CLEANED,
     FLAG_DENOISED,
@@ -34,7 +34,9 @@ from ocr.types import (
 
 OSD_DPI = 150  # orientation detection needs far fewer pixels than recognition
 OSD_MIN_CONFIDENCE = 2.0
-UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: ask OSD
+UPRIGHT_RATIO = 1.6
+MAX_OCR_PIXELS = 16_000_000
+SMALL_PAGE_PIXELS = 4_000_000  # above: upright; below its inverse: upside down; between: ask OSD
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class PreparedPage:
     rotation: int
     skew: float
     flags: tuple[str, ...]
+    # The grey page after orientation, deskew and border cleaning, before despeckle and
+    # resampling: the cascade's alternatives start from it.
+    oriented: pp.Image | None = None
+    psm: int | None = None  # page segmentation of this candidate (None: the engine's own)
+    name: str = "fast"  # which candidate this is (for the record and the benchmark)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,28 @@ def _orient_and_deskew(
     return skew
 
 
+def _text_scale(grey: pp.Image, dpi: int, options: OcrOptions) -> float:
+    """Factor that brings the page's letters to the height Tesseract reads best: measured from
+    the ink (connected components), not from the DPI in the file; the file's DPI is the
+    fallback on a page with too few letters to measure."""
+    if not options.normalise_dpi:
+        return 1.0
+    scale = options.ocr_dpi / dpi
+    if options.scale_by_text_height:
+        measured = pp.text_height(grey)
+        h, w = grey.shape[:2]
+        if measured > 0:
+            by_letters = min(5.0, max(0.25, options.target_text_px / measured))
+            # Go above the resolution the file's DPI asks for only on a small image (< 4 Mpx:
+            # no A4 scan at 170 dpi or more), whose DPI is suspect; on a big page small
+            # "letters" are specks or noise, and blowing it up costs minutes of Tesseract.
+            scale = by_letters if h * w < SMALL_PAGE_PIXELS else min(by_letters, scale)
+    # Never more pixels than an A4 page at 400 dpi: noise measured as "letters" must not blow
+    # a page up to a size Tesseract needs minutes for.
+    h, w = grey.shape[:2]
+    return min(scale, (MAX_OCR_PIXELS / (h * w)) ** 0.5)
+
+
 def prepare(
     raster: RasterPage, options: OcrOptions, engine: OcrEngine, scratch: Path
 ) -> PreparedPage:
@@ -128,26 +157,39 @@ def prepare(
     grey, seal = pp.suppress_red(image) if options.remove_seal else (pp.to_grey(image), False)
     if seal:
         flags.append(FLAG_SEAL_REMOVED)
+    if options.flatten_light:
+        # Before orientation too: a shadow or a dark copier edge binarises into a block of
+        # "ink" whose profile can look like text lines running the other way.
+        grey = pp.flatten_illumination(grey, dpi)
+    scale = _text_scale(grey, dpi, options)
+    if scale > 1.5:
+        # A low-resolution photo: upscale before orientation and deskew have to find its lines.
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        dpi_grey, scale = round(dpi * scale), 1.0
+    else:
+        dpi_grey = dpi
     work = _Work(image=image, grey=grey)
-    skew = _orient_and_deskew(work, dpi, options, engine, scratch)
+    skew = _orient_and_deskew(work, dpi_grey, options, engine, scratch)
     grey = work.grey
     if options.clean_border:
         grey, cleaned = pp.clean_border(grey)
         if cleaned:
             flags.append(FLAG_BORDER_CLEANED)
+    oriented = grey
     if options.remove_rules:
-        grey, ruled = pp.remove_rules(grey, dpi)
+        grey, ruled = pp.remove_rules(grey, dpi_grey)
         if ruled:
             flags.append(FLAG_RULES_REMOVED)
     if options.denoise_speckle:
-        grey, denoised = pp.denoise_speckle(grey, dpi)
+        grey, denoised = pp.denoise_speckle(grey, dpi_grey)
         if denoised:
             flags.append(FLAG_DENOISED)
-    ocr_dpi = dpi
-    if options.normalise_dpi and dpi != options.ocr_dpi:
-        grey, ocr_dpi = pp.resample(grey, dpi, options.ocr_dpi), options.ocr_dpi
-        if ocr_dpi > dpi:
-            flags.append(FLAG_UPSCALED)
+    ocr_dpi = dpi_grey
+    if abs(scale - 1.0) > 0.02:
+        ocr_dpi = max(30, round(dpi_grey * scale))
+        grey = pp.resample(grey, dpi_grey, ocr_dpi)
+    if ocr_dpi > dpi:
+        flags.append(FLAG_UPSCALED)
     image = work.image
     display = image if options.keep_colour and pp.is_colour(image) else pp.to_grey(image)
     return PreparedPage(
@@ -158,6 +200,7 @@ def prepare(
         rotation=work.rotation,
         skew=skew,
         flags=tuple(flags),
+        oriented=oriented,
     )
 
 
@@ -182,7 +225,8 @@ def _recognise(
 ) -> tuple[EngineOutput | None, str | None]:
     png = _write_png(prepared.ocr, base.with_suffix(".png"))
     try:
-        return engine.recognise(png, base, dpi=prepared.ocr_dpi, timeout_s=timeout_s), None
+        reader = _with_psm(engine, prepared.psm)
+        return reader.recognise(png, base, dpi=prepared.ocr_dpi, timeout_s=timeout_s), None
     except EngineTimeout:
         return None, FLAG_TIMEOUT
     except EngineFailure:
@@ -191,26 +235,118 @@ def _recognise(
         png.unlink(missing_ok=True)
 
 
-def _retry_upside_down(
-    prepared: PreparedPage, output: EngineOutput | None, options: OcrOptions,
-    engine: OcrEngine, base: Path,
-) -> tuple[PreparedPage, EngineOutput | None]:
-    """A page with few lines (a second page holding only the signer block) gives the cheap
-    orientation check and OSD little to go on, and comes out upside down as garbage. When the
-    text is not Vietnamese, read the page turned 180° too and keep the better reading."""
-    if output is None or not options.detect_orientation:
-        return prepared, output
-    first = text_quality(output.text)
-    if first.tokens < 3 or first.score >= options.min_quality:
-        return prepared, output
-    turned = replace(prepared, display=pp.rotate_quarter(prepared.display, 180),
-                     ocr=pp.rotate_quarter(prepared.ocr, 180),
-                     rotation=(prepared.rotation + 180) % 360)
-    again, _ = _recognise(turned, engine, base.with_name(base.name + "-r180"),
-                          options.page_timeout_s)
-    if again is not None and text_quality(again.text).score > first.score:
-        return turned, again
-    return prepared, output
+def _with_psm(engine: OcrEngine, psm: int | None) -> OcrEngine:
+    """The engine reading with another page segmentation, when it offers that."""
+    if psm is None or not hasattr(engine, "with_psm"):
+        return engine
+    other: OcrEngine = engine.with_psm(psm)
+    return other
+
+
+def read_value(output: EngineOutput | None) -> float:
+    """How good a reading of a page is, to compare readings of the same page: valid Vietnamese
+    syllables count for, invalid ones against (a sideways or garbled read is mostly invalid,
+    a read that drops words has fewer valid ones); mean word confidence breaks ties."""
+    if output is None:
+        return float("-inf")
+    quality = reading_quality(output.text)
+    conf = float(np.mean([w.conf for w in output.words])) if output.words else 0.0
+    return quality.valid - (quality.tokens - quality.valid) + conf / 1000
+
+
+def is_clean_read(output: EngineOutput | None, options: OcrOptions) -> bool:
+    """The fast path's verdict: mostly valid syllables read with good confidence."""
+    if output is None or not output.words:
+        return False
+    quality = reading_quality(output.text)
+    conf = float(np.mean([w.conf for w in output.words]))
+    return (
+        quality.tokens >= 3
+        and quality.score >= options.fast_min_quality
+        and conf >= options.fast_min_confidence
+    )
+
+
+def _plain(raster: RasterPage) -> PreparedPage:
+    """The page exactly as plain `tesseract -l vie` sees it: no preprocessing, default
+    page segmentation, the file's resolution. Being one of the candidates, a poorly read page
+    never ends worse than plain Tesseract by the score."""
+    grey = pp.to_grey(raster.image)
+    return PreparedPage(display=raster.image, ocr=grey, dpi=raster.dpi, ocr_dpi=raster.dpi,
+                        rotation=0, skew=0.0, flags=(), psm=3, name="plain")
+
+
+def _flattened(prepared: PreparedPage, options: OcrOptions) -> PreparedPage:
+    """Light divided out, no despeckle, letters scaled to the height Tesseract reads best
+    (measured on the page, not taken from its metadata), default page segmentation."""
+    source = prepared.oriented if prepared.oriented is not None else prepared.ocr
+    flat = source if options.flatten_light else pp.flatten_illumination(source, prepared.dpi)
+    scaled, factor = pp.scale_to_text_height(flat, options.target_text_px)
+    return replace(prepared, ocr=scaled, ocr_dpi=max(30, round(prepared.dpi * factor)), psm=3,
+                   name="flat")
+
+
+def _turned(prepared: PreparedPage, clockwise: int) -> PreparedPage:
+    return replace(
+        prepared,
+        display=pp.rotate_quarter(prepared.display, clockwise),
+        ocr=pp.rotate_quarter(prepared.ocr, clockwise),
+        oriented=None,
+        rotation=(prepared.rotation + clockwise) % 360,
+        name=f"{prepared.name}+r{clockwise}",
+    )
+
+
+Reading = tuple[PreparedPage, EngineOutput | None]
+
+
+def _best(readings: list[Reading]) -> Reading:
+    return max(readings, key=lambda r: read_value(r[1]))
+
+
+def _try_rotations(
+    best: Reading, options: OcrOptions, engine: OcrEngine, base: Path
+) -> Reading:
+    """Orientation from evidence: the other three quarter turns of the best candidate, the one
+    OSD names first, stopping at a clean read; the best-scoring reading wins."""
+    prepared = best[0]
+    order = [90, 180, 270]
+    hint = osd_rotation(pp.to_grey(prepared.ocr), prepared.ocr_dpi, engine,
+                        base.with_name(base.name + "-osd2.png"),
+                        min(30.0, options.page_timeout_s))
+    if hint in order:
+        order.remove(hint)
+        order.insert(0, hint)
+    readings = [best]
+    for clockwise in order:
+        turned = _turned(prepared, clockwise)
+        output, _ = _recognise(turned, engine, base.with_name(f"{base.name}-r{clockwise}"),
+                               options.page_timeout_s)
+        readings.append((turned, output))
+        if is_clean_read(output, options):
+            break
+    return _best(readings)
+
+
+def cascade(
+    raster: RasterPage, first: Reading, options: OcrOptions, engine: OcrEngine, base: Path
+) -> Reading:
+    """Clean pages keep the fast read. A poor one is read again as plain Tesseract would and
+    with the light divided out at a measured text height; the best-scoring read wins; if even
+    that is poor, the other three orientations are tried too."""
+    if not options.cascade or first[1] is None or is_clean_read(first[1], options):
+        return first  # a timeout or crash is not retried: the page is flagged as it is
+    readings = [first]
+    for n, candidate in enumerate((_plain(raster), _flattened(first[0], options))):
+        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"),
+                               options.page_timeout_s)
+        readings.append((candidate, output))
+    best = _best(readings)
+    if options.detect_orientation and reading_quality(
+        best[1].text if best[1] else ""
+    ).score < options.rotate_below_quality:
+        best = _try_rotations(best, options, engine, base)
+    return best
 
 
 def _to_display(words: tuple[Word, ...], factor: float) -> tuple[Word, ...]:
@@ -235,7 +371,9 @@ def process_page(
     base = workdir / f"page-{raster.index:06d}"
     prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd.png"))
     output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
-    prepared, output = _retry_upside_down(prepared, output, options, engine, base)
+    prepared, output = cascade(raster, (prepared, output), options, engine, base)
+    if output is not None:
+        failure = None
     h, w = prepared.display.shape[:2]
     page_pdf = base.with_name(base.name + "-page.pdf")
     write_page_pdf(
@@ -247,7 +385,8 @@ def process_page(
         colour=prepared.display.ndim == 3,
         text_pdf=output.text_pdf if output else None,
     )
-    words = _to_display(output.words, prepared.dpi / prepared.ocr_dpi) if output else ()
+    factor = prepared.display.shape[1] / prepared.ocr.shape[1]
+    words = _to_display(output.words, factor) if output else ()
     page = PageOcr(
         index=raster.index,
         text=output.text if output else "",
@@ -260,9 +399,9 @@ def process_page(
         rotation=prepared.rotation,
         skew_angle=prepared.skew,
         flags=prepared.flags + ((failure,) if failure else ()),
+        reading=prepared.name,
     )
-    turned = base.with_name(base.name + "-r180")
-    for leftover in (base.with_suffix(".tsv"), base.with_suffix(".pdf"),
-                     turned.with_suffix(".tsv"), turned.with_suffix(".pdf")):
-        leftover.unlink(missing_ok=True)
+    for leftover in workdir.glob(base.name + "*"):
+        if leftover != page_pdf:
+            leftover.unlink(missing_ok=True)
     return PageOutcome(page=judge(page, options) if output else page, page_pdf=page_pdf)

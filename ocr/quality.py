@@ -11,61 +11,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Combining tone marks (after NFD): grave, acute, tilde, hook above, dot below.
-_TONE_MARKS = {
-    "\u0300": "huyen",
-    "\u0301": "sac",
-    "\u0303": "nga",
-    "\u0309": "hoi",
-    "\u0323": "nang",
-}
+from ocr.syllables import TONE_MARKS as _TONE_MARKS
+from ocr.syllables import is_valid_syllable, split_tone
+
 _VOWELS = set("aăâeêioôơuưy")
-_ONSET_TEXT = "ngh ng gh gi kh nh ph th tr ch qu b c d đ g h k l m n p r s t v x"
-_ONSETS = tuple(_ONSET_TEXT.split())
-_RHYME_TEXT = """
-    a ai ao au ay ac ach am an ang anh ap at
-    ăc ăm ăn ăng ăp ăt
-    âc âm ân âng âp ât âu ây
-    e ec em en eng eo ep et ê êch êm ên ênh êp êt êu
-    i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
-    o oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăt oc oe oen oeo
-    oet oi om on ong ooc oong op ot
-    ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt
-    u ua uân uâng uât uây uc uê uênh uêch ui um un ung up ut uy uya uych uyên uyêt uynh uyt
-    uyu uôc uôi uôm uôn uông uôt uơ
-    ư ưa ưc ưi ưng ưu ưt ưm ưn ươc ươi ươm ươn ương ươp ươt ươu
-    y yêm yên yêng yêt yêu
-"""
-_RHYMES = frozenset(_RHYME_TEXT.split())
-_STOP_CODAS = ("ch", "c", "p", "t")
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _VN_MARKED = set("ăâđêôơư")
 
 
-def split_tone(syllable: str) -> tuple[str, str | None, bool]:
-    """Return (toneless NFC lower-case syllable, tone name, more-than-one-tone)."""
-    tones: list[str] = []
-    kept: list[str] = []
-    for ch in unicodedata.normalize("NFD", syllable.lower()):
-        if ch in _TONE_MARKS:
-            tones.append(_TONE_MARKS[ch])
-        else:
-            kept.append(ch)
-    base = unicodedata.normalize("NFC", "".join(kept))
-    return base, (tones[0] if tones else None), len(tones) > 1
-
-
 def is_vietnamese_syllable(token: str) -> bool:
-    base, tone, several = split_tone(token)
-    if several or not base:
-        return False
-    if base.endswith(_STOP_CODAS) and tone not in ("sac", "nang"):
-        return False  # a stop coda takes only sắc or nặng: "các", "mặt"; "mat" is a misread
-    candidates = [base] + [base[len(o) :] for o in _ONSETS if base.startswith(o)]
-    # "gi" + rhyme beginning with i ("gìn" = gi + in): the i is shared.
-    if base.startswith("gi"):
-        candidates.append(base[1:])
-    return any(c in _RHYMES for c in candidates)
+    return is_valid_syllable(token)
 
 
 def has_vietnamese_marks(token: str) -> bool:
@@ -108,3 +63,40 @@ def text_quality(text: str) -> TextQuality:
     valid = sum(1 for t in tokens if is_vietnamese_syllable(t))
     marked = sum(1 for t in tokens if has_vietnamese_marks(t))
     return TextQuality(tokens=len(tokens), valid=valid, marked=marked)
+
+
+# Characters printed on Vietnamese administrative pages besides letters and digits.
+_PRINTED_PUNCTUATION = set(".,;:!?-–—/()[]\"'%“”‘’…*+&§°")
+
+
+def _is_vietnamese_letter(ch: str) -> bool:
+    base = unicodedata.normalize("NFD", ch.lower())[0]
+    return ("a" <= base <= "z") or base == "đ"
+
+
+def _printable(word: str) -> bool:
+    return all(
+        ch.isdigit() or ch in _PRINTED_PUNCTUATION or (ch.isalpha() and _is_vietnamese_letter(ch))
+        for ch in word
+    )
+
+
+def reading_quality(text: str) -> TextQuality:
+    """Word by word, for comparing readings of one page: a word is valid when its letters are
+    Vietnamese syllables (or an upper-case abbreviation); a word holding characters no printed
+    Vietnamese page has ("©", "œ", "›", "=") counts as invalid too. A sideways or garbled read
+    scatters such symbols and one-letter "syllables" that a letters-only ratio would miss."""
+    tokens = valid = marked = 0
+    for word in unicodedata.normalize("NFC", text).split():
+        if not _printable(word):
+            tokens += 1
+            continue
+        runs = _TOKEN.findall(word)
+        if not runs:
+            continue  # a number, a date, a dash: says nothing either way
+        tokens += 1
+        if all(is_vietnamese_syllable(r) or (r.isupper() and len(r) >= 2) for r in runs):
+            valid += 1
+        if any(has_vietnamese_marks(r) for r in runs):
+            marked += 1
+    return TextQuality(tokens=tokens, valid=valid, marked=marked)

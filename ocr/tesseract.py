@@ -1,16 +1,24 @@
-"""Tesseract as an OcrEngine: one subprocess per page, TSV + text-only PDF in one run."""
+"""Tesseract as an OcrEngine through pytesseract: one run per page gives TSV + text-only PDF.
+
+pytesseract's `run_and_get_multiple_output` takes no config (page segmentation, dpi, tessdata
+folder, `textonly_pdf`), so pages go through `run_tesseract`, the function it wraps, with the
+same two outputs in one run and its `timeout` bounding the page.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+
+import pytesseract
 
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
@@ -25,12 +33,12 @@ def nfc(text: str) -> str:
     return _COMBINING_OUTSIDE_CLUSTER.sub("", unicodedata.normalize("NFC", text))
 
 
-def _subprocess_env() -> dict[str, str]:
-    # One thread per tesseract process: parallelism comes from running `jobs` pages at once;
-    # Tesseract's own OpenMP threads oversubscribe the cores and cost more CPU and wall time.
-    env = dict(os.environ)
-    env["OMP_THREAD_LIMIT"] = "1"
-    return env
+def limit_threads() -> None:
+    """One OpenMP thread per tesseract process: parallelism comes from running `jobs` pages at
+    once; Tesseract's own threads oversubscribe the cores and cost more CPU and wall time.
+    pytesseract starts tesseract with this process's environment, so the limit is set here
+    (only when the caller has not chosen one)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 @lru_cache(maxsize=4)
@@ -46,6 +54,13 @@ def tesseract_version(binary: str = "tesseract") -> str:
             "(scripts/install.sh) and retry.",
         ) from e
     return out.split()[1] if out.split() else "unknown"
+
+
+def _missing() -> OcrError:
+    return OcrError(
+        TESSERACT_MISSING,
+        "Tesseract is not installed: install tesseract-ocr (scripts/install.sh) and retry.",
+    )
 
 
 def default_tessdata_dir() -> Path:
@@ -114,6 +129,10 @@ class TesseractEngine:
     psm: int = 11
     binary: str = "tesseract"
 
+    def with_psm(self, psm: int) -> TesseractEngine:
+        """The same engine with another page segmentation mode."""
+        return replace(self, psm=psm)
+
     def _data_args(self) -> list[str]:
         return ["--tessdata-dir", str(self.tessdata_dir)] if self.tessdata_dir else []
 
@@ -136,23 +155,9 @@ class TesseractEngine:
     def recognise(
         self, image_png: Path, out_base: Path, *, dpi: int, timeout_s: float
     ) -> EngineOutput:
-        cmd = [
-            self.binary,
-            str(image_png),
-            str(out_base),
-            *self._data_args(),
-            "-l",
-            self.languages,
-            "--psm",
-            str(self.psm),
-            "--dpi",
-            str(dpi),
-            "-c",
-            "textonly_pdf=1",
-            "tsv",
-            "pdf",
-        ]
-        self._run(cmd, timeout_s)
+        config = [*self._data_args(), "--psm", str(self.psm), "--dpi", str(dpi)]
+        config += ["-c", "tessedit_create_tsv=1", "-c", "textonly_pdf=1"]
+        self._run(image_png, out_base, "tsv pdf", config, timeout_s)
         tsv_path = out_base.with_suffix(".tsv")
         pdf_path = out_base.with_suffix(".pdf")
         if not tsv_path.is_file():
@@ -170,30 +175,37 @@ class TesseractEngine:
         )
 
     def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
-        cmd = [self.binary, str(image_png), "stdout", *self._data_args(), "--psm", "0"]
+        limit_threads()
         try:
-            out = self._run(cmd, timeout_s)
-        except EngineFailure:
+            out = pytesseract.image_to_osd(
+                str(image_png), config=" ".join(self._data_args()), timeout=timeout_s
+            )
+        except RuntimeError as e:  # pytesseract's timeout
+            raise EngineTimeout(f"tesseract took longer than {timeout_s:.0f} s") from e
+        except pytesseract.TesseractError:
             return 0, 0.0  # too little text to tell: leave the page as it is
+        except (pytesseract.TesseractNotFoundError, OSError) as e:
+            raise _missing() from e
         rotate = re.search(r"Rotate:\s*(\d+)", out)
         conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
         return (int(rotate.group(1)) if rotate else 0), (float(conf.group(1)) if conf else 0.0)
 
-    def _run(self, cmd: list[str], timeout_s: float) -> str:
+    def _run(
+        self, image: Path, out_base: Path, outputs: str, config: list[str], timeout_s: float
+    ) -> None:
+        limit_threads()
+        pytesseract.pytesseract.tesseract_cmd = self.binary
         try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout_s, env=_subprocess_env()
+            pytesseract.pytesseract.run_tesseract(
+                str(image), str(out_base), outputs, self.languages,
+                config=shlex.join(config), timeout=timeout_s,
             )
-        except subprocess.TimeoutExpired as e:
+        except RuntimeError as e:  # pytesseract's timeout (the process is killed)
             raise EngineTimeout(f"tesseract took longer than {timeout_s:.0f} s") from e
-        except OSError as e:
-            raise OcrError(
-                TESSERACT_MISSING,
-                "Tesseract is not installed: install tesseract-ocr (scripts/install.sh) and retry.",
-            ) from e
-        if proc.returncode != 0:
-            raise EngineFailure(proc.stderr.strip()[-500:] or f"tesseract exit {proc.returncode}")
-        return proc.stdout + proc.stderr
+        except pytesseract.TesseractError as e:
+            raise EngineFailure(str(e.message)[-500:] or f"tesseract exit {e.status}") from e
+        except (pytesseract.TesseractNotFoundError, OSError) as e:
+            raise _missing() from e
 
     def describe(self) -> dict[str, str]:
         data = self.tessdata_dir or default_tessdata_dir()

@@ -52,6 +52,7 @@ class PageOcr:
     skew_angle: float = 0.0  # degrees corrected
     flags: tuple[str, ...] = ()
     quality: float = 1.0  # share of tokens that are valid Vietnamese syllables (0..1)
+    reading: str = "fast"  # which candidate of the cascade was kept ("fast", "plain", "flat"…)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,18 @@ class OcrOptions:
     # and ~15 % less CPU. Word boxes are mapped back to the output page image.
     normalise_dpi: bool = True
     ocr_dpi: int = 240
+    # Candidate cascade (issue 8): a page whose fast read is not clean is read again as plain
+    # Tesseract would and with the light divided out at a measured text height; the read with
+    # the best syllable score wins. Below `rotate_below_quality` all four turns are tried.
+    cascade: bool = True
+    fast_min_quality: float = 0.9
+    fast_min_confidence: float = 75.0
+    rotate_below_quality: float = 0.75
+    flatten_light: bool = True  # divide out uneven light (estimated background) first
+    # Scale each page so its median letter is this tall (connected components), whatever DPI
+    # its file claims: 26 px is what 240 dpi gives the 13-14 pt body text of samples/.
+    scale_by_text_height: bool = True
+    target_text_px: float = 26.0
     # Output page image.
     jpeg_quality: int = 75
     keep_colour: bool = True  # keep colour (seals, signatures) in the output page image

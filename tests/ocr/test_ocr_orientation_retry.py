@@ -1,4 +1,4 @@
-"""A page read as garbage is read again turned 180°, and the better reading is kept."""
+"""A page read as garbage is read again in the other orientations, the best reading is kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 
 from ocr.engine import EngineOutput
-from ocr.process import PreparedPage, _retry_upside_down
+from ocr.pages import RasterPage
+from ocr.process import PreparedPage, cascade
 from ocr.types import OcrOptions, Word
 
 UPRIGHT_TEXT = "Nơi nhận:\n- Như trên;\n- Lưu: VT, QLXD.\nBùi Văn Đạt"
@@ -45,11 +46,12 @@ def _prepared(marker_bottom_right: bool) -> PreparedPage:
                         flags=())
 
 
-def test_garbage_reading_is_retried_upside_down(tmp_path: Path) -> None:
+def test_garbage_reading_is_retried_in_other_orientations(tmp_path: Path) -> None:
     engine = MarkerEngine()
     prepared = _prepared(marker_bottom_right=False)  # page arrived upside down
     first = engine.recognise(_png(prepared, tmp_path), tmp_path / "p", dpi=300, timeout_s=5)
-    page, output = _retry_upside_down(prepared, first, OcrOptions(), engine, tmp_path / "p")
+    raster = RasterPage(index=0, image=prepared.ocr, dpi=300)
+    page, output = cascade(raster, (prepared, first), OcrOptions(), engine, tmp_path / "p")
     assert output is not None and output.text == UPRIGHT_TEXT
     assert page.rotation == 180
     assert page.display[-10:, -10:].mean() == 0  # the output image is turned as well
@@ -59,7 +61,8 @@ def test_good_reading_is_not_retried(tmp_path: Path) -> None:
     engine = MarkerEngine()
     prepared = _prepared(marker_bottom_right=True)
     first = engine.recognise(_png(prepared, tmp_path), tmp_path / "p", dpi=300, timeout_s=5)
-    page, output = _retry_upside_down(prepared, first, OcrOptions(), engine, tmp_path / "p")
+    raster = RasterPage(index=0, image=prepared.ocr, dpi=300)
+    page, output = cascade(raster, (prepared, first), OcrOptions(), engine, tmp_path / "p")
     assert page is prepared and output is first and engine.calls == 1
 
 
