@@ -98,10 +98,12 @@ def new_batch_id() -> str:
 def digitize_flow(
     paths: list[str], agency_code: str | None = None, procedure_code: str | None = None,
     recursive: bool = False, report_path: str | None = None, config_file: str | None = None,
+    dossier_code: str | None = None,
 ) -> dict[str, Any]:
     settings = load_settings(Path(config_file) if config_file else None,
                              agency_code=agency_code, procedure_code=procedure_code)
-    batch = BatchContext(new_batch_id(), settings.agency_code, settings.procedure_code)
+    batch = BatchContext(new_batch_id(), settings.agency_code, settings.procedure_code,
+                         dossier_code=dossier_code)
     report = BatchReport(batch.batch_id)
     progress = current_progress()
     files, missing = collect_inputs_task(paths, recursive)

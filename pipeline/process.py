@@ -30,6 +30,7 @@ from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaE
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
 from pipeline.i18n import _
 from pipeline.identifiers import make_digitized_id, make_result_code
+from pipeline.links import link_for_batch
 from pipeline.record import (
     Provenance,
     StoredObjects,
@@ -80,6 +81,7 @@ from storage.objects import (
 )
 
 log = logging.getLogger("sohoa")
+LINKABLE = (STORED, NEEDS_REVIEW, DUPLICATE)  # outcomes whose document is (being) stored
 
 PageCallback = Callable[[PageOcr], None]
 
@@ -91,6 +93,7 @@ class BatchContext:
     batch_id: str
     agency_code: str | None
     procedure_code: str | None
+    dossier_code: str | None = None  # `digitize --dossier-code`: the dossier the results belong to
 
 
 def digitize_file(
@@ -105,8 +108,9 @@ def digitize_file(
     if services.halt.stopped and services.halt.error is not None:
         return _not_processed(path, services.halt.error)
     try:
-        return _digitize_checked(path, services=services, batch=batch, on_page=on_page,
-                                 started=started)
+        outcome = _digitize_checked(path, services=services, batch=batch, on_page=on_page,
+                                    started=started)
+        return _link_to_dossier(outcome, services=services, batch=batch)
     except ServicesUnusable as unusable:
         log.error("%s: %s", path, unusable.message)
         return _not_processed(path, unusable)
@@ -122,6 +126,16 @@ def digitize_file(
                                f"{path}: unexpected error ({type(e).__name__}: {e}); the file "
                                "was left in place. Please report this with the log.",
                                seconds=time.monotonic() - started)
+
+
+def _link_to_dossier(outcome: DocumentOutcome, *, services: Services,
+                     batch: BatchContext) -> DocumentOutcome:
+    """A result digitized for a dossier (or found already stored) is linked to it, so the
+    Decision 766 indicators count it; without a dossier code there is nothing to do."""
+    if batch.dossier_code and outcome.record_id and outcome.status in LINKABLE:
+        link_for_batch(services.index, batch.dossier_code, outcome.record_id,
+                       linked_by=services.settings.clerk or "sohoa")
+    return outcome
 
 
 def _not_processed(path: Path, error: ServicesUnusable) -> DocumentOutcome:

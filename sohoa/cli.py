@@ -81,6 +81,12 @@ def digitize(
         help="Also write the JSON batch report here (one is always kept in "
              "<data dir>/reports/).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    dossier_code: Annotated[str | None, typer.Option(
+        help="The dossier these results belong to, e.g. 000.17.22.H56-210531-0001: each "
+             "stored result is linked to it for the Decision 766 indicators.")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        help="A CSV 'file,dossier_code' for a backlog batch: after digitizing, each file's "
+             "result is linked to its dossier (problems are listed by line).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -93,6 +99,9 @@ def digitize(
     written; rerun the same command to do the rest).
     """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
+    dossier_code = _checked_dossier_code(dossier_code)
+    if manifest is not None and not manifest.is_file():
+        _usage_error("--manifest", _("{path} not found").format(path=manifest))
     if verbose:
         from pipeline.logs import configure_logging
 
@@ -123,10 +132,47 @@ def digitize(
                 paths=[str(p) for p in paths], agency_code=settings.agency_code,
                 procedure_code=settings.procedure_code, recursive=recursive,
                 report_path=str(report) if report else None,
-                config_file=str(config) if config else None))
+                config_file=str(config) if config else None, dossier_code=dossier_code))
         batch = BatchReport.from_dict(result)
         print_batch_summary(console, batch)
-    raise typer.Exit(int(batch.exit_code))  # the local Prefect server is stopped last
+    if manifest is not None:
+        _link_manifest(settings, manifest)
+    raise typer.Exit(int(batch.exit_code))
+
+
+def _checked_dossier_code(code: str | None) -> str | None:
+    if code is None:
+        return None
+    from pipeline.links import LinkError, check_dossier_code
+
+    try:
+        return check_dossier_code(code)
+    except LinkError as e:
+        _usage_error("--dossier-code", e.message)
+        raise  # unreachable: _usage_error exits
+
+
+def _usage_error(option: str, message: str) -> None:
+    """A wrong option value: one line naming the option, exit code 2 (as click's own)."""
+    err.print(_("Invalid value for {option}: {message}").format(option=option, message=message),
+              markup=False)
+    raise typer.Exit(2)
+
+
+def _link_manifest(settings: Settings, manifest: Path) -> None:
+    """Link the batch manifest's files to their dossiers (the index only: no S3 needed)."""
+    from pipeline.links import apply_manifest
+    from pipeline.services import open_index
+
+    with open_index(settings) as index:
+        outcome = apply_manifest(index, manifest, linked_by=settings.clerk or "sohoa")
+    console.print(_("Manifest {path}: {linked} result(s) linked to their dossier, {already} "
+                    "already linked.").format(path=manifest, linked=len(outcome.linked),
+                                              already=len(outcome.already)))
+    for problem in outcome.problems:
+        err.print(_("{path}, line {line}, column {column}: {message}").format(
+            path=manifest, line=problem.line, column=problem.column, message=problem.message),
+            markup=False)  # the local Prefect server is stopped last
 
 
 def _say_stopping(signal_name: str) -> None:

@@ -234,6 +234,36 @@ def test_rerun_stores_nothing_new(sqlite_run: Run, session_tmp: Path) -> None:
     index.close()
 
 
+def test_results_are_linked_to_their_dossier(sqlite_run: Run, tmp_path: Path) -> None:
+    """`digitize --dossier-code` links each stored (or already stored) result to its dossier,
+    and `--manifest` links a backlog batch's files to theirs (Decision 766, issue 11)."""
+    from pipeline.links import links_of
+
+    first, second = (SAMPLES / e["file"] for e in _good()[:2])
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"file,dossier_code\n{second},000.17.22.H56-241001-0002\n",
+                        encoding="utf-8")
+    bad = sqlite_run.sohoa("digitize", str(first), "--dossier-code", "not a code",
+                           "--no-progress", check=False)
+    assert bad.returncode == 2 and "--dossier-code" in bad.stderr
+    run = sqlite_run.sohoa("digitize", str(first), "--dossier-code",
+                           "000.17.22.H56-241001-0001", "--manifest", str(manifest),
+                           "--no-progress")
+    assert "1 result(s) linked" in " ".join(run.stdout.split())
+    index = DocumentIndex(f"sqlite:///{sqlite_run.data_dir / 'index.sqlite3'}")
+    try:
+        ids = {sha: index.by_sha256(sha) for sha in (sha256_hex(first.read_bytes()),
+                                                      sha256_hex(second.read_bytes()))}
+        by_dossier = {code: [link.document_id for link in links_of(index, dossier_code=code)]
+                      for code in ("000.17.22.H56-241001-0001", "000.17.22.H56-241001-0002")}
+    finally:
+        index.close()
+    first_row, second_row = ids.values()
+    assert first_row is not None and second_row is not None
+    assert by_dossier == {"000.17.22.H56-241001-0001": [first_row.id],
+                          "000.17.22.H56-241001-0002": [second_row.id]}
+
+
 def test_postgresql_batch(postgres_run: Run, fresh_postgres_db: str,
                           s3_server: S3Endpoint) -> None:
     _check_batch(postgres_run)
