@@ -124,20 +124,15 @@ def test_list_item_shape_and_paging(service: Service) -> None:
 
 def test_a_party_named_in_a_document_finds_it_with_its_role(service: Service) -> None:
     doc = service.enterprise
-    # Sample 07 names its legal representative with a CCCD; the extraction does not yet list
-    # parties, so the row the pipeline would write for her is written here.
+    # Sample 07 names its legal representative with a CCCD; the pipeline indexed her as a party.
     representative = "024165789719"
-    with service.index.session() as session:
-        session.add(DocumentParty(document_id=doc["id"], role="representative",
-                                  name="BÙI PHƯƠNG HẰNG", id_value=representative,
-                                  id_kind="cccd"))
-        session.commit()
     with service.client() as api:
         as_party = api.get("/v1/documents", headers=WHY,
                            params={"owner_id": representative}).json()
         as_owner = api.get("/v1/documents", headers=WHY,
                            params={"owner_id": doc["owner_id"]}).json()
-    assert [(i["id"], i["role"]) for i in as_party["items"]] == [(doc["id"], "representative")]
+    assert [(i["id"], i["role"]) for i in as_party["items"]] == [
+        (doc["id"], "legal_representative")]
     assert [(i["id"], i["role"]) for i in as_owner["items"]] == [(doc["id"], "owner")]
     assert as_owner["total"] == 1  # the owner's own party row does not count twice
 
