@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline import __version__
 from pipeline.i18n import use_language
 from pipeline.settings import Settings, load_settings
+from sohoa.api.deps import single_valued_query
 from sohoa.api.problems import install_problem_handlers
 from sohoa.api.routes import documents, exchange, health
 from sohoa.api.schemas import Problem
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
             yield
 
     app = FastAPI(title="sohoa reuse service", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, responses=ERROR_RESPONSES)
+                  lifespan=lifespan, responses=ERROR_RESPONSES,
+                  dependencies=[Depends(single_valued_query)])
     app.include_router(health.router)
     app.include_router(documents.router)
     app.include_router(exchange.router)

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -101,6 +102,18 @@ class Accountability:
     def log(self, action: str, *, owner_id: str | None, document_ids: list[str]) -> None:
         log_access(self.session, AccessRecord(self.caller, action, owner_id, document_ids,
                                             self.dossier_code, self.purpose, self.request_id))
+
+
+async def single_valued_query(request: Request) -> None:
+    """No parameter of this API takes a list: one given twice is a client error (a field-level
+    422), not silently its last value."""
+    params = request.query_params
+    repeated = sorted({key for key in params if len(params.getlist(key)) > 1})
+    if repeated:
+        raise RequestValidationError([
+            {"type": "repeated", "loc": ("query", key), "input": params.getlist(key),
+             "msg": _("given more than once; this parameter takes one value")}
+            for key in repeated])
 
 
 def _header_text(value: str | None, name: str) -> str | None:

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from pipeline.access import access_history
 from pipeline.reuse import reuse_events
 from sohoa.client import ApiError, SohoaClient
-from storage.index import DocumentParty
 from tests.api.conftest import ENTERPRISE_VALID_UNTIL, PRESIGN_TTL_S, Service
 
 pytestmark = pytest.mark.integration
