@@ -7,6 +7,7 @@ never points at a missing object.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -280,9 +281,43 @@ def migrate(url: str, *, revision: str = "head") -> None:
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
-        command.upgrade(config, revision)
+        with _migration_lock(url):
+            command.upgrade(config, revision)
     except SQLAlchemyError as e:
         raise IndexError_(f"cannot migrate the index database: {e}") from e
+
+
+MIGRATION_LOCK_KEY = 0x50604A  # any fixed number: PostgreSQL advisory locks are per database
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One migration at a time: processes that open a fresh index together (two batches, the
+    API's workers) would otherwise all create the same tables and all but one fail. SQLite: a
+    file lock beside the database; PostgreSQL: an advisory lock held while upgrading."""
+    if url.startswith("sqlite:///"):
+        lock_path = Path(url.removeprefix("sqlite:///") + ".migrate.lock")
+        with lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    if not url.startswith("postgresql"):
+        yield
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"),
+                             {"key": MIGRATION_LOCK_KEY})
+    finally:
+        engine.dispose()
 
 
 class DocumentIndex:
