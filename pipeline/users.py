@@ -7,6 +7,7 @@ the user and a CSRF token that every form of that session must send back.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -19,13 +20,17 @@ from sqlmodel import col, delete, select
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
 from storage.index import DocumentIndex
-from storage.objects import sha256_hex
 from storage.users import WebSession, WebUser
 
 ROLE_AUDITOR = "auditor"
 ROLE_CLERK = "clerk"
 ROLE_ADMIN = "admin"
 ROLES = (ROLE_AUDITOR, ROLE_CLERK, ROLE_ADMIN)
+
+
+def _token_sha256(token: str) -> str:
+    """Only a session token's hash is stored: a copy of the database opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
@@ -135,7 +140,7 @@ def log_in(index: DocumentIndex, name: str, password: str, *,
             user.password_hash = _hasher.hash(password)
             s.add(user)
         token, now = secrets.token_urlsafe(32), datetime.now(UTC)
-        row = WebSession(token_sha256=sha256_hex(token.encode()), user_name=user.name,
+        row = WebSession(token_sha256=_token_sha256(token), user_name=user.name,
                          csrf_token=secrets.token_urlsafe(32), created_at=now,
                          expires_at=now + lifetime)
         s.add(row)
@@ -150,7 +155,7 @@ def session_for(index: DocumentIndex, token: str | None) -> Session | None:
         return None
     with index.session() as s:
         found = s.exec(select(WebSession, WebUser).join(WebUser).where(
-            WebSession.token_sha256 == sha256_hex(token.encode()))).first()
+            WebSession.token_sha256 == _token_sha256(token))).first()
     if found is None:
         return None
     row, user = found
@@ -170,5 +175,5 @@ def log_out(index: DocumentIndex, token: str | None) -> None:
         return
     with index.session() as s:
         s.exec(delete(WebSession).where(
-            col(WebSession.token_sha256) == sha256_hex(token.encode())))
+            col(WebSession.token_sha256) == _token_sha256(token)))
         s.commit()

@@ -17,7 +17,6 @@ from rich.table import Table
 
 from pipeline.i18n import _
 from pipeline.settings import load_settings
-from pipeline.users import ROLES
 
 console = Console()
 err = Console(stderr=True)
@@ -49,7 +48,7 @@ def users_create(
 ) -> None:
     """Create a user; the password is prompted (twice) and kept only as an Argon2 hash."""
     from pipeline.services import open_index
-    from pipeline.users import create_user
+    from pipeline.users import ROLES, create_user
 
     if role not in ROLES:
         raise typer.BadParameter(_("use one of {roles}").format(roles=", ".join(ROLES)),

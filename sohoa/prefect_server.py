@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
 import signal
@@ -104,13 +105,25 @@ class LocalPrefectServer:
         self.folder = folder
         self.startup_timeout_s = startup_timeout_s
         self.should_stop = should_stop  # e.g. Ctrl-C while it starts: give up waiting
-        self.pid_file = folder / "server.pid"
+        # One pid file per run: batches on one data folder run side by side.
+        self.pid_file = folder / f"server-{os.getpid()}.pid"
         self.log_file = folder / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        reap_orphan(self.pid_file)
+        # Servers of runs on one data folder share its Prefect database: one starts (and
+        # migrates it) at a time, or the second fails at start.
+        with (self.folder / "start.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                for pid_file in sorted(self.folder.glob("server*.pid")):
+                    reap_orphan(pid_file)
+                return self._start()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _start(self) -> str:
         port = _free_port()
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
