@@ -149,9 +149,13 @@ def test_kill_9_leaves_no_orphan_and_rerun_cleans_up(tmp_path: Path) -> None:
     finally:
         cli.kill()  # SIGKILL to the CLI only, as `kill -9 PID`
         cli.communicate(timeout=30)
-    # The Prefect and S3 servers die with the CLI (PR_SET_PDEATHSIG); an orphaned Tesseract
-    # ends with its page.
-    _assert_all_gone(children, timeout_s=60)
+    # The Prefect server dies with the CLI (PR_SET_PDEATHSIG); an orphaned Tesseract ends with
+    # its page. The embedded S3 server is shared by every sohoa process on the data folder
+    # (issue 9): it outlives a killed user until the next run adopts it and, as its last user,
+    # stops it (checked after the rerun below).
+    table = _processes()
+    s3_server = {p for p in children if p in table and b"weed" in table[p][1]}
+    _assert_all_gone(children - s3_server, timeout_s=60)
     assert _in_ocr(data)  # the killed run could not clean its work folders
 
     rerun = subprocess.run(
