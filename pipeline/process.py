@@ -45,8 +45,16 @@ from pipeline.report import (
     FAILED,
     NEEDS_REVIEW,
     QUARANTINED,
+    RETRYABLE,
     STORED,
     DocumentOutcome,
+)
+from pipeline.retry import (
+    backoff_for,
+    check_storage_answers,
+    halt_for,
+    is_transient,
+    with_tsa_retries,
 )
 from pipeline.search import fold, indexed_text
 from pipeline.services import Services, ServicesUnusable, raise_if_storage_unusable
@@ -55,7 +63,12 @@ from pipeline.triage import TriagedFile, triage
 from signing.errors import SigningError
 from signing.pades import sign_pdf
 from signing.stamp import CopyStamp
-from storage.errors import ObjectLockedError, StorageError
+from storage.errors import (
+    IndexUnavailable,
+    ObjectLockedError,
+    ObjectStoreUnavailable,
+    StorageError,
+)
 from storage.fulltext import tokens
 from storage.index import (
     STATUS_APPROVED,
@@ -108,12 +121,15 @@ def digitize_file(
     if services.halt.stopped and services.halt.error is not None:
         return _not_processed(path, services.halt.error)
     try:
+        check_storage_answers(services)  # no OCR or signing for what cannot be stored
         outcome = _digitize_checked(path, services=services, batch=batch, on_page=on_page,
                                     started=started)
         return _link_to_dossier(outcome, services=services, batch=batch)
     except ServicesUnusable as unusable:
         log.error("%s: %s", path, unusable.message)
         return _not_processed(path, unusable)
+    except (ObjectStoreUnavailable, IndexUnavailable) as away:  # retried for the whole budget
+        return _not_processed(path, halt_for(services, away))
     except OSError as e:  # the file vanished or became unreadable while we worked
         log.error("%s: %s", path, e)
         return DocumentOutcome(str(path), FAILED, "READ_FAILED",
@@ -139,7 +155,8 @@ def _link_to_dossier(outcome: DocumentOutcome, *, services: Services,
 
 
 def _not_processed(path: Path, error: ServicesUnusable) -> DocumentOutcome:
-    return DocumentOutcome(str(path), FAILED, error.code,
+    """Nothing of the file was stored: a rerun once the services are back processes it."""
+    return DocumentOutcome(str(path), RETRYABLE, error.code,
                            _("{path}: not processed, the batch stopped: {cause}").format(
                                path=path, cause=error.message))
 
@@ -184,11 +201,13 @@ def _digitize_checked(
     except (SohoaError, OcrError, SigningError, StorageError) as e:
         code = getattr(e, "code", "PROCESSING_FAILED")
         message = getattr(e, "message", str(e))
-        services.index.release(claimed, reason_code=code, reason_message=message)
+        if not isinstance(e, IndexUnavailable):  # else the claim's lease lapses by itself
+            services.index.release(claimed, reason_code=code, reason_message=message)
         if isinstance(e, StorageError) and not isinstance(e, ObjectLockedError):
             raise_if_storage_unusable(services, e)
         log.error("%s: %s (%s)", path, message, code)
-        return DocumentOutcome(str(path), FAILED, code, f"{path}: {message}",
+        status = RETRYABLE if is_transient(e) else FAILED  # e.g. the TSA did not answer
+        return DocumentOutcome(str(path), status, code, f"{path}: {message}",
                                pages=triaged.pages, seconds=time.monotonic() - started,
                                sha256=triaged.sha256)
     except BaseException as e:
@@ -509,10 +528,11 @@ def sign(pdf: bytes, *, manifest: dict[str, Any], services: Services) -> bytes:
     stamp = (CopyStamp(agency=services.settings.agency_name)
              if services.settings.signing_visible_stamp else None)
     try:
-        return sign_pdf(pdf, setup.signer, level=setup.level, timestamper=setup.timestamper,
-                        validation_context=setup.validation_context, stamp=stamp,
-                        manifest=manifest, reason="Sao y bản chính (số hóa)",
-                        location=services.settings.agency_name)
+        return with_tsa_retries(lambda: sign_pdf(
+            pdf, setup.signer, level=setup.level, timestamper=setup.timestamper,
+            validation_context=setup.validation_context, stamp=stamp, manifest=manifest,
+            reason="Sao y bản chính (số hóa)", location=services.settings.agency_name),
+            budget=backoff_for(services.settings.retry_budget_s), health=services.tsa)
     except SigningError as e:
         raise ProcessingFailed(f"signing failed: {e.message}", code=e.code) from e
 

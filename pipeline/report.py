@@ -16,7 +16,10 @@ DUPLICATE = "duplicate"
 QUARANTINED = "quarantined"
 FAILED = "failed"
 INTERRUPTED = "interrupted"  # not processed because the batch was stopped; rerun to do it
-OUTCOMES = (STORED, NEEDS_REVIEW, DUPLICATE, QUARANTINED, FAILED, INTERRUPTED)
+# Not stored because a service stayed away (TSA, S3, index database) after its retries; nothing
+# of it was stored and its reason names the cause: rerun the batch once the service is back.
+RETRYABLE = "retryable"
+OUTCOMES = (STORED, NEEDS_REVIEW, DUPLICATE, QUARANTINED, RETRYABLE, FAILED, INTERRUPTED)
 
 
 class ExitCode(IntEnum):
@@ -24,7 +27,7 @@ class ExitCode(IntEnum):
 
     OK = 0  # every file stored, already stored, or stored pending review
     QUARANTINED = 3  # some files were quarantined (the others were processed)
-    FAILED = 4  # some files failed to process (kept in place; rerun after fixing the cause)
+    FAILED = 4  # some files failed or are retryable (kept in place; rerun after fixing the cause)
     CONFIGURATION = 5  # services or settings unusable: nothing was processed
     INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT): partial report written, rerun to finish
     TERMINATED = 143  # stopped by SIGTERM: partial report written, rerun to finish
@@ -81,7 +84,7 @@ class BatchReport:
         if self.stopped_by is not None:
             return _STOP_CODES.get(self.stopped_by, ExitCode.TERMINATED)
         counts = self.counts
-        if counts[FAILED]:
+        if counts[FAILED] or counts[RETRYABLE]:
             return ExitCode.FAILED
         if counts[QUARANTINED]:
             return ExitCode.QUARANTINED

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigurationError
 from pipeline.i18n import _
+from pipeline.retry import TsaHealth, backoff_for, halt_for
 from pipeline.settings import Settings
 from signing.errors import SigningError
-from storage.errors import StorageError
+from storage.errors import IndexUnavailable, ObjectStoreUnavailable, StorageError
 from storage.index import DocumentIndex
+from storage.retry import Backoff
 from storage.seaweed import EmbeddedS3, S3Endpoint
 
 if TYPE_CHECKING:  # minio loads in ~0.4 s: read-only commands (open_index) do without it
@@ -78,6 +80,7 @@ class Services:
     signing: SigningSetup
     s3_dir: Path | None = None  # the embedded S3 server's folder, when it is the one in use
     halt: BatchHalt = field(default_factory=BatchHalt)
+    tsa: TsaHealth = field(default_factory=TsaHealth)  # shared by the batch's documents
 
     @property
     def quarantine_dir(self) -> Path:
@@ -101,7 +104,8 @@ def s3_endpoint_from_settings(settings: Settings) -> S3Endpoint | None:
                       settings.s3_region or "us-east-1")
 
 
-def open_store(settings: Settings, stack: ExitStack) -> MinioObjectStore:
+def open_store(settings: Settings, stack: ExitStack,
+               backoff: Backoff | None = None) -> MinioObjectStore:
     from storage.objects import MinioObjectStore
 
     endpoint = s3_endpoint_from_settings(settings)
@@ -109,7 +113,7 @@ def open_store(settings: Settings, stack: ExitStack) -> MinioObjectStore:
         endpoint = stack.enter_context(EmbeddedS3(settings.data_path / "s3"))
     store = MinioObjectStore(endpoint.endpoint, access_key=endpoint.access_key,
                              secret_key=endpoint.secret_key, secure=endpoint.secure,
-                             region=endpoint.region)
+                             region=endpoint.region, backoff=backoff)
     # Originals and signed copies are immutable (object lock, chosen when the bucket is made);
     # records change on review and keep every version; quarantine and reports are plain.
     for bucket in (settings.bucket_originals, settings.bucket_signed):
@@ -120,9 +124,10 @@ def open_store(settings: Settings, stack: ExitStack) -> MinioObjectStore:
 
 
 def check_storage_ready(settings: Settings, store: MinioObjectStore | ObjectStore,
-                        s3_dir: Path | None) -> None:
+                        s3_dir: Path | None, *, retry: bool = True) -> None:
     """Before a batch (and after a failed write): enough free disk, and the S3 server takes a
-    write. Raises ServicesUnusable naming the cause."""
+    write (retried while it is unavailable, unless `retry` is off). Raises ServicesUnusable
+    naming the cause."""
     local = s3_dir is not None or not settings.database_url
     if local:
         free_mb = shutil.disk_usage(settings.data_path).free // (1024 * 1024)
@@ -135,7 +140,7 @@ def check_storage_ready(settings: Settings, store: MinioObjectStore | ObjectStor
     try:
         check_writable = getattr(store, "check_writable", None)
         if check_writable is not None:
-            check_writable(settings.bucket_reports)
+            check_writable(settings.bucket_reports, retry=retry)
     except StorageError as e:
         cause = embedded_s3_problem(s3_dir) if s3_dir is not None else None
         raise ServicesUnusable(
@@ -164,9 +169,16 @@ def embedded_s3_problem(s3_dir: Path) -> str | None:
 
 def raise_if_storage_unusable(services: Services, error: StorageError) -> None:
     """After a failed write: when the storage itself is unusable, stop the batch, naming the
-    cause; otherwise the failure belongs to this document only."""
+    cause; otherwise the failure belongs to this document only. A service that stayed away for
+    the whole retry budget stops the batch at once."""
+    # A full disk makes the embedded server answer 500 (retried like an outage): its log names
+    # the real cause, which the check below reports.
+    full = (services.s3_dir is not None and isinstance(error, ObjectStoreUnavailable)
+            and embedded_s3_problem(services.s3_dir) is not None)
+    if isinstance(error, ObjectStoreUnavailable | IndexUnavailable) and not full:
+        raise halt_for(services, error) from error
     try:
-        check_storage_ready(services.settings, services.store, services.s3_dir)
+        check_storage_ready(services.settings, services.store, services.s3_dir, retry=False)
     except ServicesUnusable as unusable:
         services.halt.stop(unusable)
         raise unusable from error
@@ -237,9 +249,10 @@ def open_services(settings: Settings) -> Iterator[Services]:
     """Start/connect everything a batch needs; stop the embedded server afterwards."""
     settings.data_path.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        backoff = backoff_for(settings.retry_budget_s)
         try:
-            store = open_store(settings, stack)
-            index = DocumentIndex(settings.index_url)
+            store = open_store(settings, stack, backoff)
+            index = DocumentIndex(settings.index_url, backoff=backoff)
             stack.callback(index.close)
             signing = load_signing(settings)
         except (StorageError, SigningError) as e:

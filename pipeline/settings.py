@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     claim_lease_s: float = 120.0
     # Below this much free space in the data folder a batch does not start (embedded S3/SQLite).
     min_free_mb: int = 500
+    # How long a transient fault (S3 server, index database or TSA not answering) is retried,
+    # with backoff, before the document (TSA) or the batch (S3, database) gives up.
+    retry_budget_s: float = 60.0
 
     # Index: unset → SQLite file data_dir/index.sqlite3
     database_url: str | None = None

@@ -242,7 +242,9 @@ def _convert_signing_error(error: Exception) -> SigningError:
         return error
     chain = _exception_chain(error)
     http_status = next((getattr(e, "status", None) for e in chain if hasattr(e, "status")), None)
-    if any(isinstance(e, TimestampRequestError) for e in chain) and isinstance(http_status, int):
+    tsa_busy = isinstance(http_status, int) and http_status >= 500  # overloaded, restarting
+    if (any(isinstance(e, TimestampRequestError) for e in chain) and isinstance(http_status, int)
+            and not tsa_busy):
         return SigningError(
             "TSA_REFUSED",
             f"Máy chủ dấu thời gian từ chối yêu cầu (HTTP {http_status}) / the timestamp "

@@ -183,9 +183,12 @@ def serve_test_pki(
 
 
 @contextmanager
-def serve_tsa(pki: TestPki, *, auth: tuple[str, str] | None = None) -> Iterator[str]:
-    """A separate TSA on an ephemeral 127.0.0.1 port (e.g. with HTTP basic auth); yields its URL."""
-    server = _PkiHttpServer(0, _State(pki, auth))
+def serve_tsa(
+    pki: TestPki, *, auth: tuple[str, str] | None = None, port: int = 0
+) -> Iterator[str]:
+    """A separate TSA on a 127.0.0.1 port (ephemeral unless given; e.g. with HTTP basic auth);
+    yields its URL."""
+    server = _PkiHttpServer(port, _State(pki, auth))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

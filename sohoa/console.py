@@ -25,6 +25,7 @@ from pipeline.report import (
     INTERRUPTED,
     NEEDS_REVIEW,
     QUARANTINED,
+    RETRYABLE,
     STORED,
     BatchReport,
     DocumentOutcome,
@@ -32,7 +33,8 @@ from pipeline.report import (
 from storage.index import DocumentRow
 
 STATUS_STYLE = {STORED: "green", DUPLICATE: "cyan", NEEDS_REVIEW: "yellow",
-                QUARANTINED: "red", FAILED: "bold red", INTERRUPTED: "magenta"}
+                QUARANTINED: "red", RETRYABLE: "bold yellow", FAILED: "bold red",
+                INTERRUPTED: "magenta"}
 
 
 class BatchProgressBar:
@@ -81,7 +83,8 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
     summary.add_row(*(str(n) for n in counts.values()))
     console.print(summary)
     # Files left by a stop are counted, not listed: the report names them.
-    problems = [i for i in report.items if i.status in (QUARANTINED, FAILED, NEEDS_REVIEW)]
+    problems = [i for i in report.items
+                if i.status in (QUARANTINED, RETRYABLE, FAILED, NEEDS_REVIEW)]
     if problems:
         table = Table(title="Needs attention", show_lines=False)
         table.add_column("file", overflow="fold")

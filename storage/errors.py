@@ -27,6 +27,13 @@ class ObjectStoreError(StorageError):
     code = "OBJECT_STORE_FAILED"
 
 
+class ObjectStoreUnavailable(ObjectStoreError):
+    """The S3 server did not answer, or answered 5xx, for the whole retry budget: a transient
+    fault (restart, network), not a problem with the document."""
+
+    code = "S3_UNAVAILABLE"
+
+
 class ObjectMissingError(ObjectStoreError):
     code = "OBJECT_MISSING"
 
@@ -47,3 +54,10 @@ class IndexError_(StorageError):
     """The index database could not be opened, migrated or written."""
 
     code = "INDEX_FAILED"
+
+
+class IndexUnavailable(IndexError_):
+    """The index database dropped the connection or refused it for the whole retry budget (a
+    restart, a network fault): transient, not a problem with the document."""
+
+    code = "INDEX_UNAVAILABLE"

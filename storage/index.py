@@ -8,6 +8,7 @@ never points at a missing object.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import re
@@ -19,11 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import JSON, Column, Field, Session, SQLModel, col, create_engine, select
 
 from storage import fulltext
-from storage.errors import IndexError_
+from storage.errors import IndexError_, IndexUnavailable
+from storage.retry import Backoff, call_with_retries
 
 STATUS_STORED = "stored"
 STATUS_NEEDS_REVIEW = "needs_review"
@@ -320,13 +322,63 @@ def _migration_lock(url: str) -> Iterator[None]:
         engine.dispose()
 
 
+def is_transient_db_failure(error: BaseException) -> bool:
+    """A dropped or refused connection (a PostgreSQL restart, a network fault) or a busy SQLite
+    file: the same transaction may well succeed in a moment. A constraint violation, a missing
+    table or bad SQL never does."""
+    if isinstance(error, IndexUnavailable):
+        return True
+    cause = error.__cause__ if isinstance(error, IndexError_) else error
+    if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+        return True
+    if not isinstance(cause, OperationalError):
+        return False
+    if type(cause.orig).__module__.startswith("sqlite3"):
+        return "locked" in str(cause.orig).lower() or "busy" in str(cause.orig).lower()
+    return True  # PostgreSQL's OperationalError: connection failures, admin shutdown, ...
+
+
+def _unavailable(error: SQLAlchemyError) -> IndexError_:
+    kind = IndexUnavailable if is_transient_db_failure(error) else IndexError_
+    return kind(f"the index database is unavailable: {getattr(error, 'orig', None) or error}")
+
+
+_Result = TypeVar("_Result")
+
+
+def _transaction(method: Callable[..., _Result]) -> Callable[..., _Result]:
+    """Run the method (one transaction) again with the index's backoff while the database is
+    unavailable; a lost connection is replaced by the pool (`pool_pre_ping`)."""
+
+    @functools.wraps(method)
+    def retrying(self: DocumentIndex, *args: Any, **kwargs: Any) -> _Result:
+        def once() -> _Result:
+            try:
+                return method(self, *args, **kwargs)
+            except IndexError_:
+                raise
+            except (OperationalError, DBAPIError) as e:
+                if isinstance(e, IntegrityError):
+                    raise
+                raise _unavailable(e) from e
+
+        return call_with_retries(once, backoff=self.backoff,
+                                 transient=lambda e: isinstance(e, IndexUnavailable),
+                                 what=f"index {method.__name__}")
+
+    return retrying
+
+
 class DocumentIndex:
     """Reads and writes index rows. One instance per process; sessions are short."""
 
-    def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
+    def __init__(self, url: str, *, migrate_schema: bool = True,
+                 backoff: Backoff | None = None) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
+        # A transaction that fails because the database went away is retried for this long.
+        self.backoff = backoff or Backoff(budget_s=10.0)
         self.engine = make_engine(url)
         # PostgreSQL look-ups run outside a transaction, saving the BEGIN/ROLLBACK round trips
         # to the server; writes keep their transactions. (On SQLite, in-process, switching the
@@ -347,7 +399,7 @@ class DocumentIndex:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session
         except OperationalError as e:
-            raise IndexError_(f"the index database is unavailable: {e.orig}") from e
+            raise _unavailable(e) from e
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -356,9 +408,11 @@ class DocumentIndex:
             with Session(self._reader, expire_on_commit=False) as session:
                 yield session
         except OperationalError as e:
-            raise IndexError_(f"the index database is unavailable: {e.orig}") from e
+            raise _unavailable(e) from e
 
+    @_transaction
     def add(self, row: DocumentRow) -> DocumentRow:
+        row = _copy(row)  # a retried transaction must not reuse an instance the failed one held
         with self.session() as s:
             s.add(row)
             try:
@@ -371,6 +425,7 @@ class DocumentIndex:
             s.refresh(row)
             return row
 
+    @_transaction
     def save(self, row: DocumentRow) -> DocumentRow:
         row.updated_at = utcnow()
         with self.session() as s:
@@ -379,6 +434,7 @@ class DocumentIndex:
             s.refresh(merged)
             return merged
 
+    @_transaction
     def get(self, doc_id: str) -> DocumentRow | None:
         with self.reading() as s:
             row = s.get(DocumentRow, doc_id)
@@ -388,17 +444,20 @@ class DocumentIndex:
                 row = rows[0] if len(rows) == 1 else None
             return row
 
+    @_transaction
     def rows(self, ids: Sequence[str]) -> list[DocumentRow]:
         if not ids:
             return []
         with self.reading() as s:
             return list(s.exec(select(DocumentRow).where(col(DocumentRow.id).in_(list(ids)))))
 
+    @_transaction
     def by_sha256(self, sha256: str) -> DocumentRow | None:
         with self.reading() as s:
             return s.exec(
                 select(DocumentRow).where(DocumentRow.original_sha256 == sha256)).first()
 
+    @_transaction
     def find(
         self, *, owner_id: str | None = None, doc_type: str | None = None,
         status: Sequence[str] | None = None, agency_code: str | None = None, limit: int = 1000,
@@ -416,6 +475,7 @@ class DocumentIndex:
         with self.reading() as s:
             return list(s.exec(query.limit(limit)).all())
 
+    @_transaction
     def find_by_number(self, number_symbol: str, issuing_agency: str | None = None,
                        *, limit: int = 100) -> list[DocumentRow]:
         """Documents by number and symbol (and issuing agency): the register look-up."""
@@ -425,6 +485,7 @@ class DocumentIndex:
         with self.reading() as s:
             return list(s.exec(query.limit(limit)).all())
 
+    @_transaction
     def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent], *,
                       record: dict[str, Any] | None = None) -> DocumentRow:
         """Save a corrected row with its history, and the new record version when given (the
@@ -435,18 +496,20 @@ class DocumentIndex:
         with self.session() as s:
             merged = s.merge(row)
             for event in events:
-                s.add(event)
+                s.add(_copy(event))
             if record is not None:
                 _write_record(s, row.id, record, row.record_sha256 or "", version=None)
             s.commit()
             s.refresh(merged)
             return merged
 
+    @_transaction
     def review_history(self, doc_id: str) -> list[ReviewEvent]:
         with self.reading() as s:
             return list(s.exec(select(ReviewEvent).where(ReviewEvent.document_id == doc_id)
                                .order_by(col(ReviewEvent.id))).all())
 
+    @_transaction
     def next_number(self, name: str) -> int:
         """Next value of the named counter (1, 2, ...), safe across processes and workers."""
         with self.engine.begin() as conn:
@@ -454,6 +517,7 @@ class DocumentIndex:
 
     # --- Claims: index-first reservation of a content hash -------------------------------
 
+    @_transaction
     def claim(self, sha256: str, *, doc_id: str, owner: str, lease: timedelta,
               template: DocumentRow, _again: bool = True) -> Claim | DocumentRow:
         """Reserve `sha256` for this process before the expensive work.
@@ -487,6 +551,11 @@ class DocumentIndex:
                     .where(col(DocumentRow.original_sha256) == sha256)).one()
                 return Claim(found.id, sha256, owner, found.result_code)
         existing = self.by_sha256(sha256)
+        if (existing is not None and existing.lease_owner == owner
+                and existing.status == STATUS_PROCESSING):
+            # Our own insert, committed although the connection dropped before the answer
+            # (the transaction was retried): the claim is ours.
+            return Claim(existing.id, sha256, owner, existing.result_code)
         if existing is None and _again:  # released between our insert and update: once more
             return self.claim(sha256, doc_id=doc_id, owner=owner, lease=lease,
                               template=template, _again=False)
@@ -495,6 +564,7 @@ class DocumentIndex:
                               f"SHA-256 {sha256}; please report this.")
         return existing
 
+    @_transaction
     def renew(self, claim: Claim, lease: timedelta) -> bool:
         """Heartbeat: extend the lease; False when the claim was lost."""
         with self.engine.begin() as conn:
@@ -503,6 +573,7 @@ class DocumentIndex:
                 col(DocumentRow.lease_owner) == claim.owner).values(lease_until=utcnow() + lease))
             return result.rowcount == 1
 
+    @_transaction
     def assign_result_code(self, claim: Claim, counter: str,
                            make_code: Callable[[int], str]) -> str:
         """Allocate the next result code in the transaction that writes it into the claimed row,
@@ -524,6 +595,7 @@ class DocumentIndex:
                 col(DocumentRow.id) == claim.document_id).values(result_code=code))
             return code
 
+    @_transaction
     def complete(self, claim: Claim, completion: Completion) -> DocumentRow:
         """Turn the claim into the stored document: row, file, record copy, parties and search
         text in one transaction. Raises ClaimLost when another process took the hash over."""
@@ -537,10 +609,13 @@ class DocumentIndex:
                 col(DocumentRow.lease_owner) == claim.owner).values(**values))
             if updated.rowcount != 1:  # type: ignore[attr-defined]
                 s.rollback()
+                done = self.get(claim.document_id)
+                if done is not None and done.record_sha256 == completion.record_sha256:
+                    return done  # committed before the connection dropped; retried
                 raise ClaimLost(f"document {claim.document_id} was taken over by another "
                                 "process; this attempt's objects are left for `sohoa scrub`")
             try:
-                s.add(completion.file)
+                s.add(_copy(completion.file))
                 s.flush()
             except IntegrityError as e:
                 s.rollback()
@@ -556,6 +631,7 @@ class DocumentIndex:
         assert stored is not None
         return stored
 
+    @_transaction
     def complete_rescan(self, claim: Claim, document_id: str,
                         completion: Completion) -> DocumentRow:
         """A rescan of an existing document: add the file as its next version and the new record
@@ -588,6 +664,7 @@ class DocumentIndex:
         assert stored is not None
         return stored
 
+    @_transaction
     def release(self, claim: Claim, *, reason_code: str, reason_message: str) -> None:
         """The attempt failed: forget the claim, or keep it as `failed` when it holds a result
         code (so the retry reuses the number and none is skipped)."""
@@ -602,10 +679,12 @@ class DocumentIndex:
 
     # --- Records, files, parties ----------------------------------------------------------
 
+    @_transaction
     def record_of(self, doc_id: str) -> DocumentRecord | None:
         with self.reading() as s:
             return s.get(DocumentRecord, doc_id)
 
+    @_transaction
     def save_record(self, doc_id: str, record: dict[str, Any], sha256: str) -> None:
         with self.session() as s:
             s.execute(sa.update(DocumentRow).where(col(DocumentRow.id) == doc_id).values(
@@ -613,21 +692,25 @@ class DocumentIndex:
             _write_record(s, doc_id, record, sha256, version=None)
             s.commit()
 
+    @_transaction
     def files_of(self, doc_id: str) -> list[DocumentFile]:
         with self.reading() as s:
             return list(s.exec(select(DocumentFile).where(DocumentFile.document_id == doc_id)
                                .order_by(col(DocumentFile.version))).all())
 
+    @_transaction
     def file_by_sha256(self, sha256: str) -> DocumentFile | None:
         with self.reading() as s:
             return s.exec(select(DocumentFile).where(
                 DocumentFile.original_sha256 == sha256)).first()
 
+    @_transaction
     def parties_of(self, doc_id: str) -> list[DocumentParty]:
         with self.reading() as s:
             return list(s.exec(select(DocumentParty).where(DocumentParty.document_id == doc_id)
                                .order_by(col(DocumentParty.id))).all())
 
+    @_transaction
     def find_by_party(self, id_value: str, *, status: Sequence[str] | None = None,
                       doc_type: str | None = None,
                       limit: int = 1000) -> list[tuple[DocumentRow, str]]:
@@ -643,6 +726,7 @@ class DocumentIndex:
         with self.reading() as s:
             return [(row, role) for row, role in s.exec(query.limit(limit)).all()]
 
+    @_transaction
     def find_rescan_of(self, *, number_symbol: str, issuing_agency: str, issue_date: date,
                        owner_id: str | None, exclude: str) -> DocumentRow | None:
         """A stored document with the same number, agency, issue date and owner."""
@@ -655,6 +739,7 @@ class DocumentIndex:
         with self.reading() as s:
             return s.exec(query.order_by(col(DocumentRow.created_at))).first()
 
+    @_transaction
     def search(self, query: fulltext.SearchQuery) -> list[fulltext.SearchHit]:
         with self._reader.connect() as conn:
             return fulltext.search(conn, query)
@@ -671,6 +756,7 @@ class DocumentIndex:
             yield from rows
             last = rows[-1].id
 
+    @_transaction
     def count_by_status(self) -> dict[str, int]:
         with self.reading() as s:
             rows = s.exec(select(DocumentRow.status, sa.func.count()).group_by(

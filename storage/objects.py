@@ -7,25 +7,78 @@ never goes into S3 headers: it lives in the JSON record object and the index.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import io
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import ENABLED, CopySource
-from minio.error import MinioException, S3Error
+from minio.error import MinioException, S3Error, ServerError
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
-from storage.errors import ObjectLockedError, ObjectMissingError, ObjectStoreError
+from storage.errors import (
+    ObjectLockedError,
+    ObjectMissingError,
+    ObjectStoreError,
+    ObjectStoreUnavailable,
+)
+from storage.retry import NO_RETRY, Backoff, call_with_retries
 
 _LOCKED_CODES = ("AccessDenied", "ObjectLocked", "InvalidRequest", "MethodNotAllowed")
+# S3 error codes a server sends while it is busy or restarting: worth trying again.
+_TRANSIENT_CODES = ("InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout",
+                    "XMinioServerNotInitialized")
+_Result = TypeVar("_Result")
+
+
+def is_transient_s3_failure(error: BaseException) -> bool:
+    """Connection refused or reset, a timeout, HTTP 5xx: the server may answer again soon.
+    A refused request (403, a missing object, a lock) or a bad TLS certificate is not."""
+    if isinstance(error, urllib3.exceptions.SSLError):
+        return False
+    if isinstance(error, urllib3.exceptions.MaxRetryError):
+        return not isinstance(error.reason, urllib3.exceptions.SSLError)
+    if isinstance(error, urllib3.exceptions.HTTPError | ServerError | ConnectionError
+                  | TimeoutError):
+        return True
+    if isinstance(error, S3Error):
+        status = getattr(error.response, "status", 0) or 0
+        return status >= 500 or error.code in _TRANSIENT_CODES
+    return False
+
+
+def _failure(error: Exception, message: str) -> ObjectStoreError:
+    """The store's error for a failed SDK call: `ObjectStoreUnavailable` when transient."""
+    kind = ObjectStoreUnavailable if is_transient_s3_failure(error) else ObjectStoreError
+    return kind(message)
+
+
+def _retried(what: str) -> Callable[[Callable[..., _Result]], Callable[..., _Result]]:
+    """Retry the S3 call with the store's backoff while the server is unavailable."""
+
+    def wrap(method: Callable[..., _Result]) -> Callable[..., _Result]:
+        @functools.wraps(method)
+        def retrying(self: MinioObjectStore, *args: Any, **kwargs: Any) -> _Result:
+            result = call_with_retries(
+                lambda: method(self, *args, **kwargs), backoff=self.backoff,
+                transient=lambda e: isinstance(e, ObjectStoreUnavailable),
+                what=f"S3 {what} on {self.endpoint}")
+            self.last_ok = time.monotonic()
+            return result
+
+        return retrying
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -116,7 +169,7 @@ class MinioObjectStore:
 
     def __init__(
         self, endpoint: str, *, access_key: str, secret_key: str, secure: bool = False,
-        region: str | None = None, timeout_s: float = 30.0,
+        region: str | None = None, timeout_s: float = 30.0, backoff: Backoff | None = None,
     ) -> None:
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5.0, read=timeout_s),
@@ -129,7 +182,23 @@ class MinioObjectStore:
             region=region, http_client=http,
         )
         self.endpoint = endpoint
+        # Transient faults (a restarting server) are retried by every call for this long.
+        self.backoff = backoff or Backoff(budget_s=10.0)
+        self.last_ok = 0.0  # time.monotonic() of the last call that reached the server
 
+    def reachable(self, bucket: str) -> None:
+        """A cheap round trip (HEAD bucket), retried while the server is unavailable; raises
+        ObjectStoreUnavailable when it stays away for the whole budget."""
+        self._bucket_exists(bucket)
+
+    @_retried("HEAD bucket")
+    def _bucket_exists(self, bucket: str) -> bool:
+        try:
+            return bool(self._client.bucket_exists(bucket))
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise _failure(e, f"the S3 server at {self.endpoint} does not answer: {e}") from e
+
+    @_retried("bucket set-up")
     def ensure_bucket(self, bucket: str, *, versioning: bool = True,
                       object_lock: bool = False) -> None:
         """Create the bucket if missing. Object lock can only be chosen at creation: a bucket
@@ -145,10 +214,10 @@ class MinioObjectStore:
             raise ObjectStoreError(
                 f"cannot prepare bucket {bucket!r} on {self.endpoint}: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
-            raise ObjectStoreError(
-                f"the S3 server at {self.endpoint} is unreachable or refused bucket {bucket!r}: {e}"
-            ) from e
+            raise _failure(e, f"the S3 server at {self.endpoint} is unreachable or refused "
+                              f"bucket {bucket!r}: {e}") from e
 
+    @_retried("PUT")
     def put(
         self, bucket: str, key: str, data: bytes, *, content_type: str,
         metadata: Mapping[str, str] | None = None, lock: Lock | None = None,
@@ -162,34 +231,38 @@ class MinioObjectStore:
                 legal_hold=bool(lock and lock.legal_hold),
             )
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
-            raise ObjectStoreError(f"cannot store {bucket}/{key} on {self.endpoint}: {e}") from e
+            raise _failure(e, f"cannot store {bucket}/{key} on {self.endpoint}: {e}") from e
         return ObjectInfo(bucket, key, len(data), result.etag or "", dict(metadata or {}),
                           result.version_id)
 
+    @_retried("GET")
     def get(self, bucket: str, key: str, *, version_id: str | None = None) -> bytes:
         try:
             response = self._client.get_object(bucket, key, version_id=version_id)
         except S3Error as e:
             if e.code in ("NoSuchKey", "NoSuchBucket"):
                 raise ObjectMissingError(f"object {bucket}/{key} does not exist") from e
-            raise ObjectStoreError(f"cannot read {bucket}/{key}: {e}") from e
+            raise _failure(e, f"cannot read {bucket}/{key}: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot read {bucket}/{key} from {self.endpoint}: {e}") from e
+            raise _failure(e, f"cannot read {bucket}/{key} from {self.endpoint}: {e}") from e
         try:
             return response.read()
+        except urllib3.exceptions.HTTPError as e:  # the connection dropped mid-body
+            raise _failure(e, f"cannot read {bucket}/{key} from {self.endpoint}: {e}") from e
         finally:
             response.close()
             response.release_conn()
 
+    @_retried("HEAD")
     def stat(self, bucket: str, key: str) -> ObjectInfo | None:
         try:
             st = self._client.stat_object(bucket, key)
         except S3Error as e:
             if e.code in ("NoSuchKey", "NoSuchBucket", "NoSuchObject", "ResourceNotFound"):
                 return None
-            raise ObjectStoreError(f"cannot stat {bucket}/{key}: {e}") from e
+            raise _failure(e, f"cannot stat {bucket}/{key}: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot stat {bucket}/{key} on {self.endpoint}: {e}") from e
+            raise _failure(e, f"cannot stat {bucket}/{key} on {self.endpoint}: {e}") from e
         meta = {k.lower().removeprefix("x-amz-meta-"): v for k, v in (st.metadata or {}).items()
                 if k.lower().startswith("x-amz-meta-")}
         return ObjectInfo(bucket, key, st.size or 0, st.etag or "", meta, st.version_id)
@@ -215,6 +288,7 @@ class MinioObjectStore:
     def presigned_get(self, bucket: str, key: str, *, expires: timedelta) -> str:
         return self._client.presigned_get_object(bucket, key, expires=expires)
 
+    @_retried("DELETE")
     def delete(self, bucket: str, key: str, *, version_id: str | None = None) -> None:
         """Delete a version (or, without one, hide the object behind a delete marker)."""
         try:
@@ -224,10 +298,11 @@ class MinioObjectStore:
                 raise ObjectLockedError(
                     f"{bucket}/{key} is locked (object lock retention or legal hold) and "
                     f"cannot be deleted or overwritten: {e.code}") from e
-            raise ObjectStoreError(f"cannot delete {bucket}/{key}: {e}") from e
+            raise _failure(e, f"cannot delete {bucket}/{key}: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot delete {bucket}/{key} on {self.endpoint}: {e}") from e
+            raise _failure(e, f"cannot delete {bucket}/{key} on {self.endpoint}: {e}") from e
 
+    @_retried("version listing")
     def versions(self, bucket: str, key: str) -> list[ObjectInfo]:
         """Every version of one key, newest first (delete markers included)."""
         found: list[ObjectInfo] = []
@@ -239,24 +314,26 @@ class MinioObjectStore:
                                         obj.version_id, bool(obj.is_latest),
                                         bool(obj.is_delete_marker)))
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot list versions of {bucket}/{key}: {e}") from e
+            raise _failure(e, f"cannot list versions of {bucket}/{key}: {e}") from e
         return found  # S3 lists versions newest first (SeaweedFS marks every one "latest")
 
+    @_retried("copy")
     def restore_version(self, bucket: str, key: str, version_id: str) -> ObjectInfo:
         """Make an earlier version the current one again (by copying it on top)."""
         try:
             result = self._client.copy_object(bucket, key, CopySource(bucket, key,
                                                                       version_id=version_id))
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot restore {bucket}/{key}@{version_id}: {e}") from e
+            raise _failure(e, f"cannot restore {bucket}/{key}@{version_id}: {e}") from e
         stat = self.stat(bucket, key)
         return stat or ObjectInfo(bucket, key, 0, result.etag or "", {}, result.version_id)
 
+    @_retried("copy")
     def copy(self, bucket: str, key: str, to_bucket: str, to_key: str) -> ObjectInfo:
         try:
             result = self._client.copy_object(to_bucket, to_key, CopySource(bucket, key))
         except (MinioException, urllib3.exceptions.HTTPError) as e:
-            raise ObjectStoreError(f"cannot copy {bucket}/{key} to {to_bucket}: {e}") from e
+            raise _failure(e, f"cannot copy {bucket}/{key} to {to_bucket}: {e}") from e
         return ObjectInfo(to_bucket, to_key, 0, result.etag or "", {}, result.version_id)
 
     def object_lock_enabled(self, bucket: str) -> bool:
@@ -267,8 +344,15 @@ class MinioObjectStore:
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise ObjectStoreError(f"cannot read the lock settings of {bucket}: {e}") from e
 
-    def check_writable(self, bucket: str) -> None:
-        """Write, read back and delete a small probe: the server accepts writes right now."""
+    def check_writable(self, bucket: str, *, retry: bool = True) -> None:
+        """Write, read back and delete a small probe: the server accepts writes right now.
+        Without `retry`, one attempt per call (after a write already failed for the whole
+        budget, waiting again tells nothing new)."""
+        if not retry:
+            once = copy.copy(self)
+            once.backoff = NO_RETRY
+            once.check_writable(bucket)
+            return
         key = f"_health/{secrets.token_hex(8)}"
         data = secrets.token_bytes(64)
         self.put(bucket, key, data, content_type="application/octet-stream")

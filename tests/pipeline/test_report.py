@@ -14,10 +14,12 @@ def test_exit_code_reflects_worst_outcome() -> None:
     assert report.exit_code is ExitCode.OK
     report.add(DocumentOutcome("d.pdf", "quarantined", "EMPTY_FILE", "d.pdf: empty"))
     assert report.exit_code is ExitCode.QUARANTINED
-    report.add(DocumentOutcome("e.pdf", "failed", "OCR_FAILED", "e.pdf: crash"))
+    report.add(DocumentOutcome("e.pdf", "retryable", "TSA_UNREACHABLE", "e.pdf: no TSA"))
+    assert report.exit_code is ExitCode.FAILED  # rerun: a transient cause
+    report.add(DocumentOutcome("f.pdf", "failed", "OCR_FAILED", "f.pdf: crash"))
     assert report.exit_code is ExitCode.FAILED
     assert report.counts == {"stored": 1, "needs_review": 1, "duplicate": 1, "quarantined": 1,
-                             "failed": 1, "interrupted": 0}
+                             "retryable": 1, "failed": 1, "interrupted": 0}
 
 
 def test_a_stopped_batch_exits_with_the_signal_code(tmp_path: Path) -> None:
