@@ -1,11 +1,20 @@
-"""Streaming page sources: one page image at a time from images, TIFFs and PDFs."""
+"""Streaming page sources: one page image at a time from images, TIFFs and PDFs.
+
+Memory per page is bounded: an image larger than `MAX_PIXELS` is decoded reduced (JPEG: the
+decoder scales by 1/2..1/8 as it decodes; PNG and TIFF: OpenCV's reduced decode, one grey or
+colour plane at full size at most), and a PDF page is rendered at a dpi that fits the budget.
+The OCR step works at about 16 megapixels anyway, so nothing it reads is lost.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -18,7 +27,13 @@ from ocr.preprocess import Image
 IMAGE_KINDS = ("png", "jpeg", "tiff")
 DEFAULT_DPI = 300
 MIN_RENDER_DPI = 100
-MAX_PIXELS = 80_000_000  # a rasterised page larger than this is rendered at a lower dpi
+# A page image larger than this is decoded reduced (images) or rendered at a lower dpi (PDF):
+# an A4 page at 600 dpi is 35 MP; the OCR step itself works at 16 MP at most.
+MAX_PIXELS = 40_000_000
+_REDUCED_COLOR = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+                  8: cv2.IMREAD_REDUCED_COLOR_8}
+_REDUCED_GREY = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+                 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
 
 
 @dataclass(frozen=True)
@@ -62,9 +77,57 @@ def pil_to_array(frame: PilImage.Image) -> Image:
     return np.ascontiguousarray(rgb[..., ::-1])
 
 
+@contextlib.contextmanager
+def quiet_large_images() -> Iterator[None]:
+    """PIL warns ("DecompressionBombWarning") about any image over 89 megapixels; such images
+    are decoded reduced here, so the warning would only alarm the clerk. (Images over twice
+    that are still refused by PIL and quarantined with advice by triage.)"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PilImage.DecompressionBombWarning)
+        yield
+
+
+def reduction_for(width: int, height: int, max_pixels: int = MAX_PIXELS) -> int:
+    """The smallest decoding reduction (1, 2, 4 or 8) that brings the image within budget."""
+    for factor in (1, 2, 4, 8):
+        if width * height / (factor * factor) <= max_pixels:
+            return factor
+    return 8
+
+
+def read_reduced(path: Path, factor: int, *, grey: bool) -> Image | None:
+    """The image decoded at 1/`factor` of its size (factor 2, 4 or 8), grey or BGR; None when
+    the decoder cannot read it (damaged, truncated). JPEG is reduced while decoding; PNG and
+    TIFF are decoded one plane at full size, then reduced."""
+    flags = (_REDUCED_GREY if grey else _REDUCED_COLOR)[factor]
+    image = cv2.imread(str(path), flags)
+    return None if image is None or image.size == 0 else np.ascontiguousarray(image)
+
+
+def _reduced_page(path: Path, img: PilImage.Image) -> RasterPage | None:
+    """A single-frame image over the budget, decoded reduced, with its dpi scaled to match;
+    None when it is within budget (or has frames: TIFF pages are read one by one by PIL)."""
+    factor = reduction_for(*img.size)
+    if factor == 1 or getattr(img, "n_frames", 1) > 1:
+        return None
+    grey = img.mode in ("1", "L", "LA", "I", "F") or img.mode.startswith("I;16")
+    image = read_reduced(path, factor, grey=grey)
+    if image is None:
+        raise OcrError(CORRUPT_IMAGE, f"The image {path.name} cannot be decoded: rescan the page.")
+    # The same inches at fewer pixels: the dpi shrinks with the image (OpenCV applies the EXIF
+    # orientation itself, as the full decode below does, so compare the long sides).
+    scale = max(image.shape[:2]) / max(img.size)
+    dpi = max(1, round(image_dpi(img) * scale))
+    return RasterPage(index=0, image=image, dpi=dpi)
+
+
 def iter_image_pages(path: Path) -> Iterator[RasterPage]:
     try:
-        with PilImage.open(path) as img:
+        with quiet_large_images(), PilImage.open(path) as img:
+            reduced = _reduced_page(path, img)
+            if reduced is not None:
+                yield reduced
+                return
             for index, frame in enumerate(ImageSequence.Iterator(img)):
                 dpi = image_dpi(frame)
                 upright = ImageOps.exif_transpose(frame) if index == 0 else frame
@@ -153,7 +216,7 @@ def page_count(path: Path, *, kind: str) -> int:
         finally:
             doc.close()
     try:
-        with PilImage.open(path) as img:
+        with quiet_large_images(), PilImage.open(path) as img:
             return int(getattr(img, "n_frames", 1))
     except (OSError, ValueError, SyntaxError, PilImage.DecompressionBombError) as e:
         raise OcrError(

@@ -17,6 +17,7 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
+from ocr.pages import quiet_large_images, read_reduced, reduction_for
 from pipeline.errors import (
     CorruptFile,
     EmptyFile,
@@ -237,18 +238,13 @@ def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
 
 
 def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
-    blank = True
     try:
-        with Image.open(path) as image:
+        with quiet_large_images(), Image.open(path) as image:
             pages = getattr(image, "n_frames", 1)
-            for frame in range(pages):
-                image.seek(frame)
-                if kind == "jpeg" and image.width * image.height > _LARGE_PIXELS:
-                    # the JPEG decoder scales by 1/2..1/8 while decoding: the whole stream is
-                    # still read (truncation is caught) in a fraction of the memory
-                    image.draft("L", (image.width // 4, image.height // 4))
-                image.load()  # decodes fully: catches truncated data that verify() misses
-                blank = blank and is_blank(image)
+            if pages == 1 and kind != "jpeg" and image.width * image.height > _LARGE_PIXELS:
+                blank = _large_image_blank(path, image)
+            else:
+                blank = _frames_blank(image, kind, pages)
     except Image.DecompressionBombError as e:
         raise _too_large(path, e) from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
@@ -259,6 +255,32 @@ def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
     if blank:
         raise _blank_pages(path, pages)
     return TriagedFile(path, kind, sha, size, pages)
+
+
+def _frames_blank(image: Image.Image, kind: str, pages: int) -> bool:
+    blank = True
+    for frame in range(pages):
+        image.seek(frame)
+        if kind == "jpeg" and image.width * image.height > _LARGE_PIXELS:
+            # the JPEG decoder scales by 1/2..1/8 while decoding: the whole stream is
+            # still read (truncation is caught) in a fraction of the memory
+            image.draft("L", (image.width // 4, image.height // 4))
+        image.load()  # decodes fully: catches truncated data that verify() misses
+        blank = blank and is_blank(image)
+    return blank
+
+
+def _large_image_blank(path: Path, image: Image.Image) -> bool:
+    """A large PNG or TIFF page, decoded grey and reduced (one byte a pixel at most, where PIL
+    holds three): a 13000×13000 PNG takes ~200 MB instead of ~700 MB. The whole stream is
+    still decoded, so a damaged or truncated file is caught."""
+    if image.format == "PNG":
+        with Image.open(path) as again:  # chunk checksums first: libpng would print its error
+            again.verify()
+    reduced = read_reduced(path, reduction_for(*image.size, _LARGE_PIXELS), grey=True)
+    if reduced is None:
+        raise OSError("the image data is damaged or cut short")
+    return is_blank(Image.fromarray(reduced))
 
 
 def _too_large(path: Path, error: Exception) -> InputRejected:

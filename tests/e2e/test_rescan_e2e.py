@@ -106,20 +106,21 @@ def test_a_failed_attempt_keeps_its_result_code_for_the_retry(tmp_path: Path) ->
 
 def test_storage_failing_mid_batch_halts_the_batch_naming_the_cause(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data", agency_code="000.17.22.H56",
-                             ocr_jobs=1, min_free_mb=1)
+                             ocr_jobs=1, min_free_mb=1, retry_budget_s=2)
     batch = BatchContext("b-halt", settings.agency_code, None)
     later = tmp_path / "later.png"
     Image.open(SCAN).save(later)
     with open_services(settings) as services:
         pid = int((settings.data_path / "s3" / "weed.pid").read_text())
-        os.killpg(pid, signal.SIGKILL)  # the S3 server dies (as with a full disk) mid-batch
+        os.killpg(pid, signal.SIGKILL)  # the S3 server dies mid-batch and stays away
         failed = digitize_file(SCAN, services=services, batch=batch)
-        assert (failed.status, failed.reason_code) == ("failed", "S3_NOT_WRITABLE"), failed
-        assert "does not accept writes" in (failed.message or "")
+        # retried for the budget (2 s here), then the batch stops, naming the cause
+        assert (failed.status, failed.reason_code) == ("retryable", "S3_UNAVAILABLE"), failed
+        assert "has not answered for" in (failed.message or "")
         assert services.halt.stopped
         started = time.monotonic()
         skipped = digitize_file(later, services=services, batch=batch)
-        assert (skipped.status, skipped.reason_code) == ("failed", "S3_NOT_WRITABLE")
+        assert (skipped.status, skipped.reason_code) == ("retryable", "S3_UNAVAILABLE")
         assert "not processed" in (skipped.message or "")
         assert time.monotonic() - started < 1  # no OCR or signing for nothing
         row = services.index.by_sha256(sha256_hex(SCAN.read_bytes()))
