@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from pipeline.errors import SohoaError
+from pipeline.errors import ConfigurationError, SohoaError
 from pipeline.i18n import _
 from pipeline.report import FAILED, DocumentOutcome
 
@@ -142,8 +142,16 @@ def claim_work_dir(work_dir: Path) -> Iterator[list[Path]]:
     holds a shared lock on the folder while it works; one that finds no other batch holding it
     (exclusive lock granted) removes what killed runs left behind.
     """
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with (work_dir / ".batches.lock").open("a") as handle:
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        handle = (work_dir / ".batches.lock").open("a")
+    except OSError as e:
+        raise ConfigurationError(
+            _("The work folder {path} cannot be written ({cause}): give the user running sohoa "
+              "write access to it (or free space on its disk), then run the batch again. "
+              "Nothing was processed.").format(path=work_dir, cause=e.strerror or e),
+            code="WORK_DIR_UNUSABLE") from e
+    with handle:
         removed: list[Path] = []
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

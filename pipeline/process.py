@@ -57,7 +57,12 @@ from pipeline.retry import (
     with_tsa_retries,
 )
 from pipeline.search import fold, indexed_text
-from pipeline.services import Services, ServicesUnusable, raise_if_storage_unusable
+from pipeline.services import (
+    Services,
+    ServicesUnusable,
+    raise_if_storage_unusable,
+    work_dir_unusable,
+)
 from pipeline.settings import Settings
 from pipeline.triage import TriagedFile, triage
 from signing.errors import SigningError
@@ -132,6 +137,8 @@ def digitize_file(
         return _not_processed(path, halt_for(services, away))
     except OSError as e:  # the file vanished or became unreadable while we worked
         log.error("%s: %s", path, e)
+        if (ours := work_dir_unusable(services, e)) is not None:  # or our disk did
+            return _not_processed(path, ours)
         return DocumentOutcome(str(path), FAILED, "READ_FAILED",
                                f"{path}: cannot be read ({e.strerror or e}); check that the "
                                "file is still there and readable, then run again.",

@@ -6,6 +6,7 @@ is configured, migrates the index, and loads the agency key (or creates the loca
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import shutil
@@ -182,6 +183,34 @@ def raise_if_storage_unusable(services: Services, error: StorageError) -> None:
     except ServicesUnusable as unusable:
         services.halt.stop(unusable)
         raise unusable from error
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def work_dir_unusable(services: Services, error: OSError) -> ServicesUnusable | None:
+    """A full disk anywhere we write, or a work folder we may not write to, stops the batch
+    (every later file would fail the same way); None when the error is the input's own (the
+    original is only ever read)."""
+    named = [Path(n) for n in (error.filename, error.filename2) if isinstance(n, str | Path)]
+    in_work = any(p.is_relative_to(services.work_dir) for p in named)
+    if error.errno in _NO_SPACE:
+        unusable = ServicesUnusable(
+            _("No space left on the disk of {path}: free disk space, then run the batch "
+              "again. Nothing more is processed; the originals were not touched.").format(
+                path=services.work_dir), code="DISK_FULL")
+    elif in_work and error.errno in _NOT_WRITABLE:
+        unusable = ServicesUnusable(
+            _("The work folder {path} cannot be written ({cause}): give the user running "
+              "sohoa write access to it, then run the batch again. Nothing more is processed; "
+              "the originals were not touched.").format(path=services.work_dir,
+                                                        cause=error.strerror or error),
+            code="WORK_DIR_UNUSABLE")
+    else:
+        return None
+    services.halt.stop(unusable)
+    return unusable
 
 
 def load_signing(settings: Settings) -> SigningSetup:
