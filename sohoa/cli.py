@@ -211,8 +211,18 @@ def _prefect_api(settings: Settings, stop: StopRequest) -> Iterator[None]:
     try:
         yield
     finally:
+        _flush_prefect_logs()  # else a failed flow's last records meet a stopped server
         server.stop()
         os.environ.pop("PREFECT_API_URL", None)
+
+
+def _flush_prefect_logs() -> None:
+    """Send the log records still queued for the local Prefect server while it runs (a batch
+    stopped by a storage fault ends with a failed flow run, whose records are the last)."""
+    with contextlib.suppress(Exception):  # a log we cannot send must not hide the outcome
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
 
 
 def _task_runner(settings: Settings) -> Any:
