@@ -100,14 +100,28 @@ def halt_for(services: Services, error: StorageError) -> ServicesUnusable:
         message = _("The index database has not answered for {seconds:.0f} s ({cause}). "
                     "Nothing more is processed: check the database server, then run the batch "
                     "again.")
+        cause = _db_cause(error.message)
     else:
-        message = _("The S3 server has not answered for {seconds:.0f} s ({cause}). Nothing "
-                    "more is processed: check the S3 server, then run the batch again.")
-    unusable = ServicesUnusable(message.format(seconds=waited, cause=_first_line(error.message)),
-                                code=error.code)
+        message = _("The S3 server {endpoint} has not answered for {seconds:.0f} s ({cause}). "
+                    "Nothing more is processed: check the S3 server, then run the batch again.")
+        cause = getattr(error, "cause", None) or _first_line(error.message)
+    unusable = ServicesUnusable(
+        message.format(seconds=waited, cause=cause,
+                       endpoint=getattr(services.store, "endpoint", "")), code=error.code)
     services.halt.stop(unusable)
     log.error("%s", unusable.message)
     return unusable
+
+
+def _db_cause(message: str) -> str:
+    lowered = message.lower()
+    for marker, cause in (("refused", "connection refused"), ("terminat", "connection cut"),
+                          ("closed the connection", "connection cut"),
+                          ("timeout", "timed out"), ("timed out", "timed out"),
+                          ("locked", "the database is locked")):
+        if marker in lowered:
+            return cause
+    return _first_line(message.removeprefix("the index database is unavailable: "))
 
 
 def _first_line(text: str) -> str:

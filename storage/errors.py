@@ -32,6 +32,7 @@ class ObjectStoreUnavailable(ObjectStoreError):
     fault (restart, network), not a problem with the document."""
 
     code = "S3_UNAVAILABLE"
+    cause: str | None = None  # in a few words: "connection refused", "HTTP 503", "timed out"
 
 
 class ObjectMissingError(ObjectStoreError):

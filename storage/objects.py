@@ -58,9 +58,30 @@ def is_transient_s3_failure(error: BaseException) -> bool:
 
 
 def _failure(error: Exception, message: str) -> ObjectStoreError:
-    """The store's error for a failed SDK call: `ObjectStoreUnavailable` when transient."""
-    kind = ObjectStoreUnavailable if is_transient_s3_failure(error) else ObjectStoreError
-    return kind(message)
+    """The store's error for a failed SDK call: `ObjectStoreUnavailable` (with the cause in a
+    few words, for the clerk) when transient."""
+    if not is_transient_s3_failure(error):
+        return ObjectStoreError(message)
+    unavailable = ObjectStoreUnavailable(message)
+    unavailable.cause = transient_cause(error)
+    return unavailable
+
+
+def transient_cause(error: BaseException) -> str:
+    """'connection refused', 'timed out', 'HTTP 503': what a person needs of a urllib3 error."""
+    reason = getattr(error, "reason", None) or error
+    text = str(reason).lower()
+    status = getattr(error, "status_code", None) or getattr(
+        getattr(error, "response", None), "status", None)
+    if isinstance(status, int) and status >= 500:
+        return f"HTTP {status}"
+    for marker, cause in (("refused", "connection refused"), ("reset", "connection reset"),
+                          ("timed out", "timed out"), ("timeout", "timed out"),
+                          ("too many 5", "HTTP 5xx"), ("broken pipe", "connection broken"),
+                          ("remote end closed", "connection closed by the server")):
+        if marker in text:
+            return cause
+    return type(reason).__name__
 
 
 def _retried(what: str) -> Callable[[Callable[..., _Result]], Callable[..., _Result]]:

@@ -171,6 +171,42 @@ def test_s3_down_for_20_seconds_mid_batch(tmp_path: Path) -> None:
     assert "retrying in" in log  # it did wait for the server rather than fail
 
 
+def test_s3_gone_for_good_stops_the_batch_after_the_budget(tmp_path: Path) -> None:
+    files = _text_pdfs(tmp_path / "in", 10, seed=1206)
+    data, report = tmp_path / "data", tmp_path / "report.json"
+    with restartable_s3(tmp_path / "s3") as s3:
+        env = _env(data, SOHOA_DOCUMENTS_IN_PARALLEL="2", SOHOA_RETRY_BUDGET_S="5",
+                   **_s3_env(s3.endpoint))
+        url = sqlite_url(data / "index.sqlite3")
+        cli = _cli(tmp_path / "in", report, env)
+        try:
+            _wait_for(lambda: _stored(url) >= 2 or cli.poll() is not None, 300,
+                      "the first documents to be stored")
+            assert cli.poll() is None, "the batch ended before the outage"
+            s3.stop()
+            gone_at = time.monotonic()
+            code, output = _finish(cli)
+            stopped_after = time.monotonic() - gone_at
+        finally:
+            if cli.poll() is None:
+                os.killpg(cli.pid, 9)
+        s3.start()  # for the fixture's own stop
+    assert code == 5, output
+    assert "Traceback" not in output and "Error logging" not in output
+    flat = " ".join(output.split())  # rich wraps long lines
+    assert "S3_UNAVAILABLE" in flat and "has not answered for" in flat
+    assert "(connection refused)" in flat
+    assert "urllib3" not in flat and "HTTPConnectionPool" not in flat  # one clear line
+    assert stopped_after < 90
+    batch = _report(report)
+    assert batch["counts"]["retryable"] >= 1 and batch["counts"]["failed"] == 0, batch["counts"]
+    assert len(batch["items"]) == len(files)  # every file accounted for
+    for item in batch["items"]:
+        assert item["status"] in ("stored", "needs_review", "retryable"), item
+        if item["status"] == "retryable":
+            assert item["reason_code"] == "S3_UNAVAILABLE"
+
+
 def test_postgresql_restart_mid_batch(tmp_path: Path, session_tmp: Path,
                                       s3_server: S3Endpoint) -> None:
     files = _text_pdfs(tmp_path / "in", 12, seed=1202)
