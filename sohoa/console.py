@@ -97,6 +97,11 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
             table.add_row(_short_path(item.path), f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
                           reason)
         console.print(table)
+    if report.counts[RETRYABLE]:
+        console.print(_("{count} file(s) retryable: a service did not answer in time (the "
+                        "reason names it); nothing of them was stored. Run the same command "
+                        "again once it is back.").format(count=report.counts[RETRYABLE]),
+                      style="yellow")
     if report.stopped_by is not None:
         left = report.counts[INTERRUPTED]
         console.print(_("Stopped by {signal}: {count} file(s) not processed. Run the same "
