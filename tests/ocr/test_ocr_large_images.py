@@ -37,6 +37,11 @@ else:
         from ocr.types import OcrOptions
         ocr = ocr_file(path, kind=triaged.kind, options=OcrOptions(jobs=1), workdir=work)
         result.update(text=ocr.pages[0].text, width=ocr.pages[0].width, dpi=ocr.pages[0].dpi)
+    elif triaged.kind == "pdf":
+        from ocr.pages import open_pdf, render_page
+        document = open_pdf(path)
+        page = render_page(document[0], 0, 300)
+        result.update(shape=list(page.image.shape), dpi=page.dpi)
     else:
         from ocr.pages import iter_image_pages
         page = next(iter_image_pages(path))
@@ -125,6 +130,32 @@ def test_a_13000_pixel_jpeg_is_decoded_in_draft_mode(tmp_path: Path) -> None:
     assert "DecompressionBomb" not in stderr, stderr
     assert result["peak_mb"] < 600, result
     assert max(result["shape"]) <= 6500, result
+
+
+def test_a_13000_pixel_tiff_is_read_reduced(tmp_path: Path) -> None:
+    side = 13000
+    page = Image.new("L", (side, side), 255)  # ~170 MB here, not in the measured process
+    page.paste(Image.fromarray(_text_strip(side, LINES, 260)), (0, side // 10))
+    tiff = tmp_path / "huge.tif"
+    page.save(tiff, compression="tiff_lzw", dpi=(300, 300))
+    del page
+    result, stderr = _measure(tiff, "decode", tmp_path / "work")
+    assert "DecompressionBomb" not in stderr, stderr
+    assert result["peak_mb"] < 600, result
+    assert result["shape"] == [3250, 3250] and result["dpi"] == 75, result
+
+
+def test_a_huge_pdf_page_is_rendered_within_the_pixel_budget(tmp_path: Path) -> None:
+    """A 2000×2000 scan declared at 10 dpi: a 200-inch page, 3.6 gigapixels at 300 dpi."""
+    scan = Image.new("L", (2000, 2000), 255)
+    ImageDraw.Draw(scan).text((100, 100), "GIẤY XÁC NHẬN", fill=0,
+                              font=ImageFont.truetype(FONT, 60))
+    pdf = tmp_path / "poster.pdf"
+    scan.save(pdf, resolution=10.0)
+    result, stderr = _measure(pdf, "decode", tmp_path / "work")
+    assert result["peak_mb"] < 600, result
+    height, width = result["shape"][:2]
+    assert height * width <= 40_000_000 and result["dpi"] < 300, result
 
 
 def test_a_30000_pixel_png_is_quarantined_with_advice(tmp_path: Path) -> None:
