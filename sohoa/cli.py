@@ -93,8 +93,9 @@ def digitize(
     """Digitize scans: OCR, extract metadata, sign (PAdES), store in S3 and index.
 
     Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were
-    quarantined (reasons in the table and the report); 4 some files failed (left in place; rerun
-    after fixing the cause); 5 settings or services unusable, nothing processed; 130 stopped by
+    quarantined (reasons in the table and the report); 4 some files failed or are retryable
+    (left in place; rerun after fixing the cause); 5 settings or services unusable (S3, the
+    index database or the work folder; retried for SOHOA_RETRY_BUDGET_S first); 130 stopped by
     Ctrl-C, 143 stopped by SIGTERM (files in progress finished or abandoned, partial report
     written; rerun the same command to do the rest).
     """
