@@ -26,6 +26,7 @@ from ocr.document import ocr_file
 from ocr.errors import OcrError
 from ocr.types import OcrOptions, OcrResult, PageOcr
 from pipeline import __version__
+from pipeline.batch import Interrupted, current_stop
 from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaError
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
 from pipeline.i18n import _
@@ -130,6 +131,9 @@ def digitize_file(
         outcome = _digitize_checked(path, services=services, batch=batch, on_page=on_page,
                                     started=started)
         return _link_to_dossier(outcome, services=services, batch=batch)
+    except Interrupted as stopped:  # while waiting for a service; the flow reports it
+        return DocumentOutcome(str(path), FAILED, stopped.code, f"{path}: {stopped.message}",
+                               seconds=time.monotonic() - started)
     except ServicesUnusable as unusable:
         log.error("%s: %s", path, unusable.message)
         return _not_processed(path, unusable)
@@ -539,7 +543,8 @@ def sign(pdf: bytes, *, manifest: dict[str, Any], services: Services) -> bytes:
             pdf, setup.signer, level=setup.level, timestamper=setup.timestamper,
             validation_context=setup.validation_context, stamp=stamp, manifest=manifest,
             reason="Sao y bản chính (số hóa)", location=services.settings.agency_name),
-            budget=backoff_for(services.settings.retry_budget_s), health=services.tsa)
+            budget=backoff_for(services.settings.retry_budget_s, stop=current_stop()),
+            health=services.tsa)
     except SigningError as e:
         raise ProcessingFailed(f"signing failed: {e.message}", code=e.code) from e
 

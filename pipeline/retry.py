@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from pipeline.batch import Interrupted, StopRequest, current_stop
 from pipeline.i18n import _
 from signing.errors import SigningError
 from storage.errors import IndexUnavailable, ObjectStoreUnavailable, StorageError
@@ -35,8 +36,10 @@ TRANSIENT_CODES = frozenset({"TSA_UNREACHABLE", ObjectStoreUnavailable.code,
 FRESH_S = 5.0  # an S3 call that succeeded this recently needs no extra check
 
 
-def backoff_for(budget_s: float) -> Backoff:
-    return Backoff(budget_s=max(0.0, budget_s))
+def backoff_for(budget_s: float, *, stop: StopRequest | None = None) -> Backoff:
+    """The batch's backoff; with `stop`, a wait ends as soon as the batch is asked to stop."""
+    return Backoff(budget_s=max(0.0, budget_s),
+                   pause=(lambda seconds: stop.wait(seconds)) if stop is not None else None)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -95,6 +98,11 @@ def halt_for(services: Services, error: StorageError) -> ServicesUnusable:
     """The batch's stop for a service that stayed away for the whole retry budget."""
     from pipeline.services import ServicesUnusable
 
+    stop = current_stop()
+    if stop.requested:  # the wait was cut short by Ctrl-C / SIGTERM: not a service verdict
+        raise Interrupted(_("stopped ({signal}) while waiting for a service; nothing of this "
+                            "file was stored: run the batch again to process it.").format(
+                                signal=stop.reason)) from error
     waited = retried_seconds(error)
     if isinstance(error, IndexUnavailable):
         message = _("The index database has not answered for {seconds:.0f} s ({cause}). "

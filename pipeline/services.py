@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.batch import current_stop
 from pipeline.errors import ConfigurationError
 from pipeline.i18n import _
 from pipeline.retry import TsaHealth, backoff_for, halt_for
@@ -278,7 +279,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
     """Start/connect everything a batch needs; stop the embedded server afterwards."""
     settings.data_path.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        backoff = backoff_for(settings.retry_budget_s)
+        backoff = backoff_for(settings.retry_budget_s, stop=current_stop())
         try:
             store = open_store(settings, stack, backoff)
             index = DocumentIndex(settings.index_url, backoff=backoff)

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 log = logging.getLogger("sohoa")
@@ -29,6 +29,9 @@ class Backoff:
     budget_s: float = 60.0
     first_s: float = 0.5
     max_s: float = 8.0
+    # Waits for this long, or less when the caller is asked to stop (then returns True and the
+    # retrying ends with the last error): a Ctrl-C must not wait out the whole budget.
+    pause: Callable[[float], bool] | None = field(default=None, compare=False)
 
     def delays(self) -> list[float]:
         """The pauses between attempts, before jitter (their sum reaches the budget)."""
@@ -68,7 +71,11 @@ def call_with_retries(
             log.warning("%s failed (%s); retrying in %.1f s", what, _short(error), delay)
             if on_retry is not None:
                 on_retry(error, delay)
-            sleep(delay)
+            if backoff.pause is None:
+                sleep(delay)
+            elif backoff.pause(delay):  # asked to stop meanwhile
+                _note_waited(error, time.monotonic() - started)
+                raise
 
 
 def _note_waited(error: BaseException, seconds: float) -> None:

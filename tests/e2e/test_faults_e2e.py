@@ -207,6 +207,38 @@ def test_s3_gone_for_good_stops_the_batch_after_the_budget(tmp_path: Path) -> No
             assert item["reason_code"] == "S3_UNAVAILABLE"
 
 
+def test_ctrl_c_while_waiting_for_s3_stops_without_waiting_out_the_budget(
+        tmp_path: Path) -> None:
+    _text_pdfs(tmp_path / "in", 8, seed=1207)
+    data, report = tmp_path / "data", tmp_path / "report.json"
+    log = data / "logs" / "sohoa.log"
+    with restartable_s3(tmp_path / "s3") as s3:
+        env = _env(data, SOHOA_DOCUMENTS_IN_PARALLEL="2", **_s3_env(s3.endpoint))
+        url = sqlite_url(data / "index.sqlite3")
+        cli = _cli(tmp_path / "in", report, env)
+        try:
+            _wait_for(lambda: _stored(url) >= 1 or cli.poll() is not None, 300,
+                      "the first document to be stored")
+            s3.stop()  # away for good: the batch would wait the 60 s budget
+            _wait_for(lambda: "retrying in" in log.read_text("utf-8", "replace")
+                      or cli.poll() is not None, 120, "a retry")
+            assert cli.poll() is None, "the batch ended before the stop"
+            os.killpg(cli.pid, 2)  # Ctrl-C
+            asked = time.monotonic()
+            code, output = _finish(cli, timeout_s=120)
+            took = time.monotonic() - asked
+        finally:
+            if cli.poll() is None:
+                os.killpg(cli.pid, 9)
+        s3.start()
+    assert code == 130, output
+    assert "Traceback" not in output
+    assert took < 30, took  # not the rest of the 60 s budget
+    batch = _report(report)
+    assert batch["stopped_by"] == "SIGINT" and batch["counts"]["interrupted"] >= 1, batch
+    assert batch["counts"]["failed"] == 0, batch["counts"]
+
+
 def test_postgresql_restart_mid_batch(tmp_path: Path, session_tmp: Path,
                                       s3_server: S3Endpoint) -> None:
     files = _text_pdfs(tmp_path / "in", 12, seed=1202)
