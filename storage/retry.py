@@ -2,8 +2,9 @@
 
 A call is retried only when its error is classified transient by the caller (connection refused
 or reset, a timeout, HTTP 5xx, a dropped database connection); a permanent error (a missing
-object, a constraint violation) is raised at once. The budget is wall time since the first
-failure, so a service that comes back within it costs a pause, not a failed document.
+object, a constraint violation) is raised at once. The budget is the sum of the pauses between
+attempts (each attempt's own time, e.g. a connect timeout, comes on top), so a service that
+comes back within it costs a pause, not a failed document.
 """
 
 from __future__ import annotations
