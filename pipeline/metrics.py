@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,7 @@ from prometheus_client import (
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector
 
+log = logging.getLogger("sohoa")
 METRICS_FOLDER = "metrics"
 STAGES = ("triage", "ocr", "extract", "sign", "store", "index")
 NO_AGENCY = "none"  # label value of a batch run without an agency code
@@ -91,16 +93,29 @@ def record_to_folder(folder: Path) -> None:
 def document_done(*, agency: str | None, outcome: str, reason: str | None, pages: int) -> None:
     """Count one document's outcome (stored, needs_review, duplicate, quarantined, failed,
     interrupted); failures and quarantines by their reason code; pages of what was stored."""
-    m, label = _metrics(), agency or NO_AGENCY
-    m.documents.labels(label, outcome).inc()
-    if outcome in ("stored", "needs_review") and pages:
-        m.pages.labels(label).inc(pages)
-    if outcome in ("failed", "quarantined"):
-        m.failures.labels(label, reason or "UNKNOWN").inc()
+    label = agency or NO_AGENCY
+    with _never_failing("documents"):
+        m = _metrics()
+        m.documents.labels(label, outcome).inc()
+        if outcome in ("stored", "needs_review") and pages:
+            m.pages.labels(label).inc(pages)
+        if outcome in ("failed", "quarantined"):
+            m.failures.labels(label, reason or "UNKNOWN").inc()
 
 
 def observe_stage(stage: str, seconds: float, *, agency: str | None) -> None:
-    _metrics().stage_seconds.labels(agency or NO_AGENCY, stage).observe(seconds)
+    with _never_failing("stage"):
+        _metrics().stage_seconds.labels(agency or NO_AGENCY, stage).observe(seconds)
+
+
+@contextlib.contextmanager
+def _never_failing(what: str) -> Iterator[None]:
+    """A metric that cannot be written (the folder removed, the disk full) is logged, never
+    the reason a document fails."""
+    try:
+        yield
+    except (OSError, ValueError) as e:
+        log.warning("metrics (%s) not recorded: %s", what, e)
 
 
 @contextlib.contextmanager

@@ -105,6 +105,9 @@ def digitize_file(
     Its log records carry the batch id and the file; its outcome is counted in the metrics."""
     with log_context(batch_id=batch.batch_id, document=str(path)):
         outcome = _digitize_file(path, services=services, batch=batch, on_page=on_page)
+        log.info("%s: %s %s(%d page(s), %.1f s)", path, outcome.status,
+                 f"{outcome.reason_code} " if outcome.reason_code else "", outcome.pages,
+                 outcome.seconds)
     metrics.document_done(agency=batch.agency_code, outcome=outcome.status,
                           reason=outcome.reason_code, pages=outcome.pages)
     return outcome
