@@ -23,6 +23,7 @@ from pipeline.report import BatchReport, DocumentOutcome
 from storage.index import Claim, DocumentIndex, DocumentRow, migrate
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _new_pg_db(base: str) -> str:
@@ -67,7 +68,7 @@ def test_migration_0006_from_0005_with_data_and_back(db_url: str) -> None:
         register_batch(index, "b1", total=3, agency="000.17.22.H56", source="/scans")
     finally:
         index.close()
-    migrate(db_url, revision="0005")  # and back: the table goes, the rest stays
+    _downgrade(db_url, "0005")  # and back: the table goes, the rest stays
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -75,6 +76,16 @@ def test_migration_0006_from_0005_with_data_and_back(db_url: str) -> None:
             assert conn.execute(sa.text("SELECT count(*) FROM documents")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.downgrade(config, revision)
 
 
 def test_migration_from_empty_creates_batches(db_url: str) -> None:
