@@ -19,8 +19,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from pipeline import metrics
 from pipeline.batch import Interrupted, StopRequest, claim_work_dir, collect_inputs, current_stop
+from pipeline.batches import finish_batch, persist_summary, register_batch
 from pipeline.i18n import _
+from pipeline.logs import add_log_context
 from pipeline.process import BatchContext, digitize_file
 from pipeline.progress import current_progress
 from pipeline.report import INTERRUPTED, BatchReport, DocumentOutcome
@@ -102,8 +105,10 @@ def digitize_flow(
 ) -> dict[str, Any]:
     settings = load_settings(Path(config_file) if config_file else None,
                              agency_code=agency_code, procedure_code=procedure_code)
+    metrics.record_to_folder(metrics.metrics_folder(settings.data_path))
     batch = BatchContext(new_batch_id(), settings.agency_code, settings.procedure_code,
                          dossier_code=dossier_code)
+    add_log_context(batch_id=batch.batch_id)  # for the rest of this flow run and its tasks
     report = BatchReport(batch.batch_id)
     progress = current_progress()
     files, missing = collect_inputs_task(paths, recursive)
@@ -116,6 +121,8 @@ def digitize_flow(
         if stale:
             log.info("removed %d work folder(s) left by a killed run: %s", len(stale),
                      ", ".join(p.name for p in stale))
+        register_batch(services.index, batch.batch_id, total=len(files) + len(missing),
+                       agency=batch.agency_code, source=", ".join(paths))
         for outcome in _run_documents(files, services, batch, settings.documents_in_parallel,
                                       stop):
             report.add(outcome)
@@ -127,6 +134,8 @@ def digitize_flow(
         report.write(settings.data_path / "reports" / f"{batch.batch_id}.json")
         if report_path:
             report.write(Path(report_path))
+        finish_batch(services.index, report, halted=halted is not None,
+                     summary_key=persist_summary(services, report, agency=batch.agency_code))
     if halted is not None:
         raise halted
     return report.to_dict()

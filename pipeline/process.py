@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -25,13 +26,14 @@ from typing import Any
 from ocr.document import ocr_file
 from ocr.errors import OcrError
 from ocr.types import OcrOptions, OcrResult, PageOcr
-from pipeline import __version__
+from pipeline import __version__, metrics
 from pipeline.batch import Interrupted, current_stop
 from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaError
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
 from pipeline.i18n import _
 from pipeline.identifiers import make_digitized_id, make_result_code
 from pipeline.links import link_for_batch
+from pipeline.logs import add_log_context, log_context
 from pipeline.record import (
     Provenance,
     StoredObjects,
@@ -119,6 +121,21 @@ def digitize_file(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
 ) -> DocumentOutcome:
     """Digitize one file; never raises for a problem with this file, so the batch goes on.
+    Its log records carry the batch id and the file; its outcome is counted in the metrics."""
+    with log_context(batch_id=batch.batch_id, document=str(path)):
+        outcome = _digitize_file(path, services=services, batch=batch, on_page=on_page)
+        log.info("%s: %s %s(%d page(s), %.1f s)", path, outcome.status,
+                 f"{outcome.reason_code} " if outcome.reason_code else "", outcome.pages,
+                 outcome.seconds)
+    metrics.document_done(agency=batch.agency_code, outcome=outcome.status,
+                          reason=outcome.reason_code, pages=outcome.pages)
+    return outcome
+
+
+def _digitize_file(
+    path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
+) -> DocumentOutcome:
+    """Digitize one file; never raises for a problem with this file, so the batch goes on.
 
     When the storage is found unusable (full disk, S3 refusing writes) the batch is halted:
     this and every later file is reported as not processed, with the cause.
@@ -177,7 +194,9 @@ def _digitize_checked(
     started: float,
 ) -> DocumentOutcome:
     try:
-        triaged = triage(path)
+        with metrics.stage("triage", agency=batch.agency_code):
+            triaged = triage(path)
+        add_log_context(sha256=triaged.sha256)
     except FileMissing as missing:  # nothing to quarantine
         return DocumentOutcome(str(path), FAILED, missing.code, missing.message)
     except InputRejected as rejection:
@@ -236,8 +255,9 @@ def _known_document(index: DocumentIndex, sha256: str) -> DocumentRow | None:
 
 
 def _attempt_id() -> str:
-    """Unique per attempt: names the claim's owner and the attempt's record key."""
-    return f"{os.getpid()}-{secrets.token_hex(8)}"
+    """Unique per attempt: names the claim's owner and the attempt's record key. It starts with
+    the host and process, so `sohoa batches status` can say who is working on a document."""
+    return f"{socket.gethostname()[:15]}-{os.getpid()}-{secrets.token_hex(6)}"
 
 
 def _lease(services: Services) -> timedelta:
@@ -279,9 +299,9 @@ def _digitize(
                             settings.agency_name, batch.procedure_code, datetime.now(UTC),
                             __version__)
     timings: dict[str, float] = {}
-    with _timed(timings, "ocr"):
+    with _timed(timings, "ocr", batch.agency_code):
         ocr = run_ocr(triaged, services=services, on_page=on_page)
-    with _timed(timings, "extract"):
+    with _timed(timings, "extract", batch.agency_code):
         extraction = extract(ocr, services=services, pages=triaged.pages)
     values = extraction.values()
     earlier = find_rescan_target(services.index, values, exclude=claim.document_id,
@@ -295,11 +315,11 @@ def _digitize(
     else:
         identifiers = make_identifiers(extraction, services=services, batch=batch, claim=claim)
     manifest = build_manifest(triaged, ocr, extraction, provenance, identifiers)
-    with _timed(timings, "sign"):
+    with _timed(timings, "sign", batch.agency_code):
         signed = sign(ocr.pdf, manifest=manifest, services=services)
     existing_signatures = inspect_input_signatures(triaged, services=services)
     lock = lock_for(settings, values)
-    with _timed(timings, "store"):
+    with _timed(timings, "store", batch.agency_code):
         objects = store_objects(triaged, signed, services=services, batch=batch,
                                 attempt=claim.owner, lock=lock)
         record = build_record(
@@ -322,6 +342,7 @@ def _digitize(
         services.store.put(objects.record_bucket, objects.record_key, record_bytes(record),
                            content_type="application/json",
                            metadata={"sha256-original": triaged.sha256})
+    with _timed(timings, "index", batch.agency_code):
         row = DocumentRow(
             id=claim.document_id, original_sha256=triaged.sha256,
             original_name=str(triaged.path), original_size=triaged.size,
@@ -472,14 +493,17 @@ def lock_for(settings: Settings, values: dict[str, Any]) -> Lock | None:
 
 
 class _timed:
-    def __init__(self, timings: dict[str, float], name: str) -> None:
-        self.timings, self.name = timings, name
+    """Times a stage into the record's timings and the stage-duration metric."""
+
+    def __init__(self, timings: dict[str, float], name: str, agency: str | None = None) -> None:
+        self.timings, self.name, self.agency = timings, name, agency
 
     def __enter__(self) -> None:
         self.start = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
         self.timings[self.name] = time.monotonic() - self.start
+        metrics.observe_stage(self.name, self.timings[self.name], agency=self.agency)
 
 
 def ocr_options(services: Services) -> OcrOptions:

@@ -100,12 +100,22 @@ class Settings(BaseSettings):
     # Batch
     documents_in_parallel: int = 2
 
+    # Observability: "json" writes the log file as JSON lines carrying batch and document ids
+    log_format: str = "text"
+
     @field_validator("signing_level")
     @classmethod
     def _known_level(cls, value: str | None) -> str | None:
         if value is not None and value.upper() not in SIGNATURE_LEVELS:
             raise ValueError(f"signing_level must be one of {', '.join(SIGNATURE_LEVELS)}")
         return value.upper() if value else None
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("log_format must be text or json")
+        return value.lower()
 
     @field_validator("retention_mode")
     @classmethod

@@ -42,7 +42,7 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     if config is not None:  # the config file may move the data folder, and the log with it
         from pipeline.logs import configure_logging
 
-        configure_logging(settings.data_path)
+        configure_logging(settings.data_path, fmt=settings.log_format)
     return settings
 
 
@@ -106,7 +106,7 @@ def digitize(
     if verbose:
         from pipeline.logs import configure_logging
 
-        configure_logging(settings.data_path, verbose=True)
+        configure_logging(settings.data_path, verbose=True, fmt=settings.log_format)
     prepare_prefect_environment(settings, verbose=verbose)
     from pipeline.batch import stopping_on
     from pipeline.progress import NullProgress, reporting_to
@@ -426,12 +426,14 @@ def version() -> None:
     print(f"sohoa {__version__}")
 
 
-def _startup_data_path() -> Path:
-    """The data folder from the environment, for the log file, before any command runs."""
+def _startup_logging() -> tuple[Path, str]:
+    """The data folder and log format from the environment, for the log file, before any
+    command runs."""
     try:
-        return load_settings().data_path
+        settings = load_settings()
+        return settings.data_path, settings.log_format
     except ConfigurationError:  # reported by the command itself, with its exit code
-        return Settings.model_fields["data_dir"].get_default().expanduser().resolve()
+        return Settings.model_fields["data_dir"].get_default().expanduser().resolve(), "text"
 
 
 def main() -> None:
@@ -440,7 +442,8 @@ def main() -> None:
     Library logs go to `<data dir>/logs/sohoa.log`, never to the clerk's terminal."""
     from pipeline.logs import configure_logging
 
-    configure_logging(_startup_data_path())
+    data_path, log_format = _startup_logging()
+    configure_logging(data_path, fmt=log_format)
     try:
         code = app(standalone_mode=False)
     except typer.Exit as e:  # raised inside commands; click returns it as a value elsewhere
@@ -486,6 +489,10 @@ register_web_commands(app)
 from sohoa.cli_audit import register_audit_commands  # noqa: E402  (report, dossiers, link, …)
 
 register_audit_commands(app)
+
+from sohoa.cli_batches import register_batch_commands  # noqa: E402  (batches, metrics)
+
+register_batch_commands(app)
 
 if __name__ == "__main__":
     main()

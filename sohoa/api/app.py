@@ -16,7 +16,7 @@ from pipeline.i18n import use_language
 from pipeline.settings import Settings, load_settings
 from sohoa.api.deps import single_valued_query
 from sohoa.api.problems import install_problem_handlers
-from sohoa.api.routes import documents, exchange, health
+from sohoa.api.routes import documents, exchange, health, metrics
 from sohoa.api.schemas import Problem
 from sohoa.api.settings import ApiSettings
 from sohoa.api.state import open_state
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, api: ApiSettings | None = None)
                   lifespan=lifespan, responses=ERROR_RESPONSES,
                   dependencies=[Depends(single_valued_query)])
     app.include_router(health.router)
+    app.include_router(metrics.router)  # /metrics (Prometheus), not in the OpenAPI schema
     app.include_router(documents.router)
     app.include_router(exchange.router)
     install_problem_handlers(app)

@@ -6,7 +6,12 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import storage.index  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Every module holding tables registers them on SQLModel.metadata (autogenerate compares all).
+import storage.batches  # noqa: F401
+import storage.index  # noqa: F401
+import storage.links  # noqa: F401
+import storage.registry  # noqa: F401
+import storage.users  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
