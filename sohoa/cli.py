@@ -476,5 +476,9 @@ from sohoa.cli_audit import register_audit_commands  # noqa: E402  (report, doss
 
 register_audit_commands(app)
 
+from sohoa.cli_scale import register_scale_commands  # noqa: E402  (submit, quarantine, worker)
+
+register_scale_commands(app)
+
 if __name__ == "__main__":
     main()
