@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import json
 import logging
+import os
 import signal
 import socket
 import time
@@ -31,11 +32,12 @@ from uuid import UUID
 from prefect import flow, get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.concurrency.sync import concurrency
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run as current_flow_run
 
-from pipeline.batch import claim_work_dir
+from pipeline.batch import StopRequest, claim_work_dir
 from pipeline.i18n import _
 from pipeline.inbox import (
     InboxKey,
@@ -50,7 +52,7 @@ from pipeline.inbox import (
 )
 from pipeline.limits import OCR, SIGN, limiting_stages
 from pipeline.process import BatchContext, digitize_file
-from pipeline.report import FAILED, BatchReport, DocumentOutcome
+from pipeline.report import FAILED, INTERRUPTED, BatchReport, DocumentOutcome
 from pipeline.services import open_reader, open_services
 from pipeline.settings import Settings, load_settings
 
@@ -59,12 +61,37 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_worker() -> None:
-    """A flow run started by a worker is its child in a session of its own: when the worker is
-    killed (kill -9, a crashed machine agent) the run would live on unsupervised. Ask the kernel
-    for SIGTERM when the worker dies; Prefect turns it into an exception, and the document's
-    claim is released for the next run."""
+    """A flow run started by a worker is its child in a session of its own: when the worker
+    stops or is killed, the run would go on unsupervised and unseen. Ask the kernel for SIGTERM
+    when the worker dies (see `_on_sigterm` for what the run then does)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _on_sigterm(stop: StopRequest) -> Iterator[StopRequest]:
+    """While inside: SIGTERM (the worker stopped or died) sets `stop` instead of crashing the
+    run, so a document being digitized is finished and reported, and a batch takes no new
+    document. Outside the main thread (no signal handlers there) Prefect's handling stays."""
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.request("SIGTERM"))
+    except ValueError:
+        yield stop
+        return
+    if os.getppid() == 1:  # the worker was already gone when we asked to be told
+        stop.request("SIGTERM")
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _supervised(settings: Settings) -> contextlib.AbstractContextManager[StopRequest]:
+    """Started by `sohoa worker start`: die with that worker, gracefully."""
+    if not settings.worker_name:
+        return contextlib.nullcontext(StopRequest())
+    _die_with_worker()
+    return _on_sigterm(StopRequest())
 
 
 def _stage_guard(settings: Settings) -> Any:
@@ -91,13 +118,12 @@ def digitize_document_flow(
     """Digitize one document: an inbox key or a path every worker can read."""
     settings = load_settings(Path(config_file) if config_file else None,
                              agency_code=agency_code, procedure_code=procedure_code)
-    if settings.worker_name:  # started by `sohoa worker start`: die with that worker
-        _die_with_worker()
     batch = BatchContext(batch_id, settings.agency_code, settings.procedure_code,
                          dossier_code=dossier_code)
     worker = settings.worker_name or socket.gethostname()
-    with open_services(settings) as services, claim_work_dir(services.work_dir), \
-            limiting_stages(_stage_guard(settings)):
+    # A SIGTERM from a stopping worker lets this document finish: the run then ends.
+    with _supervised(settings), open_services(settings) as services, \
+            claim_work_dir(services.work_dir), limiting_stages(_stage_guard(settings)):
         if source.startswith("inbox/"):
             outcome = digitize_inbox_file(InboxKey.parse(source), services=services,
                                           batch=batch)
@@ -120,11 +146,13 @@ def digitize_inbox_flow(
     setting `inbox_deployment`); "-" runs the documents here, one after another."""
     settings = load_settings(Path(config_file) if config_file else None,
                              procedure_code=procedure_code)
-    with open_reader(settings) as (_index, store):
+    with _supervised(settings) as stop, open_reader(settings) as (_index, store):
         waiting = by_batch(pending(store, settings.bucket_inbox, agency=agency, batch=batch))
         summaries = {}
         for batch_id, keys in waiting.items():
-            report = _run_batch(settings, batch_id, keys, store=store,
+            if stop.requested:
+                break
+            report = _run_batch(settings, batch_id, keys, store=store, stop=stop,
                                 in_flight=in_flight or settings.inbox_in_flight,
                                 deployment=deployment or settings.inbox_deployment,
                                 config_file=config_file)
@@ -133,7 +161,8 @@ def digitize_inbox_flow(
 
 
 def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, store: Any,
-               in_flight: int, deployment: str, config_file: str | None) -> BatchReport:
+               stop: StopRequest, in_flight: int, deployment: str,
+               config_file: str | None) -> BatchReport:
     report = BatchReport(batch_id)
     agency = keys[0].agency if keys else None
     agency_code = settings.agency_code or (agency if agency != "LOCAL" else None)
@@ -141,25 +170,36 @@ def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, store
                   "procedure_code": settings.procedure_code, "config_file": config_file}
     if deployment == "-":
         for key in keys:
+            if stop.requested:
+                break
             result = digitize_document_flow(key.key, batch_id, agency_code,
                                             settings.procedure_code, None, config_file)
             report.add(outcome_from_dict(result["outcome"]))
     else:
         for outcome in _fan_out(settings, deployment, keys, parameters, store=store,
-                                in_flight=in_flight):
+                                in_flight=in_flight, stop=stop):
             report.add(outcome)
+    # Files not started when the batch was stopped stay in the inbox for the next run.
+    report.stopped_by = stop.reason
     report.finish()
     _write_report(settings, store, report)
     return report
 
 
 def _fan_out(settings: Settings, deployment: str, keys: list[InboxKey],
-             parameters: dict[str, Any], *, store: Any, in_flight: int,
+             parameters: dict[str, Any], *, store: Any, in_flight: int, stop: StopRequest,
              ) -> Iterator[DocumentOutcome]:
-    """One deployment run per document, at most `in_flight` at a time; outcomes as they end."""
+    """One deployment run per document, at most `in_flight` at a time; outcomes as they end.
+    After a stop request no new run is started and the batch ends at once: the runs started
+    go on (on whichever worker holds them) and settle their own files."""
     waiting = list(reversed(keys))
     running: dict[UUID, tuple[InboxKey, float]] = {}
     while waiting or running:
+        if stop.requested:
+            yield from (_interrupted(settings, key, run_id)
+                        for run_id, (key, _) in running.items())
+            yield from (_interrupted(settings, key, None) for key in reversed(waiting))
+            return
         while waiting and len(running) < max(1, in_flight):
             key = waiting.pop()
             run = _start_run(deployment, {**parameters, "source": key.key},
@@ -175,6 +215,17 @@ def _fan_out(settings: Settings, deployment: str, keys: list[InboxKey],
             yield _outcome_of(settings, store, parameters["batch_id"], key, run_id, state, late)
 
 
+def _interrupted(settings: Settings, key: InboxKey, run_id: UUID | None) -> DocumentOutcome:
+    uri = source_uri(settings.bucket_inbox, key.key)
+    if run_id is None:
+        message = _("{uri}: not started, the batch was stopped (SIGTERM); it stays in the "
+                    "inbox for the next run.").format(uri=uri)
+    else:
+        message = _("{uri}: the batch was stopped (SIGTERM) while its run {run} was going on; "
+                    "that run settles the file.").format(uri=uri, run=run_id)
+    return DocumentOutcome(uri, INTERRUPTED, "INTERRUPTED", message)
+
+
 def _start_run(deployment: str, parameters: dict[str, Any], name: str) -> FlowRun:
     """A flow run of the deployment, scheduled now, not waited for (a subflow of this run)."""
     run = run_deployment(deployment, parameters=parameters, timeout=0, as_subflow=True,
@@ -185,8 +236,9 @@ def _start_run(deployment: str, parameters: dict[str, Any], name: str) -> FlowRu
 
 def _states(run_ids: list[UUID]) -> list[tuple[UUID, Any]]:
     with get_client(sync_client=True) as client:
+        # Every field given: the server (fastapi 0.154) refuses the nulls the client sends.
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(
-            any_=run_ids)), limit=len(run_ids))
+            any_=run_ids)), sort=FlowRunSort.ID_DESC, limit=len(run_ids), offset=0)
     return [(run.id, run.state) for run in runs]
 
 

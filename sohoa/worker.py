@@ -1,14 +1,17 @@
 """`sohoa worker start`: a Prefect process worker, supervised so that stopping it is clean.
 
-The worker (`prefect worker start --pool …`) runs in a session of its own with the settings in
-its environment; it dies with this supervisor (PR_SET_PDEATHSIG), and its flow runs die with it
-(`flows.inbox._die_with_worker`). A worker started with `&` from a plain bash script ignores
-SIGTERM (FINDINGS.md): started from here it does not.
+The worker (`prefect worker start --type process`) runs in a session of its own with the
+settings in its environment; it dies with this supervisor (PR_SET_PDEATHSIG). A worker started
+with `&` from a plain bash script ignores SIGTERM (FINDINGS.md): started from here it does not.
 
-On SIGTERM (or Ctrl-C) the supervisor asks the worker to stop: it takes no new flow run and
-waits for the running ones, which finish their document. After `grace_s` the worker is killed;
-its flow runs then get SIGTERM, give their document's claim back (the file stays in the inbox)
-and end; the next run digitizes them. Exit code 143 (SIGTERM) or 130 (SIGINT).
+Prefect's own worker, on SIGTERM, kills its flow runs at once and leaves them "Pending" or
+"Running" on the server. So the supervisor does the stopping itself. On SIGTERM (or Ctrl-C) it
+kills the worker process, which takes no new flow run from then on; the worker's flow runs get
+SIGTERM from the kernel (`flows.inbox`) and finish the document they hold, then report to the
+server and exit. The supervisor is their subreaper: it waits for them up to `grace_s`, then
+kills what is left (a killed document's claim lapses and the next run takes it over). The same
+happens when the worker process dies by itself (kill -9). Exit code 143 (SIGTERM) or 130
+(SIGINT), or 128 + the signal that killed the worker.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -104,16 +108,20 @@ class SupervisedWorker:
 
     def run(self) -> int:
         previous = {sig: signal.signal(sig, self._on_signal) for sig in EXIT_CODES}
+        # Flow runs whose worker died are re-parented to us, so we can wait for them.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1)
         try:
             self.process = subprocess.Popen(  # noqa: S603 - prefect of our own environment
                 self.command(), env=self.options.env, start_new_session=True,
                 preexec_fn=_die_with_parent)  # noqa: PLW1509
             while self.process.poll() is None and not self._stopping.is_set():
                 self._stopping.wait(0.5)
+            self._stop()
             if self.stop_signal is not None:
-                self._stop()
                 return EXIT_CODES[self.stop_signal]
-            return self.process.wait()
+            code = self.process.returncode
+            return 128 - code if code < 0 else code
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -124,24 +132,24 @@ class SupervisedWorker:
         self._stopping.set()
 
     def _stop(self) -> None:
-        """Ask the worker to stop (no new runs, running ones finish); after the grace period
-        kill it, and its runs release their documents on the SIGTERM they then get."""
+        """Stop the worker (no new runs), let its runs finish their document for up to the
+        grace period, then kill what is left."""
         process = self.process
         assert process is not None
-        runs = _children(process.pid)
         if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=self.options.grace_s)
-        if process.poll() is None:
-            runs |= _children(process.pid)
             process.kill()
             process.wait()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and any(_alive(p) for p in runs):
+        deadline = time.monotonic() + self.options.grace_s
+        while time.monotonic() < deadline and self._reap():
             time.sleep(0.2)
-        for pid in runs:
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+        for pid in _children(os.getpid()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._reap()
+
+    def _reap(self) -> bool:
+        """Collect ended children (we are their subreaper); True while some still run."""
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        return any(_alive(pid) for pid in _children(os.getpid()))
