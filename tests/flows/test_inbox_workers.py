@@ -60,6 +60,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Endpoint,
     running = PrefectCluster(base / "cluster", env)
     try:
         running.start()
+        # The limits every worker shares (prefect.yaml): OCR slots and the one signing token.
+        running.cli("gcl", "create", "sohoa-tesseract", "--limit", "2")
+        running.cli("gcl", "create", "sohoa-signing", "--limit", "1")
         yield running
     finally:
         running.close()

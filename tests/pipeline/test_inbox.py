@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from pipeline.inbox import (
     settle,
     submit_folder,
 )
+from pipeline.limits import limiting_stages
 from pipeline.process import BatchContext, digitize_file
 from pipeline.quarantined import (
     QuarantineError,
@@ -80,8 +82,16 @@ def test_submit_digitize_and_settle_each_file_once(tmp_path: Path, services: Ser
     assert [k.relative for k in waiting] == ["corrupt.png", "sub/giay-001.png",
                                               "sub/giay-002.png"]
     batch = BatchContext("lot-1", settings.agency_code, None)
-    outcomes = {k.relative: digitize_inbox_file(k, services=services, batch=batch)
-                for k in waiting}
+    stages: list[str] = []
+
+    def guard(stage: str) -> AbstractContextManager[object]:
+        stages.append(stage)  # the flow puts Prefect concurrency slots here
+        return nullcontext()
+
+    with limiting_stages(guard):
+        outcomes = {k.relative: digitize_inbox_file(k, services=services, batch=batch)
+                    for k in waiting}
+    assert stages == ["ocr", "sign", "ocr", "sign"]  # the corrupt file never reached OCR
     assert outcomes["corrupt.png"].status == QUARANTINED
     assert outcomes["corrupt.png"].path.startswith(f"s3://{settings.bucket_inbox}/inbox/")
     stored = [outcomes[f"sub/giay-00{n}.png"] for n in (1, 2)]
