@@ -128,13 +128,17 @@ def quarantine_retry(
 @quarantine_app.command("discard")
 def quarantine_discard(
     ids: Annotated[list[str], typer.Argument(help="Ids from `sohoa quarantine list`.")],
-    reason: Annotated[str, typer.Option(help="Why the file is given up (recorded).")],
+    reason: Annotated[str | None, typer.Option(
+        help="Why the file is given up (required; recorded with the file).")] = None,
     by: Annotated[str | None, typer.Option(help="Who decides (default: SOHOA_CLERK).")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Give quarantined files up, with a reason; they are kept aside, never deleted."""
-    from pipeline.quarantined import discard
+    from pipeline.quarantined import QuarantineError, discard
 
+    if not reason or not reason.strip():  # checked here: a clear line, not a usage traceback
+        raise QuarantineError(_("Discarding needs a reason: add --reason \"why\"."),
+                              code="REASON_REQUIRED")
     settings = _settings(config)
     stack, index, store = _quarantine_places(settings)
     with stack:
