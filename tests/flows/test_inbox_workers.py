@@ -26,7 +26,6 @@ from tests.support.prefect_cluster import (
     PrefectCluster,
     alive,
     descendants,
-    processes_naming,
     wait_for,
 )
 from tests.support.small_docs import copy_broken, write_small_documents
@@ -58,6 +57,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Endpoint,
            "SOHOA_MIN_FREE_MB": "1", "SOHOA_CLAIM_LEASE_S": "6",
            "SOHOA_INBOX_DOCUMENT_TIMEOUT_S": "90", "SOHOA_INBOX_IN_FLIGHT": "4", **BUCKETS}
     running = PrefectCluster(base / "cluster", env)
+    left: set[int] = set()
     try:
         running.start()
         # The limits every worker shares (prefect.yaml): OCR slots and the one signing token.
@@ -65,8 +65,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Endpoint,
         running.cli("gcl", "create", "sohoa-signing", "--limit", "1")
         yield running
     finally:
-        running.close()
-    assert not processes_naming(str(base / "cluster")), "processes left behind"
+        left = running.close()
+    assert not left, f"processes left behind: {sorted(left)}"
 
 
 @pytest.fixture(scope="module")

@@ -165,7 +165,9 @@ class PrefectCluster:
             timeout=10).json() if ids else []
         return list(runs)
 
-    def close(self) -> None:
+    def close(self) -> set[int]:
+        """Stop the workers (SIGTERM, as a service manager would) and the server; return the
+        processes that were still alive afterwards (then killed)."""
         for process in self.workers.values():
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -182,6 +184,8 @@ class PrefectCluster:
                 self.server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.server.pid, signal.SIGKILL)
-        for pid in processes_naming(str(self.base)):
+        left = processes_naming(str(self.base))
+        for pid in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        return left
