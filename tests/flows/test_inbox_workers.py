@@ -122,8 +122,8 @@ def test_batch_spread_over_two_workers_survives_a_killed_worker(
     write_small_documents(folder, DOCUMENTS, token=TAG)
     copy_broken(folder, ("corrupt.png", "empty.pdf"))
     _submit(cluster, folder, "lot-a")
-    cluster.start_worker("w1")
-    cluster.start_worker("w2")
+    cluster.start_worker("w1", limit=3)  # one slot may hold the batch's parent run
+    cluster.start_worker("w2", limit=3)
     parent = cluster.run_inbox("lot-a")
 
     # Mid-batch: both workers have taken documents, and the one not running the batch's
@@ -133,8 +133,11 @@ def test_batch_spread_over_two_workers_survives_a_killed_worker(
     victim_worker = _prefect_worker_pid(cluster, victim)
 
     def busy_and_spread() -> bool:
-        workers = {o["worker"] for o in _outcomes(store, "lot-a")}
-        return workers >= {"w1", "w2"} and bool(descendants(victim_worker))
+        outcomes = _outcomes(store, "lot-a")
+        workers = {o["worker"] for o in outcomes
+                   if o["outcome"]["status"] in ("stored", "needs_review")}
+        return (workers >= {"w1", "w2"} and len(outcomes) >= 10
+                and bool(descendants(victim_worker)))
 
     wait_for(busy_and_spread, 600, "both workers to have digitized documents")
     in_flight = descendants(victim_worker)
