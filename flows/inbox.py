@@ -172,8 +172,9 @@ def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, store
         for key in keys:
             if stop.requested:
                 break
-            result = digitize_document_flow(key.key, batch_id, agency_code,
-                                            settings.procedure_code, None, config_file)
+            # Here, one after another, in this run (no flow run per document).
+            result = digitize_document_flow.fn(key.key, batch_id, agency_code,
+                                               settings.procedure_code, None, config_file)
             report.add(outcome_from_dict(result["outcome"]))
     else:
         for outcome in _fan_out(settings, deployment, keys, parameters, store=store,

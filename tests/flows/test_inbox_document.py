@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.inbox import digitize_document_flow
+from flows.inbox import digitize_document_flow, digitize_inbox_flow
 from pipeline.inbox import OUTCOMES_PREFIX
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
@@ -64,3 +64,41 @@ def test_one_document_from_a_shared_path_and_from_the_inbox(
     assert sorted(o["source"] for o in written) == sorted([
         "inbox/LOCAL/b-inbox/giay-002.png", str(first)])
     assert {o["worker"] for o in written} == {"scan-01"}
+
+
+def test_the_inbox_flow_here_without_workers(
+        tmp_path: Path, s3_server: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`deployment="-"`: the batch's documents one after another in the batch's own run; the
+    same report as `sohoa digitize`, in the data folder and the reports bucket."""
+    tag = secrets.token_hex(3)
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_S3_ENDPOINT": s3_server.endpoint,
+           "SOHOA_S3_ACCESS_KEY": s3_server.access_key,
+           "SOHOA_S3_SECRET_KEY": s3_server.secret_key, "SOHOA_MIN_FREE_MB": "1",
+           "SOHOA_OCR_JOBS": "1", "SOHOA_LIMIT_OCR": "", "SOHOA_LIMIT_SIGNING": "",
+           **{f"SOHOA_BUCKET_{b.upper()}": f"here-{b}-{tag}"
+              for b in ("originals", "signed", "records", "quarantine", "reports", "inbox")}}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SOHOA_WORKER_NAME", raising=False)
+    store = MinioObjectStore(s3_server.endpoint, access_key=s3_server.access_key,
+                             secret_key=s3_server.secret_key)
+    store.ensure_bucket(f"here-inbox-{tag}")  # a scanner's files arrive before any run
+    for path in write_small_documents(tmp_path / "scans", 2, token=tag):
+        store.put(f"here-inbox-{tag}", f"inbox/LOCAL/lot-h/{path.name}", path.read_bytes(),
+                  content_type="image/png")
+    store.put(f"here-inbox-{tag}", "inbox/LOCAL/lot-h/empty.pdf", b"",
+              content_type="application/pdf")
+    store.put(f"here-inbox-{tag}", "inbox/LOCAL/other/later.png", b"x",
+              content_type="image/png")
+
+    result = digitize_inbox_flow.fn(batch="lot-h", deployment="-")
+    assert result["batches"]["lot-h"]["needs_review"] + result["batches"]["lot-h"][
+        "stored"] == 2
+    assert result["batches"]["lot-h"]["quarantined"] == 1
+    assert list(store.list_keys(f"here-inbox-{tag}", "inbox/")) == [
+        "inbox/LOCAL/other/later.png"]  # another batch: not this run's
+    report = json.loads((tmp_path / "data" / "reports" / "lot-h.json").read_text("utf-8"))
+    assert report["batch_id"] == "lot-h" and len(report["items"]) == 3
+    assert report["exit_code"] == 3  # a file was quarantined, as `sohoa digitize` says it
+    kept = list(store.list_keys(f"here-reports-{tag}", "inbox-reports/lot-h/"))
+    assert len(kept) == 1
