@@ -24,12 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.batch import collect_inputs
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
-from pipeline.process import BatchContext, digitize_file
 from pipeline.report import (
     DUPLICATE,
     FAILED,
@@ -38,9 +37,12 @@ from pipeline.report import (
     STORED,
     DocumentOutcome,
 )
-from pipeline.services import Services
 from storage.errors import ObjectMissingError, StorageError
 from storage.objects import ObjectStore, agency_folder
+
+if TYPE_CHECKING:  # the pipeline loads OCR and signing: `sohoa submit` needs neither
+    from pipeline.process import BatchContext
+    from pipeline.services import Services
 
 log = logging.getLogger("sohoa")
 
@@ -182,6 +184,8 @@ def digitize_inbox_file(key: InboxKey, *, services: Services,
                         batch: BatchContext) -> DocumentOutcome:
     """Fetch one inbox file into a private work folder, digitize it, then move the object by
     its outcome. Never raises for a problem with this file."""
+    from pipeline.process import digitize_file
+
     bucket = services.settings.bucket_inbox
     uri = source_uri(bucket, key.key)
     services.work_dir.mkdir(parents=True, exist_ok=True)
