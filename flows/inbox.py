@@ -194,26 +194,37 @@ def _fan_out(settings: Settings, deployment: str, keys: list[InboxKey],
     After a stop request no new run is started and the batch ends at once: the runs started
     go on (on whichever worker holds them) and settle their own files."""
     waiting = list(reversed(keys))
-    running: dict[UUID, tuple[InboxKey, float]] = {}
+    running: dict[UUID, InboxKey] = {}
     while waiting or running:
         if stop.requested:
-            yield from (_interrupted(settings, key, run_id)
-                        for run_id, (key, _) in running.items())
+            yield from (_interrupted(settings, key, run_id) for run_id, key in running.items())
             yield from (_interrupted(settings, key, None) for key in reversed(waiting))
             return
         while waiting and len(running) < max(1, in_flight):
             key = waiting.pop()
             run = _start_run(deployment, {**parameters, "source": key.key},
                              f"{parameters['batch_id']}:{key.name}")
-            running[run.id] = (key, time.monotonic())
+            running[run.id] = key
         time.sleep(1.0)
         for run_id, state in _states(list(running)):
-            key, started = running[run_id]
-            late = time.monotonic() - started > settings.inbox_document_timeout_s
+            key = running[run_id]
+            late = state is not None and run_is_lost(
+                state.type.value, state.timestamp, datetime.now(UTC),
+                settings.inbox_document_timeout_s)
             if state is None or not (state.is_final() or late):
                 continue
             del running[run_id]
             yield _outcome_of(settings, store, parameters["batch_id"], key, run_id, state, late)
+
+
+def run_is_lost(state_type: str, since: datetime | None, now: datetime,
+                timeout_s: float) -> bool:
+    """A run a worker took (pending or running) that has not ended `timeout_s` after entering
+    that state: its worker died or it hangs. A run still waiting for a free worker
+    (scheduled) is never lost: a busy pool only makes it wait."""
+    if state_type not in ("PENDING", "RUNNING") or since is None:
+        return False
+    return (now - since).total_seconds() > timeout_s
 
 
 def _interrupted(settings: Settings, key: InboxKey, run_id: UUID | None) -> DocumentOutcome:

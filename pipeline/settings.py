@@ -101,9 +101,10 @@ class Settings(BaseSettings):
     documents_in_parallel: int = 2
 
     # Scale-out on Prefect workers (issue 12): a batch of the inbox is fanned out to the
-    # digitize-document deployment, at most `inbox_in_flight` runs at a time; a run not finished
-    # after `inbox_document_timeout_s` (its worker died) is reported and its file left in the
-    # inbox for the next run. `worker_name` is set by `sohoa worker start` for its flow runs.
+    # digitize-document deployment, at most `inbox_in_flight` runs at a time; a run a worker
+    # took that has not ended `inbox_document_timeout_s` later (its worker died, or it hangs) is
+    # reported and cancelled, its file left in the inbox for the next run. `worker_name` is set
+    # by `sohoa worker start` for its flow runs.
     inbox_in_flight: int = 4
     inbox_document_timeout_s: float = 1800.0
     inbox_deployment: str = "sohoa-digitize-document/digitize-document"

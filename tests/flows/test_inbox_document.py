@@ -8,11 +8,12 @@ import ctypes
 import json
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from flows.inbox import digitize_document_flow, digitize_inbox_flow
+from flows.inbox import digitize_document_flow, digitize_inbox_flow, run_is_lost
 from pipeline.inbox import OUTCOMES_PREFIX
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
@@ -102,3 +103,14 @@ def test_the_inbox_flow_here_without_workers(
     assert report["exit_code"] == 3  # a file was quarantined, as `sohoa digitize` says it
     kept = list(store.list_keys(f"here-reports-{tag}", "inbox-reports/lot-h/"))
     assert len(kept) == 1
+
+
+def test_a_run_is_lost_only_once_a_worker_has_held_it_too_long() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    hour_ago, minute_ago = now - timedelta(hours=1), now - timedelta(minutes=1)
+    assert run_is_lost("RUNNING", hour_ago, now, 1800)
+    assert run_is_lost("PENDING", hour_ago, now, 1800)  # its worker died while starting it
+    assert not run_is_lost("RUNNING", minute_ago, now, 1800)
+    assert not run_is_lost("SCHEDULED", hour_ago, now, 1800)  # waiting for a free worker
+    assert not run_is_lost("COMPLETED", hour_ago, now, 1800)
+    assert not run_is_lost("RUNNING", None, now, 1800)
