@@ -32,6 +32,7 @@ from pipeline.errors import FileMissing, InputRejected, ProcessingFailed, SohoaE
 from pipeline.extract import Extraction, ExtractOptions, PageInput, extract_metadata
 from pipeline.i18n import _
 from pipeline.identifiers import make_digitized_id, make_result_code
+from pipeline.limits import OCR, SIGN, stage_limit
 from pipeline.links import link_for_batch
 from pipeline.logs import add_log_context, log_context
 from pipeline.record import (
@@ -521,8 +522,9 @@ def run_ocr(triaged: TriagedFile, *, services: Services,
         copy = Path(tmp) / f"input{triaged.suffix}"
         shutil.copyfile(triaged.path, copy)
         try:
-            return ocr_file(copy, kind=triaged.kind, options=ocr_options(services),
-                            workdir=Path(tmp), on_page=on_page)
+            with stage_limit(OCR):  # Tesseract slots shared by every worker (flows/inbox.py)
+                return ocr_file(copy, kind=triaged.kind, options=ocr_options(services),
+                                workdir=Path(tmp), on_page=on_page)
         except OcrError as e:
             raise ProcessingFailed(f"OCR failed: {e.message}", code=e.code) from e
 
@@ -563,12 +565,13 @@ def sign(pdf: bytes, *, manifest: dict[str, Any], services: Services) -> bytes:
     stamp = (CopyStamp(agency=services.settings.agency_name)
              if services.settings.signing_visible_stamp else None)
     try:
-        return with_tsa_retries(lambda: sign_pdf(
-            pdf, setup.signer, level=setup.level, timestamper=setup.timestamper,
-            validation_context=setup.validation_context, stamp=stamp, manifest=manifest,
-            reason="Sao y bản chính (số hóa)", location=services.settings.agency_name),
-            budget=backoff_for(services.settings.retry_budget_s, stop=current_stop()),
-            health=services.tsa)
+        with stage_limit(SIGN):  # one signing token is shared by every worker
+            return with_tsa_retries(lambda: sign_pdf(
+                pdf, setup.signer, level=setup.level, timestamper=setup.timestamper,
+                validation_context=setup.validation_context, stamp=stamp, manifest=manifest,
+                reason="Sao y bản chính (số hóa)", location=services.settings.agency_name),
+                budget=backoff_for(services.settings.retry_budget_s, stop=current_stop()),
+                health=services.tsa)
     except SigningError as e:
         raise ProcessingFailed(f"signing failed: {e.message}", code=e.code) from e
 

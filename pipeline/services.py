@@ -120,7 +120,8 @@ def open_store(settings: Settings, stack: ExitStack,
     # records change on review and keep every version; quarantine and reports are plain.
     for bucket in (settings.bucket_originals, settings.bucket_signed):
         store.ensure_bucket(bucket, versioning=True, object_lock=settings.object_lock)
-    for bucket in (settings.bucket_records, settings.bucket_quarantine, settings.bucket_reports):
+    for bucket in (settings.bucket_records, settings.bucket_quarantine, settings.bucket_reports,
+                   settings.bucket_inbox):
         store.ensure_bucket(bucket, versioning=True)
     return store
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     bucket_records: str = "sohoa-records"
     bucket_quarantine: str = "sohoa-quarantine"
     bucket_reports: str = "sohoa-reports"
+    # The S3 inbox (issue 12): scanners drop files under inbox/<agency>/<batch>/; processed
+    # originals move to archive/, rejected ones to quarantine/ with <name>.reason.json beside.
+    bucket_inbox: str = "sohoa-inbox"
 
     # Archive storage (issue 9): object lock on originals and signed copies. Retention in days
     # per document type (upper-case type name → days; "permanent" results get a legal hold).
@@ -102,6 +105,20 @@ class Settings(BaseSettings):
 
     # Observability: "json" writes the log file as JSON lines carrying batch and document ids
     log_format: str = "text"
+
+    # Scale-out on Prefect workers (issue 12): a batch of the inbox is fanned out to the
+    # digitize-document deployment, at most `inbox_in_flight` runs at a time; a run a worker
+    # took that has not ended `inbox_document_timeout_s` later (its worker died, or it hangs) is
+    # reported and cancelled, its file left in the inbox for the next run. `worker_name` is set
+    # by `sohoa worker start` for its flow runs.
+    inbox_in_flight: int = 4
+    inbox_document_timeout_s: float = 1800.0
+    inbox_deployment: str = "sohoa-digitize-document/digitize-document"
+    worker_name: str | None = None
+    # Prefect global concurrency limits held around OCR and signing (created by the operator
+    # with `prefect gcl create`; a limit that does not exist does not limit).
+    limit_ocr: str = "sohoa-tesseract"
+    limit_signing: str = "sohoa-signing"
 
     @field_validator("signing_level")
     @classmethod

@@ -494,5 +494,9 @@ from sohoa.cli_batches import register_batch_commands  # noqa: E402  (batches, m
 
 register_batch_commands(app)
 
+from sohoa.cli_scale import register_scale_commands  # noqa: E402  (submit, quarantine, worker)
+
+register_scale_commands(app)
+
 if __name__ == "__main__":
     main()
