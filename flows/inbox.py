@@ -37,7 +37,9 @@ from prefect.concurrency.sync import concurrency
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run as current_flow_run
 
+from pipeline import metrics
 from pipeline.batch import StopRequest, claim_work_dir
+from pipeline.batches import finish_batch, register_batch
 from pipeline.i18n import _
 from pipeline.inbox import (
     InboxKey,
@@ -51,6 +53,7 @@ from pipeline.inbox import (
     write_outcome,
 )
 from pipeline.limits import OCR, SIGN, limiting_stages
+from pipeline.logs import add_log_context
 from pipeline.process import BatchContext, digitize_file
 from pipeline.report import FAILED, INTERRUPTED, BatchReport, DocumentOutcome
 from pipeline.services import open_reader, open_services
@@ -121,6 +124,8 @@ def digitize_document_flow(
     batch = BatchContext(batch_id, settings.agency_code, settings.procedure_code,
                          dossier_code=dossier_code)
     worker = settings.worker_name or socket.gethostname()
+    metrics.record_to_folder(metrics.metrics_folder(settings.data_path))
+    add_log_context(batch_id=batch_id)
     # A SIGTERM from a stopping worker lets this document finish: the run then ends.
     with _supervised(settings), open_services(settings) as services, \
             claim_work_dir(services.work_dir), limiting_stages(_stage_guard(settings)):
@@ -146,13 +151,13 @@ def digitize_inbox_flow(
     setting `inbox_deployment`); "-" runs the documents here, one after another."""
     settings = load_settings(Path(config_file) if config_file else None,
                              procedure_code=procedure_code)
-    with _supervised(settings) as stop, open_reader(settings) as (_index, store):
+    with _supervised(settings) as stop, open_reader(settings) as (index, store):
         waiting = by_batch(pending(store, settings.bucket_inbox, agency=agency, batch=batch))
         summaries = {}
         for batch_id, keys in waiting.items():
             if stop.requested:
                 break
-            report = _run_batch(settings, batch_id, keys, store=store, stop=stop,
+            report = _run_batch(settings, batch_id, keys, index=index, store=store, stop=stop,
                                 in_flight=in_flight or settings.inbox_in_flight,
                                 deployment=deployment or settings.inbox_deployment,
                                 config_file=config_file)
@@ -160,12 +165,15 @@ def digitize_inbox_flow(
     return {"batches": summaries}
 
 
-def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, store: Any,
-               stop: StopRequest, in_flight: int, deployment: str,
+def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, index: Any,
+               store: Any, stop: StopRequest, in_flight: int, deployment: str,
                config_file: str | None) -> BatchReport:
     report = BatchReport(batch_id)
     agency = keys[0].agency if keys else None
     agency_code = settings.agency_code or (agency if agency != "LOCAL" else None)
+    # Followed with `sohoa batches status` like a local batch (progress from the index).
+    register_batch(index, batch_id, total=len(keys), agency=agency_code,
+                   source=f"{settings.bucket_inbox}/inbox/{agency}/{batch_id}")
     parameters = {"batch_id": batch_id, "agency_code": agency_code,
                   "procedure_code": settings.procedure_code, "config_file": config_file}
     if deployment == "-":
@@ -183,7 +191,7 @@ def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, store
     # Files not started when the batch was stopped stay in the inbox for the next run.
     report.stopped_by = stop.reason
     report.finish()
-    _write_report(settings, store, report)
+    finish_batch(index, report, summary_key=_write_report(settings, store, report))
     return report
 
 
@@ -276,12 +284,13 @@ def _outcome_of(settings: Settings, store: Any, batch_id: str, key: InboxKey, ru
                                                        state=state.name))
 
 
-def _write_report(settings: Settings, store: Any, report: BatchReport) -> None:
+def _write_report(settings: Settings, store: Any, report: BatchReport) -> str:
     """As `sohoa digitize` does (the data folder's reports/), and in the reports bucket, since
     the documents' workers may be anywhere."""
     path = settings.data_path / "reports" / f"{report.batch_id}.json"
     report.write(path)
     data = json.dumps(report.to_dict(), ensure_ascii=False, indent=2).encode()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    store.put(settings.bucket_reports, f"inbox-reports/{report.batch_id}/{stamp}.json", data,
-              content_type="application/json")
+    key = f"inbox-reports/{report.batch_id}/{stamp}.json"
+    store.put(settings.bucket_reports, key, data, content_type="application/json")
+    return key
