@@ -110,28 +110,6 @@ def _empty(v: object) -> bool:
     return v is None or v == [] or v == ""
 
 
-_FORM_TITLES = re.compile(r"^(GIẤY (CHỨNG NHẬN|PHÉP|XÁC NHẬN|KHAI SINH)|TRÍCH LỤC|CHỨNG CHỈ|BẰNG)")
-
-
-def corrected_truth(truth: dict[str, Any], doc_type: str) -> dict[str, Any]:
-    """The generator's truth with what issue 8 says about it applied.
-
-    The generator records the form line under a certificate's or permit's title ("CÔNG TY CỔ
-    PHẦN", "Sử dụng cho nhà ở riêng lẻ", "(Bản sao)", "TÌNH TRẠNG HÔN NHÂN") as its subject;
-    such a line is no trích yếu, so the subject there is null unless introduced as one
-    ("Về việc …"). The authority prefix is the prefix alone ("KT."), not "KT. CHỦ TỊCH".
-    """
-    out = dict(truth)
-    subject = out.get("subject")
-    if isinstance(subject, str) and _FORM_TITLES.match(doc_type) and not re.match(
-            r"^(Về việc|V/v)\b", subject):
-        out["subject"] = None
-    prefix = out.get("authority_prefix")
-    if isinstance(prefix, str) and prefix.split()[0] in PREFIXES:
-        out["authority_prefix"] = prefix.split()[0]
-    return out
-
-
 def _norm(name: str, v: object) -> object:
     if _empty(v):
         return None
@@ -372,7 +350,7 @@ def peer_extract(pages: Sequence[PageInput]) -> dict[str, object]:
 # ---------------------------------------------------------------- scoring
 
 # The generator's party roles → the roles extraction reports (`pipeline.extract.parties`).
-_ROLE_OF = {"decision_subject": "subject_person", "enterprise": "owner",
+_ROLE_OF = {"enterprise": "owner",
             "household_head": "owner", "permit_holder": "owner"}
 
 
@@ -444,8 +422,7 @@ def score(cases: Sequence[Case], threshold: float) -> None:
             reasons[reason.split(":")[0] + (" (low confidence)" if "confidence" in reason
                                             else " (missing/invalid)")] += 1
         p = peer_extract(case.pages)
-        truth = corrected_truth(case.truth, case.doc_type) if case.generator == "samples" \
-            else case.truth
+        truth = case.truth
         score_parties(ex, truth.get("parties"), threshold, party_tally)
         for name in FIELDS:
             fv = ex.fields[name]

@@ -230,6 +230,9 @@ class Draft:
     cosigner: tuple[str, str] | None = None
     sign: tuple[tuple[str, ...], str | None, str] | None = None
     subtitle: tuple[str, ...] = ()  # form line, "(for ...)" line or copy mark: not a subject
+    # The original templates draw a form line where a subject goes ("CÔNG TY CỔ PHẦN" under a
+    # company certificate): drawn as before (bundled pages stay byte-stable), but no trích yếu.
+    form_line: bool = False
     parties: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -390,7 +393,7 @@ def build_gcn_dn(c: Ctx) -> Draft:
         Para(f"Địa chỉ liên lạc: {rep.address}", "field"),
     ]
     d = Draft(a, None, ("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP",), (kind,), body, tax_code=mst,
-              valid_until="permanent" if rng.random() < 0.3 else None)
+              valid_until="permanent" if rng.random() < 0.3 else None, form_line=True)
     if c.extended:  # the company form is a subtitle under the title, not a subject
         d.subject, d.subtitle = (), (kind,)
         d.parties = [party("enterprise", company, mst, owner=True),
@@ -461,7 +464,7 @@ def build_gpxd(c: Ctx) -> Draft:
     d = Draft(a, f"{doc_number(rng)}/GPXD-{a.symbol}" if rng.random() < 0.5 else
               f"{doc_number(rng)}/GP-{a.symbol}", ("GIẤY PHÉP XÂY DỰNG",),
               ("Sử dụng cho nhà ở riêng lẻ",), body, recipients(rng, a, "Chủ đầu tư;"),
-              owner=p, valid_until=until.isoformat(), collective_sign=False)
+              owner=p, valid_until=until.isoformat(), collective_sign=False, form_line=True)
     if c.extended:  # "(for ...)" under the title: what the permit is for, not a subject
         use = rng.choice(("(Cấp cho nhà ở riêng lẻ)", "(Sử dụng cho nhà ở riêng lẻ)",
                           "(Dùng cho nhà ở riêng lẻ tại nông thôn)",
@@ -499,7 +502,7 @@ def build_tlks(c: Ctx) -> Draft:
     ]
     d = Draft(a, f"{doc_number(rng)}/TLKS-BS", ("TRÍCH LỤC KHAI SINH",), ("(Bản sao)",)
               if rng.random() < 0.5 else (), body, owner=child, valid_until="permanent",
-              collective_sign=False)
+              collective_sign=False, form_line=True)
     if c.extended:
         extended_birth_extract(c, d, child)
     return d
@@ -561,7 +564,7 @@ def build_gxn(c: Ctx) -> Draft:
     d = Draft(a, f"{doc_number(rng)}/XN-UBND", ("GIẤY XÁC NHẬN",),
               ("TÌNH TRẠNG HÔN NHÂN",) if marital else ("Về việc xác nhận nơi cư trú",), body,
               owner=p, valid_until=until.isoformat() if marital else None,
-              collective_sign=False)
+              collective_sign=False, form_line=marital)
     if c.extended:
         if marital:  # the second title line names the form, it is no subject
             d.subject, d.subtitle = (), ("TÌNH TRẠNG HÔN NHÂN", *copy_mark(c, 0.25))
@@ -677,7 +680,7 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
     lines, prefix, title = d.sign or signer(c.rng, a, collective=d.collective_sign,
                                             extended=c.extended)
     signer_name = data.person_name(c.rng, c.rng.random() < 0.6)
-    subject = " ".join(d.subject) if d.subject else None
+    subject = " ".join(d.subject) if d.subject and not d.form_line else None
     fields: dict[str, object] = {
         "doc_type": doc_type,
         "type_abbr": TYPE_ABBR[doc_type],
@@ -689,7 +692,7 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
         "subject": subject,
         "signer_name": signer_name,
         "signer_title": title,
-        "authority_prefix": prefix,
+        "authority_prefix": prefix.split()[0] if prefix else None,  # "KT.", not "KT. CHỦ TỊCH"
         "recipients": [r.removesuffix(";").removesuffix(".") for r in d.recipients],
         **(d.owner_override or owner_fields(d.owner)),
         "tax_code": d.tax_code,

@@ -145,7 +145,7 @@ def _owner_from_parties(fields: dict[str, FieldValue],
     that person owns it. Named once, unconfirmed: stored below the review threshold."""
     if fields["owner_name"].value is not None:
         return fields
-    about = [p for p in parties if p.role == "subject_person"]
+    about = [p for p in parties if p.role == "decision_subject"]
     if len(about) != 1:
         return fields
     person = about[0]

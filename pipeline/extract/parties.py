@@ -2,7 +2,7 @@
 identifier printed next to them (issue 8).
 
 Roles (English snake_case, stable JSON keys): `owner`, `legal_representative`,
-`subject_person` (the person a decision is about), `child` (the person a birth extract
+`decision_subject` (the person a decision is about), `child` (the person a birth extract
 registers), `father`, `mother`, `applicant`. `id_kind` is `cccd`, `cmnd`, `mst` or `passport`.
 
 A person is taken only after a label or a role phrase ("Người đại diện theo pháp luật",
@@ -24,7 +24,7 @@ from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
 
 UNVERIFIED = 0.79
-ROLES = ("owner", "legal_representative", "subject_person", "child", "father", "mother",
+ROLES = ("owner", "legal_representative", "decision_subject", "child", "father", "mother",
          "applicant")
 
 
@@ -173,7 +173,7 @@ def _block(doc: Doc, i: int, size: int) -> list[int]:
 
 
 def _person(doc: Doc, role: str, i: int, start: int, size: int = 4) -> Party | None:
-    got = _name_at(doc, i, start, wrap=role == "subject_person")
+    got = _name_at(doc, i, start, wrap=role == "decision_subject")
     if got is None:
         return None
     name, conf = got
@@ -242,7 +242,7 @@ def _people_decided_on(doc: Doc, known: list[Party]) -> list[Party]:
     for i in dict.fromkeys(lines):
         f = doc.folded[i]
         for m in _ABOUT.finditer(f):
-            p = _person(doc, "subject_person", i, m.end(), size=3)
+            p = _person(doc, "decision_subject", i, m.end(), size=3)
             if p is None or p.name is None:
                 continue
             key = fold(p.name)

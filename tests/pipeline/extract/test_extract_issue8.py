@@ -93,14 +93,14 @@ Nơi nhận:                                                   CHỦ TỊCH
 
 def test_a_party_is_found_by_its_id() -> None:
     ex = run(boxes_from_grid(DECISION_ABOUT))
-    about = [p for p in ex.parties if p.role == "subject_person"]
+    about = [p for p in ex.parties if p.role == "decision_subject"]
     assert [(p.name, p.id, p.id_kind) for p in about] == [
         ("Nguyễn Văn An", "045090012345", "cccd")]
     # the person the decision is about owns it; the id printed next to the name confirms it
     assert ex.values()["owner_id"] == "045090012345"
     assert ex.values()["owner_name"] == "Nguyễn Văn An"
     parties = ex.to_dict()["parties"]
-    assert {"role": "subject_person", "name": "Nguyễn Văn An", "id": "045090012345",
+    assert {"role": "decision_subject", "name": "Nguyễn Văn An", "id": "045090012345",
             "id_kind": "cccd"}.items() <= parties[-1].items()
 
 
