@@ -515,10 +515,22 @@ def looks_like_name(text: str) -> bool:
         return False
     if not all(w[:1].isupper() and w.isalpha() for w in words):
         return False
-    if words[0].upper() in _NOT_NAME_START or snap(text, P.SIGNER_TITLES, max_edits=1):
+    if words[0].upper() in _NOT_NAME_START and not _surname_like_agency_word(words):
+        return False
+    if snap(text, P.SIGNER_TITLES, max_edits=1):
         return False
     f = fold(text)
     return not (P.AUTHORITY_LINE.match(f) or P.MOTTO_NATION.search(f))
+
+
+def _surname_like_agency_word(words: list[str]) -> bool:
+    """"Văn Thảo Phương Dung": a few surnames are also the first word of an agency or a title
+    ("VĂN PHÒNG"). Agency and title lines are printed in capitals and go on with agency words;
+    a name is title case, three or more syllables, none of them another agency word."""
+    if len(words) < 3 or any(w.isupper() for w in words) or any(
+            w.upper() in _NOT_NAME_START for w in words[1:]):
+        return False
+    return all(lexicon.is_syllable(w) for w in words)
 
 
 def _signer_part(doc: Doc, i: int) -> str:
@@ -627,6 +639,9 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
                and not P.AUTHORITY_LINE.match(fold(t))]
     if misread and not prefixes:
         prefix = Found(None, 0.3, "authority prefix unreadable")
+        restored = _confusable_prefix(misread[-1])
+        if restored is not None:
+            prefix = Found(restored, min(prefix_conf, 0.79), "authority prefix restored")
     own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t)) and t not in misread]
     if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
         title = " ".join(own)
@@ -652,6 +667,24 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
         # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
         conf, reason = min(conf, 0.5), "KT. without a deputy title"
     return Found(title, conf, reason), prefix
+
+
+# Letters Tesseract confuses in a short bold capital token ("TL." read "TI.", "T1.", "Tl.").
+_LOOKALIKE = str.maketrans({"I": "L", "1": "L", "l": "L", "|": "L", "i": "L", "!": "L",
+                            "0": "Q", "O": "Q", "o": "Q"})
+
+
+def _confusable_prefix(text: str) -> str | None:
+    """The one authority prefix a misread prefix token can be, or None.
+
+    Only the token before the dot is compared, after mapping look-alike glyphs; the line must
+    go on with a head's title ("TI.. CHỦ TỊCH"), where Decree 30 puts a prefix."""
+    m = re.match(r"^\s*([A-Za-z0-9|!]{1,3})\s*[.,:]{1,2}\s*(\S.*)$", text)
+    if m is None or snap(m.group(2), P.SIGNER_TITLES) is None:
+        return None
+    token = m.group(1).upper().translate(_LOOKALIKE)
+    hits = [p for p in P.AUTHORITY_PREFIXES if p[:-1].translate(_LOOKALIKE) == token]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _torn_row(doc: Doc, i: int) -> bool:
@@ -691,9 +724,11 @@ def find_recipients(doc: Doc) -> Found | None:
         if not line.has_box and text.startswith(("-", "+", "•")):
             cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
             text = text[: cut.start() + 1] if cut else text
+        # the bullet was not read (a thin dash): an item starts at the label's indent, in
+        # the left column, after the label or after an item that ended with ";"
         bullet = text.startswith(("-", "+", "•", "*", "~", "·")) or (
-            line.has_box and ended and items and abs(line.x0 - label_line.x0) < 0.02
-            and not is_upper_text(text))  # the bullet was not read
+            line.has_box and (ended or not items) and abs(line.x0 - label_line.x0) < 0.02
+            and not is_upper_text(text) and not P.AUTHORITY_LINE.match(fold(text)))
         if bullet:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))

@@ -235,3 +235,55 @@ def test_a_subject_ending_mid_phrase_is_unsure() -> None:
     ex = run(boxes_from_grid(cut))
     assert ex.values()["subject"] == "Về việc tổ chức tiếp công dân định kỳ của"
     assert ex.fields["subject"].confidence < 0.8
+
+
+UNREAD_DASHES = """
+UBND TỈNH HÀ NAM                              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ XÂY DỰNG                                         Độc lập - Tự do - Hạnh phúc
+Số: 112/TB-SXD                                  Hà Nam, ngày 14 tháng 8 năm 2025
+                                 THÔNG BÁO
+                   Về việc lịch tiếp nhận hồ sơ cấp phép
+Sở Xây dựng thông báo lịch tiếp nhận hồ sơ cấp phép xây dựng như sau.
+Nơi nhận:                                                 KT. GIÁM ĐỐC
+Văn phòng Sở;                                           PHÓ GIÁM ĐỐC
+Trung tâm Phục vụ hành chính công
+tỉnh;
+Lưu: VT, QLXD.
+                                                       Hoàng Minh Tâm
+"""
+
+
+def test_recipients_are_read_when_their_dashes_are_not() -> None:
+    """Tesseract often drops the thin "-" before each "Nơi nhận" item: items still start at
+    the label's indent and end with ";", and a wrapped item continues on the next line."""
+    ex = run(boxes_from_grid(UNREAD_DASHES))
+    assert ex.values()["recipients"] == ["Văn phòng Sở", "Trung tâm Phục vụ hành chính công tỉnh",
+                                         "Lưu: VT, QLXD"]
+    assert ex.values()["signer_title"] == "PHÓ GIÁM ĐỐC"
+
+
+MISREAD_PREFIX = """
+UBND TỈNH HÀ NAM                              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ XÂY DỰNG                                         Độc lập - Tự do - Hạnh phúc
+Số: 112/TB-SXD                                  Hà Nam, ngày 14 tháng 8 năm 2025
+                                 THÔNG BÁO
+                   Về việc lịch tiếp nhận hồ sơ cấp phép
+Sở Xây dựng thông báo lịch tiếp nhận hồ sơ cấp phép xây dựng như sau.
+Nơi nhận:                                                  TI.. GIÁM ĐỐC
+- Văn phòng Sở;                                         CHÁNH VĂN PHÒNG
+- Lưu: VT, QLXD.
+                                                       Văn Quốc Hưng
+"""
+
+
+def test_a_misread_prefix_is_restored_unsure_and_a_surname_like_an_agency_word_is_a_name() -> None:
+    """"TL." read "TI..": the only prefix its glyphs can be, kept below the review threshold.
+    A signer whose surname is also an agency's first word ("Văn", as in "VĂN PHÒNG") is still
+    the signer: names are title case, agency lines capitals."""
+    ex = run(boxes_from_grid(MISREAD_PREFIX))
+    assert ex.values()["authority_prefix"] == "TL."
+    assert ex.fields["authority_prefix"].confidence < 0.8
+    assert ex.values()["signer_title"] == "CHÁNH VĂN PHÒNG"
+    assert ex.values()["signer_name"] == "Văn Quốc Hưng"
+    assert run(boxes_from_grid(MISREAD_PREFIX.replace("TI..", "XY."))).values()[
+        "authority_prefix"] is None
