@@ -122,6 +122,11 @@ def find_owner_id(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_ID):
         line = doc.lines[i]
         text = line.text
+        if not text[vstart:].strip(" :;.,") and doc.next_lines(i, limit=1):
+            # the label ends the line ("…, CCCD:"): the number opens the next one
+            i = doc.next_lines(i, limit=1)[0]
+            line, vstart = doc.lines[i], 0
+            text = line.text
         m = _DIGITS_RUN.search(text, vstart)
         if m is None or not _BETWEEN_OK.match(fold(text[vstart:m.start()])):
             continue

@@ -143,8 +143,11 @@ def _id_in(doc: Doc, lines: list[int]) -> tuple[str, str, float] | None:
             for m in rx.finditer(f):
                 if m.start() > 0 and f[m.start() - 1].isalnum():
                     continue
-                run = _ID_RUN.search(doc.lines[i].text, m.end())
-                if run is None or run.start() - m.end() > 4:
+                at, start = i, m.end()
+                if not doc.lines[i].text[start:].strip(" :;.,") and doc.next_lines(i, limit=1):
+                    at, start = doc.next_lines(i, limit=1)[0], 0  # "…, CCCD:" ends the line
+                run = _ID_RUN.search(doc.lines[at].text, start)
+                if run is None or run.start() - start > 4:
                     continue
                 digits = to_digits(run.group(0))
                 if not digits:
@@ -155,7 +158,7 @@ def _id_in(doc: Doc, lines: list[int]) -> tuple[str, str, float] | None:
                 kind = id_kind(digits, enterprise=enterprise)
                 if kind is None:
                     continue
-                conf = line_conf(doc.lines[i], run.start(), run.end(), token_trust)
+                conf = line_conf(doc.lines[at], run.start(), run.end(), token_trust)
                 return digits, kind, conf * (0.9 if digits != run.group(0) else 1.0)
     return None
 

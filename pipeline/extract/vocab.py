@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.extract import lexicon
-from pipeline.vntext import compact_key, has_word_char, snap, upper_vi
+from pipeline.vntext import compact_key, fold, has_word_char, snap, upper_vi
 
 AGENCY_PHRASES: tuple[str, ...] = (
     "ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "VĂN PHÒNG ỦY BAN NHÂN DÂN",
@@ -172,6 +172,13 @@ def check_address(value: str) -> tuple[str, bool | None]:
             start = k + (2 if pair == "thành phố" else 1)
             province, n = _match(texts[start:], 0, _PROVINCE_KEYS, 4)
             if n and start + n == len(texts):
+                return " ".join([*texts[:start], province]), True
+            rest = " ".join(texts[start + n:])
+            if n and fold(rest).strip(" .") == "viet nam":
+                return " ".join([*texts[:start], province + ",", rest]), True
+            if n and texts[start + n - 1].endswith(","):
+                # an address runs from the smallest unit to the province: what follows the
+                # province ("…, tỉnh Khánh Hòa, diện tích 120 m²") is the sentence, not it
                 return " ".join([*texts[:start], province]), True
             return value, False  # a misread or missing province name
     return value, None

@@ -287,3 +287,34 @@ def test_a_misread_prefix_is_restored_unsure_and_a_surname_like_an_agency_word_i
     assert ex.values()["signer_name"] == "Văn Quốc Hưng"
     assert run(boxes_from_grid(MISREAD_PREFIX.replace("TI..", "XY."))).values()[
         "authority_prefix"] is None
+
+
+LAND_DECISION = """
+UBND TỈNH NINH BÌNH                           CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG                       Độc lập - Tự do - Hạnh phúc
+Số: 208/QĐ-SNNMT                               Ninh Bình, ngày 03 tháng 10 năm 2025
+                                 QUYẾT ĐỊNH
+              Về việc cho thuê đất nông nghiệp không qua đấu giá
+                   GIÁM ĐỐC SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG
+Căn cứ Luật Đất đai năm 2024;
+                                 QUYẾT ĐỊNH:
+Điều 1. Cho thuê đất nông nghiệp đối với ông Lê Hữu Phước, sinh ngày 09/04/1971, CCCD:
+037071004512, nơi thường trú: thôn Đông Hạ, xã Gia Viễn, tỉnh Ninh Bình, diện tích
+350 m², thửa đất số 88, tờ bản đồ số 4.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+Nơi nhận:                                                          GIÁM ĐỐC
+- Như Điều 2;
+- Lưu: VT, ĐĐ.
+                                                             Phan Thị Mai
+"""
+
+
+def test_an_id_after_a_label_ending_the_line_and_an_address_inside_a_sentence() -> None:
+    """"…, CCCD:" at the end of a line puts the number on the next; an address in a running
+    sentence ends at its province, not at the next comma ("…, tỉnh X, diện tích …")."""
+    ex = run(boxes_from_grid(LAND_DECISION))
+    v = ex.values()
+    assert v["owner_name"] == "Lê Hữu Phước"
+    assert v["owner_id"] == "037071004512"
+    assert v["owner_address"] == "thôn Đông Hạ, xã Gia Viễn, tỉnh Ninh Bình"
+    assert any(p.role == "decision_subject" or p.id == "037071004512" for p in ex.parties)
