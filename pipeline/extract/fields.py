@@ -273,7 +273,7 @@ def _header_lines(doc: Doc) -> list[int]:
             continue
         if P.DATE_PHRASE.search(f) or _BLANK_NUMBER.match(f) or P.NUMBER_LABEL.match(f):
             continue
-        if P.STAMP_LINE.search(f):
+        if P.STAMP_LINE.search(f) or P.COPY_MARK.match(f):
             continue
         text = line.text.strip(" _=—~")
         if text and is_upper_text(text, min_ratio=0.8):
@@ -449,8 +449,9 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
         return False
     if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f):
         return False
-    if COLLECTIVE.match(f) and first is None and not letter or HEAD_TITLE.match(f):
-        return False
+    if COLLECTIVE.match(f) and first is None and not letter or (
+            HEAD_TITLE.match(f) and is_upper_text(line.text)):
+        return False  # the authority line in capitals; "Chủ tịch …" may go on a subject
     if ":" in line.text and not SUBJECT_OK.match(f) and not line.text.lstrip().startswith("("):
         return False
     if letter:

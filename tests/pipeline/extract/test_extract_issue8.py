@@ -318,3 +318,29 @@ def test_an_id_after_a_label_ending_the_line_and_an_address_inside_a_sentence() 
     assert v["owner_id"] == "037071004512"
     assert v["owner_address"] == "thôn Đông Hạ, xã Gia Viễn, tỉnh Ninh Bình"
     assert any(p.role == "decision_subject" or p.id == "037071004512" for p in ex.parties)
+
+
+WRAPPED_SUBJECT = """
+BẢN SAO
+ỦY BAN NHÂN DÂN                               CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TỈNH TUYÊN QUANG                                    Độc lập - Tự do - Hạnh phúc
+Số: 41/TB-UBND                                 Tuyên Quang, ngày 02 tháng 4 năm 2026
+                                 THÔNG BÁO
+               Về việc lịch làm việc với doanh nghiệp của
+                  Giám đốc Sở Tài chính trong tháng 4
+Ủy ban nhân dân tỉnh thông báo lịch làm việc như sau.
+Nơi nhận:                                                       CHỦ TỊCH
+- Các sở, ban, ngành;
+- Lưu: VT, TH.
+                                                          Nông Văn Tuấn
+"""
+
+
+def test_a_subject_line_starting_with_a_title_word_and_a_copy_mark_above_the_agency() -> None:
+    """A subject wrapped after "của" goes on with "Giám đốc …" in sentence case: part of the
+    subject, not the capitals authority line. "BẢN SAO" over the agency is no parent agency."""
+    v = run(boxes_from_grid(WRAPPED_SUBJECT)).values()
+    assert v["subject"] == ("Về việc lịch làm việc với doanh nghiệp của Giám đốc Sở Tài chính "
+                            "trong tháng 4")
+    assert (v["issuing_agency"], v["parent_agency"]) == ("ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+                                                         None)
