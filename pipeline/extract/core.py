@@ -27,6 +27,7 @@ from pipeline.extract.fields import (
     find_signer,
     find_subject,
     line_conf,
+    read_sideways,
 )
 from pipeline.extract.layout import PageLayout, WordBox, layout_from_text, layout_from_words
 from pipeline.extract.owner import (
@@ -60,6 +61,7 @@ MAX_LEN = {"doc_type": 500, "subject": 500, "issuing_agency": 300, "parent_agenc
 NOT_FOUND = "not found"
 UNVERIFIED = 0.79  # a proper name no vocabulary or second reading confirms
 CORRECTED = "corrected by reviewer"
+SIDEWAYS = "the signer page was read sideways: turn it and read it again"
 NUMBER_SYMBOL_RE = re.compile(r"^\d+[A-Z]?(/\d{4})?/[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*$|^\d+$")
 
 
@@ -280,6 +282,11 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         authority_prefix=prefix, recipients=find_recipients(doc),
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
+    if read_sideways(doc, doc.signature_page):
+        for key in ("signer_name", "signer_title", "authority_prefix", "recipients"):
+            got = found.get(key)
+            if got is not None:
+                found[key] = Found(got.value, min(got.conf, 0.3), SIDEWAYS)
     found.update(_find_owner(doc, found.get("doc_type")))
     for key in ("signer_name", "owner_name"):
         _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))

@@ -558,6 +558,21 @@ def _scribble(line: Line, text: str) -> bool:
     return bool(confs) and sum(confs) / len(confs) < 0.6
 
 
+def read_sideways(doc: Doc, lines: list[int]) -> bool:
+    """Most words of these lines are taller than wide: the page was read turned by 90°, its
+    words in the wrong order ("Nơi CHỦ nhận: TỊCH"). Nothing read there can be trusted."""
+    tall = wide = 0
+    for i in lines:
+        for w in doc.lines[i].words:
+            if sum(c.isalpha() for c in w.text) < 3:
+                continue
+            if w.height > 1.5 * w.width:
+                tall += 1
+            else:
+                wide += 1
+    return tall >= 3 and tall > wide
+
+
 def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     """(name, title, authority prefix) from the bottom-right block of the last page."""
     parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip())

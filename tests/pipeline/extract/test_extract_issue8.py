@@ -3,7 +3,8 @@ their ids, dates only from the place-date line."""
 
 from __future__ import annotations
 
-from pipeline.extract import lexicon
+from ocr.types import Word
+from pipeline.extract import PageInput, lexicon
 from pipeline.extract.lexicon import check_person_name, check_place, repair_syllable, repair_text
 from tests.pipeline.extract.test_extract_fields import boxes_from_grid, run
 
@@ -344,3 +345,20 @@ def test_a_subject_line_starting_with_a_title_word_and_a_copy_mark_above_the_age
                             "trong tháng 4")
     assert (v["issuing_agency"], v["parent_agency"]) == ("ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
                                                          None)
+
+
+def test_a_signer_page_read_sideways_is_never_trusted() -> None:
+    """When OCR reads a turned signer page as it lies, its words come out tall and narrow and
+    in the wrong order: whatever the signer block seems to say stays below the threshold."""
+    body = boxes_from_grid(UNREAD_DASHES.split("Nơi nhận:")[0])
+    words = []
+    lines = ["Nơi nhận: GIÁM ĐỐC", "- Văn phòng Sở; PHÓ", "- Lưu: VT, QLXD.", "Hoàng Minh Tâm"]
+    for k, line in enumerate(lines):  # each line a column of tall words, right to left
+        for j, word in enumerate(line.split()):  # as Tesseract groups them: one engine line
+            words.append(Word(word, 1800 - 120 * k, 300 + 260 * j, 40, 240, 93.0, 1, k))
+    sideways = PageInput(text="\n".join(lines), words=words, width=2000, height=3508,
+                         confidence=93.0)
+    ex = run(body, sideways)
+    for name in ("signer_name", "signer_title", "recipients"):
+        assert ex.fields[name].value is None or ex.fields[name].confidence < 0.8, name
+    assert any(ex.fields[name].value is not None for name in ("signer_name", "recipients"))
