@@ -510,6 +510,11 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     agency, dt = found.get("issuing_agency"), found.get("doc_type")
     if ns is None or not isinstance(ns.value, str) or "/" not in ns.value or ns.conf < 0.6:
         return
+    issued = found.get("issue_date")
+    if issued is None or issued.value is None or issued.conf < 0.8:
+        # the number and the day are filled in together, often by hand after signing: when
+        # the day cannot be read, the symbol's agreement says nothing about the digits
+        return
     if agency is None or not isinstance(agency.value, str) or dt is None:
         return
     parts = [fold(p) for p in ns.value.rsplit("/", 1)[1].split("-")]

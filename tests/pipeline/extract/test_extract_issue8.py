@@ -362,3 +362,35 @@ def test_a_signer_page_read_sideways_is_never_trusted() -> None:
     for name in ("signer_name", "signer_title", "recipients"):
         assert ex.fields[name].value is None or ex.fields[name].confidence < 0.8, name
     assert any(ex.fields[name].value is not None for name in ("signer_name", "recipients"))
+
+
+NUMBER_ROW = """
+BỘ TÀI CHÍNH                                  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+                                                    Độc lập - Tự do - Hạnh phúc
+Số: 312/QĐ- BT                                   Hà Nội, ngày 16 tháng 5 năm 2025
+                                 QUYẾT ĐỊNH
+                 Về việc phân bổ kinh phí bảo đảm trật tự an toàn
+                              BỘ TRƯỞNG BỘ TÀI CHÍNH
+Căn cứ Luật Ngân sách nhà nước năm 2025;
+Nơi nhận:                                                        BỘ TRƯỞNG
+- Lưu: VT, HCSN.
+                                                           Hồ Đức Phớc
+"""
+
+
+def test_a_symbol_read_in_two_words_is_as_sure_as_its_weakest_word() -> None:
+    """"312/QĐ- BT" where the second word came at confidence 0 (a letter of it lost): the
+    agreement of "QĐ" with the title and of "BT" with the agency lifts nothing."""
+    ex = run(boxes_from_grid(NUMBER_ROW, low={"BT": 0.0}))
+    assert ex.fields["number_symbol"].confidence < 0.8
+
+
+def test_a_number_beside_an_unreadable_day_is_not_lifted_by_its_symbol() -> None:
+    """The number and the day are written in by hand together: when the day is unreadable the
+    number, however well its symbol agrees with the agency, stays unsure."""
+    page = NUMBER_ROW.replace("312/QĐ- BT", "440/QĐ-BTC").replace("ngày 16", "ngày 4®")
+    ex = run(boxes_from_grid(page, low={"440/QĐ-BTC": 72.0}))
+    assert ex.values()["number_symbol"] == "440/QĐ-BTC"
+    assert ex.fields["number_symbol"].confidence < 0.8
+    sure = run(boxes_from_grid(page.replace("ngày 4®", "ngày 16"), low={"440/QĐ-BTC": 72.0}))
+    assert sure.fields["number_symbol"].confidence >= 0.8  # a read day: the symbol confirms
