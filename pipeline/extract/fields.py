@@ -157,9 +157,9 @@ def find_number_symbol(doc: Doc) -> Found | None:
     value, repaired = parsed
     # every word the value was read from counts ("985/QĐ- TT": the lost "g" of "TTg" shows
     # in the second word's confidence, not in the first's)
-    read = P.NUMBER_SYMBOL.match(rest.strip())
+    whole = P.NUMBER_SYMBOL.match(rest.strip())
     lead = len(rest) - len(rest.lstrip())
-    span_end = m.end() + lead + max(read.end() if read else 0, len(rest.split()[0]))
+    span_end = m.end() + lead + max(whole.end() if whole else 0, len(rest.split()[0]))
     conf = line_conf(line, m.end(), span_end, token_trust)
     strength = 0.85 if repaired else 1.0
     read = re.sub(r"[\s/\-]", "", rest.split()[0]) if rest.split() else ""
