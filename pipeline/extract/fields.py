@@ -513,14 +513,18 @@ _NOT_NAME_START = frozenset({
 })
 
 
-def looks_like_name(text: str) -> bool:
-    """2-7 capitalised alphabetic words that do not start like an agency or a title."""
+def looks_like_name(text: str, *, labelled: bool = False) -> bool:
+    """2-7 capitalised alphabetic words that do not start like an agency or a title.
+
+    `labelled`: the text follows a name label ("Họ, chữ đệm, tên người cha:"), where a name in
+    capitals is the rule, so a surname that is also an agency word may be in capitals too."""
     words = text.split()
     if not 2 <= len(words) <= 7:
         return False
     if not all(w[:1].isupper() and w.isalpha() for w in words):
         return False
-    if words[0].upper() in _NOT_NAME_START and not _surname_like_agency_word(words):
+    if words[0].upper() in _NOT_NAME_START and not _surname_like_agency_word(
+            words, capitals=labelled):
         return False
     if snap(text, P.SIGNER_TITLES, max_edits=1):
         return False
@@ -528,12 +532,13 @@ def looks_like_name(text: str) -> bool:
     return not (P.AUTHORITY_LINE.match(f) or P.MOTTO_NATION.search(f))
 
 
-def _surname_like_agency_word(words: list[str]) -> bool:
+def _surname_like_agency_word(words: list[str], *, capitals: bool = False) -> bool:
     """"Văn Thảo Phương Dung": a few surnames are also the first word of an agency or a title
     ("VĂN PHÒNG"). Agency and title lines are printed in capitals and go on with agency words;
-    a name is title case, three or more syllables, none of them another agency word."""
-    if len(words) < 3 or any(w.isupper() for w in words) or any(
-            w.upper() in _NOT_NAME_START for w in words[1:]):
+    a name is title case (capitals only after a name label), three or more syllables, none of
+    them another agency word."""
+    if len(words) < 3 or (not capitals and any(w.isupper() and len(w) > 1 for w in words)) or \
+            any(w.upper() in _NOT_NAME_START for w in words[1:]):
         return False
     return all(lexicon.is_syllable(w) for w in words)
 

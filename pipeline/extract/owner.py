@@ -69,7 +69,7 @@ def find_owner_name(doc: Doc) -> Found | None:
         h = P.HONORIFIC.match(fold(value))
         if h:
             value, s = value[h.end():], s + h.end()
-        if looks_like_name(value):
+        if looks_like_name(value, labelled=True):
             return Found(collapse(_title_case(value)), line_conf(line, s, e))
     return None
 

@@ -109,7 +109,7 @@ def _name_at(doc: Doc, i: int, start: int, *, wrap: bool = False) -> tuple[str, 
                 if w.endswith((",", ";", ".")):
                     break
     name = " ".join(kept)
-    if not looks_like_name(name):
+    if not looks_like_name(name, labelled=True):
         return None
     if is_upper_text(name):
         name = " ".join(w.capitalize() for w in name.split())

@@ -394,3 +394,13 @@ def test_a_number_beside_an_unreadable_day_is_not_lifted_by_its_symbol() -> None
     assert ex.fields["number_symbol"].confidence < 0.8
     sure = run(boxes_from_grid(page.replace("ngày 4®", "ngày 16"), low={"440/QĐ-BTC": 72.0}))
     assert sure.fields["number_symbol"].confidence >= 0.8  # a read day: the symbol confirms
+
+
+def test_a_parent_whose_surname_is_an_agency_word_is_still_a_party() -> None:
+    """After "tên người cha:" a capitals name starting "VĂN" is the father, not "VĂN PHÒNG"."""
+    page = BIRTH_PARENT_ADDRESS.replace(
+        "Nơi cư trú:", "Họ, chữ đệm, tên người cha: VĂN ĐỨC LỢI\nNơi cư trú:")
+    roles = {p.role: p.name for p in run(boxes_from_grid(page)).parties}
+    assert roles["father"] == "Văn Đức Lợi" and roles["mother"] == "Nguyễn Thị Lan"
+    office = page.replace("VĂN ĐỨC LỢI", "VĂN PHÒNG ỦY BAN")
+    assert "father" not in {p.role for p in run(boxes_from_grid(office)).parties}
