@@ -404,3 +404,34 @@ def test_a_parent_whose_surname_is_an_agency_word_is_still_a_party() -> None:
     assert roles["father"] == "Văn Đức Lợi" and roles["mother"] == "Nguyễn Thị Lan"
     office = page.replace("VĂN ĐỨC LỢI", "VĂN PHÒNG ỦY BAN")
     assert "father" not in {p.role for p in run(boxes_from_grid(office)).parties}
+
+
+HOUSEHOLD = """
+CÔNG AN TỈNH NGHỆ AN                          CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+CÔNG AN XÃ NAM ĐÀN                                  Độc lập - Tự do - Hạnh phúc
+Số: 77/XN-CAX                                   Nam Đàn, ngày 12 tháng 6 năm 2026
+                          GIẤY XÁC NHẬN THÔNG TIN VỀ CƯ TRÚ
+Họ, chữ đệm và tên: PHAN VĂN HẢI
+Số định danh cá nhân: 040086001234
+Nơi thường trú: xóm 3, xã Nam Đàn, tỉnh Nghệ An
+Thông tin các thành viên trong hộ gia đình:
+STT        Họ và tên          Ngày sinh        Quan hệ với chủ hộ        Số định danh cá nhân
+1          Phan Văn Hải       02/02/1986       Chủ hộ                    040086001234
+2          Lê Thị Hoa         15/07/1989       Vợ                        040189004321
+3          Phan Gia Bảo       20/10/2015       Con                       040215007788
+Giấy xác nhận có giá trị 06 tháng kể từ ngày cấp.
+                                                       TRƯỞNG CÔNG AN
+                                                      Nguyễn Đức Trung
+"""
+
+
+def test_household_members_in_a_table_are_parties_with_their_ids() -> None:
+    """Each row of a household table with a name and a valid id is a party; the head, already
+    the owner, is not repeated."""
+    ex = run(boxes_from_grid(HOUSEHOLD))
+    members = {(p.role, p.name, p.id) for p in ex.parties if p.role != "owner"}
+    assert members == {("household_member", "Lê Thị Hoa", "040189004321"),
+                       ("household_member", "Phan Gia Bảo", "040215007788")}
+    assert [p.id for p in ex.parties if p.role == "owner"] == ["040086001234"]
+    flat = run(HOUSEHOLD)  # a text layer without boxes: one line per row
+    assert {p.id for p in flat.parties} == {"040086001234", "040189004321", "040215007788"}
