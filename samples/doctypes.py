@@ -302,6 +302,7 @@ ABOUT_PERSON: tuple[tuple[str, str], ...] = (
     ("Về việc trợ cấp xã hội hằng tháng", "Thực hiện chế độ trợ cấp xã hội hằng tháng đối với"),
     ("Về việc cho thôi việc", "Cho thôi việc theo nguyện vọng đối với"),
     ("Về việc khen thưởng", "Tặng Giấy khen cho"),
+    ("Về việc giao đất ở không qua đấu giá", "Giao đất ở không qua đấu giá cho"),
 )
 
 
@@ -310,14 +311,17 @@ def qd_about_person(c: Ctx, a: Agency, number: str, p: Person) -> Draft:
     body, in one sentence with birth date, id and residence."""
     rng = c.rng
     subject, verb = rng.choice(ABOUT_PERSON)
-    id_phrase = (f"{rng.choice(('số định danh cá nhân', 'Căn cước công dân số', 'CCCD số'))} "
-                 f"{p.cccd}" if p.cccd else f"CMND số {p.cmnd}")
+    id_label = rng.choice(("số định danh cá nhân", "Căn cước công dân số", "CCCD số", "CCCD:"))
+    id_phrase = f"{id_label} {p.cccd}" if p.cccd else f"CMND số {p.cmnd}"
+    # the sentence may go on after the residence: the address ends at its province
+    land = (f", diện tích {rng.randrange(60, 400)} m², thửa đất số {rng.randrange(1, 900)}, tờ "
+            f"bản đồ số {rng.randrange(1, 60)}") if verb.startswith("Giao đất") else ""
     sign = signer(rng, a, extended=True)
     collective = bool(sign[1] and sign[1].startswith("TM."))
     authority = a.issuing_agency if collective else f"{a.head} {a.issuing_agency}"
     body = [Para(authority, "center_bold"), *legal_bases(c), Para("QUYẾT ĐỊNH:", "center_bold"),
             Para(f"Điều 1. {verb} {p.honorific.lower()} {p.name}, sinh ngày "
-                 f"{data.short_date(p.birth, rng)}, {id_phrase}, nơi cư trú: {p.address}."),
+                 f"{data.short_date(p.birth, rng)}, {id_phrase}, nơi cư trú: {p.address}{land}."),
             *fillers(c, 1),
             Para("Điều 2. Quyết định này có hiệu lực kể từ ngày ký."),
             Para(f"Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan và "

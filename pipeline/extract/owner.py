@@ -122,10 +122,10 @@ def find_owner_id(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_ID):
         line = doc.lines[i]
         text = line.text
-        if not text[vstart:].strip(" :;.,") and doc.next_lines(i, limit=1):
-            # the label ends the line ("…, CCCD:"): the number opens the next one
-            i = doc.next_lines(i, limit=1)[0]
-            line, vstart = doc.lines[i], 0
+        wrapped = value_on_next_line(doc, i, vstart)
+        if wrapped is not None:  # "…, CCCD:" / "số định danh cá" ends the line
+            i, vstart = wrapped
+            line = doc.lines[i]
             text = line.text
         m = _DIGITS_RUN.search(text, vstart)
         if m is None or not _BETWEEN_OK.match(fold(text[vstart:m.start()])):
@@ -143,8 +143,28 @@ def find_owner_id(doc: Doc) -> Found | None:
     return None
 
 
+# What may be left of a label wrapped at the end of a line: "số định danh cá" / "nhân 0…"
+_LABEL_TAIL = re.compile(r"^\s*(ca\s*)?(nhan\s*)?(so\s*)?[:;.,]?\s*")
+
+
+def value_on_next_line(doc: Doc, i: int, vstart: int) -> tuple[int, int] | None:
+    """(line, offset) where a label's value starts when the label ends line i (nothing but
+    the label's own tail words after it) and the value opens the next line."""
+    if _LABEL_TAIL.sub("", doc.folded[i][vstart:]).strip():
+        return None
+    nxt = doc.next_lines(i, limit=1)
+    if not nxt:
+        return None
+    j = nxt[0]
+    tail = _LABEL_TAIL.match(doc.folded[j])
+    return j, tail.end() if tail else 0
+
+
 def find_birth_date(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_BIRTH):
+        wrapped = value_on_next_line(doc, i, vstart)
+        if wrapped is not None:  # "…, sinh ngày" ends the line: the date opens the next
+            i, vstart = wrapped
         line, f = doc.lines[i], doc.folded[i]
         value, m = parse_numeric_date(line.text[vstart:vstart + 24])
         if m is not None:

@@ -23,6 +23,7 @@ from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc
 from pipeline.extract.fields import line_conf, looks_like_name, token_trust
+from pipeline.extract.owner import value_on_next_line
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
 
@@ -147,8 +148,9 @@ def _id_in(doc: Doc, lines: list[int]) -> tuple[str, str, float] | None:
                 if m.start() > 0 and f[m.start() - 1].isalnum():
                     continue
                 at, start = i, m.end()
-                if not doc.lines[i].text[start:].strip(" :;.,") and doc.next_lines(i, limit=1):
-                    at, start = doc.next_lines(i, limit=1)[0], 0  # "…, CCCD:" ends the line
+                wrapped = value_on_next_line(doc, i, start)
+                if wrapped is not None:  # "…, CCCD:" ends the line
+                    at, start = wrapped
                 run = _ID_RUN.search(doc.lines[at].text, start)
                 if run is None or run.start() - start > 4:
                     continue

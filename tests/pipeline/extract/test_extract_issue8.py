@@ -435,3 +435,13 @@ def test_household_members_in_a_table_are_parties_with_their_ids() -> None:
     assert [p.id for p in ex.parties if p.role == "owner"] == ["040086001234"]
     flat = run(HOUSEHOLD)  # a text layer without boxes: one line per row
     assert {p.id for p in flat.parties} == {"040086001234", "040189004321", "040215007788"}
+
+
+def test_a_label_wrapped_at_the_end_of_a_line_takes_its_value_from_the_next() -> None:
+    """"… sinh ngày" / "09/04/1971, số định danh cá" / "nhân 037071004512, …": the sample
+    generator wraps body sentences anywhere, so do real documents."""
+    page = LAND_DECISION.replace(
+        "sinh ngày 09/04/1971, CCCD:\n037071004512, nơi thường trú:",
+        "sinh ngày\n09/04/1971, số định danh cá\nnhân 037071004512, nơi thường trú:")
+    v = run(boxes_from_grid(page)).values()
+    assert (v["owner_birth_date"], v["owner_id"]) == ("1971-04-09", "037071004512")
