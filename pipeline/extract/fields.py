@@ -428,6 +428,8 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
     conf = min(line_conf(doc.lines[i]) for i in picked)
     if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
         return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
+    if text.strip()[:1].islower():  # a trích yếu opens with a capital: its first line was lost
+        return Found(text.strip(), min(conf, 0.5), "the subject starts mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
 
 

@@ -445,3 +445,13 @@ def test_a_label_wrapped_at_the_end_of_a_line_takes_its_value_from_the_next() ->
         "sinh ngày\n09/04/1971, số định danh cá\nnhân 037071004512, nơi thường trú:")
     v = run(boxes_from_grid(page)).values()
     assert (v["owner_birth_date"], v["owner_id"]) == ("1971-04-09", "037071004512")
+
+
+def test_a_subject_whose_first_line_was_lost_is_unsure() -> None:
+    """Only the wrapped end of the trích yếu was read ("trật tự an toàn"): a subject opens with
+    a capital, so this one starts mid-phrase."""
+    page = NUMBER_ROW.replace("                 Về việc phân bổ kinh phí bảo đảm trật tự an toàn",
+                              " " * 31 + "trật tự an toàn")
+    ex = run(boxes_from_grid(page))
+    assert ex.fields["subject"].value == "trật tự an toàn"
+    assert ex.fields["subject"].confidence < 0.8
