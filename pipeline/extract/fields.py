@@ -591,8 +591,17 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]
     name_at = _name_index([t for _, t in parts])
-    if name_at is None:
-        return None, None, None
+    if name_at is None:  # the name was not read (under the signature, the seal)
+        titles = _title_lines(parts)
+        if not titles or not snap(titles[-1][1], P.SIGNER_TITLES):
+            return None, None, None
+        # the lowest title line, with the authority line right above it if there is one
+        titles = [t for t in titles[-2:-1] if _MISREAD_AUTHORITY.match(fold(t[1]))] + \
+            titles[-1:]
+        title, prefix = _title_and_prefix(doc, titles)
+        # nothing below confirms that this is the signer's block: unsure
+        return None, Found(title.value, min(title.conf, 0.79), title.reason or
+                           "no signer name under the title"), prefix
     i_name, name = parts[name_at]
     name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
     titles = _title_lines(parts[:name_at])

@@ -455,3 +455,13 @@ def test_a_subject_whose_first_line_was_lost_is_unsure() -> None:
     ex = run(boxes_from_grid(page))
     assert ex.fields["subject"].value == "trật tự an toàn"
     assert ex.fields["subject"].confidence < 0.8
+
+
+def test_a_title_without_a_readable_name_is_kept_unsure() -> None:
+    """The signature and seal hide the name: the title above them is still the signer's
+    title, kept below the review threshold since no name confirms the block."""
+    page = NUMBER_ROW.replace("Hồ Đức Phớc", "")
+    ex = run(boxes_from_grid(page))
+    assert ex.values()["signer_name"] is None
+    assert ex.values()["signer_title"] == "BỘ TRƯỞNG"
+    assert ex.fields["signer_title"].confidence < 0.8
