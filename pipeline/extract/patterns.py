@@ -56,7 +56,7 @@ DATE_PHRASE = re.compile(
     rf"ngay\s*[.,:]?\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*[.,:]?\s*(?P<m>{_D}\s?{_D}?)"
     rf"\s*[,.]?\s*nam\s*[.,:]?\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
 # A place-date line whose day or month could not be read (handwritten, blank, damaged).
-DATE_PHRASE_DAMAGED = re.compile(r"ngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
+DATE_PHRASE_DAMAGED = re.compile(r"\bngay.{0,12}?thang.{0,12}?\bnam\b")  # "thángJO": no \b
 NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*"
                           r"(?P<y>\d{4})(?!\d)")
 BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"

@@ -465,3 +465,13 @@ def test_a_title_without_a_readable_name_is_kept_unsure() -> None:
     assert ex.values()["signer_name"] is None
     assert ex.values()["signer_title"] == "BỘ TRƯỞNG"
     assert ex.fields["signer_title"].confidence < 0.8
+
+
+def test_the_place_is_read_when_handwritten_day_and_month_run_into_the_words() -> None:
+    """"ngày‹%/4 thángJO": the handwritten digits touch "ngày" and "tháng", so no word boundary
+    follows them; the place is still the place, the date still null with a reason."""
+    page = NUMBER_ROW.replace("Hà Nội, ngày 16 tháng 5 năm 2025",
+                              "Hà Nội, ngày‹%/4 thángJO năm 2025")
+    ex = run(boxes_from_grid(page))
+    assert ex.values()["issue_place"] == "Hà Nội"
+    assert ex.values()["issue_date"] is None and ex.fields["issue_date"].reason
