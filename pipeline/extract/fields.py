@@ -379,7 +379,20 @@ def find_subject(doc: Doc) -> Found | None:
         if P.SUBJECT_LETTER.match(doc.folded[i]):
             return _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
                                   axis=doc.lines[i])
+    number = doc.number_line
+    for i in doc.first_page[:30]:  # "V/ Góp ý …": the second v lost, right under the number
+        if number is not None and number < i <= number + 3 and _LETTER_DAMAGED.match(
+                doc.folded[i]) and doc.lines[i].zone() in ("left", ""):
+            found = _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
+                                   axis=doc.lines[i])
+            if found is None or not isinstance(found.value, str):
+                return found
+            text = re.sub(r"^\s*[Vv]\s*/\s*", "V/v ", found.value)
+            return Found(text, min(found.conf, 0.79), found.reason or "'V/v' read damaged")
     return None
+
+
+_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s+(?=[a-z])")
 
 
 # Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).

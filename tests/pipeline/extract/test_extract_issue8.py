@@ -3,10 +3,12 @@ their ids, dates only from the place-date line."""
 
 from __future__ import annotations
 
+import pytest
+
 from ocr.types import Word
 from pipeline.extract import PageInput, lexicon
 from pipeline.extract.lexicon import check_person_name, check_place, repair_syllable, repair_text
-from tests.pipeline.extract.test_extract_fields import boxes_from_grid, run
+from tests.pipeline.extract.test_extract_fields import LETTER, boxes_from_grid, run
 
 # ---------------------------------------------------------------- lexicons
 
@@ -475,3 +477,13 @@ def test_the_place_is_read_when_handwritten_day_and_month_run_into_the_words() -
     ex = run(boxes_from_grid(page))
     assert ex.values()["issue_place"] == "Hà Nội"
     assert ex.values()["issue_date"] is None and ex.fields["issue_date"].reason
+
+
+@pytest.mark.parametrize("mode", ["flat", "boxes"])
+def test_a_letter_subject_whose_second_v_was_lost_is_read_unsure(mode: str) -> None:
+    """"V/ triển khai …" right under the number is the letter's "V/v" subject, damaged."""
+    page = LETTER.replace("V/v triển khai", "V/ triển khai")
+    ex = run(boxes_from_grid(page) if mode == "boxes" else PageInput(page))
+    assert ex.values()["subject"] == ("V/v triển khai số hóa kết quả giải quyết thủ tục hành "
+                                      "chính")
+    assert ex.fields["subject"].confidence < 0.8
