@@ -370,13 +370,23 @@ def _check_title(found: dict[str, Found | None]) -> None:
                                       title.reason or "tone marks restored from the word list")
 
 
+def _split_merged(name: str) -> str:
+    """A space before each capital that follows a small letter ("LêMinh" → "Lê Minh")."""
+    return "".join(f" {c}" if k and c.isupper() and name[k - 1].islower() else c
+                   for k, c in enumerate(name))
+
+
 def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:
     """A personal name against the names lexicon: a surname restored only when exactly one
     surname fits; a name the lexicon cannot confirm is not stored as confident."""
     name = found.get(key)
     if enterprise or name is None or not isinstance(name.value, str):
         return
-    check = lexicon.check_person_name(name.value)
+    split = _split_merged(name.value)
+    if split != name.value:  # "LêMinh Trí": OCR lost the space between two syllables
+        name = Found(split, min(name.conf, UNVERIFIED), name.reason or "a lost space restored")
+        found[key] = name
+    check = lexicon.check_person_name(split)
     if check.repaired or check.ambiguous:
         why = "diacritics restored from the names list" if check.repaired else \
             "a syllable of the name fits several names"

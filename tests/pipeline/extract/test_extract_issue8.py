@@ -487,3 +487,9 @@ def test_a_letter_subject_whose_second_v_was_lost_is_read_unsure(mode: str) -> N
     assert ex.values()["subject"] == ("V/v triển khai số hóa kết quả giải quyết thủ tục hành "
                                       "chính")
     assert ex.fields["subject"].confidence < 0.8
+
+
+def test_a_signer_name_with_a_lost_space_is_split_and_unsure() -> None:
+    ex = run(boxes_from_grid(NUMBER_ROW.replace("Hồ Đức Phớc", "HồĐức Phớc")))
+    assert ex.values()["signer_name"] == "Hồ Đức Phớc"
+    assert ex.fields["signer_name"].confidence < 0.8
