@@ -573,7 +573,37 @@ def build_gxn(c: Ctx) -> Draft:
         if marital:  # the second title line names the form, it is no subject
             d.subject, d.subtitle = (), ("TÌNH TRẠNG HÔN NHÂN", *copy_mark(c, 0.25))
         d.parties = [person_party("owner", p)]
+        if not marital and rng.random() < 0.7:
+            household_table(c, d, p)
     return d
+
+
+RELATIONS = (("Vợ", False), ("Chồng", True), ("Con", True), ("Con", False), ("Mẹ", False),
+             ("Cha", True), ("Cháu", True))
+
+
+def household_table(c: Ctx, d: Draft, head: Person) -> None:
+    """The members of the owner's household as table rows (a header, then one row per person
+    with birth date and id): each member is a party `household_member`."""
+    rng = c.rng
+    rows = [Para("Thông tin các thành viên trong hộ gia đình:", "field"),
+            Para("STT    Họ và tên    Ngày sinh    Quan hệ    Số định danh", "field"),
+            Para(f"1    {head.name}    {data.short_date(head.birth, rng)}    Chủ hộ    "
+                 f"{head.cccd}", "field")]
+    for k in range(2, 2 + rng.randrange(1, 4)):
+        relation, male = rng.choice(RELATIONS)
+        m = parent(c, head, male=male)  # a CCCD matching a birth 20-40 years before the head's
+        if relation.startswith("Con") or relation == "Cháu":
+            year = min(head.birth.year + rng.randrange(20, 35), c.issued.year - 1)
+            born = data.random_date(rng, date(year, 1, 1), date(year, 12, 28))
+            home = data.Province(*rng.choice(data.NEW_PROVINCES + data.OLD_PROVINCES))
+            m = Person(data.person_name(rng, male), male, born,
+                       data.cccd_number(rng, province_code=home.cccd_code, male=male, birth=born),
+                       None, head.address)
+        rows.append(Para(f"{k}    {m.name}    {data.short_date(m.birth, rng)}    {relation}    "
+                         f"{m.cccd}", "field"))
+        d.parties.append(person_party("household_member", m, owner=False))
+    d.body = [*d.body, *rows]
 
 
 ADDRESSEES = ("Các sở, ban, ngành", "Ủy ban nhân dân các xã, phường", "Sở Tư pháp")
