@@ -587,7 +587,8 @@ def household_table(c: Ctx, d: Draft, head: Person) -> None:
     with birth date and id): each member is a party `household_member`."""
     rng = c.rng
     rows = [Para("Thông tin các thành viên trong hộ gia đình:", "field"),
-            Para("STT    Họ và tên    Ngày sinh    Quan hệ    Số định danh", "field"),
+            Para(f"STT    {rng.choice(('Họ và tên', 'Họ, chữ đệm và tên'))}    Ngày sinh    "
+                 "Quan hệ    Số định danh", "field"),
             Para(f"1    {head.name}    {data.short_date(head.birth, rng)}    Chủ hộ    "
                  f"{head.cccd}", "field")]
     for k in range(2, 2 + rng.randrange(1, 4)):

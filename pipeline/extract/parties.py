@@ -223,7 +223,8 @@ def find_parties(doc: Doc, fields: dict[str, Any], *, enterprise: bool,
 
 
 # A table header naming persons and their ids: "STT | Họ và tên | Ngày sinh | … | Số định danh"
-_HEADER_NAME = re.compile(r"ho\s*(va\s*)?ten")
+# (the name column may be "Họ, chữ đệm và tên", as on civil-status forms)
+_HEADER_NAME = re.compile(r"ho\s*[,.]?\s*(chu\s*dem\s*[,.]?\s*)?(va\s*)?ten")
 _HEADER_ID = re.compile(r"(so\s*dinh\s*danh|cccd|cmnd|can\s*cuoc|so\s*giay\s*to)")
 _HOUSEHOLD = re.compile(r"(quan\s*he\s*(voi\s*)?chu\s*ho|chu\s*ho|thanh\s*vien\s*(trong\s*)?ho)")
 _ROW_NAME = re.compile(r"(?<![\w])([A-ZĐÀ-Ỹ][a-zđà-ỹ]+(?:\s+[A-ZĐÀ-Ỹ][a-zđà-ỹ]+){1,6}|"

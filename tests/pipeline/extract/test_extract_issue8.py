@@ -417,7 +417,7 @@ Họ, chữ đệm và tên: PHAN VĂN HẢI
 Số định danh cá nhân: 040086001234
 Nơi thường trú: xóm 3, xã Nam Đàn, tỉnh Nghệ An
 Thông tin các thành viên trong hộ gia đình:
-STT        Họ và tên          Ngày sinh        Quan hệ với chủ hộ        Số định danh cá nhân
+STT        Họ, chữ đệm và tên  Ngày sinh        Quan hệ với chủ hộ        Số định danh cá nhân
 1          Phan Văn Hải       02/02/1986       Chủ hộ                    040086001234
 2          Lê Thị Hoa         15/07/1989       Vợ                        040189004321
 3          Phan Gia Bảo       20/10/2015       Con                       040215007788
