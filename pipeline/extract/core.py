@@ -312,6 +312,11 @@ def _find_owner(doc: Doc, doc_type: Found | None) -> dict[str, Found | None]:
                 owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
 
 
+# Roman numeral letters mixed with the glyphs OCR reads for them ("II" → "H", "Il", "I1"):
+# a token that has I or V but is no numeral.
+_MISREAD_NUMERAL = re.compile(r"(?=[IVXHl1|]*[IV])(?=[IVXHl1|]*[Hl1|])[IVXHl1|]{2,5}")
+
+
 def _repair_subject(found: dict[str, Found | None]) -> None:
     """Tone marks of the subject checked against the word list (one candidate or one word pair
     decides); a repaired subject is trusted less, one with unsure syllables less still."""
@@ -326,6 +331,11 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
         conf = min(conf, 0.7)
     elif changed:
         conf = min(conf, 0.85)
+    if any(_MISREAD_NUMERAL.fullmatch(w.strip(",.;:()")) for w in text.split()):
+        # "quý IH": a Roman numeral read with a look-alike glyph; no reading can tell II/III
+        conf = min(conf, 0.6)
+        subject = Found(subject.value, subject.conf, subject.reason or
+                        "a Roman numeral is misread")
     why = subject.reason or ("the word list contradicts a syllable: check the tone marks"
                              if unsure else f"{changed} tone mark(s) restored from the word list"
                              if changed else None)

@@ -222,22 +222,28 @@ def _in_other_block(doc: Doc, i: int) -> bool:
         f = doc.folded[j]
         if _OTHER_PERSON.search(f):
             return True
-        if _PERSON_LABEL.search(f) or P.LABEL_NAME.search(f):
+        m = _PERSON_LABEL.search(f)
+        if m is not None:  # "tên ngư ời ch a:": a relative's label, however broken
+            return bool(_RELATIVE.match(f[m.end(1):m.end()].strip(" :;")))
+        if P.LABEL_NAME.search(f):
             return False
     return False
 
 
+_RELATIVE = re.compile(r"(cua\s*)?(ng\s*u\s*o?\s*i|me\b|cha\b|vo\b|chong\b)")
+
+
 def find_address(doc: Doc) -> Found | None:
     """The owner's address; one printed only in another person's block (a parent's residence
-    on a birth extract) is kept but unsure."""
+    on a birth extract) is not the owner's: null, with a reason naming what was seen."""
     found = _find_address(doc, own_only=True)
     if found is not None:
         return found
     other = _find_address(doc, own_only=False)
     if other is None or other.value is None:
         return other
-    return Found(other.value, min(other.conf, UNVERIFIED), "the address printed under another "
-                                                           "person (a parent, a representative)")
+    return Found(None, 0.0, "only another person's address is printed (a parent, a "
+                            "representative)")
 
 
 def _find_address(doc: Doc, *, own_only: bool) -> Found | None:
