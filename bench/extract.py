@@ -58,7 +58,6 @@ class Case:
     pages: list[PageInput]
     doc_type: str
     lines: str = ""  # the text actually drawn (ground-truth lines), to tell stated fields
-    generator: str = "samples"  # "heldout": its truth already reads issue 8's way
 
 
 @dataclass
@@ -259,7 +258,7 @@ def heldout_cases(docs: int, seed: int, cache: Path, workers: int) -> list[Case]
         drawn = "\n".join(line for page in truth["pages"] for line in page["lines"])
         cases.append(Case(truth["doc_id"], truth["variant"], truth["fields"],
                           _page_inputs(json.loads(target.read_text())), truth["doc_type"],
-                          drawn, generator="heldout"))
+                          drawn))
     return cases
 
 

@@ -41,8 +41,9 @@ from pipeline.extract.owner import (
     is_enterprise,
 )
 from pipeline.extract.parties import Party, find_parties, id_kind
+from pipeline.extract.vocab import AGENCY_PHRASES
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fewer_marks, fold, nfc, upper_vi
+from pipeline.vntext import collapse, compact_key, fewer_marks, fold, nfc, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "Party", "WordBox",
@@ -494,7 +495,9 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             continue  # "… NH HÒA BÌNH": the unit word was lost, so was maybe part of the name
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
-            if agency.reason is None:  # the place confirms the tail, not a name found unsure
+            if agency.reason is None and _known_head(head[:-1]):
+                # the place confirms the tail; the head must be a known agency phrase on its
+                # own ("ỦY BAN NHÂN DÂN Ẽ PHƯỜNG …": a stray glyph nothing confirms)
                 found[key] = replace(agency, conf=max(agency.conf, 0.9))
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
@@ -510,6 +513,21 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
             found[key] = Found(agency.value, min(agency.conf, 0.6), why)
         return
+
+
+def _known_head(words: list[str]) -> bool:
+    """The words before the unit ("ỦY BAN NHÂN DÂN", "SỞ TƯ PHÁP") form a known agency phrase,
+    or a known phrase followed by a unit and its name ("… TỈNH QUẢNG TRỊ")."""
+    keys = [compact_key(w) for w in words]
+    for phrase in AGENCY_PHRASES:
+        want = [compact_key(w) for w in phrase.split()]
+        if keys[:len(want)] != want:
+            continue
+        rest = words[len(want):]
+        if not rest or (rest[0] in _UNIT_WORDS and len(rest) > 1
+                        and lexicon.known_place_words(rest[1:])):
+            return True
+    return False
 
 
 def _symbol_abbr(number_symbol: object) -> str | None:

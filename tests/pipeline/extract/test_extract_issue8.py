@@ -513,3 +513,24 @@ def test_an_address_under_a_broken_parent_label_is_not_the_owners() -> None:
     page = BIRTH_PARENT_ADDRESS.replace("tên người mẹ:", "tên ngư ời m ẹ:")
     address = run(boxes_from_grid(page)).fields["owner_address"]
     assert address.value is None and "another person" in (address.reason or "")
+
+
+def test_a_commune_misread_in_an_address_is_restored_or_unsure() -> None:
+    """"xã Gio Lính": no commune is spelled so, one differs by a tone mark: restored, unsure."""
+    page = BIRTH_PARENT_ADDRESS.replace("Họ, chữ đệm, tên người mẹ: NGUYỄN THỊ LAN\n", "")
+    page = page.replace("Thôn Một, xã Gio Linh", "Thôn Một, xã Gio Lính")
+    address = run(boxes_from_grid(page)).fields["owner_address"]
+    assert address.value == "Thôn Một, xã Gio Linh, tỉnh Quảng Trị"
+    assert address.confidence < 0.8
+
+
+def test_a_stray_glyph_in_the_agency_is_not_lifted_by_the_place() -> None:
+    """The date line's place confirms the agency's tail, not a glyph read inside its head."""
+    page = NUMBER_ROW.replace("BỘ TÀI CHÍNH                                  CỘNG",
+                              "ỦY BAN NHÂN DÂN Ẽ TỈNH HÀ NAM                  CỘNG")
+    page = page.replace("Hà Nội, ngày 16", "Hà Nam, ngày 16")
+    ex = run(boxes_from_grid(page))
+    assert ex.values()["issuing_agency"] == "ỦY BAN NHÂN DÂN Ẽ TỈNH HÀ NAM"
+    assert ex.fields["issuing_agency"].confidence < 0.8
+    clean = run(boxes_from_grid(page.replace("DÂN Ẽ TỈNH", "DÂN TỈNH  ")))
+    assert clean.fields["issuing_agency"].confidence >= 0.8
