@@ -333,6 +333,14 @@ def find_doc_type(doc: Doc) -> Found | None:
         canonical = snap(text, P.DOC_TITLES, max_edits=1)
         if canonical is not None:  # one letter misread in a known title
             return Found(canonical, 0.85)
+        # a known title cut short ("… ĐĂNG KÝ DOANH"): its end is on the next line, or lost
+        key = " ".join(fold(text).split())
+        if any(" ".join(fold(t).split()).startswith(key + " ") for t in P.DOC_TITLES):
+            for j in doc.next_lines(i, limit=1):
+                whole = snap(f"{text} {doc.lines[j].text.strip()}", P.DOC_TITLES)
+                if whole is not None:
+                    return Found(whole, min(conf, line_conf(doc.lines[j])) * 0.95)
+            return Found(text, min(conf, 0.6), "the title seems cut: a known title goes on")
         # a title no list knows: confirmed only when it starts with a known type and the word
         # list accepts every syllable as read
         fixed, changed, unsure = lexicon.repair_text(text.upper())

@@ -534,3 +534,16 @@ def test_a_stray_glyph_in_the_agency_is_not_lifted_by_the_place() -> None:
     assert ex.fields["issuing_agency"].confidence < 0.8
     clean = run(boxes_from_grid(page.replace("DÂN Ẽ TỈNH", "DÂN TỈNH  ")))
     assert clean.fields["issuing_agency"].confidence >= 0.8
+
+
+def test_a_known_title_cut_short_is_joined_with_its_next_line_or_unsure() -> None:
+    """"GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH" is the start of a known title: its end is on the next
+    line ("NGHIỆP"), or it was lost and the type is unsure."""
+    title = "                                 QUYẾT ĐỊNH"
+    wrapped = NUMBER_ROW.replace(title, "                     GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH\n"
+                                        "                              NGHIỆP")
+    ex = run(boxes_from_grid(wrapped))
+    assert ex.values()["doc_type"] == "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP"
+    lost = run(boxes_from_grid(NUMBER_ROW.replace(
+        title, "                     GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH")))
+    assert lost.fields["doc_type"].confidence < 0.8
