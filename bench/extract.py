@@ -58,7 +58,6 @@ class Case:
     pages: list[PageInput]
     doc_type: str
     lines: str = ""  # the text actually drawn (ground-truth lines), to tell stated fields
-    generator: str = "samples"  # "heldout": its truth already reads issue 8's way
 
 
 @dataclass
@@ -108,28 +107,6 @@ def _pct(a: int, b: int, digits: int = 1) -> str:
 
 def _empty(v: object) -> bool:
     return v is None or v == [] or v == ""
-
-
-_FORM_TITLES = re.compile(r"^(GIẤY (CHỨNG NHẬN|PHÉP|XÁC NHẬN|KHAI SINH)|TRÍCH LỤC|CHỨNG CHỈ|BẰNG)")
-
-
-def corrected_truth(truth: dict[str, Any], doc_type: str) -> dict[str, Any]:
-    """The generator's truth with what issue 8 says about it applied.
-
-    The generator records the form line under a certificate's or permit's title ("CÔNG TY CỔ
-    PHẦN", "Sử dụng cho nhà ở riêng lẻ", "(Bản sao)", "TÌNH TRẠNG HÔN NHÂN") as its subject;
-    such a line is no trích yếu, so the subject there is null unless introduced as one
-    ("Về việc …"). The authority prefix is the prefix alone ("KT."), not "KT. CHỦ TỊCH".
-    """
-    out = dict(truth)
-    subject = out.get("subject")
-    if isinstance(subject, str) and _FORM_TITLES.match(doc_type) and not re.match(
-            r"^(Về việc|V/v)\b", subject):
-        out["subject"] = None
-    prefix = out.get("authority_prefix")
-    if isinstance(prefix, str) and prefix.split()[0] in PREFIXES:
-        out["authority_prefix"] = prefix.split()[0]
-    return out
 
 
 def _norm(name: str, v: object) -> object:
@@ -281,7 +258,7 @@ def heldout_cases(docs: int, seed: int, cache: Path, workers: int) -> list[Case]
         drawn = "\n".join(line for page in truth["pages"] for line in page["lines"])
         cases.append(Case(truth["doc_id"], truth["variant"], truth["fields"],
                           _page_inputs(json.loads(target.read_text())), truth["doc_type"],
-                          drawn, generator="heldout"))
+                          drawn))
     return cases
 
 
@@ -372,7 +349,7 @@ def peer_extract(pages: Sequence[PageInput]) -> dict[str, object]:
 # ---------------------------------------------------------------- scoring
 
 # The generator's party roles → the roles extraction reports (`pipeline.extract.parties`).
-_ROLE_OF = {"decision_subject": "subject_person", "enterprise": "owner",
+_ROLE_OF = {"enterprise": "owner",
             "household_head": "owner", "permit_holder": "owner"}
 
 
@@ -444,8 +421,7 @@ def score(cases: Sequence[Case], threshold: float) -> None:
             reasons[reason.split(":")[0] + (" (low confidence)" if "confidence" in reason
                                             else " (missing/invalid)")] += 1
         p = peer_extract(case.pages)
-        truth = corrected_truth(case.truth, case.doc_type) if case.generator == "samples" \
-            else case.truth
+        truth = case.truth
         score_parties(ex, truth.get("parties"), threshold, party_tally)
         for name in FIELDS:
             fv = ex.fields[name]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.errors import SohoaError
-from pipeline.extract import Extraction, ExtractOptions, FieldValue, apply_corrections
+from pipeline.extract import Extraction, ExtractOptions, FieldValue, Party, apply_corrections
 from pipeline.queries import get_row
 from pipeline.record import apply_fields_to_row
 from storage.index import (
@@ -56,11 +56,14 @@ def parse_assignments(assignments: list[str]) -> dict[str, str]:
 
 
 def extraction_from_record(record: dict[str, Any]) -> Extraction:
+    """The stored extraction, parties included: a review rewrites the record from it, so
+    whatever is not read back here would be lost from the record and the index."""
     stored = record.get("metadata", {})
     fields = {name: FieldValue(info.get("value"), float(info.get("confidence", 0.0)),
                                info.get("reason"))
               for name, info in stored.get("fields", {}).items()}
-    return Extraction(fields=fields, review_reasons=tuple(stored.get("review_reasons", ())))
+    return Extraction(fields=fields, review_reasons=tuple(stored.get("review_reasons", ())),
+                      parties=tuple(Party.from_dict(p) for p in stored.get("parties", ())))
 
 
 def pending_reviews(index: DocumentIndex) -> list[DocumentRow]:

@@ -230,6 +230,9 @@ class Draft:
     cosigner: tuple[str, str] | None = None
     sign: tuple[tuple[str, ...], str | None, str] | None = None
     subtitle: tuple[str, ...] = ()  # form line, "(for ...)" line or copy mark: not a subject
+    # The original templates draw a form line where a subject goes ("CÔNG TY CỔ PHẦN" under a
+    # company certificate): drawn as before (bundled pages stay byte-stable), but no trích yếu.
+    form_line: bool = False
     parties: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -299,6 +302,7 @@ ABOUT_PERSON: tuple[tuple[str, str], ...] = (
     ("Về việc trợ cấp xã hội hằng tháng", "Thực hiện chế độ trợ cấp xã hội hằng tháng đối với"),
     ("Về việc cho thôi việc", "Cho thôi việc theo nguyện vọng đối với"),
     ("Về việc khen thưởng", "Tặng Giấy khen cho"),
+    ("Về việc giao đất ở không qua đấu giá", "Giao đất ở không qua đấu giá cho"),
 )
 
 
@@ -307,14 +311,17 @@ def qd_about_person(c: Ctx, a: Agency, number: str, p: Person) -> Draft:
     body, in one sentence with birth date, id and residence."""
     rng = c.rng
     subject, verb = rng.choice(ABOUT_PERSON)
-    id_phrase = (f"{rng.choice(('số định danh cá nhân', 'Căn cước công dân số', 'CCCD số'))} "
-                 f"{p.cccd}" if p.cccd else f"CMND số {p.cmnd}")
+    id_label = rng.choice(("số định danh cá nhân", "Căn cước công dân số", "CCCD số", "CCCD:"))
+    id_phrase = f"{id_label} {p.cccd}" if p.cccd else f"CMND số {p.cmnd}"
+    # the sentence may go on after the residence: the address ends at its province
+    land = (f", diện tích {rng.randrange(60, 400)} m², thửa đất số {rng.randrange(1, 900)}, tờ "
+            f"bản đồ số {rng.randrange(1, 60)}") if verb.startswith("Giao đất") else ""
     sign = signer(rng, a, extended=True)
     collective = bool(sign[1] and sign[1].startswith("TM."))
     authority = a.issuing_agency if collective else f"{a.head} {a.issuing_agency}"
     body = [Para(authority, "center_bold"), *legal_bases(c), Para("QUYẾT ĐỊNH:", "center_bold"),
             Para(f"Điều 1. {verb} {p.honorific.lower()} {p.name}, sinh ngày "
-                 f"{data.short_date(p.birth, rng)}, {id_phrase}, nơi cư trú: {p.address}."),
+                 f"{data.short_date(p.birth, rng)}, {id_phrase}, nơi cư trú: {p.address}{land}."),
             *fillers(c, 1),
             Para("Điều 2. Quyết định này có hiệu lực kể từ ngày ký."),
             Para(f"Điều 3. Chánh Văn phòng, Thủ trưởng các cơ quan, đơn vị có liên quan và "
@@ -390,7 +397,7 @@ def build_gcn_dn(c: Ctx) -> Draft:
         Para(f"Địa chỉ liên lạc: {rep.address}", "field"),
     ]
     d = Draft(a, None, ("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP",), (kind,), body, tax_code=mst,
-              valid_until="permanent" if rng.random() < 0.3 else None)
+              valid_until="permanent" if rng.random() < 0.3 else None, form_line=True)
     if c.extended:  # the company form is a subtitle under the title, not a subject
         d.subject, d.subtitle = (), (kind,)
         d.parties = [party("enterprise", company, mst, owner=True),
@@ -461,7 +468,7 @@ def build_gpxd(c: Ctx) -> Draft:
     d = Draft(a, f"{doc_number(rng)}/GPXD-{a.symbol}" if rng.random() < 0.5 else
               f"{doc_number(rng)}/GP-{a.symbol}", ("GIẤY PHÉP XÂY DỰNG",),
               ("Sử dụng cho nhà ở riêng lẻ",), body, recipients(rng, a, "Chủ đầu tư;"),
-              owner=p, valid_until=until.isoformat(), collective_sign=False)
+              owner=p, valid_until=until.isoformat(), collective_sign=False, form_line=True)
     if c.extended:  # "(for ...)" under the title: what the permit is for, not a subject
         use = rng.choice(("(Cấp cho nhà ở riêng lẻ)", "(Sử dụng cho nhà ở riêng lẻ)",
                           "(Dùng cho nhà ở riêng lẻ tại nông thôn)",
@@ -499,7 +506,10 @@ def build_tlks(c: Ctx) -> Draft:
     ]
     d = Draft(a, f"{doc_number(rng)}/TLKS-BS", ("TRÍCH LỤC KHAI SINH",), ("(Bản sao)",)
               if rng.random() < 0.5 else (), body, owner=child, valid_until="permanent",
-              collective_sign=False)
+              collective_sign=False, form_line=True)
+    # the residence printed is the mother's (and the father's): the child's own address is not
+    # on the extract, so the owner has none (as bench/heldout reads it)
+    d.owner_override = {**owner_fields(child), "owner_address": None}
     if c.extended:
         extended_birth_extract(c, d, child)
     return d
@@ -561,12 +571,43 @@ def build_gxn(c: Ctx) -> Draft:
     d = Draft(a, f"{doc_number(rng)}/XN-UBND", ("GIẤY XÁC NHẬN",),
               ("TÌNH TRẠNG HÔN NHÂN",) if marital else ("Về việc xác nhận nơi cư trú",), body,
               owner=p, valid_until=until.isoformat() if marital else None,
-              collective_sign=False)
+              collective_sign=False, form_line=marital)
     if c.extended:
         if marital:  # the second title line names the form, it is no subject
             d.subject, d.subtitle = (), ("TÌNH TRẠNG HÔN NHÂN", *copy_mark(c, 0.25))
         d.parties = [person_party("owner", p)]
+        if not marital and rng.random() < 0.7:
+            household_table(c, d, p)
     return d
+
+
+RELATIONS = (("Vợ", False), ("Chồng", True), ("Con", True), ("Con", False), ("Mẹ", False),
+             ("Cha", True), ("Cháu", True))
+
+
+def household_table(c: Ctx, d: Draft, head: Person) -> None:
+    """The members of the owner's household as table rows (a header, then one row per person
+    with birth date and id): each member is a party `household_member`."""
+    rng = c.rng
+    rows = [Para("Thông tin các thành viên trong hộ gia đình:", "field"),
+            Para(f"STT    {rng.choice(('Họ và tên', 'Họ, chữ đệm và tên'))}    Ngày sinh    "
+                 "Quan hệ    Số định danh", "field"),
+            Para(f"1    {head.name}    {data.short_date(head.birth, rng)}    Chủ hộ    "
+                 f"{head.cccd}", "field")]
+    for k in range(2, 2 + rng.randrange(1, 4)):
+        relation, male = rng.choice(RELATIONS)
+        m = parent(c, head, male=male)  # a CCCD matching a birth 20-40 years before the head's
+        if relation.startswith("Con") or relation == "Cháu":
+            year = min(head.birth.year + rng.randrange(20, 35), c.issued.year - 1)
+            born = data.random_date(rng, date(year, 1, 1), date(year, 12, 28))
+            home = data.Province(*rng.choice(data.NEW_PROVINCES + data.OLD_PROVINCES))
+            m = Person(data.person_name(rng, male), male, born,
+                       data.cccd_number(rng, province_code=home.cccd_code, male=male, birth=born),
+                       None, head.address)
+        rows.append(Para(f"{k}    {m.name}    {data.short_date(m.birth, rng)}    {relation}    "
+                         f"{m.cccd}", "field"))
+        d.parties.append(person_party("household_member", m, owner=False))
+    d.body = [*d.body, *rows]
 
 
 ADDRESSEES = ("Các sở, ban, ngành", "Ủy ban nhân dân các xã, phường", "Sở Tư pháp")
@@ -677,7 +718,7 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
     lines, prefix, title = d.sign or signer(c.rng, a, collective=d.collective_sign,
                                             extended=c.extended)
     signer_name = data.person_name(c.rng, c.rng.random() < 0.6)
-    subject = " ".join(d.subject) if d.subject else None
+    subject = " ".join(d.subject) if d.subject and not d.form_line else None
     fields: dict[str, object] = {
         "doc_type": doc_type,
         "type_abbr": TYPE_ABBR[doc_type],
@@ -689,7 +730,7 @@ def to_spec(c: Ctx, doc_type: str, d: Draft) -> DocSpec:
         "subject": subject,
         "signer_name": signer_name,
         "signer_title": title,
-        "authority_prefix": prefix,
+        "authority_prefix": prefix.split()[0] if prefix else None,  # "KT.", not "KT. CHỦ TỊCH"
         "recipients": [r.removesuffix(";").removesuffix(".") for r in d.recipients],
         **(d.owner_override or owner_fields(d.owner)),
         "tax_code": d.tax_code,

@@ -27,6 +27,7 @@ from pipeline.extract.fields import (
     find_signer,
     find_subject,
     line_conf,
+    read_sideways,
 )
 from pipeline.extract.layout import PageLayout, WordBox, layout_from_text, layout_from_words
 from pipeline.extract.owner import (
@@ -40,8 +41,9 @@ from pipeline.extract.owner import (
     is_enterprise,
 )
 from pipeline.extract.parties import Party, find_parties, id_kind
+from pipeline.extract.vocab import AGENCY_PHRASES
 from pipeline.identifiers import validate_mst, validate_owner_id
-from pipeline.vntext import collapse, fewer_marks, fold, nfc, upper_vi
+from pipeline.vntext import collapse, compact_key, fewer_marks, fold, nfc, upper_vi
 
 __all__ = [
     "FIELDS", "Extraction", "ExtractOptions", "FieldValue", "PageInput", "Party", "WordBox",
@@ -60,6 +62,7 @@ MAX_LEN = {"doc_type": 500, "subject": 500, "issuing_agency": 300, "parent_agenc
 NOT_FOUND = "not found"
 UNVERIFIED = 0.79  # a proper name no vocabulary or second reading confirms
 CORRECTED = "corrected by reviewer"
+SIDEWAYS = "the signer page was read sideways: turn it and read it again"
 NUMBER_SYMBOL_RE = re.compile(r"^\d+[A-Z]?(/\d{4})?/[A-Za-zĐđ0-9]+(-[A-Za-zĐđ0-9]+)*$|^\d+$")
 
 
@@ -145,7 +148,7 @@ def _owner_from_parties(fields: dict[str, FieldValue],
     that person owns it. Named once, unconfirmed: stored below the review threshold."""
     if fields["owner_name"].value is not None:
         return fields
-    about = [p for p in parties if p.role == "subject_person"]
+    about = [p for p in parties if p.role == "decision_subject"]
     if len(about) != 1:
         return fields
     person = about[0]
@@ -280,6 +283,11 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
         authority_prefix=prefix, recipients=find_recipients(doc),
         tax_code=find_tax_code(doc), valid_until=find_valid_until(doc),
     )
+    if read_sideways(doc, doc.signature_page):
+        for key in ("signer_name", "signer_title", "authority_prefix", "recipients"):
+            got = found.get(key)
+            if got is not None:
+                found[key] = Found(got.value, min(got.conf, 0.3), SIDEWAYS)
     found.update(_find_owner(doc, found.get("doc_type")))
     for key in ("signer_name", "owner_name"):
         _check_name(found, key, enterprise=key == "owner_name" and is_enterprise(doc))
@@ -305,6 +313,11 @@ def _find_owner(doc: Doc, doc_type: Found | None) -> dict[str, Found | None]:
                 owner_birth_date=find_birth_date(doc), owner_address=find_address(doc))
 
 
+# Roman numeral letters mixed with the glyphs OCR reads for them ("II" → "H", "Il", "I1"):
+# a token that has I or V but is no numeral.
+_MISREAD_NUMERAL = re.compile(r"(?=[IVXHl1|]*[IV])(?=[IVXHl1|]*[Hl1|])[IVXHl1|]{2,5}")
+
+
 def _repair_subject(found: dict[str, Found | None]) -> None:
     """Tone marks of the subject checked against the word list (one candidate or one word pair
     decides); a repaired subject is trusted less, one with unsure syllables less still."""
@@ -319,6 +332,11 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
         conf = min(conf, 0.7)
     elif changed:
         conf = min(conf, 0.85)
+    if any(_MISREAD_NUMERAL.fullmatch(w.strip(",.;:()")) for w in text.split()):
+        # "quý IH": a Roman numeral read with a look-alike glyph; no reading can tell II/III
+        conf = min(conf, 0.6)
+        subject = Found(subject.value, subject.conf, subject.reason or
+                        "a Roman numeral is misread")
     why = subject.reason or ("the word list contradicts a syllable: check the tone marks"
                              if unsure else f"{changed} tone mark(s) restored from the word list"
                              if changed else None)
@@ -363,13 +381,23 @@ def _check_title(found: dict[str, Found | None]) -> None:
                                       title.reason or "tone marks restored from the word list")
 
 
+def _split_merged(name: str) -> str:
+    """A space before each capital that follows a small letter ("LêMinh" → "Lê Minh")."""
+    return "".join(f" {c}" if k and c.isupper() and name[k - 1].islower() else c
+                   for k, c in enumerate(name))
+
+
 def _check_name(found: dict[str, Found | None], key: str, *, enterprise: bool) -> None:
     """A personal name against the names lexicon: a surname restored only when exactly one
     surname fits; a name the lexicon cannot confirm is not stored as confident."""
     name = found.get(key)
     if enterprise or name is None or not isinstance(name.value, str):
         return
-    check = lexicon.check_person_name(name.value)
+    split = _split_merged(name.value)
+    if split != name.value:  # "LêMinh Trí": OCR lost the space between two syllables
+        name = Found(split, min(name.conf, UNVERIFIED), name.reason or "a lost space restored")
+        found[key] = name
+    check = lexicon.check_person_name(split)
     if check.repaired or check.ambiguous:
         why = "diacritics restored from the names list" if check.repaired else \
             "a syllable of the name fits several names"
@@ -467,7 +495,9 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             continue  # "… NH HÒA BÌNH": the unit word was lost, so was maybe part of the name
         if tail == want:
             found["issue_place"] = replace(place, conf=max(place.conf, 0.95))
-            if agency.reason is None:  # the place confirms the tail, not a name found unsure
+            if agency.reason is None and _known_head(head[:-1]):
+                # the place confirms the tail; the head must be a known agency phrase on its
+                # own ("ỦY BAN NHÂN DÂN Ẽ PHƯỜNG …": a stray glyph nothing confirms)
                 found[key] = replace(agency, conf=max(agency.conf, 0.9))
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
@@ -483,6 +513,21 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
             found[key] = Found(agency.value, min(agency.conf, 0.6), why)
         return
+
+
+def _known_head(words: list[str]) -> bool:
+    """The words before the unit ("ỦY BAN NHÂN DÂN", "SỞ TƯ PHÁP") form a known agency phrase,
+    or a known phrase followed by a unit and its name ("… TỈNH QUẢNG TRỊ")."""
+    keys = [compact_key(w) for w in words]
+    for phrase in AGENCY_PHRASES:
+        want = [compact_key(w) for w in phrase.split()]
+        if keys[:len(want)] != want:
+            continue
+        rest = words[len(want):]
+        if not rest or (rest[0] in _UNIT_WORDS and len(rest) > 1
+                        and lexicon.known_place_words(rest[1:])):
+            return True
+    return False
 
 
 def _symbol_abbr(number_symbol: object) -> str | None:
@@ -502,6 +547,11 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     ns, ta = found.get("number_symbol"), found.get("type_abbr")
     agency, dt = found.get("issuing_agency"), found.get("doc_type")
     if ns is None or not isinstance(ns.value, str) or "/" not in ns.value or ns.conf < 0.6:
+        return
+    issued = found.get("issue_date")
+    if issued is None or issued.value is None or issued.conf < 0.8:
+        # the number and the day are filled in together, often by hand after signing: when
+        # the day cannot be read, the symbol's agreement says nothing about the digits
         return
     if agency is None or not isinstance(agency.value, str) or dt is None:
         return

@@ -155,8 +155,12 @@ def find_number_symbol(doc: Doc) -> Found | None:
             return Found(None, 0.0, "number after 'Số:' is unreadable")
         return Found(digits, 0.7 * line_conf(line, m.end(), m.end() + len(token), token_trust))
     value, repaired = parsed
-    conf = line_conf(line, m.end(), m.end() + len(rest.split()[0]) if rest.split() else None,
-                     token_trust)
+    # every word the value was read from counts ("985/QĐ- TT": the lost "g" of "TTg" shows
+    # in the second word's confidence, not in the first's)
+    whole = P.NUMBER_SYMBOL.match(rest.strip())
+    lead = len(rest) - len(rest.lstrip())
+    span_end = m.end() + lead + max(whole.end() if whole else 0, len(rest.split()[0]))
+    conf = line_conf(line, m.end(), span_end, token_trust)
     strength = 0.85 if repaired else 1.0
     read = re.sub(r"[\s/\-]", "", rest.split()[0]) if rest.split() else ""
     if len(re.sub(r"[/\-]", "", value)) < len(read) and not rest.split()[0].endswith((",", ".")):
@@ -273,7 +277,7 @@ def _header_lines(doc: Doc) -> list[int]:
             continue
         if P.DATE_PHRASE.search(f) or _BLANK_NUMBER.match(f) or P.NUMBER_LABEL.match(f):
             continue
-        if P.STAMP_LINE.search(f):
+        if P.STAMP_LINE.search(f) or P.COPY_MARK.match(f):
             continue
         text = line.text.strip(" _=—~")
         if text and is_upper_text(text, min_ratio=0.8):
@@ -329,6 +333,14 @@ def find_doc_type(doc: Doc) -> Found | None:
         canonical = snap(text, P.DOC_TITLES, max_edits=1)
         if canonical is not None:  # one letter misread in a known title
             return Found(canonical, 0.85)
+        # a known title cut short ("… ĐĂNG KÝ DOANH"): its end is on the next line, or lost
+        key = " ".join(fold(text).split())
+        if any(" ".join(fold(t).split()).startswith(key + " ") for t in P.DOC_TITLES):
+            for j in doc.next_lines(i, limit=1):
+                whole = snap(f"{text} {doc.lines[j].text.strip()}", P.DOC_TITLES)
+                if whole is not None:
+                    return Found(whole, min(conf, line_conf(doc.lines[j])) * 0.95)
+            return Found(text, min(conf, 0.6), "the title seems cut: a known title goes on")
         # a title no list knows: confirmed only when it starts with a known type and the word
         # list accepts every syllable as read
         fixed, changed, unsure = lexicon.repair_text(text.upper())
@@ -375,7 +387,20 @@ def find_subject(doc: Doc) -> Found | None:
         if P.SUBJECT_LETTER.match(doc.folded[i]):
             return _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
                                   axis=doc.lines[i])
+    number = doc.number_line
+    for i in doc.first_page[:30]:  # "V/ Góp ý …": the second v lost, right under the number
+        if number is not None and number < i <= number + 3 and _LETTER_DAMAGED.match(
+                doc.folded[i]) and doc.lines[i].zone() in ("left", ""):
+            found = _subject_lines(doc, [i, *doc.next_lines(i, limit=5)], letter=True,
+                                   axis=doc.lines[i])
+            if found is None or not isinstance(found.value, str):
+                return found
+            text = re.sub(r"^\s*[Vv]\s*/\s*", "V/v ", found.value)
+            return Found(text, min(found.conf, 0.79), found.reason or "'V/v' read damaged")
     return None
+
+
+_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s+(?=[a-z])")
 
 
 # Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).
@@ -424,6 +449,8 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
     conf = min(line_conf(doc.lines[i]) for i in picked)
     if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
         return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
+    if text.strip()[:1].islower():  # a trích yếu opens with a capital: its first line was lost
+        return Found(text.strip(), min(conf, 0.5), "the subject starts mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
 
 
@@ -449,8 +476,9 @@ def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | No
         return False
     if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f):
         return False
-    if COLLECTIVE.match(f) and first is None and not letter or HEAD_TITLE.match(f):
-        return False
+    if COLLECTIVE.match(f) and first is None and not letter or (
+            HEAD_TITLE.match(f) and is_upper_text(line.text)):
+        return False  # the authority line in capitals; "Chủ tịch …" may go on a subject
     if ":" in line.text and not SUBJECT_OK.match(f) and not line.text.lstrip().startswith("("):
         return False
     if letter:
@@ -508,17 +536,34 @@ _NOT_NAME_START = frozenset({
 })
 
 
-def looks_like_name(text: str) -> bool:
-    """2-7 capitalised alphabetic words that do not start like an agency or a title."""
+def looks_like_name(text: str, *, labelled: bool = False) -> bool:
+    """2-7 capitalised alphabetic words that do not start like an agency or a title.
+
+    `labelled`: the text follows a name label ("Họ, chữ đệm, tên người cha:"), where a name in
+    capitals is the rule, so a surname that is also an agency word may be in capitals too."""
     words = text.split()
     if not 2 <= len(words) <= 7:
         return False
     if not all(w[:1].isupper() and w.isalpha() for w in words):
         return False
-    if words[0].upper() in _NOT_NAME_START or snap(text, P.SIGNER_TITLES, max_edits=1):
+    if words[0].upper() in _NOT_NAME_START and not _surname_like_agency_word(
+            words, capitals=labelled):
+        return False
+    if snap(text, P.SIGNER_TITLES, max_edits=1):
         return False
     f = fold(text)
     return not (P.AUTHORITY_LINE.match(f) or P.MOTTO_NATION.search(f))
+
+
+def _surname_like_agency_word(words: list[str], *, capitals: bool = False) -> bool:
+    """"Văn Thảo Phương Dung": a few surnames are also the first word of an agency or a title
+    ("VĂN PHÒNG"). Agency and title lines are printed in capitals and go on with agency words;
+    a name is title case (capitals only after a name label), three or more syllables, none of
+    them another agency word."""
+    if len(words) < 3 or (not capitals and any(w.isupper() and len(w) > 1 for w in words)) or \
+            any(w.upper() in _NOT_NAME_START for w in words[1:]):
+        return False
+    return all(lexicon.is_syllable(w) for w in words)
 
 
 def _signer_part(doc: Doc, i: int) -> str:
@@ -545,6 +590,21 @@ def _scribble(line: Line, text: str) -> bool:
     return bool(confs) and sum(confs) / len(confs) < 0.6
 
 
+def read_sideways(doc: Doc, lines: list[int]) -> bool:
+    """Most words of these lines are taller than wide: the page was read turned by 90°, its
+    words in the wrong order ("Nơi CHỦ nhận: TỊCH"). Nothing read there can be trusted."""
+    tall = wide = 0
+    for i in lines:
+        for w in doc.lines[i].words:
+            if sum(c.isalpha() for c in w.text) < 3:
+                continue
+            if w.height > 1.5 * w.width:
+                tall += 1
+            else:
+                wide += 1
+    return tall >= 3 and tall > wide
+
+
 def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     """(name, title, authority prefix) from the bottom-right block of the last page."""
     parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip())
@@ -552,8 +612,17 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]
     name_at = _name_index([t for _, t in parts])
-    if name_at is None:
-        return None, None, None
+    if name_at is None:  # the name was not read (under the signature, the seal)
+        titles = _title_lines(parts)
+        if not titles or not snap(titles[-1][1], P.SIGNER_TITLES):
+            return None, None, None
+        # the lowest title line, with the authority line right above it if there is one
+        titles = [t for t in titles[-2:-1] if _MISREAD_AUTHORITY.match(fold(t[1]))] + \
+            titles[-1:]
+        title, prefix = _title_and_prefix(doc, titles)
+        # nothing below confirms that this is the signer's block: unsure
+        return None, Found(title.value, min(title.conf, 0.79), title.reason or
+                           "no signer name under the title"), prefix
     i_name, name = parts[name_at]
     name_found = Found(collapse(name), line_conf(doc.lines[i_name]))
     titles = _title_lines(parts[:name_at])
@@ -627,6 +696,9 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
                and not P.AUTHORITY_LINE.match(fold(t))]
     if misread and not prefixes:
         prefix = Found(None, 0.3, "authority prefix unreadable")
+        restored = _confusable_prefix(misread[-1])
+        if restored is not None:
+            prefix = Found(restored, min(prefix_conf, 0.79), "authority prefix restored")
     own = [t for t in lines if not P.AUTHORITY_LINE.match(fold(t)) and t not in misread]
     if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
         title = " ".join(own)
@@ -652,6 +724,24 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
         # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
         conf, reason = min(conf, 0.5), "KT. without a deputy title"
     return Found(title, conf, reason), prefix
+
+
+# Letters Tesseract confuses in a short bold capital token ("TL." read "TI.", "T1.", "Tl.").
+_LOOKALIKE = str.maketrans({"I": "L", "1": "L", "l": "L", "|": "L", "i": "L", "!": "L",
+                            "0": "Q", "O": "Q", "o": "Q"})
+
+
+def _confusable_prefix(text: str) -> str | None:
+    """The one authority prefix a misread prefix token can be, or None.
+
+    Only the token before the dot is compared, after mapping look-alike glyphs; the line must
+    go on with a head's title ("TI.. CHỦ TỊCH"), where Decree 30 puts a prefix."""
+    m = re.match(r"^\s*([A-Za-z0-9|!]{1,3})\s*[.,:]{1,2}\s*(\S.*)$", text)
+    if m is None or snap(m.group(2), P.SIGNER_TITLES) is None:
+        return None
+    token = m.group(1).upper().translate(_LOOKALIKE)
+    hits = [p for p in P.AUTHORITY_PREFIXES if p[:-1].translate(_LOOKALIKE) == token]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _torn_row(doc: Doc, i: int) -> bool:
@@ -691,9 +781,11 @@ def find_recipients(doc: Doc) -> Found | None:
         if not line.has_box and text.startswith(("-", "+", "•")):
             cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
             text = text[: cut.start() + 1] if cut else text
+        # the bullet was not read (a thin dash): an item starts at the label's indent, in
+        # the left column, after the label or after an item that ended with ";"
         bullet = text.startswith(("-", "+", "•", "*", "~", "·")) or (
-            line.has_box and ended and items and abs(line.x0 - label_line.x0) < 0.02
-            and not is_upper_text(text))  # the bullet was not read
+            line.has_box and (ended or not items) and abs(line.x0 - label_line.x0) < 0.02
+            and not is_upper_text(text) and not P.AUTHORITY_LINE.match(fold(text)))
         if bullet:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))

@@ -69,7 +69,7 @@ def find_owner_name(doc: Doc) -> Found | None:
         h = P.HONORIFIC.match(fold(value))
         if h:
             value, s = value[h.end():], s + h.end()
-        if looks_like_name(value):
+        if looks_like_name(value, labelled=True):
             return Found(collapse(_title_case(value)), line_conf(line, s, e))
     return None
 
@@ -122,6 +122,11 @@ def find_owner_id(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_ID):
         line = doc.lines[i]
         text = line.text
+        wrapped = value_on_next_line(doc, i, vstart)
+        if wrapped is not None:  # "…, CCCD:" / "số định danh cá" ends the line
+            i, vstart = wrapped
+            line = doc.lines[i]
+            text = line.text
         m = _DIGITS_RUN.search(text, vstart)
         if m is None or not _BETWEEN_OK.match(fold(text[vstart:m.start()])):
             continue
@@ -138,8 +143,28 @@ def find_owner_id(doc: Doc) -> Found | None:
     return None
 
 
+# What may be left of a label wrapped at the end of a line: "số định danh cá" / "nhân 0…"
+_LABEL_TAIL = re.compile(r"^\s*(ca\s*)?(nhan\s*)?(so\s*)?[:;.,]?\s*")
+
+
+def value_on_next_line(doc: Doc, i: int, vstart: int) -> tuple[int, int] | None:
+    """(line, offset) where a label's value starts when the label ends line i (nothing but
+    the label's own tail words after it) and the value opens the next line."""
+    if _LABEL_TAIL.sub("", doc.folded[i][vstart:]).strip():
+        return None
+    nxt = doc.next_lines(i, limit=1)
+    if not nxt:
+        return None
+    j = nxt[0]
+    tail = _LABEL_TAIL.match(doc.folded[j])
+    return j, tail.end() if tail else 0
+
+
 def find_birth_date(doc: Doc) -> Found | None:
     for i, _, vstart in _labels(doc, P.LABEL_BIRTH):
+        wrapped = value_on_next_line(doc, i, vstart)
+        if wrapped is not None:  # "…, sinh ngày" ends the line: the date opens the next
+            i, vstart = wrapped
         line, f = doc.lines[i], doc.folded[i]
         value, m = parse_numeric_date(line.text[vstart:vstart + 24])
         if m is not None:
@@ -197,22 +222,28 @@ def _in_other_block(doc: Doc, i: int) -> bool:
         f = doc.folded[j]
         if _OTHER_PERSON.search(f):
             return True
-        if _PERSON_LABEL.search(f) or P.LABEL_NAME.search(f):
+        m = _PERSON_LABEL.search(f)
+        if m is not None:  # "tên ngư ời ch a:": a relative's label, however broken
+            return bool(_RELATIVE.match(f[m.end(1):m.end()].strip(" :;")))
+        if P.LABEL_NAME.search(f):
             return False
     return False
 
 
+_RELATIVE = re.compile(r"(cua\s*)?(ng\s*u\s*o?\s*i|me\b|cha\b|vo\b|chong\b)")
+
+
 def find_address(doc: Doc) -> Found | None:
     """The owner's address; one printed only in another person's block (a parent's residence
-    on a birth extract) is kept but unsure."""
+    on a birth extract) is not the owner's: null, with a reason naming what was seen."""
     found = _find_address(doc, own_only=True)
     if found is not None:
         return found
     other = _find_address(doc, own_only=False)
     if other is None or other.value is None:
         return other
-    return Found(other.value, min(other.conf, UNVERIFIED), "the address printed under another "
-                                                           "person (a parent, a representative)")
+    return Found(None, 0.0, "only another person's address is printed (a parent, a "
+                            "representative)")
 
 
 def _find_address(doc: Doc, *, own_only: bool) -> Found | None:

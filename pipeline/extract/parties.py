@@ -2,12 +2,15 @@
 identifier printed next to them (issue 8).
 
 Roles (English snake_case, stable JSON keys): `owner`, `legal_representative`,
-`subject_person` (the person a decision is about), `child` (the person a birth extract
-registers), `father`, `mother`, `applicant`. `id_kind` is `cccd`, `cmnd`, `mst` or `passport`.
+`decision_subject` (the person a decision is about), `child` (the person a birth extract
+registers), `father`, `mother`, `applicant`, `household_member` (a row of a household table),
+`member` (a row of a members' or shareholders' table). `id_kind` is `cccd`, `cmnd`, `mst` or
+`passport`.
 
 A person is taken only after a label or a role phrase ("Người đại diện theo pháp luật",
-"Họ, chữ đệm, tên người mẹ:", "Người yêu cầu:", "… đối với ông/bà <Name>"); an identifier only
-after an identity label in the lines that belong to that person.
+"Họ, chữ đệm, tên người mẹ:", "Người yêu cầu:", "… đối với ông/bà <Name>"), or in a row of a
+table whose header names a name and an id column; an identifier only after an identity label in
+the lines that belong to that person, or in that person's row.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc
 from pipeline.extract.fields import line_conf, looks_like_name, token_trust
+from pipeline.extract.owner import value_on_next_line
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, fold, is_upper_text, strip_punct, to_digits
 
 UNVERIFIED = 0.79
-ROLES = ("owner", "legal_representative", "subject_person", "child", "father", "mother",
-         "applicant")
+ROLES = ("owner", "legal_representative", "decision_subject", "child", "father", "mother",
+         "applicant", "household_member", "member")
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def _name_at(doc: Doc, i: int, start: int, *, wrap: bool = False) -> tuple[str, 
                 if w.endswith((",", ";", ".")):
                     break
     name = " ".join(kept)
-    if not looks_like_name(name):
+    if not looks_like_name(name, labelled=True):
         return None
     if is_upper_text(name):
         name = " ".join(w.capitalize() for w in name.split())
@@ -143,8 +147,12 @@ def _id_in(doc: Doc, lines: list[int]) -> tuple[str, str, float] | None:
             for m in rx.finditer(f):
                 if m.start() > 0 and f[m.start() - 1].isalnum():
                     continue
-                run = _ID_RUN.search(doc.lines[i].text, m.end())
-                if run is None or run.start() - m.end() > 4:
+                at, start = i, m.end()
+                wrapped = value_on_next_line(doc, i, start)
+                if wrapped is not None:  # "…, CCCD:" ends the line
+                    at, start = wrapped
+                run = _ID_RUN.search(doc.lines[at].text, start)
+                if run is None or run.start() - start > 4:
                     continue
                 digits = to_digits(run.group(0))
                 if not digits:
@@ -155,7 +163,7 @@ def _id_in(doc: Doc, lines: list[int]) -> tuple[str, str, float] | None:
                 kind = id_kind(digits, enterprise=enterprise)
                 if kind is None:
                     continue
-                conf = line_conf(doc.lines[i], run.start(), run.end(), token_trust)
+                conf = line_conf(doc.lines[at], run.start(), run.end(), token_trust)
                 return digits, kind, conf * (0.9 if digits != run.group(0) else 1.0)
     return None
 
@@ -173,7 +181,7 @@ def _block(doc: Doc, i: int, size: int) -> list[int]:
 
 
 def _person(doc: Doc, role: str, i: int, start: int, size: int = 4) -> Party | None:
-    got = _name_at(doc, i, start, wrap=role == "subject_person")
+    got = _name_at(doc, i, start, wrap=role == "decision_subject")
     if got is None:
         return None
     name, conf = got
@@ -210,7 +218,71 @@ def find_parties(doc: Doc, fields: dict[str, Any], *, enterprise: bool,
                         parties.append(p)
                     break
     parties.extend(_people_decided_on(doc, parties))
+    parties.extend(_table_members(doc, parties))
     return tuple(_dedupe(parties))
+
+
+# A table header naming persons and their ids: "STT | Họ và tên | Ngày sinh | … | Số định danh"
+# (the name column may be "Họ, chữ đệm và tên", as on civil-status forms)
+_HEADER_NAME = re.compile(r"ho\s*[,.]?\s*(chu\s*dem\s*[,.]?\s*)?(va\s*)?ten")
+_HEADER_ID = re.compile(r"(so\s*dinh\s*danh|cccd|cmnd|can\s*cuoc|so\s*giay\s*to)")
+_HOUSEHOLD = re.compile(r"(quan\s*he\s*(voi\s*)?chu\s*ho|chu\s*ho|thanh\s*vien\s*(trong\s*)?ho)")
+_ROW_NAME = re.compile(r"(?<![\w])([A-ZĐÀ-Ỹ][a-zđà-ỹ]+(?:\s+[A-ZĐÀ-Ỹ][a-zđà-ỹ]+){1,6}|"
+                       r"[A-ZĐÀ-Ỹ]{2,}(?:\s+[A-ZĐÀ-Ỹ]{1,}){1,6})(?![\w])")
+_ROW_ID = re.compile(r"(?<![\d])(\d{12}|\d{9})(?![\d])")
+
+
+def _rows_below(doc: Doc, i: int, limit: int = 20) -> list[list[int]]:
+    """The table rows under header line i: lines grouped by (page, row), in order."""
+    rows: dict[tuple[int, int], list[int]] = {}
+    header = doc.row_of(i)
+    for j in range(i + 1, min(len(doc.lines), i + 1 + 6 * limit)):
+        key = doc.row_of(j)
+        if key == header:
+            continue
+        rows.setdefault(key, []).append(j)
+    return list(rows.values())[:limit]
+
+
+def _table_members(doc: Doc, known: list[Party]) -> list[Party]:
+    """Persons in the rows of a table whose header names a name and an id column: household
+    members (the header or the document speaks of "chủ hộ"), else members. A row counts only
+    with a name-like cell and a valid citizen id; the table ends at the first row without."""
+    out: list[Party] = []
+    ids = {p.id for p in known if p.id}
+    for i, f in enumerate(doc.folded):
+        if not (_HEADER_NAME.search(f) or _HEADER_ID.search(f)):
+            continue
+        row = " ".join(doc.folded[j] for j in range(len(doc.lines))
+                       if doc.row_of(j) == doc.row_of(i))  # the header's cells
+        if not (_HEADER_NAME.search(row) and _HEADER_ID.search(row)) or ":" in doc.lines[i].text:
+            continue
+        household = bool(_HOUSEHOLD.search(row)) or any(
+            _HOUSEHOLD.search(g) for g in doc.folded[max(0, i - 4):i])
+        role = "household_member" if household else "member"
+        for cells in _rows_below(doc, i):
+            text = "  ".join(doc.lines[j].text for j in sorted(
+                cells, key=lambda j: doc.lines[j].x0))
+            got_id = next((m for m in _ROW_ID.finditer(text)
+                           if validate_owner_id(m.group(1)) is None), None)
+            names = [m for m in _ROW_NAME.finditer(text) if looks_like_name(m.group(1),
+                                                                          labelled=True)]
+            if got_id is None or not names:
+                break
+            name = names[0].group(1)
+            if is_upper_text(name):
+                name = " ".join(w.capitalize() for w in name.split())
+            if got_id.group(1) in ids:
+                continue  # the owner, already a party
+            conf = min(line_conf(doc.lines[j]) for j in cells)
+            check = lexicon.check_person_name(name)
+            if check.repaired or check.ambiguous or not check.known:
+                conf = min(conf, UNVERIFIED)
+            ids.add(got_id.group(1))
+            out.append(Party(role, collapse(check.text), got_id.group(1),
+                             id_kind(got_id.group(1)), conf))
+        break  # one person table per document
+    return out
 
 
 def _owner_party(fields: dict[str, Any], *, enterprise: bool) -> Party | None:
@@ -242,7 +314,7 @@ def _people_decided_on(doc: Doc, known: list[Party]) -> list[Party]:
     for i in dict.fromkeys(lines):
         f = doc.folded[i]
         for m in _ABOUT.finditer(f):
-            p = _person(doc, "subject_person", i, m.end(), size=3)
+            p = _person(doc, "decision_subject", i, m.end(), size=3)
             if p is None or p.name is None:
                 continue
             key = fold(p.name)

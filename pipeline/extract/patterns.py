@@ -56,7 +56,7 @@ DATE_PHRASE = re.compile(
     rf"ngay\s*[.,:]?\s*(?P<d>{_D}\s?{_D}?)\s*[,.]?\s*thang\s*[.,:]?\s*(?P<m>{_D}\s?{_D}?)"
     rf"\s*[,.]?\s*nam\s*[.,:]?\s*(?P<y>{_D}\s?{_D}\s?{_D}\s?{_D})(?!\d)")
 # A place-date line whose day or month could not be read (handwritten, blank, damaged).
-DATE_PHRASE_DAMAGED = re.compile(r"ngay\b.{0,12}\bthang\b.{0,12}\bnam\b")
+DATE_PHRASE_DAMAGED = re.compile(r"\bngay.{0,12}?thang.{0,12}?\bnam\b")  # "thángJO": no \b
 NUMERIC_DATE = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*"
                           r"(?P<y>\d{4})(?!\d)")
 BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het|hieu\s*luc|"
@@ -65,6 +65,10 @@ BODY_DATE_CUES = re.compile(r"(can\s*cu|theo|tai|cua|so|ban\s*hanh|ky|tu|den|het
 # Stamps over the document, not its content (Decree 30 copy signature, portal e-signature
 # boxes): "SAO Y; VĂN PHÒNG, …; 20/02/2025; 10:47:25 +07:00", "Người ký: …", "Cơ quan: …",
 # "Thời gian ký: …", "Email: …".
+# A copy mark printed on its own line above the agency or under the title ("BẢN SAO",
+# "(Bản sao)"; Decree 30 copy forms: sao y, trích sao, sao lục): no agency, no subject.
+COPY_MARK = re.compile(r"^\s*[(\[]?\s*(ban\s*sao|ban\s*chinh|sao\s*y(\s*ban\s*chinh)?|"
+                       r"trich\s*sao|sao\s*luc)\s*[)\]]?\s*[.:]?\s*$")
 STAMP_LINE = re.compile(r"(^\s*sao\s*y\s*[;:,]|nguoi\s*ky\s*[:;]|co\s*quan\s*[:;]|"
                         r"thoi\s*gian\s*ky\s*[:;]|\d{1,2}:\d{2}:\d{2}\s*[+-]\d{2}:?\d{2}|"
                         r"^\s*email\s*[:;])")

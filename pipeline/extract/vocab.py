@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.extract import lexicon
-from pipeline.vntext import compact_key, has_word_char, snap, upper_vi
+from pipeline.vntext import compact_key, fold, has_word_char, snap, upper_vi
 
 AGENCY_PHRASES: tuple[str, ...] = (
     "ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND", "VĂN PHÒNG ỦY BAN NHÂN DÂN",
@@ -163,7 +163,12 @@ def check_address(value: str) -> tuple[str, bool | None]:
     known, False when the text after "tỉnh"/"thành phố" is no province (misread), None when
     the address names no province.
     """
-    value = _address_units(value)
+    value, commune_ok = _address_communes(_address_units(value))
+    value, province_ok = _address_province(value)
+    return value, (False if not commune_ok else province_ok)
+
+
+def _address_province(value: str) -> tuple[str, bool | None]:
     texts = value.split()
     for k in range(len(texts) - 1, -1, -1):
         head = texts[k].lower()
@@ -173,8 +178,38 @@ def check_address(value: str) -> tuple[str, bool | None]:
             province, n = _match(texts[start:], 0, _PROVINCE_KEYS, 4)
             if n and start + n == len(texts):
                 return " ".join([*texts[:start], province]), True
+            rest = " ".join(texts[start + n:])
+            if n and fold(rest).strip(" .") == "viet nam":
+                return " ".join([*texts[:start], province + ",", rest]), True
+            if n and texts[start + n - 1].endswith(","):
+                # an address runs from the smallest unit to the province: what follows the
+                # province ("…, tỉnh Khánh Hòa, diện tích 120 m²") is the sentence, not it
+                return " ".join([*texts[:start], province]), True
             return value, False  # a misread or missing province name
     return value, None
+
+
+_COMMUNE_HEAD = re.compile(r"^(xã|phường|thị trấn|đặc khu)\s+(.+)$", re.IGNORECASE)
+
+
+def _address_communes(value: str) -> tuple[str, bool]:
+    """The commune of an address against the gazetteer: a name no unit has, where units differ
+    from it by diacritics only ("xã Pu Nhị" for "Pu Nhi"), is a misread: restored when one
+    unit fits, and unsure either way."""
+    parts = value.split(", ")
+    ok = True
+    for k, part in enumerate(parts):
+        m = _COMMUNE_HEAD.match(part)
+        if m is None or any(ch.isdigit() for ch in m.group(2)):
+            continue
+        got = lexicon.check_place(m.group(2))
+        if got.known:
+            continue
+        if got.restored:
+            parts[k] = f"{m.group(1)} {got.text}"
+        if got.restored or got.ambiguous:
+            ok = False
+    return ", ".join(parts), ok
 
 
 _ADDRESS_UNITS = ("thành phố", "tỉnh", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường",

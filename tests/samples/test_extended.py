@@ -62,7 +62,7 @@ def test_parties_carry_roles_and_valid_ids_that_are_printed() -> None:
             if party["owner"] and party["role"] != "enterprise":
                 assert party["id"] == t["fields"]["owner_id"]
     assert {"decision_subject", "child", "mother", "father", "legal_representative",
-            "enterprise", "household_head"} <= roles
+            "enterprise", "household_head", "household_member"} <= roles
 
 
 def test_decision_names_its_person_only_in_the_body() -> None:

@@ -1,12 +1,9 @@
 """Every bundled sample, OCR'd for real, against its truth file: every extracted field.
 
-The truth files are written by the sample generator, which records two things issue 8 defines
-otherwise; they are read here as the issue says (and the generator should write them so):
-- `authority_prefix` is the prefix alone ("KT."), not the prefix line ("KT. CHỦ TỊCH");
-- the form line under a certificate's or permit's title ("CÔNG TY CỔ PHẦN", "Sử dụng cho nhà ở
-  riêng lẻ", "(Bản sao)", "TÌNH TRẠNG HÔN NHÂN") is no trích yếu: the subject there is null.
-It also records a date or two the page does not print (a builder's date of birth): no reader
-can find those, so they are expected null.
+The truth files are written by the sample generator as issue 8 reads the fields (the prefix
+alone, "KT."; no subject under a certificate's form line). The generator also records a date or
+two the page does not print (a builder's date of birth): no reader can find those, so they are
+expected null. `test_bundled_samples_text.py` runs the same check on the drawn text, fast.
 
 On a clean sample every field must be right. On a degraded one (speckle, seal, rotation …) a
 field may instead be flagged (confidence below the review threshold, or a review reason naming
@@ -16,7 +13,6 @@ it), never wrong and unflagged.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from datetime import date
 from functools import cache
@@ -33,21 +29,12 @@ from pipeline.triage import sniff_kind
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 MANIFEST = json.loads((SAMPLES / "manifest.json").read_text("utf-8"))
 GOOD = [e for e in MANIFEST["files"] if e.get("truth")]
-PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
-FORM_TITLES = re.compile(r"^(GIẤY (CHỨNG NHẬN|PHÉP|XÁC NHẬN|KHAI SINH)|TRÍCH LỤC|CHỨNG CHỈ|BẰNG)")
 
 pytestmark = pytest.mark.slow
 
 
 def expected_fields(truth: dict[str, Any]) -> dict[str, Any]:
     fields = dict(truth["fields"])
-    prefix = fields.get("authority_prefix")
-    if isinstance(prefix, str) and prefix.split()[0] in PREFIXES:
-        fields["authority_prefix"] = prefix.split()[0]
-    subject = fields.get("subject")
-    if isinstance(subject, str) and FORM_TITLES.match(truth["doc_type"]) and not re.match(
-            r"^(Về việc|V/v)\b", subject):
-        fields["subject"] = None
     drawn = " ".join(line for page in truth["pages"] for line in page["lines"])
     for name in ("owner_birth_date", "valid_until"):
         value = fields.get(name)
