@@ -101,7 +101,8 @@ def _sohoa_images(images: list[str], options: Any, work: Path) -> list[str]:
     def read(n_image: tuple[int, str]) -> str:
         n, image = n_image
         folder = work / f"p{n:04d}"
-        result = ocr_file(Path(image), kind="image", options=one_job, workdir=folder)
+        kind = KINDS.get(Path(image).suffix.lower(), "png")
+        result = ocr_file(Path(image), kind=kind, options=one_job, workdir=folder)
         out = folder / "result.pdf"
         out.write_bytes(result.pdf)
         return _pdf_texts(out)[0]
@@ -113,6 +114,8 @@ def _sohoa_images(images: list[str], options: Any, work: Path) -> list[str]:
 
 
 OCR_PEAK_MB: list[float] = []
+KINDS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff",
+         ".pdf": "pdf"}
 ENGINES = {"tesseract": run_tesseract, "ocrmypdf": run_ocrmypdf, "sohoa": run_sohoa}
 
 
