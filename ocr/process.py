@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,9 +35,12 @@ from ocr.types import (
 
 OSD_DPI = 150  # orientation detection needs far fewer pixels than recognition
 OSD_MIN_CONFIDENCE = 2.0
-UPRIGHT_RATIO = 1.6
+UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: ask OSD
 MAX_OCR_PIXELS = 16_000_000
-SMALL_PAGE_PIXELS = 4_000_000  # above: upright; below its inverse: upside down; between: ask OSD
+SMALL_PAGE_PIXELS = 4_000_000
+SPARSE_PSM = 11  # Tesseract's "sparse text" segmentation, the cascade's other reading
+ROTATION_MARGIN = 0.1  # how much better (valid-word share) a turned reading must score
+CANDIDATE_MIN_TIMEOUT_S = 10.0  # floor of a candidate's timeout (4x the first reading's time)
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,8 @@ class _Work:
             self.grey = pp.rotate_quarter(self.grey, clockwise)
             self.rotation = (self.rotation + clockwise) % 360
 
-    def level(self, angle: float) -> None:
-        if abs(angle) >= 0.05:
+    def level(self, angle: float, min_deg: float) -> None:
+        if abs(angle) >= min_deg:
             self.image, self.grey = pp.rotate_by(self.image, angle), pp.rotate_by(self.grey, angle)
 
 
@@ -109,15 +113,17 @@ def _orient_and_deskew(
     Tesseract OSD only when that ratio is ambiguous. Returns the skew corrected."""
     if not options.detect_orientation:
         skew = pp.estimate_skew(work.grey, max_deg=options.max_skew_deg) if options.deskew else 0.0
-        work.level(skew)
-        return skew
+        work.level(skew, options.min_deskew_deg)
+        return skew if abs(skew) >= options.min_deskew_deg else 0.0
     vertical, skew = pp.estimate_layout(work.grey, max_deg=options.max_skew_deg)
     if vertical:
         work.turn(90)
         skew = pp.estimate_skew(work.grey, max_deg=options.max_skew_deg)
     if not options.deskew:
         skew = 0.0
-    work.level(skew)
+    work.level(skew, options.min_deskew_deg)
+    if abs(skew) < options.min_deskew_deg:
+        skew = 0.0
     ratio = pp.upright_ratio(work.grey)
     if ratio <= 1 / UPRIGHT_RATIO:
         work.turn(180)
@@ -129,24 +135,27 @@ def _orient_and_deskew(
 
 
 def _text_scale(grey: pp.Image, dpi: int, options: OcrOptions) -> float:
-    """Factor that brings the page's letters to the height Tesseract reads best: measured from
-    the ink (connected components), not from the DPI in the file; the file's DPI is the
-    fallback on a page with too few letters to measure."""
+    """Factor that brings the page's letters to a height Tesseract reads well, measured from the
+    ink (connected components), not from the DPI in the file. Letters already within
+    [min_text_px, max_text_px] keep the scan's own pixels: on real 150-300 dpi scans every
+    resampling cost tone marks (a 200-dpi scan upscaled to 300 dpi: 7.5 -> 9.1 % CER, "công bô"
+    for "công bố"). The file's DPI is the fallback on a page with too few letters to measure."""
     if not options.normalise_dpi:
         return 1.0
-    scale = options.ocr_dpi / dpi
-    if options.scale_by_text_height:
-        measured = pp.text_height(grey)
-        h, w = grey.shape[:2]
-        if measured > 0:
-            by_letters = min(5.0, max(0.25, options.target_text_px / measured))
-            # Go above the resolution the file's DPI asks for only on a small image (< 4 Mpx:
-            # no A4 scan at 170 dpi or more), whose DPI is suspect; on a big page small
-            # "letters" are specks or noise, and blowing it up costs minutes of Tesseract.
-            scale = by_letters if h * w < SMALL_PAGE_PIXELS else min(by_letters, scale)
+    h, w = grey.shape[:2]
+    measured = pp.text_height(grey) if options.scale_by_text_height else 0.0
+    if measured <= 0:
+        scale = options.ocr_dpi / dpi if dpi < options.ocr_dpi else 1.0
+    elif options.min_text_px <= measured <= options.max_text_px:
+        scale = 1.0
+    else:
+        scale = min(5.0, max(0.25, options.target_text_px / measured))
+        if scale > 1 and h * w >= SMALL_PAGE_PIXELS:
+            # Enlarge only a small image (< 4 Mpx: no A4 scan at 170 dpi or more): on a big
+            # page small "letters" are specks or noise, and blowing it up costs minutes.
+            scale = 1.0
     # Never more pixels than an A4 page at 400 dpi: noise measured as "letters" must not blow
     # a page up to a size Tesseract needs minutes for.
-    h, w = grey.shape[:2]
     return min(scale, (MAX_OCR_PIXELS / (h * w)) ** 0.5)
 
 
@@ -305,10 +314,12 @@ def _best(readings: list[Reading]) -> Reading:
 
 
 def _try_rotations(
-    best: Reading, options: OcrOptions, engine: OcrEngine, base: Path
+    best: Reading, options: OcrOptions, engine: OcrEngine, base: Path, timeout_s: float
 ) -> Reading:
     """Orientation from evidence: the other three quarter turns of the best candidate, the one
-    OSD names first, stopping at a clean read; the best-scoring reading wins."""
+    OSD names first, stopping at a clean read. A turn must score clearly better: Tesseract's
+    default segmentation also reads vertical lines, so a page kept sideways can score almost
+    as well as the upright reading would."""
     prepared = best[0]
     order = [90, 180, 270]
     hint = osd_rotation(pp.to_grey(prepared.ocr), prepared.ocr_dpi, engine,
@@ -317,35 +328,56 @@ def _try_rotations(
     if hint in order:
         order.remove(hint)
         order.insert(0, hint)
-    readings = [best]
+    turns: list[Reading] = []
     for clockwise in order:
         turned = _turned(prepared, clockwise)
         output, _ = _recognise(turned, engine, base.with_name(f"{base.name}-r{clockwise}"),
-                               options.page_timeout_s)
-        readings.append((turned, output))
+                               timeout_s)
+        turns.append((turned, output))
         if is_clean_read(output, options):
             break
-    return _best(readings)
+    winner = _best(turns)
+    if _quality(winner) < _quality(best) + ROTATION_MARGIN:
+        return best
+    return winner
+
+
+def _quality(reading: Reading) -> float:
+    return reading_quality(reading[1].text).score if reading[1] is not None else 0.0
 
 
 def cascade(
-    raster: RasterPage, first: Reading, options: OcrOptions, engine: OcrEngine, base: Path
+    raster: RasterPage, first: Reading, options: OcrOptions, engine: OcrEngine, base: Path,
+    first_read_s: float = 0.0,
 ) -> Reading:
-    """Clean pages keep the fast read. A poor one is read again as plain Tesseract would and
-    with the light divided out at a measured text height; the best-scoring read wins; if even
-    that is poor, the other three orientations are tried too."""
+    """Clean pages keep the fast read. A poor one is read again in sparse-text segmentation
+    (headings and short lines anywhere: a page holding only a signer block), as plain
+    Tesseract would, and with the light divided out at a measured text height; the
+    best-scoring read wins; if even that is poor, the other three orientations of the best
+    preprocessed candidate are tried too."""
     if not options.cascade or first[1] is None or is_clean_read(first[1], options):
         return first  # a timeout or crash is not retried: the page is flagged as it is
+    # An alternative reads about as fast as the first reading; one that takes far longer is
+    # Tesseract lost in noise (a sideways reading of a speckled page can take minutes).
+    timeout = min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
     readings = [first]
-    for n, candidate in enumerate((_plain(raster), _flattened(first[0], options))):
-        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"),
-                               options.page_timeout_s)
+    sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
+    candidates = [_plain(raster), _flattened(first[0], options)]
+    if options.psm != SPARSE_PSM:
+        candidates.insert(0, sparse)
+    for n, candidate in enumerate(candidates):
+        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
         readings.append((candidate, output))
     best = _best(readings)
-    if options.detect_orientation and reading_quality(
-        best[1].text if best[1] else ""
-    ).score < options.rotate_below_quality:
-        best = _try_rotations(best, options, engine, base)
+    # Turn the best preprocessed reading when none of them is clean: the plain one is the raw
+    # image (too small or too dark on the pages that come out turned), and a plain reading
+    # that beats every preprocessed one can be a few big lines of a page the cheap
+    # orientation check turned upside down (a signer block alone, a dark phone photo).
+    turnable = _best([r for r in readings if r[0].name != "plain"])
+    if options.detect_orientation and _quality(turnable) < options.rotate_below_quality:
+        turned = _try_rotations(turnable, options, engine, base, timeout)
+        if turned is not turnable:
+            best = _best([best, turned])
     return best
 
 
@@ -370,8 +402,10 @@ def process_page(
 ) -> PageOutcome:
     base = workdir / f"page-{raster.index:06d}"
     prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd.png"))
+    started = time.monotonic()
     output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
-    prepared, output = cascade(raster, (prepared, output), options, engine, base)
+    prepared, output = cascade(raster, (prepared, output), options, engine, base,
+                               time.monotonic() - started)
     if output is not None:
         failure = None
     h, w = prepared.display.shape[:2]

@@ -64,35 +64,44 @@ class OcrOptions:
     page_timeout_s: float = 180.0
     min_confidence: float = 60.0
     min_quality: float = 0.6
-    # Page segmentation: 11 ("sparse text") read the two-column header and tight heading
-    # lines robustly; mean CER on 48 test pages: psm 11 0.48 %, psm 6 0.64 %, and psm 6
-    # lost whole header lines on some pages. Reading order stays line by line.
-    psm: int = 11
+    # Page segmentation: Tesseract's default (3). psm 11 ("sparse text") read the synthetic
+    # pages' two-column header well but dropped tone marks over circumflexes on real scans
+    # ("tô chức" for "tổ chức"); psm 3 keeps whole lines as plain Tesseract does.
+    psm: int = 3
     # Preprocessing switches (each kept on by default only where measurement showed it helps).
     detect_orientation: bool = True
     deskew: bool = True
     max_skew_deg: float = 10.0
+    # Below this the page is left as scanned: Tesseract's line finding copes with a fraction of
+    # a degree, and rotating resamples every pixel (a real 200-dpi scan skewed 0.08°: 4.1 %
+    # CER as it is, 5.0 % levelled).
+    min_deskew_deg: float = 0.3
     remove_seal: bool = True
     clean_border: bool = True
     remove_rules: bool = False  # no gain with psm 11 (0.48 % both); kept as a switch
     denoise_speckle: bool = True
-    # Tesseract reads every page resampled to this resolution (150/200-dpi scans upscaled,
-    # 300-dpi pages reduced): on test pages 240 dpi gave lower CER than 300 (0.25 vs 0.28 %)
-    # and ~15 % less CPU. Word boxes are mapped back to the output page image.
+    # Resolution Tesseract reads a page at when its letters cannot be measured (few letters);
+    # otherwise the letter height decides (below). Word boxes are mapped back to the output
+    # page image.
     normalise_dpi: bool = True
-    ocr_dpi: int = 240
-    # Candidate cascade (issue 8): a page whose fast read is not clean is read again as plain
-    # Tesseract would and with the light divided out at a measured text height; the read with
-    # the best syllable score wins. Below `rotate_below_quality` all four turns are tried.
+    ocr_dpi: int = 300
+    # Candidate cascade (issue 8): a page whose fast read is not clean is read again in sparse-
+    # text segmentation, as plain Tesseract would, and with the light divided out at a measured
+    # text height; the read with the best syllable score wins. When no preprocessed read
+    # reaches `rotate_below_quality` valid words, all four turns are tried.
     cascade: bool = True
     fast_min_quality: float = 0.9
     fast_min_confidence: float = 75.0
-    rotate_below_quality: float = 0.75
+    rotate_below_quality: float = 0.9
     flatten_light: bool = True  # divide out uneven light (estimated background) first
-    # Scale each page so its median letter is this tall (connected components), whatever DPI
-    # its file claims: 26 px is what 240 dpi gives the 13-14 pt body text of samples/.
+    # Pages whose median letter (connected components) is outside [min_text_px, max_text_px]
+    # are scaled so it is target_text_px tall, whatever DPI the file claims (a 70-dpi photo, a
+    # 600-dpi scan); the others keep their own pixels (resampling cost tone marks on real
+    # scans). 30 px is what 300 dpi gives the 13-14 pt body text of samples/.
     scale_by_text_height: bool = True
-    target_text_px: float = 26.0
+    target_text_px: float = 30.0
+    min_text_px: float = 14.0
+    max_text_px: float = 48.0
     # Output page image.
     jpeg_quality: int = 75
     keep_colour: bool = True  # keep colour (seals, signatures) in the output page image

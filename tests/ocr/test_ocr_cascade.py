@@ -104,3 +104,41 @@ def test_70_dpi_photo_is_scaled_by_its_letters_not_its_metadata(engine: Tesserac
     plain_scale = _read(photo, 300, engine, tmp_path / "m",
                         OcrOptions(scale_by_text_height=False, cascade=False))
     assert cer(TRUTH, page.text) < cer(TRUTH, plain_scale.text)
+
+
+SIGNER_BLOCK = [
+    "Nơi nhận:                                KT. CHỦ TỊCH",
+    "- Như Điều 3;                  PHÓ CHỦ TỊCH THƯỜNG TRỰC",
+    "- Lưu: VT, TH.",
+    "                                           Nguyễn Thị Hằng",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clockwise", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_sideways_text_sparse_page_is_stored_upright(engine: TesseractEngine, tmp_path: Path,
+                                                     clockwise: int) -> None:
+    # A last page holding only the signer block, on a full A4 sheet: too little text for the
+    # line-direction check, the kind of page that came out sideways.
+    sheet = render_page(SIGNER_BLOCK, width_in=8.27, height_in=11.69)
+    page = _read(cv2.rotate(sheet, clockwise), 300, engine, tmp_path)
+    assert page.height > page.width  # the stored page image is upright (portrait sheet)
+    assert page.rotation in (90, 270)
+    assert "CHỦ TỊCH" in page.text and "Nguyễn Thị Hằng" in page.text, page.text
+
+
+TONE_OVER_CIRCUMFLEX = [
+    "Công bố thủ tục hành chính thuộc thẩm quyền giải quyết của tỉnh.",
+    "Quyết định này có hiệu lực kể từ ngày ký, các tổ chức liên quan chịu trách nhiệm.",
+    "Bộ phận tiếp nhận và trả kết quả thực hiện việc kiểm tra hồ sơ đề nghị.",
+]
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_tone_marks_over_circumflexes_are_kept(engine: TesseractEngine, tmp_path: Path,
+                                                dpi: int) -> None:
+    # The most frequent error on real scans: "công bô" for "công bố", "thâm quyền" for
+    # "thẩm quyền". A 200- or 300-dpi scan must keep the mark over the circumflex.
+    page = _read(render_page(TONE_OVER_CIRCUMFLEX, dpi=dpi, size_pt=12.0), dpi, engine, tmp_path)
+    for word in ("bố", "thẩm", "quyết", "tổ", "kể", "Bộ", "kết", "đề"):
+        assert word in page.text.split(), (word, page.text)

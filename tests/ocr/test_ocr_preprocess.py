@@ -43,7 +43,7 @@ def test_rotated_skewed_page_corrected(page: np.ndarray, clockwise: int, tmp_pat
     )
     assert (clockwise + prepared.rotation) % 360 == 0
     assert prepared.skew == pytest.approx(-1.5, abs=0.2)
-    assert prepared.display.shape[:2] == page.shape and prepared.ocr_dpi == 240
+    assert prepared.display.shape[:2] == page.shape and prepared.ocr_dpi == 300
     assert pp.upright_ratio(prepared.ocr) > 2
 
 
