@@ -4,8 +4,8 @@ Every report names its inputs (the data source, the period, the grouping, the cu
 targets, the number of dossiers and a SHA-256 of the facts and parameters) and is reproducible:
 the same data gives the same bytes, apart from the one line that says when it was generated.
 
-Language: the labels are Vietnamese msgids passed through `pipeline.i18n._`, so the report is
-Vietnamese today and an English catalog can translate it later; CSV and JSON keys are never
+Language: the labels go through `pipeline.i18n._` (English msgids, Vietnamese catalog), so the
+report is in the current language (Vietnamese by default); CSV and JSON keys are never
 translated.
 """
 
@@ -45,15 +45,15 @@ REPORT_VERSION = 1
 
 
 def indicator_name(indicator: str) -> str:
-    names = {"4.1": _("Tỷ lệ số hóa kết quả giải quyết TTHC"),
-             "4.2": _("Tỷ lệ số hóa hồ sơ TTHC"),
-             "4.3": _("Tỷ lệ khai thác, sử dụng lại dữ liệu đã số hóa")}
+    names = {"4.1": _("Share of procedure results digitized"),
+             "4.2": _("Share of procedure dossiers digitized"),
+             "4.3": _("Share of digitized data reused")}
     return names[indicator]
 
 
 def level_name(level: str | None) -> str:
-    names = {"ministry": _("Cấp bộ"), "province": _("Cấp tỉnh"), "district": _("Cấp huyện"),
-             "commune": _("Cấp xã")}
+    names = {"ministry": _("Ministry level"), "province": _("Province level"),
+             "district": _("District level"), "commune": _("Commune level")}
     return names.get(level or "", level or "")
 
 
@@ -62,12 +62,12 @@ def period_name(period: Period) -> str:
     span = (f"{period.start:%d/%m/%Y} – "
             f"{datetime.fromordinal(last).date():%d/%m/%Y}")
     if period.kind == "year":
-        name = _("Năm {year}").format(year=period.start.year)
+        name = _("Year {year}").format(year=period.start.year)
     elif period.kind == "quarter":
-        name = _("Quý {quarter}/{year}").format(quarter=(period.start.month - 1) // 3 + 1,
+        name = _("Quarter {quarter}/{year}").format(quarter=(period.start.month - 1) // 3 + 1,
                                                year=period.start.year)
     else:
-        name = _("Tháng {month:02d}/{year}").format(month=period.start.month,
+        name = _("Month {month:02d}/{year}").format(month=period.start.month,
                                                    year=period.start.year)
     return f"{name} ({span})"
 
@@ -231,9 +231,9 @@ def to_html(report: KpiReport) -> str:
     from markupsafe import Markup
 
     charts = {ind: {
-        "line": Markup(line_chart(_("{name}: tỷ lệ theo kỳ").format(name=ind),
-                                  _series_points(report, ind), target_label=_("chỉ tiêu"))),
-        "bars": Markup(bar_chart(_("{name} theo cơ quan").format(name=ind),
+        "line": Markup(line_chart(_("{name}: share by period").format(name=ind),
+                                  _series_points(report, ind), target_label=_("target"))),
+        "bars": Markup(bar_chart(_("{name} by agency").format(name=ind),
                                  _bars(report, ind)))} for ind in INDICATORS}
     generated = report.generated_at.astimezone(VIETNAM_TIME)
     return str(_template().render(
