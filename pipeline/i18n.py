@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DOMAIN = "sohoa"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -112,6 +113,12 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(current_language()).ngettext(singular, plural, n)
+
+
+def install_gettext(env: Any) -> None:
+    """Jinja2's i18n extension calling `_()` and `ngettext` at render time (so in the request's
+    language); templates write `{{ _("English text").format(name=…) }}`, like the Python code."""
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)
 
 
 def display_date(value: date | datetime | str | None) -> str:

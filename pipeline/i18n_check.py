@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.i18n import LANGUAGES, catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Letters only Vietnamese uses (and đ): a msgid containing one is not English.
+# Letters only Vietnamese uses (and đ).
 _VIETNAMESE = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợ"
                          r"ùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
@@ -34,8 +34,18 @@ class CatalogProblem:
         return f"{self.lang}: {self.msgid!r}: {self.problem}"
 
 
+_ENGLISH_WORDS = re.compile(r"\b(the|a|an|of|or|and|to|is|on|by|for|with|e\.g\.|not|no|per)(?!\w)",
+                            re.IGNORECASE)
+
+
 def is_vietnamese(text: str) -> bool:
-    return bool(_VIETNAMESE.search(text))
+    """A Vietnamese sentence, not an English one quoting a Vietnamese name ("Quảng Trị")."""
+    words = text.split()
+    marked = sum(1 for w in words if _VIETNAMESE.search(w))
+    if not marked:
+        return False
+    share = marked / len(words)
+    return share > 0.6 or (share >= 0.5 and not _ENGLISH_WORDS.search(text))
 
 
 def placeholders(text: str) -> set[str]:

@@ -21,7 +21,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language, install_gettext
 from pipeline.kpi import (
     INDICATORS,
     VIETNAM_TIME,
@@ -221,9 +221,11 @@ def _template() -> Any:
 
     env = Environment(loader=PackageLoader("pipeline", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    env.globals.update(_=_, percent=percent, points_text=points_text,
-                       indicator_name=indicator_name, level_name=level_name)
+                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    install_gettext(env)
+    env.globals.update(percent=percent, points_text=points_text,
+                       indicator_name=indicator_name, level_name=level_name,
+                       lang=current_language())
     return env.get_template("kpi_report.html.j2")
 
 

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.errors import SohoaError
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language, install_gettext
 from pipeline.queries import DocumentNotFound
 from sohoa.api.state import RateLimited
 from sohoa.web import batches, documents, kpi, labels, login, review
@@ -134,6 +134,9 @@ def create_web_app(parent: FastAPI, settings: WebSettings) -> FastAPI:
     web.state.parent = parent
     web.state.web_settings = settings
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.add_extension("jinja2.ext.i18n")
+    install_gettext(templates.env)
+    templates.env.globals["current_language"] = current_language
     templates.env.globals["labels"] = labels  # macros see globals, not the page's context
     web.state.templates = templates
     for module in (login, review, documents, kpi, batches):
