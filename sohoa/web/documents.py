@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language
 from pipeline.queries import fetch_document_file, load_record, verify_stored
 from pipeline.users import Session
 from sohoa.web.deps import State, Web, area, log_view, render
@@ -44,7 +44,7 @@ def detail(request: Request, state: State, session: Reader, doc_id: str,
                                               "pages"))
     return render(request, "document.html", {
         "row": row, "fields": [f for f in fields if f.text], "verification": verification,
-        "report_vi": verification.render("vi") if verification else "",
+        "report_vi": verification.render(current_language()) if verification else "",
         "history": state.index.review_history(row.id), "page": min(page, pages),
         "pages": pages}, session=session)
 

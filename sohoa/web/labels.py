@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from pipeline.i18n import _
 from pipeline.labels import field_label as field_label
+from pipeline.labels import reason_text as reason_text
 from pipeline.labels import review_reason_text
 from pipeline.labels import status_label as status_label
 
