@@ -71,13 +71,15 @@ def used_msgids(root: Path = ROOT) -> set[str | tuple[str, str]]:
 
 
 def catalog_problems(used: Iterable[str | tuple[str, str]],
-                     languages: Iterable[str] = LANGUAGES) -> list[CatalogProblem]:
+                     languages: Iterable[str] = LANGUAGES,
+                     locale_dir: Path | None = None) -> list[CatalogProblem]:
     from babel.messages.pofile import read_po
 
     problems: list[CatalogProblem] = []
     used = list(used)
     for lang in languages:
-        path = catalog_path(lang)
+        path = catalog_path(lang) if locale_dir is None else (
+            locale_dir / lang / "LC_MESSAGES" / "sohoa.po")
         if not path.is_file():
             problems.append(CatalogProblem(lang, "", f"no catalog at {path}"))
             continue

@@ -96,8 +96,10 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "the number after 'Số:' cannot be read")),
     (re.compile(r"issue date phrase is unreadable"), lambda m: _(
         "the issue date cannot be read")),
-    (re.compile(r"issue date on the place-date line is unreadable.*"), lambda m: _(
-        "the issue date on the place and date line cannot be read")),
+    (re.compile(r"issue date on the place-date line is unreadable \(handwritten or damaged\): "
+                r"type it in"), lambda m: _(
+        "the issue date on the place and date line cannot be read (handwritten or damaged): "
+        "type it in")),
     (re.compile(r"diacritics restored from the names list"), lambda m: _(
         "diacritics restored from the list of names")),
     (re.compile(r"diacritics restored from the agency name"), lambda m: _(
@@ -107,6 +109,40 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"'(.*)' in the date line vs '(.*)' in the agency name"), lambda m: _(
         "'{place}' on the date line but '{agency}' in the agency name").format(
             place=m[1], agency=m[2])),
+    (re.compile(r"the word list contradicts a syllable: check the tone marks"), lambda m: _(
+        "the word list contradicts a syllable: check the tone marks")),
+    (re.compile(r"the word list contradicts a syllable"), lambda m: _(
+        "the word list contradicts a syllable")),
+    (re.compile(r"(\d+) tone mark\(s\) restored from the word list"), lambda m: _(
+        "{n} tone mark(s) restored from the word list").format(n=m[1])),
+    (re.compile(r"tone marks restored from the word list"), lambda m: _(
+        "tone marks restored from the word list")),
+    (re.compile(r"not in the names list"), lambda m: _("not in the list of names")),
+    (re.compile(r"a syllable of the name fits several names"), lambda m: _(
+        "a syllable of the name fits several names")),
+    (re.compile(r"spelled differently elsewhere in the document"), lambda m: _(
+        "spelled differently elsewhere in the document")),
+    (re.compile(r"symbol differs from the agency's initials by one letter"), lambda m: _(
+        "the symbol differs from the agency's initials by one letter")),
+    (re.compile(r"a word of the agency name seems lost"), lambda m: _(
+        "a word of the agency name seems lost")),
+    (re.compile(r"document type not a known title"), lambda m: _(
+        "the document type is not a known title")),
+    (re.compile(r"the subject ends mid-phrase"), lambda m: _("the subject ends mid-phrase")),
+    (re.compile(r"authority prefix unreadable"), lambda m: _(
+        "the signing authority cannot be read")),
+    (re.compile(r"signer title unreadable"), lambda m: _("the signer's title cannot be read")),
+    (re.compile(r"title restored from the titles list"), lambda m: _(
+        "title restored from the list of titles")),
+    (re.compile(r"signer block partly unreadable"), lambda m: _(
+        "the signature block is partly unreadable")),
+    (re.compile(r"citizen id has (\d+) digits \(12 or 9 expected\)"), lambda m: _(
+        "the citizen id has {n} digits (12 or 9 expected)").format(n=m[1])),
+    (re.compile(r"date of birth is unreadable"), lambda m: _(
+        "the date of birth cannot be read")),
+    (re.compile(r"expiry date is unreadable"), lambda m: _("the expiry date cannot be read")),
+    (re.compile(r"the address printed under another person \(a parent, a representative\)"),
+     lambda m: _("the address printed under another person (a parent, a representative)")),
     (re.compile(r"symbol (\S+) names a document type but no title was read"), lambda m: _(
         "the symbol {symbol} names a document type but no title was read").format(
             symbol=m[1])),
