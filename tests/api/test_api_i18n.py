@@ -3,8 +3,6 @@ machine fields (code, type, status) never change."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 

@@ -32,7 +32,7 @@ def _no_horizontal_scroll(page: Any) -> bool:
 
 
 def test_login_is_required_and_wrong_passwords_refused(site: Site, browser: Any) -> None:
-    context = browser.new_context(base_url=site.base_url)
+    context = browser.new_context(base_url=site.base_url, locale="vi-VN")
     page = context.new_page()
     page.goto("/ui/review")
     assert "/ui/login" in page.url and "Đăng nhập" in page.title()
