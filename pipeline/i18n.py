@@ -128,8 +128,9 @@ def display_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    day = value.date() if isinstance(value, datetime) else value
+    else:
+        day = value.date() if isinstance(value, datetime) else value
     return day.strftime("%d/%m/%Y") if current_language() == "vi" else day.isoformat()

@@ -67,6 +67,10 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "{date} is not a plausible date of birth").format(date=_date(m[1]))),
     (re.compile(r"date of birth (\S+) is after the issue date"), lambda m: _(
         "the date of birth {date} is after the issue date").format(date=_date(m[1]))),
+    (re.compile(r"(.*) is not a date \(use yyyy-mm-dd or dd/mm/yyyy\)"), lambda m: _(
+        "{value} is not a date (write dd/mm/yyyy or yyyy-mm-dd)").format(value=m[1])),
+    (re.compile(r"(.*) is not a whole number"), lambda m: _("{value} is not a whole number")
+     .format(value=m[1])),
     (re.compile(r"(.*) is neither a date \(yyyy-mm-dd\) nor 'permanent'"), lambda m: _(
         "{value} is neither a date nor 'permanent'").format(value=m[1])),
     (re.compile(r"expiry (\S+) is not after the issue date (\S+)"), lambda m: _(

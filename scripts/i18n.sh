@@ -28,7 +28,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for lang in vi en; do
-  "$PYBABEL" -q compile -i "$LOCALES/$lang/LC_MESSAGES/sohoa.po" -o "$tmp/$lang.mo" -l "$lang" \
+  "$PYBABEL" compile -i "$LOCALES/$lang/LC_MESSAGES/sohoa.po" -o "$tmp/$lang.mo" -l "$lang" \
     --statistics
 done
 .venv/bin/python -m pipeline.i18n_check
