@@ -144,9 +144,11 @@ def test_from_a_dossier_export_to_the_report(tmp_path: Path) -> None:
     html = tmp_path / "q3.html"
     _sohoa(env, "report", "--period", "2024-Q3", "--by", "agency,level", "-o", str(html))
     assert "Đạt" in html.read_text(encoding="utf-8")
-    monthly = tmp_path / "m.html"
-    _sohoa(env, "report", "--period", "2024-07", "-o", str(monthly))
+    monthly = tmp_path / "m.html"  # the report speaks SOHOA_LANG: Vietnamese, or English
+    _sohoa({**env, "SOHOA_LANG": "vi"}, "report", "--period", "2024-07", "-o", str(monthly))
     assert "Tháng 07/2024" in monthly.read_text(encoding="utf-8")
+    _sohoa(env, "report", "--period", "2024-07", "-o", str(monthly))
+    assert "Month 07/2024" in monthly.read_text(encoding="utf-8")
     bad = _sohoa(env, "report", "--period", "2024-Q5", code=1)
     assert "KPI_INPUT" in bad.stderr
 
