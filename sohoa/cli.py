@@ -23,11 +23,13 @@ from pipeline.errors import ConfigurationError, SohoaError
 from pipeline.i18n import _, current_language, set_language
 from pipeline.report import BatchReport, ExitCode
 from pipeline.settings import Settings, load_settings
+from sohoa.click_messages import translate_click
 
 # The language of every message, `--help` included: Typer evaluates help texts when the
 # commands below are defined, so it is set here, from the environment, before them (the one
 # setting read outside `load_settings`, which a command calls later).
 set_language(os.environ.get("SOHOA_LANG"))
+translate_click()
 
 app = typer.Typer(
     name="sohoa", no_args_is_help=True, rich_markup_mode=None,
@@ -453,8 +455,9 @@ def main() -> None:
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - typer/click usage errors and the unexpected
         import click
+        from typer._click import exceptions as typer_click  # Typer 0.29 vendors Click
 
-        if isinstance(e, click.exceptions.ClickException):
+        if isinstance(e, click.exceptions.ClickException | typer_click.ClickException):
             e.show()
             sys.exit(e.exit_code)
         if isinstance(e, click.exceptions.Abort):

@@ -83,7 +83,7 @@ def _env(data_dir: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
 def sqlite_run(session_tmp: Path) -> Run:
     """Embedded defaults: the CLI starts its own SeaweedFS; the index is a SQLite file."""
     data = session_tmp / "e2e-sqlite"
-    run = Run(_env(data, session_tmp / "prefect", SOHOA_LANG="vi", COLUMNS="250"), data, {}, 0,
+    run = Run(_env(data, session_tmp / "prefect", SOHOA_LANG="vi", COLUMNS="1000"), data, {}, 0,
               "")
     return run.digitize(session_tmp / "e2e-sqlite-report.json")
 
@@ -105,7 +105,7 @@ def postgres_run(session_tmp: Path, fresh_postgres_db: str, s3_server: S3Endpoin
                SOHOA_S3_ENDPOINT=s3_server.endpoint, SOHOA_S3_ACCESS_KEY=s3_server.access_key,
                SOHOA_S3_SECRET_KEY=s3_server.secret_key, SOHOA_BUCKET_ORIGINALS="pg-originals",
                SOHOA_BUCKET_SIGNED="pg-signed", SOHOA_BUCKET_RECORDS="pg-records",
-               SOHOA_LANG="en", COLUMNS="250")
+               SOHOA_LANG="en", COLUMNS="1000")
     return Run(env, data, {}, 0, "").digitize(session_tmp / "e2e-pg-report.json")
 
 
