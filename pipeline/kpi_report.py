@@ -35,6 +35,7 @@ from pipeline.kpi import (
 )
 from pipeline.kpi_charts import Bar, SeriesPoint, bar_chart, line_chart
 from pipeline.kpi_data import LoadedFacts, load_facts
+from pipeline.labels import verdict_label
 from storage.index import DocumentIndex
 from storage.objects import ObjectStore
 
@@ -225,6 +226,7 @@ def _template() -> Any:
     install_gettext(env)
     env.globals.update(percent=percent, points_text=points_text,
                        indicator_name=indicator_name, level_name=level_name,
+                       verdict_label=verdict_label,
                        lang=current_language())
     return env.get_template("kpi_report.html.j2")
 

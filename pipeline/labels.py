@@ -38,6 +38,11 @@ def status_label(status: str | None) -> str:
     return labels.get(status or "", status or "")
 
 
+def verdict_label(verdict: str | None) -> str:
+    """A Decision 766 verdict ("Đạt" / "Không đạt", kept as such in CSV and JSON) for a person."""
+    return {"Đạt": _("Met"), "Không đạt": _("Not met")}.get(verdict or "", verdict or "")
+
+
 def _date(text: str) -> str:
     return display_date(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else text
 

@@ -14,6 +14,7 @@ from pipeline.labels import field_label as field_label
 from pipeline.labels import reason_text as reason_text
 from pipeline.labels import review_reason_text
 from pipeline.labels import status_label as status_label
+from pipeline.labels import verdict_label as verdict_label
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 

@@ -160,7 +160,8 @@ def test_po_files_are_read_at_run_time() -> None:
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("vi", ["Bản quét (PDF, PNG, JPEG, TIFF) hoặc thư mục.", "Tùy chọn:", "[bắt buộc]", "Tham số:"]),
+    ("vi", ["Bản quét (PDF, PNG, JPEG, TIFF) hoặc thư mục.", "Tùy chọn:", "[bắt buộc]",
+            "Tham số:"]),
     ("en", ["Scans (PDF, PNG, JPEG, TIFF) or folders.", "Options:", "[required]"]),
 ])
 def test_help_is_in_the_language_of_sohoa_lang(lang: str, expected: list[str],
