@@ -322,7 +322,7 @@ def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run
                           if i["status"] == "stored"])[0]
     before = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
     bad = sqlite_run.sohoa("review", doc_id, "--set", "issue_date=2999-01-01", check=False)
-    assert bad.returncode == 1 and "issue_date" in bad.stderr
+    assert bad.returncode == 1 and "Ngày ban hành: 01/01/2999 ở tương lai" in bad.stderr  # vi
     assert json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)["index"]["status"] \
         == before["index"]["status"]
     result = json.loads(sqlite_run.sohoa(
