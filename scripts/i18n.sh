@@ -25,6 +25,8 @@ for lang in vi en; do
     "$PYBABEL" -q init --no-wrap -i "$POT" -d "$LOCALES" -D sohoa -l "$lang"
   fi
 done
+# No creation dates in the headers: they would change on every run and conflict on every merge.
+sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' "$POT" "$LOCALES"/*/LC_MESSAGES/sohoa.po
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for lang in vi en; do
