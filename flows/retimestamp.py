@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pipeline.archive import due_for_retimestamp, extend_stored_copy
 from pipeline.errors import ConfigurationError
+from pipeline.i18n import _
 from pipeline.services import Services, open_services
 from pipeline.settings import load_settings
 
@@ -39,7 +40,8 @@ def retimestamp_flow(min_age_days: int = 365, limit: int = 1000,
                      config_file: str | None = None) -> dict[str, Any]:
     settings = load_settings(Path(config_file) if config_file else None)
     if not settings.tsa_url:
-        raise ConfigurationError("re-timestamping needs a timestamp authority: set SOHOA_TSA_URL")
+        raise ConfigurationError(_("re-timestamping needs a timestamp authority: set "
+                                   "SOHOA_TSA_URL"))
     with open_services(settings) as services:
         due = find_due_task(services, min_age_days, limit)
         extended = [extend_copy_task(services, doc_id) for doc_id in due]

@@ -71,7 +71,7 @@ def _not_a_file(path: Path) -> DocumentOutcome:
     if kind is None:
         return DocumentOutcome(
             str(path), FAILED, "NOT_FOUND",
-            f"{path}: no such file or folder; check the path and run again.")
+            _("{path}: no such file or folder; check the path and run again.").format(path=path))
     return DocumentOutcome(
         str(path), FAILED, "NOT_A_FILE",
         _("{path}: is {kind}, not a scan file; it was not read. Give the scan file itself "

@@ -4,8 +4,8 @@ Every report names its inputs (the data source, the period, the grouping, the cu
 targets, the number of dossiers and a SHA-256 of the facts and parameters) and is reproducible:
 the same data gives the same bytes, apart from the one line that says when it was generated.
 
-Language: the labels are Vietnamese msgids passed through `pipeline.i18n._`, so the report is
-Vietnamese today and an English catalog can translate it later; CSV and JSON keys are never
+Language: the labels go through `pipeline.i18n._` (English msgids, Vietnamese catalog), so the
+report is in the current language (Vietnamese by default); CSV and JSON keys are never
 translated.
 """
 
@@ -21,7 +21,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language, install_gettext
 from pipeline.kpi import (
     INDICATORS,
     VIETNAM_TIME,
@@ -35,6 +35,7 @@ from pipeline.kpi import (
 )
 from pipeline.kpi_charts import Bar, SeriesPoint, bar_chart, line_chart
 from pipeline.kpi_data import LoadedFacts, load_facts
+from pipeline.labels import verdict_label
 from storage.index import DocumentIndex
 from storage.objects import ObjectStore
 
@@ -45,15 +46,15 @@ REPORT_VERSION = 1
 
 
 def indicator_name(indicator: str) -> str:
-    names = {"4.1": _("Tỷ lệ số hóa kết quả giải quyết TTHC"),
-             "4.2": _("Tỷ lệ số hóa hồ sơ TTHC"),
-             "4.3": _("Tỷ lệ khai thác, sử dụng lại dữ liệu đã số hóa")}
+    names = {"4.1": _("Share of procedure results digitized"),
+             "4.2": _("Share of procedure dossiers digitized"),
+             "4.3": _("Share of digitized data reused")}
     return names[indicator]
 
 
 def level_name(level: str | None) -> str:
-    names = {"ministry": _("Cấp bộ"), "province": _("Cấp tỉnh"), "district": _("Cấp huyện"),
-             "commune": _("Cấp xã")}
+    names = {"ministry": _("Ministry level"), "province": _("Province level"),
+             "district": _("District level"), "commune": _("Commune level")}
     return names.get(level or "", level or "")
 
 
@@ -62,12 +63,12 @@ def period_name(period: Period) -> str:
     span = (f"{period.start:%d/%m/%Y} – "
             f"{datetime.fromordinal(last).date():%d/%m/%Y}")
     if period.kind == "year":
-        name = _("Năm {year}").format(year=period.start.year)
+        name = _("Year {year}").format(year=period.start.year)
     elif period.kind == "quarter":
-        name = _("Quý {quarter}/{year}").format(quarter=(period.start.month - 1) // 3 + 1,
+        name = _("Quarter {quarter}/{year}").format(quarter=(period.start.month - 1) // 3 + 1,
                                                year=period.start.year)
     else:
-        name = _("Tháng {month:02d}/{year}").format(month=period.start.month,
+        name = _("Month {month:02d}/{year}").format(month=period.start.month,
                                                    year=period.start.year)
     return f"{name} ({span})"
 
@@ -221,9 +222,12 @@ def _template() -> Any:
 
     env = Environment(loader=PackageLoader("pipeline", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    env.globals.update(_=_, percent=percent, points_text=points_text,
-                       indicator_name=indicator_name, level_name=level_name)
+                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    install_gettext(env)
+    env.globals.update(percent=percent, points_text=points_text,
+                       indicator_name=indicator_name, level_name=level_name,
+                       verdict_label=verdict_label,
+                       lang=current_language())
     return env.get_template("kpi_report.html.j2")
 
 
@@ -231,9 +235,9 @@ def to_html(report: KpiReport) -> str:
     from markupsafe import Markup
 
     charts = {ind: {
-        "line": Markup(line_chart(_("{name}: tỷ lệ theo kỳ").format(name=ind),
-                                  _series_points(report, ind), target_label=_("chỉ tiêu"))),
-        "bars": Markup(bar_chart(_("{name} theo cơ quan").format(name=ind),
+        "line": Markup(line_chart(_("{name}: share by period").format(name=ind),
+                                  _series_points(report, ind), target_label=_("target"))),
+        "bars": Markup(bar_chart(_("{name} by agency").format(name=ind),
                                  _bars(report, ind)))} for ind in INDICATORS}
     generated = report.generated_at.astimezone(VIETNAM_TIME)
     return str(_template().render(

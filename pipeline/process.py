@@ -162,14 +162,16 @@ def _digitize_file(
         if (ours := work_dir_unusable(services, e)) is not None:  # or our disk did
             return _not_processed(path, ours)
         return DocumentOutcome(str(path), FAILED, "READ_FAILED",
-                               f"{path}: cannot be read ({e.strerror or e}); check that the "
-                               "file is still there and readable, then run again.",
+                               _("{path}: cannot be read ({error}); check that the file is "
+                                 "still there and readable, then run again.").format(
+                                     path=path, error=e.strerror or e),
                                seconds=time.monotonic() - started)
     except Exception as e:  # noqa: BLE001 - a bug must not lose the rest of the batch
         log.exception("unexpected failure on %s", path)
         return DocumentOutcome(str(path), FAILED, "INTERNAL_ERROR",
-                               f"{path}: unexpected error ({type(e).__name__}: {e}); the file "
-                               "was left in place. Please report this with the log.",
+                               _("{path}: unexpected error ({error}); the file was left in "
+                                 "place. Please report this with the log.").format(
+                                     path=path, error=f"{type(e).__name__}: {e}"),
                                seconds=time.monotonic() - started)
 
 
@@ -449,9 +451,11 @@ def _store_rescan(triaged: TriagedFile, claim: Claim, earlier: DocumentRow,
     services.index.complete_rescan(claim, earlier.id, Completion(
         earlier, file, record, record_sha256(record)))
     return DocumentOutcome(str(triaged.path), DUPLICATE, "RESCAN",
-                           f"{triaged.path}: a rescan of document {earlier.id}; kept as its "
-                           f"version {earlier.version + 1} (a reviewer decides whether it "
-                           "supersedes the earlier scan).", record_id=earlier.id, pages=pages,
+                           _("{path}: a rescan of document {id}; kept as its version "
+                             "{version} (a reviewer decides whether it supersedes the earlier "
+                             "scan).").format(path=triaged.path, id=earlier.id,
+                                              version=earlier.version + 1),
+                           record_id=earlier.id, pages=pages,
                            seconds=time.monotonic() - started, sha256=triaged.sha256)
 
 
@@ -526,7 +530,8 @@ def run_ocr(triaged: TriagedFile, *, services: Services,
                 return ocr_file(copy, kind=triaged.kind, options=ocr_options(services),
                                 workdir=Path(tmp), on_page=on_page)
         except OcrError as e:
-            raise ProcessingFailed(f"OCR failed: {e.message}", code=e.code) from e
+            raise ProcessingFailed(_("OCR failed: {message}").format(message=e.message),
+                                   code=e.code) from e
 
 
 def extract(ocr: OcrResult, *, services: Services, pages: int) -> Extraction:
@@ -573,7 +578,8 @@ def sign(pdf: bytes, *, manifest: dict[str, Any], services: Services) -> bytes:
                 budget=backoff_for(services.settings.retry_budget_s, stop=current_stop()),
                 health=services.tsa)
     except SigningError as e:
-        raise ProcessingFailed(f"signing failed: {e.message}", code=e.code) from e
+        raise ProcessingFailed(_("signing failed: {message}").format(message=e.message),
+                               code=e.code) from e
 
 
 def inspect_input_signatures(triaged: TriagedFile, *, services: Services) -> list[dict[str, Any]]:
@@ -612,15 +618,18 @@ def store_objects(triaged: TriagedFile, signed: bytes, *, services: Services,
 def _already_known(path: Path, row: DocumentRow, triaged: TriagedFile) -> DocumentOutcome:
     if row.status == STATUS_PROCESSING:
         return DocumentOutcome(str(path), DUPLICATE, "IN_PROGRESS",
-                               f"{path}: being digitized right now by another process "
-                               f"(document {row.id}); nothing to do.", record_id=row.id,
+                               _("{path}: being digitized right now by another process "
+                                 "(document {id}); nothing to do.").format(path=path, id=row.id),
+                               record_id=row.id,
                                sha256=triaged.sha256)
     if row.status == QUARANTINED:
         return DocumentOutcome(str(path), QUARANTINED, row.reason_code,
                                row.reason_message, record_id=row.id, sha256=triaged.sha256)
     return DocumentOutcome(str(path), DUPLICATE, "DUPLICATE",
-                           f"{path}: identical to document {row.id} ({row.original_name}), "
-                           "already stored; nothing to do.", record_id=row.id,
+                           _("{path}: identical to document {id} ({name}), already stored; "
+                             "nothing to do.").format(path=path, id=row.id,
+                                                      name=row.original_name),
+                           record_id=row.id,
                            pages=row.page_count, sha256=triaged.sha256)
 
 

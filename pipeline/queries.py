@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import SohoaError
+from pipeline.i18n import _
+from pipeline.labels import status_label
 from storage.errors import ObjectMissingError
 from storage.index import (
     STATUS_APPROVED,
@@ -67,7 +69,8 @@ def pending_review_rows(index: DocumentIndex) -> list[DocumentRow]:
 def get_row(index: DocumentIndex, doc_id: str) -> DocumentRow:
     row = index.get(doc_id)
     if row is None:
-        raise DocumentNotFound(f"no document with id {doc_id!r}; `sohoa lookup` lists ids.")
+        raise DocumentNotFound(_("no document with id {id!r}; `sohoa lookup` lists ids.").format(
+            id=doc_id))
     return row
 
 
@@ -91,7 +94,8 @@ def fetch_document_file(index: DocumentIndex, store: ObjectStore, doc_id: str, *
                    else (row.signed_bucket, row.signed_key))
     if bucket is None or key is None:
         raise DocumentNotFound(
-            f"document {row.id} has no stored file (status {row.status}: {row.reason_message})")
+            _("document {id} has no stored file (status {status}: {reason})").format(
+                id=row.id, status=status_label(row.status), reason=row.reason_message))
     return store.get(bucket, key)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from pipeline.errors import SohoaError
 from pipeline.extract import Extraction, ExtractOptions, FieldValue, Party, apply_corrections
+from pipeline.i18n import _
+from pipeline.labels import review_reason_text
 from pipeline.queries import get_row
 from pipeline.record import apply_fields_to_row
 from storage.index import (
@@ -49,8 +51,8 @@ def parse_assignments(assignments: list[str]) -> dict[str, str]:
     for item in assignments:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InvalidCorrection(f"{item!r}: write corrections as field=value, "
-                                    "e.g. issue_date=2024-03-05")
+            raise InvalidCorrection(_("{item!r}: write corrections as field=value, e.g. "
+                                      "issue_date=2024-03-05").format(item=item))
         result[name.strip()] = value.strip()
     return result
 
@@ -82,7 +84,8 @@ def review_document(index: DocumentIndex, store: ObjectStore, doc_id: str,
     try:
         after = apply_corrections(before, decision.corrections, options=options)
     except ValueError as e:
-        raise InvalidCorrection(f"{e}; nothing was changed.") from e
+        raise InvalidCorrection(_("{problem}; nothing was changed.").format(
+            problem=review_reason_text(str(e)))) from e
     now = datetime.now(UTC)
     events = [ReviewEvent(document_id=row.id, field=name, actor=decision.actor, at=now,
                           old_value=_text(before.fields.get(name)),

@@ -97,10 +97,9 @@ def s3_endpoint_from_settings(settings: Settings) -> S3Endpoint | None:
     if not settings.s3_endpoint:
         return None
     if not settings.s3_access_key or settings.s3_secret_key is None:
-        raise ConfigurationError(
+        raise ConfigurationError(_(
             "SOHOA_S3_ENDPOINT is set but SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY are not: "
-            "set the credentials of the S3 (MinIO) server."
-        )
+            "set the credentials of the S3 (MinIO) server."))
     return S3Endpoint(settings.s3_endpoint, settings.s3_access_key,
                       settings.s3_secret_key.get_secret_value(), settings.s3_secure,
                       settings.s3_region or "us-east-1")

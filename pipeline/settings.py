@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from pipeline.errors import ConfigurationError
+from pipeline.i18n import _
 
 SIGNATURE_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 # The --config file for the Settings being built (explicit, not via the process environment).
@@ -175,11 +176,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Read settings once: overrides (None values ignored) > environment > config file."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     if config_file is not None and not config_file.is_file():
-        raise ConfigurationError(f"config file {config_file} not found")
+        raise ConfigurationError(_("config file {path} not found").format(path=config_file))
     token = _config_file.set(config_file)
     try:
         return Settings(**clean)
     except ValidationError as e:
-        raise ConfigurationError(f"invalid settings: {e}") from e
+        raise ConfigurationError(_("invalid settings: {errors}").format(errors=e)) from e
     finally:
         _config_file.reset(token)

@@ -80,30 +80,31 @@ def sniff_kind(head: bytes) -> str | None:
     return None
 
 
-_KNOWN_OTHER = (
-    (b"PK\x03\x04", "it is a ZIP archive or an Office document such as .docx/.xlsx"),
-    (b"\xd0\xcf\x11\xe0", "it is an old Office document such as .doc/.xls"),
-    (b"GIF8", "it is a GIF image"),
-    (b"BM", "it is a BMP image"),
-    (b"%!PS", "it is a PostScript file"),
-    (b"{\\rtf", "it is an RTF document"),
-)
+def _known_other() -> tuple[tuple[bytes, str], ...]:
+    return (
+        (b"PK\x03\x04", _("it is a ZIP archive or an Office document such as .docx/.xlsx")),
+        (b"\xd0\xcf\x11\xe0", _("it is an old Office document such as .doc/.xls")),
+        (b"GIF8", _("it is a GIF image")),
+        (b"BM", _("it is a BMP image")),
+        (b"%!PS", _("it is a PostScript file")),
+        (b"{\\rtf", _("it is an RTF document")),
+    )
 
 
 def describe_content(head: bytes) -> str:
     """What an unsupported file seems to be, in words a clerk understands."""
-    for magic, words in _KNOWN_OTHER:
+    for magic, words in _known_other():
         if head.startswith(magic):
             return words
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "it is a WebP image"
+        return _("it is a WebP image")
     if head.lstrip()[:1] == b"<":
-        return "it is an HTML or XML file"
+        return _("it is an HTML or XML file")
     try:
         head.decode("utf-8")
-        return "it is a plain text file"
+        return _("it is a plain text file")
     except UnicodeDecodeError:
-        return f"unknown content starting with {head[:8].hex(' ')}"
+        return _("unknown content starting with {bytes}").format(bytes=head[:8].hex(" "))
 
 
 def file_sha256(path: Path) -> str:
@@ -117,18 +118,19 @@ def file_sha256(path: Path) -> str:
 def triage(path: Path) -> TriagedFile:
     """Check that `path` is a readable scan; raise `InputRejected` subclasses otherwise."""
     if not path.is_file():
-        raise FileMissing(f"{path}: not found or not a regular file; check the path.")
+        raise FileMissing(_("{path}: not found or not a regular file; check the path.").format(
+            path=path))
     size = path.stat().st_size
     if size == 0:
-        raise EmptyFile(f"{path}: the file is empty (0 bytes); scan the document again.")
+        raise EmptyFile(_("{path}: the file is empty (0 bytes); scan the document again.").format(
+            path=path))
     with path.open("rb") as fh:
         head = fh.read(1024)
     kind = sniff_kind(head)
     if kind is None:
         raise UnsupportedType(
-            f"{path}: not a PDF, PNG, JPEG or TIFF scan ({describe_content(head)}); "
-            "export the scan as PDF or image and resubmit."
-        )
+            _("{path}: not a PDF, PNG, JPEG or TIFF scan ({what}); export the scan as PDF or "
+              "image and resubmit.").format(path=path, what=describe_content(head)))
     sha = file_sha256(path)
     if kind == "pdf":
         return _triage_pdf(path, sha, size)
@@ -143,16 +145,17 @@ def _triage_pdf(path: Path, sha: str, size: int) -> TriagedFile:
             has_signatures = _has_signature_fields(pdf)
     except pikepdf.PasswordError as e:
         raise EncryptedPdf(
-            f"{path}: the PDF needs a password to open; remove it (qpdf --decrypt "
-            "--password=… in.pdf out.pdf) or rescan, then resubmit."
+            _("{path}: the PDF needs a password to open; remove it (qpdf --decrypt "
+              "--password=… in.pdf out.pdf) or rescan, then resubmit.").format(path=path)
         ) from e
     except (pikepdf.PdfError, OSError, ValueError) as e:
         raise CorruptFile(
-            f"{path}: the PDF is damaged and cannot be read ({_short(e)}); "
-            "copy it again from the scanner or rescan it."
+            _("{path}: the PDF is damaged and cannot be read ({error}); copy it again from the "
+              "scanner or rescan it.").format(path=path, error=_short(e))
         ) from e
     if pages == 0:
-        raise CorruptFile(f"{path}: the PDF has no pages; rescan the document.")
+        raise CorruptFile(_("{path}: the PDF has no pages; rescan the document.").format(
+            path=path))
     _check_complete(path, pages)
     if _all_pdf_pages_blank(path):
         raise _blank_pages(path, pages)
@@ -214,19 +217,21 @@ def _check_complete(path: Path, pages: int) -> None:
         tail = fh.read()
     problem = None
     if b"%%EOF" not in tail:
-        problem = "the file is cut off (no end-of-file marker)"
+        problem = _("the file is cut off (no end-of-file marker)")
     else:
         try:
             document = pdfium.PdfDocument(str(path))
             try:
                 if len(document) != pages:
-                    problem = f"only {len(document)} of {pages} pages can be read"
+                    problem = _("only {read} of {pages} pages can be read").format(
+                        read=len(document), pages=pages)
             finally:
                 document.close()
         except pdfium.PdfiumError as e:
-            problem = f"the PDF structure is damaged ({_short(e)})"
+            problem = _("the PDF structure is damaged ({error})").format(error=_short(e))
     if problem:
-        raise CorruptFile(f"{path}: {problem}; copy it again from the scanner or rescan it.")
+        raise CorruptFile(_("{path}: {problem}; copy it again from the scanner or rescan it.")
+                          .format(path=path, problem=problem))
 
 
 def _has_signature_fields(pdf: pikepdf.Pdf) -> bool:
@@ -249,8 +254,9 @@ def _triage_image(path: Path, kind: str, sha: str, size: int) -> TriagedFile:
         raise _too_large(path, e) from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise CorruptFile(
-            f"{path}: the {kind.upper()} image is damaged and cannot be decoded ({_short(e)}); "
-            "copy it again from the scanner or rescan it."
+            _("{path}: the {kind} image is damaged and cannot be decoded ({error}); copy it "
+              "again from the scanner or rescan it.").format(path=path, kind=kind.upper(),
+                                                             error=_short(e))
         ) from e
     if blank:
         raise _blank_pages(path, pages)
@@ -286,7 +292,8 @@ def _large_image_blank(path: Path, image: Image.Image) -> bool:
 def _too_large(path: Path, error: Exception) -> InputRejected:
     """Advice instead of PIL's 'decompression bomb': what is accepted, how to rescan."""
     found = re.search(r"\((\d+) pixels\)", str(error))
-    size = f" ({int(found.group(1)) / 1e6:,.0f} megapixels)" if found else ""
+    size = _(" ({megapixels:,.0f} megapixels)").format(
+        megapixels=int(found.group(1)) / 1e6) if found else ""
     return InputRejected(
         _("{path}: the image is too large to digitize{size}; sohoa accepts images up to "
           "{limit:,.0f} megapixels. Scan paper documents at 300 dpi (an A4 page is then "

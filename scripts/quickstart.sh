@@ -12,10 +12,17 @@ set +e
   --agency-code 000.00.00.H00 --procedure 1.000000
 code=$?
 set -e
-echo "quick start finished in $(( $(date +%s) - start )) s; report: out/quickstart-report.json"
+# Messages are Vietnamese unless SOHOA_LANG=en (as sohoa's own).
+if [ "${SOHOA_LANG:-vi}" = "en" ]; then
+  echo "quick start finished in $(( $(date +%s) - start )) s; report: out/quickstart-report.json"
+  try="Try: .venv/bin/sohoa lookup --owner-id 045187678636   (a synthetic citizen; see README)"
+else
+  echo "Chạy thử xong sau $(( $(date +%s) - start )) giây; báo cáo: out/quickstart-report.json"
+  try="Thử tiếp: .venv/bin/sohoa lookup --owner-id 045187678636   (một công dân giả lập; xem README)"
+fi
 # The samples include broken files on purpose: exit code 3 (quarantined) is the expected outcome.
 if [ "$code" -eq 0 ] || [ "$code" -eq 3 ]; then
-  echo "Try: .venv/bin/sohoa lookup --owner-id 045187678636   (a synthetic citizen; see README)"
+  echo "$try"
   exit 0
 fi
 exit "$code"

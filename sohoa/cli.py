@@ -20,21 +20,29 @@ from rich.console import Console
 from pipeline import __version__
 from pipeline.batch import StopRequest
 from pipeline.errors import ConfigurationError, SohoaError
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language, set_language
 from pipeline.report import BatchReport, ExitCode
 from pipeline.settings import Settings, load_settings
+from sohoa.click_messages import translate_click
+
+# The language of every message, `--help` included: Typer evaluates help texts when the
+# commands below are defined, so it is set here, from the environment, before them (the one
+# setting read outside `load_settings`, which a command calls later).
+set_language(os.environ.get("SOHOA_LANG"))
+translate_click()
 
 app = typer.Typer(
     name="sohoa", no_args_is_help=True, rich_markup_mode=None,
-    help="Digitize paper results of administrative procedures into signed, searchable, "
-         "reusable electronic documents (số hóa kết quả giải quyết TTHC).",
+    help=_("Digitize paper results of administrative procedures into signed, searchable, "
+           "reusable electronic documents (số hóa kết quả giải quyết TTHC). Messages are in "
+           "Vietnamese; SOHOA_LANG=en shows them in English."),
 )
 console = Console()
 err = Console(stderr=True)
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -68,37 +76,37 @@ def prepare_prefect_environment(settings: Settings, *, verbose: bool = False) ->
         os.environ.setdefault(key, value)
 
 
-@app.command()
+@app.command(help=_(
+    "Digitize scans: OCR, extract metadata, sign (PAdES), store in S3 and index.\n\n"
+    "Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were "
+    "quarantined (reasons in the table and the report); 4 some files failed or are retryable "
+    "(left in place; rerun after fixing the cause); 5 settings or services unusable (S3, the "
+    "index database or the work folder; retried for SOHOA_RETRY_BUDGET_S first); 130 "
+    "stopped by Ctrl-C, 143 stopped by SIGTERM (files in progress finished or abandoned, "
+    "partial report written; rerun the same command to do the rest)."))
 def digitize(
-    paths: Annotated[list[Path], typer.Argument(help="Scans (PDF, PNG, JPEG, TIFF) or folders.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help=_("Scans (PDF, PNG, JPEG, TIFF) or folders."))],
     agency_code: Annotated[str | None, typer.Option(
-        help="Digitizing unit code, e.g. 000.17.22.H56.")] = None,
+        help=_("Digitizing unit code, e.g. 000.17.22.H56."))] = None,
     procedure: Annotated[str | None, typer.Option(
-        help="Administrative procedure code, e.g. 1.010708.")] = None,
+        help=_("Administrative procedure code, e.g. 1.010708."))] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r",
-                                            help="Include subfolders.")] = False,
+                                            help=_("Include subfolders."))] = False,
     report: Annotated[Path | None, typer.Option(
-        help="Also write the JSON batch report here (one is always kept in "
-             "<data dir>/reports/).")] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+        help=_("Also write the JSON batch report here (one is always kept in "
+               "<data dir>/reports/)."))] = None,
+    progress: Annotated[bool, typer.Option(help=_("Show a progress bar."))] = True,
     dossier_code: Annotated[str | None, typer.Option(
-        help="The dossier these results belong to, e.g. 000.17.22.H56-210531-0001: each "
-             "stored result is linked to it for the Decision 766 indicators.")] = None,
+        help=_("The dossier these results belong to, e.g. 000.17.22.H56-210531-0001: each "
+               "stored result is linked to it for the Decision 766 indicators."))] = None,
     manifest: Annotated[Path | None, typer.Option(
-        help="A CSV 'file,dossier_code' for a backlog batch: after digitizing, each file's "
-             "result is linked to its dossier (problems are listed by line).")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+        help=_("A CSV 'file,dossier_code' for a backlog batch: after digitizing, each file's "
+               "result is linked to its dossier (problems are listed by line)."))] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=_(
+        "Show the pipeline's log on the terminal."))] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Digitize scans: OCR, extract metadata, sign (PAdES), store in S3 and index.
-
-    Exit codes: 0 all stored (or already stored, or stored pending review); 3 some files were
-    quarantined (reasons in the table and the report); 4 some files failed or are retryable
-    (left in place; rerun after fixing the cause); 5 settings or services unusable (S3, the
-    index database or the work folder; retried for SOHOA_RETRY_BUDGET_S first); 130 stopped by
-    Ctrl-C, 143 stopped by SIGTERM (files in progress finished or abandoned, partial report
-    written; rerun the same command to do the rest).
-    """
     settings = _settings(config, agency_code=agency_code, procedure_code=procedure)
     dossier_code = _checked_dossier_code(dossier_code)
     if manifest is not None and not manifest.is_file():
@@ -114,9 +122,9 @@ def digitize(
     from sohoa.interrupt import EXIT_CODES, run_in_worker_thread, stop_on_signals
 
     if settings.uses_test_pki:
-        err.print(f"[yellow]Signing with a local TEST certificate ({settings.data_path}/test-pki)"
-                  ": copies have no legal value. Configure the agency key for production."
-                  "[/yellow]")
+        err.print(_("Signing with a local TEST certificate ({path}): copies have no legal "
+                    "value. Configure the agency key for production.").format(
+                        path=settings.data_path / "test-pki"), style="yellow", markup=False)
     stop = StopRequest()
     with stop_on_signals(stop, first=_say_stopping, again=_stop_now), \
             _prefect_api(settings, stop):
@@ -240,18 +248,19 @@ class _nullcontext:
         return None
 
 
-@app.command()
+@app.command(help=_(
+    "List a person's reusable documents: signed copies stored or approved after review, the "
+    "person's own and those naming them as a party (with their role)."))
 def lookup(
-    owner_id: Annotated[str, typer.Option(help="Owner's citizen id (CCCD/CMND) or tax code.")],
+    owner_id: Annotated[str, typer.Option(
+        help=_("Owner's citizen id (CCCD/CMND) or tax code."))],
     doc_type: Annotated[str | None, typer.Option(
-        "--type", help="Document type, e.g. 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH'.")] = None,
+        "--type", help=_("Document type, e.g. 'GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH'."))] = None,
     include_pending: Annotated[bool, typer.Option(
-        "--include-pending", help="Also list documents still waiting for review.")] = False,
+        "--include-pending", help=_("Also list documents still waiting for review."))] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """List a person's reusable documents: signed copies stored or approved after review, the
-    person's own and those naming them as a party (with their role)."""
     from pipeline.queries import lookup_matches
     from sohoa.console import print_documents
 
@@ -267,18 +276,23 @@ def lookup(
         print_documents(console, rows)
         for m in matches:
             if m.role != "owner":
-                console.print(f"{m.row.id}: role {m.role}", markup=False, highlight=False)
+                console.print(_("{id}: role {role}").format(id=m.row.id, role=m.role),
+                              markup=False, highlight=False)
         if not rows:
-            err.print(f"No stored document for owner {owner_id}.")
+            err.print(_("No stored document for owner {owner_id}.").format(owner_id=owner_id),
+                      markup=False)
 
 
-@app.command()
+DocIdArgument = Annotated[str, typer.Argument(help=_("Document id (or a unique prefix)."))]
+
+
+@app.command(help=_("Print one record: metadata, OCR text, per-page confidence, hashes, storage "
+                    "keys."))
 def show(
-    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+    doc_id: DocIdArgument,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Print one record: metadata, OCR text, per-page confidence, hashes, storage keys."""
     from pipeline.queries import load_record
     from sohoa.console import print_record
 
@@ -292,36 +306,34 @@ def show(
         print_record(console, row, record)
 
 
-@app.command()
+@app.command(help=_("Download the signed PDF (or the original scan) of a document."))
 def get(
-    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")],
-    original: Annotated[bool, typer.Option(help="Download the original scan instead.")] = False,
+    doc_id: DocIdArgument,
+    output: Annotated[Path, typer.Option("-o", "--output", help=_("Where to write the PDF."))],
+    original: Annotated[bool, typer.Option(
+        help=_("Download the original scan instead."))] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Download the signed PDF (or the original scan) of a document."""
     from pipeline.queries import fetch_document_file
 
     settings = _settings(config)
     with _reader(settings) as (index, store):
         data = fetch_document_file(index, store, doc_id, original=original)
     output.write_bytes(data)
-    err.print(f"wrote {output} ({len(data):,} bytes)")
+    err.print(_("wrote {path} ({size:,} bytes)").format(path=output, size=len(data)),
+              markup=False)
 
 
-@app.command()
+@app.command(help=_("Re-check signature and stored hashes; the verdict in the language of "
+                    "SOHOA_LANG.\n\nExit code 0 when valid, 1 when not."))
 def verify(
-    target: Annotated[str, typer.Argument(help="Document id, or a path to a signed PDF.")],
+    target: Annotated[str, typer.Argument(help=_("Document id, or a path to a signed PDF."))],
     offline: Annotated[bool, typer.Option(
-        help="Do not fetch CRL/OCSP: use only revocation data embedded in the PDF or "
-             "configured as SOHOA_CRL_FILES.")] = False,
+        help=_("Do not fetch CRL/OCSP: use only revocation data embedded in the PDF or "
+               "configured as SOHOA_CRL_FILES."))] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Re-check signature and stored hashes; verdict in Vietnamese and English.
-
-    Exit code 0 when valid, 1 when not.
-    """
     from pipeline.queries import TrustSettings, verify_file, verify_stored
 
     settings = _settings(config)
@@ -338,33 +350,32 @@ def verify(
     else:
         from sohoa.console import print_signature_summaries
 
-        console.print(result.render("vi"), markup=False)
-        console.print()
-        console.print(result.render("en"), markup=False)
+        console.print(result.render(current_language()), markup=False)
         print_signature_summaries(console, result.signature.to_dict()["signatures"])
     raise typer.Exit(0 if result.ok else 1)
 
 
-@app.command()
+@app.command(help=_(
+    "List documents needing review, or correct fields and approve / reject one.\n\n"
+    "The signed PDF is never modified: corrections go to the index and a new version of the "
+    "JSON record, with who and when."))
 def review(
     doc_id: Annotated[str | None, typer.Argument(
-        help="Document to review; without it, list the documents waiting for review.")] = None,
+        help=_("Document to review; without it, list the documents waiting for review."))
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Correct a field: field=value (repeatable), e.g. issue_date=2024-03-05. "
-                      "An empty value clears the field.")] = None,
+        "--set", help=_("Correct a field: field=value (repeatable), e.g. "
+                        "issue_date=2024-03-05. An empty value clears the field."))] = None,
     approve: Annotated[bool, typer.Option(
-        help="Approve the document after the corrections (default).")] = True,
+        help=_("Approve the document after the corrections (default)."))] = True,
     reject: Annotated[str | None, typer.Option(
-        help="Reject the document with this reason instead of approving it.")] = None,
-    by: Annotated[str | None, typer.Option(help="Reviewer name (default: SOHOA_CLERK).")] = None,
+        help=_("Reject the document with this reason instead of approving it."))] = None,
+    by: Annotated[str | None, typer.Option(
+        help=_("Reviewer name (default: SOHOA_CLERK)."))] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """List documents needing review, or correct fields and approve / reject one.
-
-    The signed PDF is never modified: corrections go to the index and a new version of the
-    JSON record, with who and when.
-    """
+    from pipeline.labels import review_reason_text
     from sohoa.console import print_documents, print_record
 
     settings = _settings(config)
@@ -379,7 +390,8 @@ def review(
             return
         print_documents(console, rows)
         for row in rows:
-            console.print(f"{row.id}: {'; '.join(row.review_reasons)}", markup=False)
+            console.print(f"{row.id}: " + "; ".join(review_reason_text(r)
+                                                     for r in row.review_reasons), markup=False)
         return
     from pipeline.extract import ExtractOptions
     from pipeline.review import ReviewDecision, parse_assignments, review_document
@@ -420,9 +432,8 @@ def _reader(settings: Settings) -> Any:
     return open_reader(settings)
 
 
-@app.command()
+@app.command(help=_("Print the sohoa version."))
 def version() -> None:
-    """Print the sohoa version."""
     print(f"sohoa {__version__}")
 
 
@@ -449,19 +460,22 @@ def main() -> None:
     except typer.Exit as e:  # raised inside commands; click returns it as a value elsewhere
         sys.exit(e.exit_code)
     except ConfigurationError as e:
-        err.print(f"[red]configuration error ({e.code}):[/red] {e.message}")
+        err.print(_("configuration error ({code}):").format(code=e.code), style="red",
+                  markup=False, end=" ")
+        err.print(e.message, markup=False)
         sys.exit(int(ExitCode.CONFIGURATION))
     except SohoaError as e:
         err.print(f"[red]{e.code}:[/red] {e.message}")
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - typer/click usage errors and the unexpected
         import click
+        from typer._click import exceptions as typer_click  # Typer 0.29 vendors Click
 
-        if isinstance(e, click.exceptions.ClickException):
+        if isinstance(e, click.exceptions.ClickException | typer_click.ClickException):
             e.show()
             sys.exit(e.exit_code)
         if isinstance(e, click.exceptions.Abort):
-            err.print("aborted")
+            err.print(_("aborted"))
             sys.exit(130)
         if isinstance(e, _service_errors()):
             err.print(f"[red]{getattr(e, 'code', 'ERROR')}:[/red] {getattr(e, 'message', e)}")

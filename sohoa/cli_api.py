@@ -24,10 +24,10 @@ console = Console()
 err = Console(stderr=True)
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 clients_app = typer.Typer(name="clients", no_args_is_help=True, rich_markup_mode=None,
-                          help="API client keys of processing systems (create, list, revoke).")
+                          help=_("API client keys of processing systems (create, list, revoke)."))
 
 
 def _worker_environment(settings: Settings, stack: ExitStack,
@@ -49,15 +49,14 @@ def _worker_environment(settings: Settings, stack: ExitStack,
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    host: Annotated[str, typer.Option(help=_("Address to bind."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("Port to listen on."))] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help=_("Worker processes."))] = 1,
     access_log: Annotated[bool, typer.Option(
-        help="Print one line per request (the personal-data access log is kept in the index "
-             "either way).")] = True,
+        help=_("Print one line per request (the personal-data access log is kept in the index "
+               "either way)."))] = True,
     config: ConfigOption = None,
 ) -> None:
-    """Run the reuse service (HTTP API, OpenAPI at /openapi.json) until interrupted."""
     import uvicorn
 
     settings = load_settings(config)
@@ -71,20 +70,20 @@ def serve(
                     proxy_headers=False)
 
 
-@clients_app.command("create")
+@clients_app.command("create", help=_(
+    "Create a client and print its key ONCE (only a hash of it is kept)."))
 def clients_create(
-    name: Annotated[str, typer.Argument(help="The processing system, e.g. 'Một cửa tỉnh X'.")],
+    name: Annotated[str, typer.Argument(help=_("The processing system, e.g. 'Một cửa tỉnh X'."))],
     scope: Annotated[list[str], typer.Option(
-        "--scope", help="documents:read, reuse:write, dossiers:write or admin (repeatable).")],
+        "--scope", help=_("documents:read, reuse:write, dossiers:write or admin (repeatable)."))],
     agency: Annotated[list[str] | None, typer.Option(
-        "--agency", help="Restrict to documents of this agency code (repeatable).")] = None,
+        "--agency", help=_("Restrict to documents of this agency code (repeatable)."))] = None,
     rate_limit: Annotated[int | None, typer.Option(
-        min=1, help="Requests per minute per worker (default: SOHOA_API_RATE_LIMIT_PER_MINUTE)."
+        min=1, help=_("Requests per minute per worker (default: SOHOA_API_RATE_LIMIT_PER_MINUTE).")
     )] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Create a client and print its key ONCE (only a hash of it is kept)."""
     from pipeline.access import create_client
     from pipeline.services import open_index
 
@@ -100,9 +99,9 @@ def clients_create(
                 "'Authorization: Bearer <key>'."))
 
 
-@clients_app.command("list")
+@clients_app.command("list", help=_(
+    "List clients (ids, names, scopes, agencies, revoked or not); never the keys."))
 def clients_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
-    """List clients (ids, names, scopes, agencies, revoked or not); never the keys."""
     from pipeline.access import list_clients
     from pipeline.services import open_index
 
@@ -120,12 +119,12 @@ def clients_list(as_json: JsonOption = False, config: ConfigOption = None) -> No
     console.print(table)
 
 
-@clients_app.command("revoke")
+@clients_app.command("revoke", help=_(
+    "Revoke a client's key: it is refused from then on (after SOHOA_API_AUTH_CACHE_S)."))
 def clients_revoke(
-    client: Annotated[str, typer.Argument(help="Client id, key id or (unique) name.")],
+    client: Annotated[str, typer.Argument(help=_("Client id, key id or (unique) name."))],
     config: ConfigOption = None,
 ) -> None:
-    """Revoke a client's key: it is refused from then on (after SOHOA_API_AUTH_CACHE_S)."""
     from pipeline.access import revoke_client
     from pipeline.services import open_index
 
@@ -135,14 +134,13 @@ def clients_revoke(
 
 
 def access_log(
-    owner_id: Annotated[str | None, typer.Option(help="Citizen id or tax code.")] = None,
-    document_id: Annotated[str | None, typer.Option(help="Only entries about this document.")
+    owner_id: Annotated[str | None, typer.Option(help=_("Citizen id or tax code."))] = None,
+    document_id: Annotated[str | None, typer.Option(help=_("Only entries about this document."))
                            ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 200,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Who received whose documents, when and why (Decree 13/2023), newest first."""
     from pipeline.access import access_history
     from pipeline.services import open_index
 
@@ -165,6 +163,8 @@ def access_log(
 
 
 def register_api_commands(app: typer.Typer) -> None:
-    app.command()(serve)
-    app.command("access-log")(access_log)
+    app.command(help=_(
+        "Run the reuse service (HTTP API, OpenAPI at /openapi.json) until interrupted."))(serve)
+    app.command("access-log", help=_(
+        "Who received whose documents, when and why (Decree 13/2023), newest first."))(access_log)
     app.add_typer(clients_app)

@@ -22,15 +22,20 @@ from pipeline.settings import Settings, load_settings
 console = Console()
 err = Console(stderr=True)
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 s3_app = typer.Typer(name="s3", no_args_is_help=True, rich_markup_mode=None,
-                     help="The embedded S3 server (SeaweedFS) in the data folder.")
+                     help=_("The embedded S3 server (SeaweedFS) in the data folder."))
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(search)
-    app.command()(scrub)
+    app.command(help=_(
+        "Full-text search over OCR text and metadata (\"quang tri\" finds \"Quảng Trị\"; hits "
+        "with the exact diacritics come first)."))(search)
+    app.command(help=_(
+        "Check that every index row's objects exist and match their hashes; find orphan "
+        "objects and broken rows. Exit code 0 when everything agrees (or was repaired), 1 "
+        "otherwise."))(scrub)
     app.add_typer(s3_app)
 
 
@@ -61,19 +66,17 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find, with or without diacritics.")],
-    doc_type: Annotated[str | None, typer.Option("--type", help="Document type.")] = None,
+    text: Annotated[str, typer.Argument(help=_("Words to find, with or without diacritics."))],
+    doc_type: Annotated[str | None, typer.Option("--type", help=_("Document type."))] = None,
     agency: Annotated[str | None, typer.Option(
-        help="Digitizing unit code or issuing agency name.")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Issued on or after.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Issued on or before.")] = None,
-    owner_id: Annotated[str | None, typer.Option(help="Owner or party id.")] = None,
-    limit: Annotated[int, typer.Option(help="Most hits to show.")] = 20,
+        help=_("Digitizing unit code or issuing agency name."))] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help=_("Issued on or after."))] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help=_("Issued on or before."))] = None,
+    owner_id: Annotated[str | None, typer.Option(help=_("Owner or party id."))] = None,
+    limit: Annotated[int, typer.Option(help=_("Most hits to show."))] = 20,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Full-text search over OCR text and metadata ("quang tri" finds "Quảng Trị"; hits with
-    the exact diacritics come first)."""
     from pipeline.search import search_documents
 
     settings = _settings(config)
@@ -96,15 +99,13 @@ def search(
 
 def scrub(
     repair: Annotated[bool, typer.Option(
-        help="Repair what is safely repairable (restore versions, rewrite records from the "
-             "index, move orphan objects to the quarantine bucket).")] = False,
+        help=_("Repair what is safely repairable (restore versions, rewrite records from the "
+               "index, move orphan objects to the quarantine bucket)."))] = False,
     grace_minutes: Annotated[float, typer.Option(
-        help="Leave unreferenced objects younger than this alone (uploads in flight).")] = 60,
+        help=_("Leave unreferenced objects younger than this alone (uploads in flight)."))] = 60,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Check that every index row's objects exist and match their hashes; find orphan objects
-    and broken rows. Exit code 0 when everything agrees (or was repaired), 1 otherwise."""
     from pipeline.scrub import ScrubOptions
     from pipeline.scrub import scrub as run_scrub
 
@@ -143,10 +144,10 @@ def _embedded(config: ConfigOption) -> object:
     return EmbeddedS3(settings.data_path / "s3")
 
 
-@s3_app.command("start")
+@s3_app.command("start", help=_(
+    "Start the embedded S3 server and keep it running until `sohoa s3 stop` (commands then "
+    "attach to it instead of starting their own)."))
 def s3_start(config: ConfigOption = None) -> None:
-    """Start the embedded S3 server and keep it running until `sohoa s3 stop` (commands then
-    attach to it instead of starting their own)."""
     from storage.seaweed import EmbeddedS3
 
     server = _embedded(config)
@@ -157,9 +158,9 @@ def s3_start(config: ConfigOption = None) -> None:
     console.print(_("S3 server running at {endpoint}").format(endpoint=endpoint.endpoint))
 
 
-@s3_app.command("stop")
+@s3_app.command("stop", help=_(
+    "Stop the embedded S3 server once no command uses it any more."))
 def s3_stop(config: ConfigOption = None) -> None:
-    """Stop the embedded S3 server once no command uses it any more."""
     from storage.seaweed import EmbeddedS3
 
     server = _embedded(config)
@@ -172,9 +173,9 @@ def s3_stop(config: ConfigOption = None) -> None:
                       .format(pids=", ".join(map(str, users))))
 
 
-@s3_app.command("status")
+@s3_app.command("status", help=_(
+    "Is the embedded S3 server running, where, and who uses it."))
 def s3_status(as_json: JsonOption = False, config: ConfigOption = None) -> None:
-    """Is the embedded S3 server running, where, and who uses it."""
     from storage.seaweed import EmbeddedS3
 
     server = _embedded(config)

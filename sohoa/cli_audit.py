@@ -32,15 +32,15 @@ EXIT_ROWS_REJECTED = 3  # like `digitize`'s quarantine: the good rows were proce
 EXIT_AUDIT_FAILED = 1  # like `verify`: something did not verify
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 PeriodOption = Annotated[str, typer.Option(
-    help="Period by receipt date: a year (2024), a quarter (2024-Q3) or a month (2024-07).")]
+    help=_("Period by receipt date: a year (2024), a quarter (2024-Q3) or a month (2024-07)."))]
 
 dossiers_app = typer.Typer(name="dossiers", no_args_is_help=True, rich_markup_mode=None,
-                           help="The register of dossiers received by one-stop shops.")
+                           help=_("The register of dossiers received by one-stop shops."))
 reuse_app = typer.Typer(name="reuse", no_args_is_help=True, rich_markup_mode=None,
-                        help="Reuse of digitized documents in new dossiers (indicator 4.3).")
+                        help=_("Reuse of digitized documents in new dossiers (indicator 4.3)."))
 
 
 @contextmanager
@@ -51,19 +51,18 @@ def _index(settings: Settings) -> Iterator[Any]:
         yield index
 
 
-@dossiers_app.command("import")
+@dossiers_app.command("import", help=_(
+    "Import dossiers (CSV or JSON): every good row is registered, every bad one reported by"
+    " row and column. Importing the same file again changes nothing.\n\n"
+    "Exit codes: 0 every row imported; 3 some rows were rejected (the others were "
+    "imported)."))
 def import_(
-    file: Annotated[Path, typer.Argument(help="The one-stop-shop export, CSV or JSON.")],
+    file: Annotated[Path, typer.Argument(help=_("The one-stop-shop export, CSV or JSON."))],
     errors: Annotated[Path | None, typer.Option(
-        help="Also write the rejected rows as CSV (row, column, message) here.")] = None,
+        help=_("Also write the rejected rows as CSV (row, column, message) here."))] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Import dossiers (CSV or JSON): every good row is registered, every bad one reported by
-    row and column. Importing the same file again changes nothing.
-
-    Exit codes: 0 every row imported; 3 some rows were rejected (the others were imported).
-    """
     from pipeline.dossier_import import import_dossiers
 
     with _index(load_settings(config)) as index:
@@ -102,18 +101,14 @@ def _print_import(file: Path, outcome: Any) -> None:
 
 def link(
     documents: Annotated[list[str] | None, typer.Argument(
-        help="Document ids (or unique prefixes) to link to --dossier-code.")] = None,
+        help=_("Document ids (or unique prefixes) to link to --dossier-code."))] = None,
     dossier_code: Annotated[str | None, typer.Option(
-        help="The dossier these digitized results belong to.")] = None,
+        help=_("The dossier these digitized results belong to."))] = None,
     manifest: Annotated[Path | None, typer.Option(
-        help="A CSV with the columns file,dossier_code (a backlog batch's scans).")] = None,
-    by: Annotated[str | None, typer.Option(help="Who links (default: SOHOA_CLERK).")] = None,
+        help=_("A CSV with the columns file,dossier_code (a backlog batch's scans)."))] = None,
+    by: Annotated[str | None, typer.Option(help=_("Who links (default: SOHOA_CLERK)."))] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Link digitized results to their dossiers: by id, or by a batch manifest.
-
-    Exit codes: 0 every link made (or already there); 3 some manifest rows were not applied.
-    """
     from pipeline.links import apply_manifest, link_result
 
     if (manifest is None) == (dossier_code is None) or (dossier_code and not documents):
@@ -138,16 +133,16 @@ def link(
             console.print(f"{row.document_id} → {row.dossier_code}: {state}", markup=False)
 
 
-@reuse_app.command("record")
+@reuse_app.command("record", help=_(
+    "Record that a digitized document was reused as a component of a dossier."))
 def reuse_record(
-    dossier: Annotated[str, typer.Option(help="Code of the new dossier.")],
-    document: Annotated[str, typer.Option(help="Id of the digitized document reused in it.")],
-    procedure: Annotated[str | None, typer.Option(help="Procedure code of the dossier.")] = None,
-    purpose: Annotated[str, typer.Option(help="Why it was reused.")] = "tái sử dụng tại "
+    dossier: Annotated[str, typer.Option(help=_("Code of the new dossier."))],
+    document: Annotated[str, typer.Option(help=_("Id of the digitized document reused in it."))],
+    procedure: Annotated[str | None, typer.Option(help=_("Procedure code of the dossier."))] = None,
+    purpose: Annotated[str, typer.Option(help=_("Why it was reused."))] = "tái sử dụng tại "
                                                                         "bộ phận một cửa",
     config: ConfigOption = None,
 ) -> None:
-    """Record that a digitized document was reused as a component of a dossier."""
     from pipeline.queries import get_row
     from pipeline.reuse import ReuseRequest, record_reuse
 
@@ -189,19 +184,18 @@ def _as_of(text: str | None) -> datetime | None:
 def report(
     period: PeriodOption,
     by: Annotated[str | None, typer.Option(
-        help="Group by agency, level and/or procedure, comma-separated.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html, csv or json.")] = "html",
+        help=_("Group by agency, level and/or procedure, comma-separated."))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=_("html, csv or json."))] = "html",
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Write here instead of standard output.")] = None,
+        "-o", "--output", help=_("Write here instead of standard output."))] = None,
     as_of: Annotated[str | None, typer.Option(
-        help="Freeze the data at this moment (e.g. 2024-10-05): later events are left out.")
+        help=_("Freeze the data at this moment (e.g. 2024-10-05): later events are left out."))
     ] = None,
     targets: Annotated[Path | None, typer.Option(
-        help="Targets per indicator, level and year (JSON or TOML) instead of Decision 468's, "
-             "e.g. {\"4.1\": {\"province\": {\"2024\": 0.9}}}.")] = None,
+        help=_("Targets per indicator, level and year (JSON or TOML) instead of Decision 468's, "
+               "e.g. {\"4.1\": {\"province\": {\"2024\": 0.9}}}."))] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Decision 766 indicators 4.1-4.3 of a period: numbers, points, targets, Đạt/Không đạt."""
     from pipeline.kpi import parse_period
     from pipeline.kpi_report import FORMATS, ReportRequest, build_report, render
 
@@ -239,19 +233,17 @@ def _trust(settings: Settings, offline: bool) -> Any:
 
 
 def audit_sample(
-    n: Annotated[int, typer.Option("--n", min=1, help="How many documents to check.")] = 50,
-    seed: Annotated[str, typer.Option(help="Seed of the draw: the same seed and data draw "
-                                           "the same documents.")] = "0",
+    n: Annotated[int, typer.Option("--n", min=1, help=_("How many documents to check."))] = 50,
+    seed: Annotated[str, typer.Option(help=_("Seed of the draw: the same seed and data draw "
+                                             "the same documents."))] = "0",
     period: Annotated[str | None, typer.Option(
-        help="Only results behind this period's 4.1 numerator (2024-Q3, 2024-07, 2024).")
+        help=_("Only results behind this period's 4.1 numerator (2024-Q3, 2024-07, 2024)."))
     ] = None,
     offline: Annotated[bool, typer.Option(
-        help="Do not fetch CRL/OCSP (use embedded or configured revocation data).")] = False,
+        help=_("Do not fetch CRL/OCSP (use embedded or configured revocation data)."))] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Re-verify a reproducible random sample of digitized results: signatures and stored
-    hashes. Exit code 0 when every sampled document verifies, 1 otherwise."""
     from pipeline.audit import audit_sample as run_audit
     from pipeline.kpi import parse_period
     from pipeline.services import open_reader
@@ -284,6 +276,13 @@ def _print_audit(result: Any) -> None:
 def register_audit_commands(app: typer.Typer) -> None:
     app.add_typer(dossiers_app)
     app.add_typer(reuse_app)
-    app.command()(link)
-    app.command()(report)
-    app.command("audit-sample")(audit_sample)
+    app.command(help=_(
+        "Link digitized results to their dossiers: by id, or by a batch manifest.\n\n"
+        "Exit codes: 0 every link made (or already there); 3 some manifest rows were not "
+        "applied."))(link)
+    app.command(help=_(
+        "Decision 766 indicators 4.1-4.3 of a period: numbers, points, targets, Đạt/Không "
+        "đạt."))(report)
+    app.command("audit-sample", help=_(
+        "Re-verify a reproducible random sample of digitized results: signatures and stored "
+        "hashes. Exit code 0 when every sampled document verifies, 1 otherwise."))(audit_sample)

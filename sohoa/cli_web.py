@@ -22,10 +22,10 @@ console = Console()
 err = Console(stderr=True)
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
 users_app = typer.Typer(name="users", no_args_is_help=True, rich_markup_mode=None,
-                        help="People who log in to the web pages at /ui/ (create, list, "
-                             "password, disable).")
+                        help=_("People who log in to the web pages at /ui/ (create, list, "
+                               "password, disable)."))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -35,18 +35,18 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-@users_app.command("create")
+@users_app.command("create", help=_(
+    "Create a user; the password is prompted (twice) and kept only as an Argon2 hash."))
 def users_create(
-    name: Annotated[str, typer.Argument(help="Login name, e.g. nguyenvana.")],
+    name: Annotated[str, typer.Argument(help=_("Login name, e.g. nguyenvana."))],
     role: Annotated[str, typer.Option(
-        help="auditor (KPIs, search, verification), clerk (review queue, batches, search) "
-             "or admin (everything).")],
+        help=_("auditor (KPIs, search, verification), clerk (review queue, batches, search) "
+               "or admin (everything)."))],
     password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of standard input "
-                                 "instead of prompting.")] = False,
+        "--password-stdin", help=_("Read the password from the first line of standard input "
+                                   "instead of prompting."))] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Create a user; the password is prompted (twice) and kept only as an Argon2 hash."""
     from pipeline.services import open_index
     from pipeline.users import ROLES, create_user
 
@@ -60,13 +60,13 @@ def users_create(
               .format(name=user.name, role=user.role))
 
 
-@users_app.command("list")
+@users_app.command("list", help=_(
+    "List users with their role; never the password hashes."))
 def users_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")
+    as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))
                        ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """List users with their role; never the password hashes."""
     from pipeline.services import open_index
     from pipeline.users import list_users
 
@@ -83,13 +83,13 @@ def users_list(
     console.print(table)
 
 
-@users_app.command("password")
+@users_app.command("password", help=_(
+    "Set a new password; the user's open sessions end."))
 def users_password(
-    name: Annotated[str, typer.Argument(help="Login name.")],
+    name: Annotated[str, typer.Argument(help=_("Login name."))],
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Set a new password; the user's open sessions end."""
     from pipeline.services import open_index
     from pipeline.users import set_password
 
@@ -99,10 +99,10 @@ def users_password(
     err.print(_("password of {name} changed; their sessions ended").format(name=name))
 
 
-@users_app.command("disable")
-def users_disable(name: Annotated[str, typer.Argument(help="Login name.")],
+@users_app.command("disable", help=_(
+    "Stop a user from logging in; their open sessions end at once."))
+def users_disable(name: Annotated[str, typer.Argument(help=_("Login name."))],
                   config: ConfigOption = None) -> None:
-    """Stop a user from logging in; their open sessions end at once."""
     from pipeline.services import open_index
     from pipeline.users import disable_user
 

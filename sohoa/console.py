@@ -18,7 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pipeline.i18n import _
+from pipeline.i18n import _, display_date, ngettext
+from pipeline.labels import field_label, review_reason_text, status_label
 from pipeline.report import (
     DUPLICATE,
     FAILED,
@@ -43,8 +44,9 @@ class BatchProgressBar:
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("docs · {task.fields[pages]} pages · {task.fields[rate]}"),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            TextColumn(_("docs · {pages} pages · {rate}").format(
+                pages="{task.fields[pages]}", rate="{task.fields[rate]}")),
+            TimeElapsedColumn(), TextColumn(_("left")), TimeRemainingColumn(),
             console=console, transient=False,
         )
         self._task: Any = None
@@ -53,7 +55,7 @@ class BatchProgressBar:
 
     def __enter__(self) -> BatchProgressBar:
         self._progress.start()
-        self._task = self._progress.add_task("digitizing", total=None, pages=0, rate="—")
+        self._task = self._progress.add_task(_("digitizing"), total=None, pages=0, rate="—")
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -67,7 +69,8 @@ class BatchProgressBar:
         with self._lock:
             self._pages += 1
             elapsed = self._progress.tasks[0].elapsed or 0.0
-            rate = f"{self._pages / elapsed * 60:.1f} pages/min" if elapsed > 0 else "—"
+            rate = _("{rate:.1f} pages/min").format(rate=self._pages / elapsed * 60) \
+                if elapsed > 0 else "—"
             self._progress.update(self._task, pages=self._pages, rate=rate)
 
     def document_done(self, outcome: DocumentOutcome) -> None:
@@ -76,26 +79,25 @@ class BatchProgressBar:
 
 def print_batch_summary(console: Console, report: BatchReport) -> None:
     counts = report.counts
-    summary = Table(title=f"Batch {report.batch_id}", show_header=True)
+    summary = Table(title=_("Batch {id}").format(id=report.batch_id), show_header=True)
     for status in counts:
-        summary.add_column(status.replace("_", " "), justify="right",
-                           style=STATUS_STYLE.get(status))
+        summary.add_column(status_label(status), justify="right", style=STATUS_STYLE.get(status))
     summary.add_row(*(str(n) for n in counts.values()))
     console.print(summary)
     # Files left by a stop are counted, not listed: the report names them.
     problems = [i for i in report.items
                 if i.status in (QUARANTINED, RETRYABLE, FAILED, NEEDS_REVIEW)]
     if problems:
-        table = Table(title="Needs attention", show_lines=False)
-        table.add_column("file", overflow="fold")
-        table.add_column("status")
-        table.add_column("reason", overflow="fold")
+        table = Table(title=_("Needs attention"), show_lines=False)
+        table.add_column(_("file"), overflow="fold")
+        table.add_column(_("status"))
+        table.add_column(_("reason"), overflow="fold")
         for item in problems:
             message = (item.message or "").removeprefix(f"{item.path}: ")
             reason = (f"{item.reason_code}: {message}" if item.reason_code
-                      else "; ".join(item.review_reasons))
-            table.add_row(_short_path(item.path), f"[{STATUS_STYLE[item.status]}]{item.status}[/]",
-                          reason)
+                      else "; ".join(review_reason_text(r) for r in item.review_reasons))
+            table.add_row(_short_path(item.path),
+                          f"[{STATUS_STYLE[item.status]}]{status_label(item.status)}[/]", reason)
         console.print(table)
     if report.counts[RETRYABLE]:
         console.print(_("{count} file(s) retryable: a service did not answer in time (the "
@@ -107,7 +109,9 @@ def print_batch_summary(console: Console, report: BatchReport) -> None:
         console.print(_("Stopped by {signal}: {count} file(s) not processed. Run the same "
                         "command again to finish; what is stored is not redone.").format(
                             signal=report.stopped_by, count=left), style="magenta")
-    console.print(f"{report.pages} pages digitized · exit code {int(report.exit_code)}")
+    console.print(ngettext("{pages} page digitized · exit code {code}",
+                           "{pages} pages digitized · exit code {code}", report.pages).format(
+                               pages=report.pages, code=int(report.exit_code)))
 
 
 def _short_path(path: str) -> str:
@@ -123,40 +127,40 @@ def print_documents(console: Console, rows: list[DocumentRow]) -> None:
     for r in rows:
         head = "  ".join([
             f"[bold]{r.id}[/bold]", r.doc_type or "—", r.number_symbol or "—",
-            r.issue_date.isoformat() if r.issue_date else "—",
-            f"[{STATUS_STYLE.get(r.status, 'green')}]{r.status}[/]",
-            f"PAdES {r.signature_level}" if r.signature_level else "unsigned",
+            display_date(r.issue_date) if r.issue_date else "—",
+            f"[{STATUS_STYLE.get(r.status, 'green')}]{status_label(r.status)}[/]",
+            f"PAdES {r.signature_level}" if r.signature_level else _("unsigned"),
         ])
         console.print(head, highlight=False)
-        console.print(f"  issuer: {r.issuing_agency or '—'}", markup=False, highlight=False)
+        console.print("  " + _("issuer: {agency}").format(agency=r.issuing_agency or "—"),
+                      markup=False, highlight=False)
         if r.signed_key:
-            console.print(f"  signed copy: {r.signed_bucket}/{r.signed_key}", markup=False,
-                          highlight=False, overflow="fold")
-    console.print(f"{len(rows)} document(s)", style="dim")
+            console.print("  " + _("signed copy: {key}").format(
+                key=f"{r.signed_bucket}/{r.signed_key}"), markup=False, highlight=False,
+                overflow="fold")
+    console.print(ngettext("{n} document", "{n} documents", len(rows)).format(n=len(rows)),
+                  style="dim")
 
 
 def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | None) -> None:
-    table = Table(show_header=False, title=f"Document {row.id}")
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+    table = Table(show_header=False, title=_("Document {id}").format(id=row.id))
+    table.add_column(_("field"), style="bold")
+    table.add_column(_("value"), overflow="fold")
     fields = (record or {}).get("metadata", {}).get("fields", {})
-    table.add_row("status", row.status + (f" ({row.reason_code}: {row.reason_message})"
-                                          if row.reason_code else ""))
+    table.add_row(_("status"), status_label(row.status) + (
+        f" ({row.reason_code}: {row.reason_message})" if row.reason_code else ""))
     for reason in row.review_reasons:
-        table.add_row("review", reason)
+        table.add_row(_("review"), review_reason_text(reason))
     for name, info in fields.items():
         value = info.get("value") if isinstance(info, dict) else info
         conf = info.get("confidence") if isinstance(info, dict) else None
-        shown = "—" if value in (None, "", []) else str(value)
-        if conf is not None:
-            shown += f"  [dim](confidence {conf:.2f})[/dim]"
-        table.add_row(name, shown)
-    table.add_row("original", f"{row.original_name}\nsha256 {row.original_sha256}\n"
+        table.add_row(field_label(name), _field_text(name, value, conf))
+    table.add_row(_("original"), f"{row.original_name}\nsha256 {row.original_sha256}\n"
                   f"{row.original_bucket}/{row.original_key}")
     if row.signed_key:
-        table.add_row("signed copy", f"sha256 {row.signed_sha256}\n"
+        table.add_row(_("signed copy"), f"sha256 {row.signed_sha256}\n"
                       f"{row.signed_bucket}/{row.signed_key} (PAdES {row.signature_level})")
-        table.add_row("record", f"{row.record_bucket}/{row.record_key}")
+        table.add_row(_("record"), f"{row.record_bucket}/{row.record_key}")
     for key in ("result_code", "digitized_id", "agency_code", "procedure_code"):
         if getattr(row, key):
             table.add_row(key, str(getattr(row, key)))
@@ -165,9 +169,25 @@ def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | No
         console, (record or {}).get("original", {}).get("existing_signatures", []),
         title=_("Signatures already on the original"))
     for page in (record or {}).get("pages", []):
-        console.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
-                     f"{page['confidence']:.0f} · quality {page.get('quality', 1):.2f}")
+        console.rule(_("page {n} · {source} · confidence {confidence:.0f} · quality "
+                       "{quality:.2f}").format(n=page["index"] + 1, source=page["source"],
+                                               confidence=page["confidence"],
+                                               quality=page.get("quality", 1)))
         console.print(page.get("text", ""), markup=False, highlight=False)
+
+
+def _field_text(name: str, value: Any, confidence: float | None) -> str:
+    """A field value as a clerk reads it: dates dd/mm/yyyy in Vietnamese, its confidence."""
+    if value in (None, "", []):
+        shown = "—"
+    elif name in ("issue_date", "owner_birth_date", "valid_until") and isinstance(value, str):
+        shown = _("permanent") if value == "permanent" else display_date(value)
+    else:
+        shown = str(value)
+    if confidence is not None:
+        shown += "  [dim]" + _("(confidence {confidence:.2f})").format(
+            confidence=confidence) + "[/dim]"
+    return shown
 
 
 def print_signature_summaries(console: Console, signatures: list[dict[str, Any]], *,

@@ -28,6 +28,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.i18n import _
+
 _PR_SET_PDEATHSIG = 1
 _MARKER = "prefect.server.api.server:create_app"
 
@@ -148,7 +150,8 @@ class LocalPrefectServer:
             if self._process.poll() is not None:
                 self.stop()
                 raise PrefectServerError(
-                    f"the local Prefect server exited at start; see {self.log_file}")
+                    _("the local Prefect server exited at start; see {log}").format(
+                        log=self.log_file))
             try:
                 with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
                     if answer.status == 200:
@@ -160,8 +163,8 @@ class LocalPrefectServer:
         if self.should_stop():
             raise InterruptedError("stopped while the Prefect server was starting")
         raise PrefectServerError(
-            f"the local Prefect server did not answer within {self.startup_timeout_s:.0f} s; "
-            f"see {self.log_file}")
+            _("the local Prefect server did not answer within {seconds:.0f} s; see {log}").format(
+                seconds=self.startup_timeout_s, log=self.log_file))
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.i18n import set_language
 from storage.seaweed import EmbeddedS3, S3Endpoint
 from tests.support.postgres import throwaway_postgres
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The suite's messages are asserted in English (the msgids): the process language and the
+# `sohoa` subprocesses the tests start use SOHOA_LANG=en. HTTP requests still follow their
+# Accept-Language (Vietnamese without one), and the language tests (tests/pipeline/
+# test_i18n*.py, the vi/en end-to-end run) choose theirs explicitly.
+os.environ["SOHOA_LANG"] = "en"
+set_language("en")
 
 
 @pytest.fixture(scope="session")

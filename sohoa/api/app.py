@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline import __version__
-from pipeline.i18n import use_language
+from pipeline.i18n import negotiate, use_language
 from pipeline.settings import Settings, load_settings
 from sohoa.api.deps import single_valued_query
 from sohoa.api.problems import install_problem_handlers
@@ -60,7 +60,7 @@ class RequestContext:
         request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         headers = dict(scope.get("headers") or [])
-        lang = "en" if headers.get(b"accept-language", b"").lower().startswith(b"en") else "vi"
+        lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -82,8 +82,10 @@ def _domain(request: Request, exc: Exception) -> JSONResponse:
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-    detail = _("no such resource; the API is described at /openapi.json") \
-        if exc.status_code == 404 else str(exc.detail)
+    details = {404: _("no such resource; the API is described at /openapi.json"),
+               405: _("this method is not allowed on this resource; the API is described at "
+                      "/openapi.json")}
+    detail = details.get(exc.status_code, str(exc.detail))
     return problem(request, exc.status_code, code, detail, headers=dict(exc.headers or {}))
 
 

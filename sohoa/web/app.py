@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.errors import SohoaError
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language, install_gettext
 from pipeline.queries import DocumentNotFound
 from sohoa.api.state import RateLimited
 from sohoa.web import batches, documents, kpi, labels, login, review
@@ -86,47 +86,47 @@ def _login_required(request: Request, exc: Exception) -> Response:
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 403, _("Không có quyền"),
-                       _("Vai trò của bạn không được xem trang này. Liên hệ quản trị viên nếu "
-                         "bạn cần quyền này."))
+    return _error_page(request, 403, _("Not allowed"),
+                       _("Your role may not see this page. Ask an administrator if you need it."))
 
 
 def _form_rejected(request: Request, exc: Exception) -> Response:
-    return _error_page(request, 400, _("Biểu mẫu đã hết hạn"),
-                       _("Biểu mẫu không còn hợp lệ (phiên đăng nhập đã đổi hoặc trang mở từ "
-                         "nơi khác). Tải lại trang và làm lại; chưa có gì bị thay đổi."))
+    return _error_page(request, 400, _("The form has expired"),
+                       _("The form is no longer valid (the login session changed or the page was "
+                         "opened from elsewhere). Reload the page and do it again; nothing was "
+                         "changed."))
 
 
 def _domain(request: Request, exc: Exception) -> Response:
     if isinstance(exc, RateLimited):
-        response = _error_page(request, 429, _("Quá nhiều lần thử"),
-                               _("Đã thử đăng nhập quá nhiều lần. Chờ {s} giây rồi thử lại.")
+        response = _error_page(request, 429, _("Too many attempts"),
+                               _("Too many login attempts. Wait {s} seconds and try again.")
                                .format(s=exc.retry_after_s))
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if isinstance(exc, DocumentNotFound):
-        return _error_page(request, 404, _("Không tìm thấy văn bản"), str(exc))
+        return _error_page(request, 404, _("Document not found"), str(exc))
     if isinstance(exc, StorageError):
         log.error("storage unavailable: %s", exc)
-        return _error_page(request, 503, _("Dịch vụ lưu trữ không sẵn sàng"),
-                           _("Kho lưu trữ hoặc cơ sở dữ liệu chỉ mục không trả lời. Thử lại "
-                             "sau ít phút hoặc báo cho người vận hành."))
-    return _error_page(request, 400, _("Không thực hiện được"), str(exc))
+        return _error_page(request, 503, _("The storage service is unavailable"),
+                           _("The object store or the index database does not answer. Try again "
+                             "in a few minutes or tell the operator."))
+    return _error_page(request, 400, _("Could not be done"), str(exc))
 
 
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
-        return _error_page(request, 404, _("Không có trang này"),
-                           _("Địa chỉ không đúng. Dùng thanh điều hướng phía trên."))
-    return _error_page(request, exc.status_code, _("Yêu cầu không hợp lệ"), str(exc.detail))
+        return _error_page(request, 404, _("No such page"),
+                           _("The address is wrong. Use the navigation bar above."))
+    return _error_page(request, exc.status_code, _("Invalid request"), str(exc.detail))
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _error_page(request, 500, _("Đã có lỗi"),
-                       _("Một lỗi không mong đợi đã xảy ra. Báo mã yêu cầu dưới đây cho người "
-                         "vận hành."))
+    return _error_page(request, 500, _("Something went wrong"),
+                       _("An unexpected error occurred. Quote the request id below to the "
+                         "operator."))
 
 
 def create_web_app(parent: FastAPI, settings: WebSettings) -> FastAPI:
@@ -134,6 +134,9 @@ def create_web_app(parent: FastAPI, settings: WebSettings) -> FastAPI:
     web.state.parent = parent
     web.state.web_settings = settings
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.add_extension("jinja2.ext.i18n")
+    install_gettext(templates.env)
+    templates.env.globals["current_language"] = current_language
     templates.env.globals["labels"] = labels  # macros see globals, not the page's context
     web.state.templates = templates
     for module in (login, review, documents, kpi, batches):

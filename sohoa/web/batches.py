@@ -120,7 +120,7 @@ def batch(request: Request, state: State, session: Clerk, batch_id: str) -> HTML
     found = next((b for b in summaries(state.index, state.settings.data_path / "reports")
                   if b.batch_id == batch_id), None)
     if found is None:
-        raise DocumentNotFound(_("Không có lô số hóa {id}.").format(id=batch_id))
+        raise DocumentNotFound(_("No digitizing batch {id}.").format(id=batch_id))
     rows = [] if found.report else documents_of_batch(state.index, batch_id)
     return render(request, "batch.html", {"batch": found, "rows": rows}, session=session)
 

@@ -138,9 +138,9 @@ def render(request: Request, name: str, context: dict[str, Any], *,
            session: Session | None = None, status_code: int = 200) -> HTMLResponse:
     """A page with the navigation of the user's role and the shared helpers."""
     nav = [(key, href, label) for key, href, label in (
-        ("kpi", "/ui/kpi", _("Chỉ tiêu số hóa")), ("review", "/ui/review", _("Cần kiểm tra")),
-        ("documents", "/ui/documents", _("Tra cứu văn bản")),
-        ("batches", "/ui/batches", _("Lô số hóa"))) if may_see(session, key)]
+        ("kpi", "/ui/kpi", _("Digitizing indicators")), ("review", "/ui/review", _("Needs review")),
+        ("documents", "/ui/documents", _("Find documents")),
+        ("batches", "/ui/batches", _("Digitizing batches"))) if may_see(session, key)]
     page = {"session": session, "nav": nav,
             "role_label": labels.role_label(session.role) if session else ""}
     response = templates(request).TemplateResponse(request, name, {**page, **context},

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from pipeline.i18n import _
+from pipeline.i18n import _, current_language
 from pipeline.queries import fetch_document_file, load_record, verify_stored
 from pipeline.users import Session
 from sohoa.web.deps import State, Web, area, log_view, render
@@ -26,7 +26,7 @@ def search(request: Request, state: State, session: Reader, owner_id: Text = "",
     criteria = DocumentSearch(owner_id, number, q)
     rows = find_documents(state.index, criteria)
     log_view(request, state, session, "web.search", owner_id=criteria.owner_id.strip() or None,
-             document_ids=[r.id for r in rows], purpose=_("tra cứu văn bản trên trang web"))
+             document_ids=[r.id for r in rows], purpose=_("document search on the web pages"))
     return render(request, "search.html", {"criteria": criteria, "rows": rows},
                   session=session)
 
@@ -40,10 +40,11 @@ def detail(request: Request, state: State, session: Reader, doc_id: str,
     fields = field_views(record, list(row.review_reasons)) if record else []
     pages = max(row.page_count, 1)
     log_view(request, state, session, "web.document", owner_id=row.owner_id,
-             document_ids=[row.id], purpose=_("xem chi tiết và kiểm tra chữ ký trên trang web"))
+             document_ids=[row.id], purpose=_("document details and signature check on the web "
+                                              "pages"))
     return render(request, "document.html", {
         "row": row, "fields": [f for f in fields if f.text], "verification": verification,
-        "report_vi": verification.render("vi") if verification else "",
+        "report_vi": verification.render(current_language()) if verification else "",
         "history": state.index.review_history(row.id), "page": min(page, pages),
         "pages": pages}, session=session)
 

@@ -35,7 +35,7 @@ def render_pdf_page(pdf: bytes, page_number: int, *, width: int) -> bytes:
         document.init_forms()
         try:
             if not 1 <= page_number <= len(document):
-                raise PageNotFound(_("Văn bản có {n} trang; không có trang {page}.")
+                raise PageNotFound(_("The document has {n} page(s); there is no page {page}.")
                                    .format(n=len(document), page=page_number))
             page = document[page_number - 1]
             scale = width / page.get_width()
@@ -58,7 +58,7 @@ def page_png(index: DocumentIndex, store: ObjectStore, doc_id: str, page_number:
         return cached.read_bytes()
     original = row.signed_key is None
     if original and row.media_type != "application/pdf":
-        raise PageNotFound(_("Văn bản này chưa có bản PDF để hiển thị."))
+        raise PageNotFound(_("This document has no PDF to show yet."))
     png = render_pdf_page(fetch_document_file(index, store, row.id, original=original),
                           page_number, width=width)
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -94,9 +94,9 @@ def _charts(report: KpiReport) -> dict[str, dict[str, Markup]]:
                     f"{g.value(ind).numerator}/{g.value(ind).denominator}")
                 for g in report.agencies]
         charts[ind] = {
-            "line": Markup(line_chart(_("{name}: tỷ lệ theo kỳ (toàn bộ)").format(name=ind),
-                                      series, target_label=_("chỉ tiêu"))),
-            "bars": Markup(bar_chart(_("{name} theo cơ quan").format(name=ind), bars))}
+            "line": Markup(line_chart(_("{name}: share by period (all)").format(name=ind),
+                                      series, target_label=_("target"))),
+            "bars": Markup(bar_chart(_("{name} by agency").format(name=ind), bars))}
     return charts
 
 

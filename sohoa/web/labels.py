@@ -1,9 +1,8 @@
-"""What the pages call things, in Vietnamese: Decree 30/2020 field names, statuses, reasons,
-dates as dd/mm/yyyy and times in Vietnam's time zone.
+"""What the pages call things: Decree 30/2020 field names, statuses and reasons (shared with
+the CLI in `pipeline.labels`), dates as dd/mm/yyyy and times in Vietnam's time zone.
 
 Field names, statuses and reason codes stay English in the index and JSON; only their labels
-are shown. Each label is a Vietnamese msgid through `pipeline.i18n._`, so an English catalog can
-translate the pages later.
+are shown, in the request's language (English msgids, Vietnamese catalog).
 """
 
 from __future__ import annotations
@@ -11,6 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from pipeline.i18n import _
+from pipeline.labels import field_label as field_label
+from pipeline.labels import reason_text as reason_text
+from pipeline.labels import review_reason_text
+from pipeline.labels import status_label as status_label
+from pipeline.labels import verdict_label as verdict_label
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
@@ -24,50 +28,14 @@ FIELD_ORDER = (
 DATE_FIELDS = ("issue_date", "owner_birth_date", "valid_until")
 
 
-def field_label(name: str) -> str:
-    labels = {
-        "doc_type": _("Loại văn bản"), "type_abbr": _("Viết tắt loại văn bản"),
-        "number_symbol": _("Số, ký hiệu"), "issue_place": _("Địa danh"),
-        "issue_date": _("Ngày ban hành"), "issuing_agency": _("Cơ quan ban hành"),
-        "parent_agency": _("Cơ quan chủ quản"), "subject": _("Trích yếu"),
-        "signer_name": _("Người ký"), "signer_title": _("Chức vụ người ký"),
-        "authority_prefix": _("Thẩm quyền ký"), "recipients": _("Nơi nhận"),
-        "owner_name": _("Chủ sở hữu"), "owner_id": _("Số định danh (CCCD/MST)"),
-        "owner_birth_date": _("Ngày sinh"), "owner_address": _("Địa chỉ"),
-        "tax_code": _("Mã số thuế"), "valid_until": _("Hiệu lực đến"),
-        "page_count": _("Số trang"), "status": _("Trạng thái"),
-    }
-    return labels.get(name, name)
-
-
-def status_label(status: str | None) -> str:
-    labels = {"needs_review": _("Cần kiểm tra"), "stored": _("Đã lưu"),
-              "approved": _("Đã duyệt"), "duplicate": _("Trùng lặp"),
-              "rejected": _("Bị từ chối"), "quarantined": _("Cách ly"), "failed": _("Lỗi")}
-    return labels.get(status or "", status or "")
-
-
 def role_label(role: str) -> str:
-    return {"auditor": _("Kiểm toán viên"), "clerk": _("Cán bộ số hóa"),
-            "admin": _("Quản trị")}.get(role, role)
+    return {"auditor": _("Auditor"), "clerk": _("Digitizing clerk"),
+            "admin": _("Administrator")}.get(role, role)
 
 
 def reason_label(reason: str) -> str:
     """`issue_date: missing` → `Ngày ban hành: thiếu`; unknown wording is kept as it is."""
-    name, sep, why = reason.partition(":")
-    if not sep:
-        return reason
-    phrases = {"missing": _("thiếu"), "not found": _("không tìm thấy"),
-               "unsure": _("chưa chắc chắn"), "invalid": _("không hợp lệ"),
-               "corrected by reviewer": _("đã được sửa")}
-    why = why.strip()
-    shown = phrases.get(why)
-    if shown is None:
-        for english, vietnamese in phrases.items():
-            if why.startswith(english):
-                shown = vietnamese + why[len(english):]
-                break
-    return f"{field_label(name.strip())}: {shown or why}"
+    return review_reason_text(reason)
 
 
 def vn_date(value: date | datetime | str | None) -> str:
@@ -76,7 +44,7 @@ def vn_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         if value == "permanent":
-            return _("Vĩnh viễn")
+            return _("Permanent")
         try:
             parsed: date = (datetime.fromisoformat(value) if "T" in value
                             else date.fromisoformat(value))
@@ -106,9 +74,9 @@ def percent(value: float | None) -> str:
 
 def hash_label(name: str) -> str:
     """The objects `verify_stored` checks against the hashes in the index."""
-    return {"original": _("Bản gốc (bản quét)"), "signed copy": _("Bản sao điện tử đã ký"),
-            "record → signed copy": _("Hồ sơ lưu trữ → bản đã ký"),
-            "record": _("Hồ sơ lưu trữ")}.get(name, name)
+    return {"original": _("Original (the scan)"), "signed copy": _("Signed electronic copy"),
+            "record → signed copy": _("Archive record → signed copy"),
+            "record": _("Archive record")}.get(name, name)
 
 
 def history_value(name: str, value: str | None) -> str:

@@ -61,14 +61,14 @@ def login_submit(request: Request, state: State, web: Web,
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or csrf_token != expected:
         return _login_page(request, web.secure_cookie, next_path=target, name=name,
-                           error=_("Biểu mẫu đã hết hạn; hãy đăng nhập lại."), status_code=400)
+                           error=_("The form has expired; log in again."), status_code=400)
     state.limiter.take(f"web-login:{name.strip().lower()}", web.login_attempts_per_minute)
     try:
         token, _session = log_in(state.index, name, password,
                                  lifetime=timedelta(hours=web.session_hours))
     except LoginFailed:
         return _login_page(request, web.secure_cookie, next_path=target, name=name,
-                           error=_("Sai tên đăng nhập hoặc mật khẩu."), status_code=401)
+                           error=_("Wrong user name or password."), status_code=401)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(web.session_hours * 3600),
                         path=COOKIE_PATH, httponly=True, samesite="lax",

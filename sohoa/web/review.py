@@ -79,7 +79,7 @@ def _review_page(request: Request, state: State, session: Session, doc_id: str, 
                  status_code: int = 200) -> HTMLResponse:
     row, record = load_record(state.index, state.store, doc_id)
     if record is None:
-        raise NotReviewable(_("Văn bản {id} bị cách ly, không có trường nào để kiểm tra.")
+        raise NotReviewable(_("Document {id} is quarantined: it has no fields to review.")
                             .format(id=row.id))
     reasons = list(record.get("metadata", {}).get("review_reasons", row.review_reasons))
     views = field_views(record, reasons)
@@ -88,7 +88,7 @@ def _review_page(request: Request, state: State, session: Session, doc_id: str, 
                            v.confidence, v.reason, v.flagged, v.long) for v in views]
     pages = max(row.page_count, 1)
     log_view(request, state, session, "web.review", owner_id=row.owner_id,
-             document_ids=[row.id], purpose=_("kiểm tra kết quả số hóa"))
+             document_ids=[row.id], purpose=_("review of digitizing results"))
     return render(request, "review_item.html", {
         "row": row, "fields": views, "reasons": reasons, "page": min(max(page, 1), pages),
         "pages": pages, "history": state.index.review_history(row.id), "error": error,
@@ -122,7 +122,8 @@ def _decision(form: FormData, record: dict[str, Any], actor: str) -> ReviewDecis
     if action == "reject":
         reason = str(form.get("reject_reason") or "").strip()
         if not reason:
-            raise InvalidCorrection(_("Ghi lý do từ chối để người sau hiểu vì sao."))
+            raise InvalidCorrection(_("Write the reason for rejecting so that others understand "
+                                      "why."))
         return ReviewDecision({}, actor, approve=False, reject_reason=reason[:500])
     return ReviewDecision(_corrections(form, record), actor, approve=action == "approve")
 
@@ -132,13 +133,13 @@ def review_submit(request: Request, state: State, session: Clerk, doc_id: str,
                   form: CheckedForm) -> Response:
     row, record = load_record(state.index, state.store, doc_id)
     if record is None:
-        raise NotReviewable(_("Văn bản {id} bị cách ly.").format(id=row.id))
+        raise NotReviewable(_("Document {id} is quarantined.").format(id=row.id))
     options = ExtractOptions(review_threshold=state.settings.review_threshold,
                              today=datetime.now(UTC).date())
     try:
         decision = _decision(form, record, session.user_name)
         if not decision.corrections and not decision.approve and decision.reject_reason is None:
-            raise InvalidCorrection(_("Chưa có trường nào được sửa."))
+            raise InvalidCorrection(_("No field was changed."))
         done = review_document(state.index, state.store, row.id, decision, options=options)
     except InvalidCorrection as e:
         return _review_page(request, state, session, row.id, 1, error=str(e), submitted=form,

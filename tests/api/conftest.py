@@ -73,7 +73,8 @@ def _settings(data_dir: Path, s3: S3Endpoint, database_url: str | None, tag: str
 
 
 def _env(settings: Settings, s3: S3Endpoint) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(settings.data_dir), SOHOA_S3_ENDPOINT=s3.endpoint,
                SOHOA_S3_ACCESS_KEY=s3.access_key, SOHOA_S3_SECRET_KEY=s3.secret_key,
                SOHOA_BUCKET_ORIGINALS=settings.bucket_originals,

@@ -49,7 +49,8 @@ class Concurrent:
 
 
 def _env(data: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1",
                OMP_THREAD_LIMIT="1", SOHOA_OCR_JOBS="1", SOHOA_DOCUMENTS_IN_PARALLEL="1",
                SOHOA_AGENCY_CODE="000.17.22.H56", **extra)

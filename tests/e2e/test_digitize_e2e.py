@@ -1,5 +1,8 @@
 """End to end through the real CLI: Prefect (ephemeral), Tesseract, pyHanko, SeaweedFS S3 and
-the index on SQLite (embedded defaults) and on a throwaway PostgreSQL server."""
+the index on SQLite (embedded defaults) and on a throwaway PostgreSQL server.
+
+The SQLite run speaks Vietnamese (SOHOA_LANG=vi, the default), the PostgreSQL run English: each
+checks its quarantine reasons and summary in its language."""
 
 from __future__ import annotations
 
@@ -69,7 +72,8 @@ class Run:
 
 
 def _env(data_dir: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data_dir), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1",
                SOHOA_AGENCY_NAME="Sở Tư pháp tỉnh Thử Nghiệm", **extra)
     return env
@@ -79,7 +83,8 @@ def _env(data_dir: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
 def sqlite_run(session_tmp: Path) -> Run:
     """Embedded defaults: the CLI starts its own SeaweedFS; the index is a SQLite file."""
     data = session_tmp / "e2e-sqlite"
-    run = Run(_env(data, session_tmp / "prefect"), data, {}, 0, "")
+    run = Run(_env(data, session_tmp / "prefect", SOHOA_LANG="vi", COLUMNS="1000"), data, {}, 0,
+              "")
     return run.digitize(session_tmp / "e2e-sqlite-report.json")
 
 
@@ -99,7 +104,8 @@ def postgres_run(session_tmp: Path, fresh_postgres_db: str, s3_server: S3Endpoin
     env = _env(data, session_tmp / "prefect", SOHOA_DATABASE_URL=fresh_postgres_db,
                SOHOA_S3_ENDPOINT=s3_server.endpoint, SOHOA_S3_ACCESS_KEY=s3_server.access_key,
                SOHOA_S3_SECRET_KEY=s3_server.secret_key, SOHOA_BUCKET_ORIGINALS="pg-originals",
-               SOHOA_BUCKET_SIGNED="pg-signed", SOHOA_BUCKET_RECORDS="pg-records")
+               SOHOA_BUCKET_SIGNED="pg-signed", SOHOA_BUCKET_RECORDS="pg-records",
+               SOHOA_LANG="en", COLUMNS="1000")
     return Run(env, data, {}, 0, "").digitize(session_tmp / "e2e-pg-report.json")
 
 
@@ -159,6 +165,40 @@ def test_sqlite_batch_stores_good_and_quarantines_broken(sqlite_run: Run) -> Non
             assert list(quarantine.glob(f"*/{Path(entry['file']).name}")), entry
 
 
+def _empty_sample(run: Run) -> dict[str, Any]:
+    return _items_by_name(run)["empty.pdf"]
+
+
+def test_the_clerk_reads_reasons_and_summary_in_vietnamese(sqlite_run: Run) -> None:
+    """SOHOA_LANG=vi: quarantine reasons, review reasons, outcomes and the summary are
+    Vietnamese; the report's codes and statuses stay as they are."""
+    from pipeline.i18n import use_language
+    from pipeline.labels import review_reason_text
+
+    empty = _empty_sample(sqlite_run)
+    assert empty["status"] == "quarantined" and empty["reason_code"] == "EMPTY_FILE"
+    assert empty["message"] == f"{empty['path']}: tệp rỗng (0 byte); hãy quét lại văn bản."
+    out = " ".join(sqlite_run.stdout.split())
+    assert "EMPTY_FILE: tệp rỗng (0 byte); hãy quét lại văn bản." in out
+    for words in ("Bị từ chối", "Cần xử lý", "Đã lưu", "trang · mã thoát 3"):
+        assert words in out, words
+    with use_language("vi"):
+        for item in sqlite_run.report["items"]:
+            for reason in item["review_reasons"]:
+                assert review_reason_text(reason) in out, reason
+
+
+def test_the_english_run_says_it_in_english(postgres_run: Run) -> None:
+    empty = _empty_sample(postgres_run)
+    assert empty["reason_code"] == "EMPTY_FILE"
+    assert empty["message"] == (f"{empty['path']}: the file is empty (0 bytes); scan the "
+                                "document again.")
+    out = " ".join(postgres_run.stdout.split())
+    assert "EMPTY_FILE: the file is empty (0 bytes); scan the document again." in out
+    for words in ("Quarantined", "Needs attention", "pages digitized · exit code 3"):
+        assert words in out, words
+
+
 def test_sqlite_objects_hashes_signatures(sqlite_run: Run) -> None:
     from storage.seaweed import EmbeddedS3
 
@@ -207,8 +247,8 @@ def test_lookup_show_get_verify(sqlite_run: Run, tmp_path: Path) -> None:
     doc_id = found[0]["id"]
     shown = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
     assert shown["record"]["pages"][0]["text"].strip()
-    verified = sqlite_run.sohoa("verify", doc_id)
-    assert "HỢP LỆ" in verified.stdout and "VALID" in verified.stdout
+    verified = sqlite_run.sohoa("verify", doc_id)  # the verdict in SOHOA_LANG (vi)
+    assert "HỢP LỆ" in verified.stdout and "KHÔNG HỢP LỆ" not in verified.stdout
     copy = tmp_path / "copy.pdf"
     sqlite_run.sohoa("get", doc_id, "-o", str(copy))
     data = bytearray(copy.read_bytes())
@@ -249,7 +289,7 @@ def test_results_are_linked_to_their_dossier(sqlite_run: Run, tmp_path: Path) ->
     run = sqlite_run.sohoa("digitize", str(first), "--dossier-code",
                            "000.17.22.H56-241001-0001", "--manifest", str(manifest),
                            "--no-progress")
-    assert "1 result(s) linked" in " ".join(run.stdout.split())
+    assert "1 kết quả đã được liên kết" in " ".join(run.stdout.split())
     index = DocumentIndex(f"sqlite:///{sqlite_run.data_dir / 'index.sqlite3'}")
     try:
         ids = {sha: index.by_sha256(sha) for sha in (sha256_hex(first.read_bytes()),
@@ -282,7 +322,7 @@ def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run
                           if i["status"] == "stored"])[0]
     before = json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)
     bad = sqlite_run.sohoa("review", doc_id, "--set", "issue_date=2999-01-01", check=False)
-    assert bad.returncode == 1 and "issue_date" in bad.stderr
+    assert bad.returncode == 1 and "Ngày ban hành: 01/01/2999 ở tương lai" in bad.stderr  # vi
     assert json.loads(sqlite_run.sohoa("show", doc_id, "--json").stdout)["index"]["status"] \
         == before["index"]["status"]
     result = json.loads(sqlite_run.sohoa(
@@ -298,7 +338,8 @@ def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run
 
 def test_unreachable_s3_is_a_configuration_error(session_tmp: Path) -> None:
     env = _env(session_tmp / "e2e-bad-s3", session_tmp / "prefect",
-               SOHOA_S3_ENDPOINT="127.0.0.1:9", SOHOA_S3_ACCESS_KEY="a", SOHOA_S3_SECRET_KEY="b")
+               SOHOA_S3_ENDPOINT="127.0.0.1:9", SOHOA_S3_ACCESS_KEY="a", SOHOA_S3_SECRET_KEY="b",
+               SOHOA_LANG="en")
     result = subprocess.run([*SOHOA, "digitize", str(SAMPLES / "scans"), "--no-progress"],
                             env=env, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 5, result.stdout + result.stderr

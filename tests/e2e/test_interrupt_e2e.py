@@ -26,7 +26,8 @@ IMAGES = ["01-quyet-dinh.png", "03-thong-bao-skew.png", "04-giay-phep-xay-dung-s
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data_dir), DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1",
                SOHOA_DOCUMENTS_IN_PARALLEL="2", SOHOA_OCR_JOBS="1")
     return env

@@ -56,7 +56,8 @@ def _signed_by_another_agency(folder: Path) -> Path:
 
 def test_signed_input_is_quiet_and_explained(tmp_path: Path) -> None:
     scan = _signed_by_another_agency(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(tmp_path / "data"), DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1",
                COLUMNS="200")
     report = tmp_path / "report.json"

@@ -7,14 +7,25 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from pipeline.dossier_import import RawRow, check_rows, parse_time
+from pipeline.i18n import use_language
 from pipeline.kpi import DossierFacts, parse_period
 from pipeline.kpi_data import LoadedFacts
 from pipeline.kpi_report import ReportRequest, render, report_from_facts
 from pipeline.links import CandidateDossier, CandidateResult, infer_links, parse_manifest
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese() -> Iterator[None]:
+    """These check the Vietnamese wording (the suite's default is English)."""
+    with use_language("vi"):
+        yield
 
 VN = timezone(timedelta(hours=7))
 

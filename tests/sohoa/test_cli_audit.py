@@ -45,7 +45,8 @@ EXPORT = (
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data_dir), DO_NOT_TRACK="1", SOHOA_REVOCATION_FETCHING="false",
                **extra)
     return env
@@ -142,10 +143,12 @@ def test_from_a_dossier_export_to_the_report(tmp_path: Path) -> None:
     assert data["groups"][0]["indicators"][1]["numerator"] == 3
     html = tmp_path / "q3.html"
     _sohoa(env, "report", "--period", "2024-Q3", "--by", "agency,level", "-o", str(html))
-    assert "Đạt" in html.read_text(encoding="utf-8")
-    monthly = tmp_path / "m.html"
-    _sohoa(env, "report", "--period", "2024-07", "-o", str(monthly))
+    assert ">Met<" in html.read_text(encoding="utf-8")  # Đạt, shown in English
+    monthly = tmp_path / "m.html"  # the report speaks SOHOA_LANG: Vietnamese, or English
+    _sohoa({**env, "SOHOA_LANG": "vi"}, "report", "--period", "2024-07", "-o", str(monthly))
     assert "Tháng 07/2024" in monthly.read_text(encoding="utf-8")
+    _sohoa(env, "report", "--period", "2024-07", "-o", str(monthly))
+    assert "Month 07/2024" in monthly.read_text(encoding="utf-8")
     bad = _sohoa(env, "report", "--period", "2024-Q5", code=1)
     assert "KPI_INPUT" in bad.stderr
 

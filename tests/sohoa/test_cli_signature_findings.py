@@ -42,7 +42,8 @@ def _signed_elsewhere(folder: Path, digest: str) -> Path:
 
 
 def _verify(pdf: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_LANG="en", COLUMNS="200")
     return subprocess.run([sys.executable, "-m", "sohoa.cli", "verify", str(pdf), "--offline"],
                           env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -126,7 +126,8 @@ def register_dossiers(env: dict[str, str], data_dir: Path, report: dict[str, Any
 
 
 def _env(data_dir: Path, s3: S3Endpoint, tag: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_S3_ENDPOINT=s3.endpoint,
                SOHOA_S3_ACCESS_KEY=s3.access_key, SOHOA_S3_SECRET_KEY=s3.secret_key,
                SOHOA_BUCKET_ORIGINALS=f"{tag}-originals", SOHOA_BUCKET_SIGNED=f"{tag}-signed",

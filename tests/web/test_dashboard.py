@@ -32,7 +32,7 @@ def _no_horizontal_scroll(page: Any) -> bool:
 
 
 def test_login_is_required_and_wrong_passwords_refused(site: Site, browser: Any) -> None:
-    context = browser.new_context(base_url=site.base_url)
+    context = browser.new_context(base_url=site.base_url, locale="vi-VN")
     page = context.new_page()
     page.goto("/ui/review")
     assert "/ui/login" in page.url and "Đăng nhập" in page.title()
@@ -160,7 +160,7 @@ def test_clerk_rejects_a_review_item_with_a_reason(site: Site, browser: Any) -> 
     page.click("details.reject summary")
     page.fill("#reject_reason", "bản quét thiếu trang 2")
     page.click("button[value=reject]")
-    assert "Bị từ chối" in page.locator(".alert.ok").inner_text()
+    assert "Không được duyệt" in page.locator(".alert.ok").inner_text()
     assert page.locator("table.queue").count() == 0 and "Không còn" in page.content()
     rejected = site.index.get(doc_id)
     assert rejected is not None and rejected.status == "rejected"
@@ -168,7 +168,7 @@ def test_clerk_rejects_a_review_item_with_a_reason(site: Site, browser: Any) -> 
         ("status", "rejected: bản quét thiếu trang 2")]
     assert site.store.get(row.signed_bucket, row.signed_key) == signed_before
     page.goto(f"/ui/documents/{doc_id}")
-    assert "Bị từ chối: bản quét thiếu trang 2" in page.locator("table.history").inner_text()
+    assert "Không được duyệt: bản quét thiếu trang 2" in page.locator("table.history").inner_text()
     page.context.close()
 
 

@@ -8,6 +8,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
+from pipeline.i18n import use_language
 from sohoa.web.images import PageNotFound, render_pdf_page
 
 
@@ -30,5 +31,5 @@ def test_a_page_becomes_a_png_of_the_asked_width() -> None:
 
 
 def test_a_missing_page_is_named() -> None:
-    with pytest.raises(PageNotFound, match="2 trang"):
+    with use_language("vi"), pytest.raises(PageNotFound, match="2 trang"):
         render_pdf_page(_two_pages(), 3, width=600)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import pytest
+
+from pipeline.i18n import use_language
 from sohoa.web import labels
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese() -> Iterator[None]:
+    """These check the Vietnamese wording (the suite's default is English)."""
+    with use_language("vi"):
+        yield
 
 
 def test_dates_are_day_month_year_and_times_vietnamese() -> None:
@@ -28,7 +39,9 @@ def test_values_read_as_a_clerk_types_them() -> None:
     assert labels.field_text("issue_date", "2024-03-05") == "05/03/2024"
     assert labels.field_text("recipients", ["Như Điều 3", "Lưu: VT"]) == "Như Điều 3; Lưu: VT"
     assert labels.field_text("page_count", 2) == "2" and labels.field_text("subject", None) == ""
-    assert labels.history_value("status", "rejected: thiếu trang 2") == "Bị từ chối: thiếu trang 2"
+    assert (labels.history_value("status", "rejected: thiếu trang 2")
+            == "Không được duyệt: thiếu trang 2")
+    assert labels.status_label("quarantined") == "Bị từ chối"
     assert labels.history_value("status", "approved") == "Đã duyệt"
     assert labels.history_value("issue_date", None) == "—"
     assert labels.status_label("needs_review") == "Cần kiểm tra"

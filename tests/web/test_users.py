@@ -93,7 +93,8 @@ def test_new_password_or_disabling_ends_sessions(index: DocumentIndex) -> None:
 
 
 def _sohoa(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")
+           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
     env["SOHOA_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "sohoa.cli", *args], input=stdin, env=env,
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
