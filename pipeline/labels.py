@@ -34,6 +34,8 @@ def status_label(status: str | None) -> str:
     labels = {"needs_review": _("Needs review"), "stored": _("Stored"),
               "approved": _("Approved"), "duplicate": _("Duplicate"),
               "rejected": _("Not approved by the reviewer"), "quarantined": _("Quarantined"),
+              "retryable": _("Retryable (a service did not answer)"),
+              "discarded": _("Discarded"),
               "failed": _("Failed"), "interrupted": _("Not processed (stopped)")}
     return labels.get(status or "", status or "")
 
