@@ -25,17 +25,19 @@ console = Console()
 err = Console(stderr=True)
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 batches_app = typer.Typer(name="batches", no_args_is_help=True, rich_markup_mode=None,
-                          help="Follow digitizing batches (on this machine or on workers).")
+                          help=_("Follow digitizing batches (on this machine or on workers)."))
 metrics_app = typer.Typer(name="metrics", no_args_is_help=True, rich_markup_mode=None,
-                          help="Prometheus metrics of the digitizing processes of this machine.")
+                          help=_("Prometheus metrics of the digitizing processes of this machine."))
 
 
-@batches_app.command("status")
+@batches_app.command("status", help=_(
+    "Progress of one batch: done / total, counts by state, documents in progress with the "
+    "worker holding them, elapsed time and ETA."))
 def batches_status(
-    batch_id: Annotated[str, typer.Argument(help="The batch id (see `sohoa batches list`).")],
+    batch_id: Annotated[str, typer.Argument(help=_("The batch id (see `sohoa batches list`)."))],
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -87,10 +89,11 @@ def _duration(seconds: float) -> str:
     return str(timedelta(seconds=round(seconds)))
 
 
-@batches_app.command("list")
+@batches_app.command("list", help=_(
+    "The latest batches: state, documents done / expected, start and end."))
 def batches_list(
-    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
-    agency: Annotated[str | None, typer.Option(help="Only this agency code.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help=_("How many, newest first."))] = 20,
+    agency: Annotated[str | None, typer.Option(help=_("Only this agency code."))] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -114,10 +117,12 @@ def batches_list(
     console.print(table)
 
 
-@metrics_app.command("serve")
+@metrics_app.command("serve", help=_(
+    "Serve this machine's digitizing metrics at http://HOST:PORT/metrics until stopped (a "
+    "worker machine; the API serves the same at /metrics on `sohoa serve`)."))
 def metrics_serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9464,
+    host: Annotated[str, typer.Option(help=_("Address to bind."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("Port to listen on."))] = 9464,
     config: ConfigOption = None,
 ) -> None:
     """Serve this machine's digitizing metrics at http://HOST:PORT/metrics until stopped (a
@@ -145,7 +150,8 @@ def serve_worker_metrics(data_path: Path, *, host: str, port: int) -> Any:
     return metrics.start_exporter(metrics.metrics_folder(data_path), host=host, port=port)
 
 
-@metrics_app.command("show")
+@metrics_app.command("show", help=_(
+    "Print this machine's digitizing metrics (Prometheus text format)."))
 def metrics_show(config: ConfigOption = None) -> None:
     """Print this machine's digitizing metrics (Prometheus text format)."""
     from pipeline import metrics

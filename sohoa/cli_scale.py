@@ -25,17 +25,19 @@ console = Console()
 err = Console(stderr=True)
 
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="TOML settings file (keys as in SOHOA_* variables, lower case).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    "--config", help=_("TOML settings file (keys as in SOHOA_* variables, lower case)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON instead of a table."))]
 quarantine_app = typer.Typer(
     name="quarantine", no_args_is_help=True, rich_markup_mode=None,
-    help="Rejected files, in the S3 inbox and in the local data folder: list, retry, discard.")
+    help=_("Rejected files, in the S3 inbox and in the local data folder: list, retry, discard."))
 worker_app = typer.Typer(name="worker", no_args_is_help=True, rich_markup_mode=None,
-                         help="A Prefect worker that digitizes documents of the work pool.")
+                         help=_("A Prefect worker that digitizes documents of the work pool."))
 
 
 def register_scale_commands(app: typer.Typer) -> None:
-    app.command()(submit)
+    app.command(help=_(
+        "Upload a folder to the S3 inbox, under inbox/<agency>/<batch>/, and print the batch "
+        "id.\n\nThe digitize-inbox deployment then digitizes it on the workers."))(submit)
     app.add_typer(quarantine_app)
     app.add_typer(worker_app)
 
@@ -45,11 +47,11 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 
 
 def submit(
-    folder: Annotated[Path, typer.Argument(help="Folder of scans (subfolders included).")],
+    folder: Annotated[Path, typer.Argument(help=_("Folder of scans (subfolders included)."))],
     agency: Annotated[str | None, typer.Option(
-        help="Digitizing unit code, e.g. 000.17.22.H56 (default: SOHOA_AGENCY_CODE).")] = None,
+        help=_("Digitizing unit code, e.g. 000.17.22.H56 (default: SOHOA_AGENCY_CODE)."))] = None,
     batch: Annotated[str | None, typer.Option(
-        help="Batch id (default: a new one, printed).")] = None,
+        help=_("Batch id (default: a new one, printed)."))] = None,
     config: ConfigOption = None,
 ) -> None:
     """Upload a folder to the S3 inbox, under inbox/<agency>/<batch>/, and print the batch id.
@@ -85,7 +87,8 @@ def _quarantine_places(settings: Settings) -> Any:
     return stack, stack.enter_context(open_index(settings)), None
 
 
-@quarantine_app.command("list")
+@quarantine_app.command("list", help=_(
+    "Quarantined files with their reason: inbox:… (S3 inbox) and local:… (data folder)."))
 def quarantine_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
     """Quarantined files with their reason: inbox:… (S3 inbox) and local:… (data folder)."""
     from pipeline.quarantined import list_inbox, list_local
@@ -108,9 +111,10 @@ def quarantine_list(as_json: JsonOption = False, config: ConfigOption = None) ->
         err.print(_("No quarantined file."))
 
 
-@quarantine_app.command("retry")
+@quarantine_app.command("retry", help=_(
+    "Put quarantined files back for processing (after fixing them, or the cause)."))
 def quarantine_retry(
-    ids: Annotated[list[str], typer.Argument(help="Ids from `sohoa quarantine list`.")],
+    ids: Annotated[list[str], typer.Argument(help=_("Ids from `sohoa quarantine list`."))],
     config: ConfigOption = None,
 ) -> None:
     """Put quarantined files back for processing (after fixing them, or the cause)."""
@@ -125,12 +129,13 @@ def quarantine_retry(
             console.print(done.message, markup=False, highlight=False)
 
 
-@quarantine_app.command("discard")
+@quarantine_app.command("discard", help=_(
+    "Give quarantined files up, with a reason; they are kept aside, never deleted."))
 def quarantine_discard(
-    ids: Annotated[list[str], typer.Argument(help="Ids from `sohoa quarantine list`.")],
+    ids: Annotated[list[str], typer.Argument(help=_("Ids from `sohoa quarantine list`."))],
     reason: Annotated[str | None, typer.Option(
-        help="Why the file is given up (required; recorded with the file).")] = None,
-    by: Annotated[str | None, typer.Option(help="Who decides (default: SOHOA_CLERK).")] = None,
+        help=_("Why the file is given up (required; recorded with the file)."))] = None,
+    by: Annotated[str | None, typer.Option(help=_("Who decides (default: SOHOA_CLERK)."))] = None,
     config: ConfigOption = None,
 ) -> None:
     """Give quarantined files up, with a reason; they are kept aside, never deleted."""
@@ -149,17 +154,21 @@ def quarantine_discard(
             console.print(done.message, markup=False, highlight=False)
 
 
-@worker_app.command("start")
+@worker_app.command("start", help=_(
+    "Start a Prefect worker on the pool with this machine's settings (SOHOA_*, "
+    "--config).\n\nNeeds PREFECT_API_URL (the Prefect server). SIGTERM or Ctrl-C: no new "
+    "document is taken, running ones finish (or, after --grace seconds, are released for the "
+    "next run); exit 143 / 130."))
 def worker_start(
-    pool: Annotated[str, typer.Option(help="Prefect work pool (process type).")] = "sohoa",
+    pool: Annotated[str, typer.Option(help=_("Prefect work pool (process type)."))] = "sohoa",
     name: Annotated[str | None, typer.Option(
-        help="Worker name (default: host name and process id).")] = None,
+        help=_("Worker name (default: host name and process id)."))] = None,
     limit: Annotated[int | None, typer.Option(
-        help="Most flow runs at once on this worker (default: SOHOA_DOCUMENTS_IN_PARALLEL).")
+        help=_("Most flow runs at once on this worker (default: SOHOA_DOCUMENTS_IN_PARALLEL)."))
     ] = None,
     grace: Annotated[float, typer.Option(
-        help="Seconds a stopping worker waits for its running documents before it releases "
-             "them.")] = 600.0,
+        help=_("Seconds a stopping worker waits for its running documents before it releases "
+             "them."))] = 600.0,
     config: ConfigOption = None,
 ) -> None:
     """Start a Prefect worker on the pool with this machine's settings (SOHOA_*, --config).
