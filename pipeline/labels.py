@@ -154,6 +154,17 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"expiry date is unreadable"), lambda m: _("the expiry date cannot be read")),
     (re.compile(r"the address printed under another person \(a parent, a representative\)"),
      lambda m: _("the address printed under another person (a parent, a representative)")),
+    (re.compile(r"only another person's address is printed \(a parent, a representative\)"),
+     lambda m: _("only another person's address is printed (a parent, a representative)")),
+    (re.compile(r"authority prefix restored"), lambda m: _(
+        "the signing authority was restored")),
+    (re.compile(r"diacritics restored from the gazetteer"), lambda m: _(
+        "diacritics restored from the list of administrative units")),
+    (re.compile(r"no signer title read"), lambda m: _("no title of the signer was read")),
+    (re.compile(r"the subject starts mid-phrase"), lambda m: _(
+        "the subject starts mid-phrase")),
+    (re.compile(r"the title seems cut: a known title goes on"), lambda m: _(
+        "the title seems cut: a known title goes on")),
     (re.compile(r"symbol (\S+) names a document type but no title was read"), lambda m: _(
         "the symbol {symbol} names a document type but no title was read").format(
             symbol=m[1])),

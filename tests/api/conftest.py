@@ -4,7 +4,6 @@ on SQLite or PostgreSQL, the real S3 server, and `sohoa serve` (uvicorn) on a fr
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pipeline.services import open_services
 from pipeline.settings import Settings
 from storage.index import DocumentIndex
 from storage.seaweed import S3Endpoint
+from tests.support.env import clean_env
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,8 +73,7 @@ def _settings(data_dir: Path, s3: S3Endpoint, database_url: str | None, tag: str
 
 
 def _env(settings: Settings, s3: S3Endpoint) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(settings.data_dir), SOHOA_S3_ENDPOINT=s3.endpoint,
                SOHOA_S3_ACCESS_KEY=s3.access_key, SOHOA_S3_SECRET_KEY=s3.secret_key,
                SOHOA_BUCKET_ORIGINALS=settings.bucket_originals,

@@ -5,7 +5,6 @@ overlapping batches against the same index and S3 while a third runs read comman
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 from storage.index import DocumentIndex
 from storage.objects import MinioObjectStore
 from storage.seaweed import EmbeddedS3, S3Endpoint
+from tests.support.env import clean_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -49,8 +49,7 @@ class Concurrent:
 
 
 def _env(data: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1",
                OMP_THREAD_LIMIT="1", SOHOA_OCR_JOBS="1", SOHOA_DOCUMENTS_IN_PARALLEL="1",
                SOHOA_AGENCY_CODE="000.17.22.H56", **extra)

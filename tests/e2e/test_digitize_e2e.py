@@ -7,7 +7,6 @@ checks its quarantine reasons and summary in its language."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from signing.validate import validate_pdf
 from storage.index import DocumentIndex
 from storage.objects import MinioObjectStore, sha256_hex
 from storage.seaweed import S3Endpoint
+from tests.support.env import clean_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -72,8 +72,7 @@ class Run:
 
 
 def _env(data_dir: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data_dir), PREFECT_HOME=str(prefect_home), DO_NOT_TRACK="1",
                SOHOA_AGENCY_NAME="Sở Tư pháp tỉnh Thử Nghiệm", **extra)
     return env

@@ -33,6 +33,7 @@ from signing.testservers import serve_tsa
 from storage.index import DocumentIndex, sqlite_url
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
+from tests.support.env import clean_env
 from tests.support.faults import restartable_postgres, restartable_s3
 from tests.support.postgres import free_port
 
@@ -54,7 +55,7 @@ def _text_pdfs(folder: Path, count: int, seed: int) -> list[Path]:
 
 
 def _env(data: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data), DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1",
                SOHOA_OCR_JOBS="1", SOHOA_MIN_FREE_MB="1", **extra)
     return env

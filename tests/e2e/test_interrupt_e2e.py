@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.env import clean_env
+
 pytestmark = [pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +28,7 @@ IMAGES = ["01-quyet-dinh.png", "03-thong-bao-skew.png", "04-giay-phep-xay-dung-s
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data_dir), DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1",
                SOHOA_DOCUMENTS_IN_PARALLEL="2", SOHOA_OCR_JOBS="1")
     return env

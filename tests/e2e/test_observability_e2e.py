@@ -5,7 +5,6 @@ app, `sohoa batches status|list`, the summary in the reports bucket, JSON log li
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pipeline import metrics
 from pipeline.settings import Settings
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
+from tests.support.env import clean_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -65,7 +65,7 @@ def batch(session_tmp: Path, s3_server: S3Endpoint) -> Batch:
     for name in INPUTS:
         shutil.copy2(SAMPLES / name, inputs / Path(name).name)
     data = session_tmp / "obs-data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data), PREFECT_HOME=str(session_tmp / "obs-prefect"),
                DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1", SOHOA_LOG_FORMAT="json",
                SOHOA_S3_ENDPOINT=s3_server.endpoint, SOHOA_S3_ACCESS_KEY=s3_server.access_key,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pyhanko.sign.fields import SigSeedSubFilter
 
 from signing.keys import load_pkcs12_signer
 from signing.testpki import ensure_test_pki
+from tests.support.env import clean_env
 
 pytestmark = [pytest.mark.integration]
 
@@ -56,8 +56,7 @@ def _signed_by_another_agency(folder: Path) -> Path:
 
 def test_signed_input_is_quiet_and_explained(tmp_path: Path) -> None:
     scan = _signed_by_another_agency(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(tmp_path / "data"), DO_NOT_TRACK="1", OMP_THREAD_LIMIT="1",
                COLUMNS="200")
     report = tmp_path / "report.json"

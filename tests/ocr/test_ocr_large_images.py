@@ -24,7 +24,9 @@ import json, sys
 from pathlib import Path
 from typing import Any
 from pipeline.errors import InputRejected
+from pipeline.i18n import set_language
 from pipeline.triage import triage
+set_language("en")  # the advice asserted below is the English text
 path, mode, work = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 result = {}
 try:

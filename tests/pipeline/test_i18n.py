@@ -4,6 +4,7 @@ default and English on request."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -150,6 +151,28 @@ def test_bundled_samples_review_reasons_read_in_vietnamese() -> None:
             assert reason_text(why) != why and is_vietnamese(reason_text(why)), reason
         for why in sorted(fields):
             assert reason_text(why) != why, f"field reason not translated: {why!r}"
+
+
+def _literal_field_reasons() -> set[str]:
+    """Every reason an extractor writes as a literal: `Found(value, confidence, "reason")`."""
+    reasons: set[str] = set()
+    for path in (ROOT / "pipeline" / "extract").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Found"
+                    and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant)
+                    and isinstance(node.args[2].value, str)):
+                reasons.add(node.args[2].value)
+    return reasons
+
+
+def test_every_literal_field_reason_of_the_extractors_is_translated() -> None:
+    """A reason a new extractor rule writes must reach the clerk in Vietnamese, not only the
+    ones the bundled samples happen to trigger: add its pattern to pipeline/labels.py."""
+    reasons = _literal_field_reasons()
+    assert len(reasons) >= 15, reasons  # the walk finds the extractors' reasons
+    with use_language("vi"):
+        untranslated = sorted(r for r in reasons if reason_text(r) == r)
+    assert not untranslated, untranslated
 
 
 def test_po_files_are_read_at_run_time() -> None:

@@ -15,6 +15,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline import metrics
+from tests.support.env import clean_env
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ def test_metrics_serve_exports_the_folder(tmp_path: Path) -> None:
     data = tmp_path / "data"
     _run_worker(data / "metrics")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env = clean_env(keep_prefect=True)
     env["SOHOA_DATA_DIR"] = str(data)
     server = subprocess.Popen([sys.executable, "-m", "sohoa.cli", "metrics", "serve", "--port",
                                str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE,

@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from storage.index import DocumentIndex, DocumentRow
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
 from tests.sohoa.kpi_demo import generate
+from tests.support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -45,8 +45,7 @@ EXPORT = (
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data_dir), DO_NOT_TRACK="1", SOHOA_REVOCATION_FETCHING="false",
                **extra)
     return env

@@ -4,7 +4,6 @@ Python process each), against the real S3 server."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
+from tests.support.env import clean_env
 from tests.support.small_docs import copy_broken, write_small_documents
 
 pytestmark = [pytest.mark.integration]
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path: Path, s3: S3Endpoint, inbox: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(tmp_path / "data"), SOHOA_S3_ENDPOINT=s3.endpoint,
                SOHOA_S3_ACCESS_KEY=s3.access_key, SOHOA_S3_SECRET_KEY=s3.secret_key,
                SOHOA_BUCKET_INBOX=inbox, SOHOA_MIN_FREE_MB="1")

@@ -4,7 +4,6 @@ stderr (pyHanko's warnings and their exception chains go to the log file in the 
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pyhanko.sign.fields import SigSeedSubFilter
 
 from signing.keys import load_pkcs12_signer
 from signing.testpki import ensure_test_pki
+from tests.support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,8 +42,7 @@ def _signed_elsewhere(folder: Path, digest: str) -> Path:
 
 
 def _verify(pdf: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_LANG="en", COLUMNS="200")
     return subprocess.run([sys.executable, "-m", "sohoa.cli", "verify", str(pdf), "--offline"],
                           env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.env import clean_env
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +75,7 @@ class PrefectCluster:
         self.base = base
         self.port = free_port()
         self.api = f"http://127.0.0.1:{self.port}/api"
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+        clean = clean_env()
         self.env = {**clean, **sohoa_env, "PREFECT_HOME": str(base / "prefect-home"),
                     "PREFECT_API_URL": self.api, "DO_NOT_TRACK": "1",
                     "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",

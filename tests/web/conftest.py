@@ -5,7 +5,6 @@ samples and one born-digital decision without an issue date, which needs review)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from storage.index import DocumentIndex
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
 from tests.api.conftest import serving
+from tests.support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -126,8 +126,7 @@ def register_dossiers(env: dict[str, str], data_dir: Path, report: dict[str, Any
 
 
 def _env(data_dir: Path, s3: S3Endpoint, tag: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env()
     env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_S3_ENDPOINT=s3.endpoint,
                SOHOA_S3_ACCESS_KEY=s3.access_key, SOHOA_S3_SECRET_KEY=s3.secret_key,
                SOHOA_BUCKET_ORIGINALS=f"{tag}-originals", SOHOA_BUCKET_SIGNED=f"{tag}-signed",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -24,6 +23,7 @@ from pipeline.users import (
 )
 from storage.index import DocumentIndex, sqlite_url
 from storage.users import WebSession, WebUser
+from tests.support.env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 HOUR = timedelta(hours=1)
@@ -93,8 +93,7 @@ def test_new_password_or_disabling_ends_sessions(index: DocumentIndex) -> None:
 
 
 def _sohoa(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")
-           or k == "SOHOA_LANG"}  # the suite asserts English (tests/conftest.py)
+    env = clean_env(keep_prefect=True)
     env["SOHOA_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "sohoa.cli", *args], input=stdin, env=env,
                           cwd=ROOT, capture_output=True, text=True, timeout=120)

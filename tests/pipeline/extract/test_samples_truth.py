@@ -68,15 +68,9 @@ def _norm(value: object) -> object:
     return None if value == [] else value
 
 
-# The OCR (pages read at 240 dpi) returns "060/QĐ-UBND" at confidence 0 on sample 01, where
-# Tesseract reads the 300-dpi page as "06/QĐ-UBND": extraction rejects the number (a leading
-# zero means two digits) and sends the document to review, but cannot know the right value.
-_OCR_DEFECTS = {"01-quyet-dinh": "OCR reads 060 for 06 (ocr side); extraction flags it"}
-CASES = [pytest.param(e, id=Path(e["file"]).stem,
-                      marks=[pytest.mark.xfail(reason=_OCR_DEFECTS[Path(e["file"]).stem],
-                                               strict=False)]
-                      if Path(e["file"]).stem in _OCR_DEFECTS else [])
-         for e in GOOD]
+# Sample 01's number was read "060" for "06" while pages were read at 240 dpi; the scan is now
+# read on its own pixels and every field of every clean sample must match.
+CASES = [pytest.param(e, id=Path(e["file"]).stem) for e in GOOD]
 
 
 @pytest.mark.parametrize("entry", CASES)
