@@ -27,10 +27,10 @@ from storage.index import DocumentIndex, DocumentRow
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
 from tests.sohoa.kpi_demo import generate
-from tests.support.env import clean_env
+from tests.support.env import clean_env, screenshot_folder
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+DOCS = screenshot_folder()  # docs/ when SOHOA_SCREENSHOTS=docs
 A, B = "000.17.22.H56", "000.17.22.H56.01"
 EXPORT = (
     "dossier_code;procedure_code;agency_code;level;received_at;resolved_at;result_kind;status;"

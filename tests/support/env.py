@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 
 def clean_env(*, keep_prefect: bool = False) -> dict[str, str]:
@@ -12,3 +14,12 @@ def clean_env(*, keep_prefect: bool = False) -> dict[str, str]:
     dropped = ("SOHOA_",) if keep_prefect else ("SOHOA_", "PREFECT_")
     return {k: v for k, v in os.environ.items()
             if not k.startswith(dropped) or k == "SOHOA_LANG"}
+
+
+def screenshot_folder() -> Path:
+    """Where browser tests save their pictures: a temporary folder, so a test run leaves the
+    checkout as it was; `SOHOA_SCREENSHOTS=docs` refreshes the README's pictures."""
+    folder = Path(os.environ.get("SOHOA_SCREENSHOTS") or
+                  Path(tempfile.gettempdir()) / "sohoa-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -20,10 +20,10 @@ from storage.index import DocumentIndex
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
 from tests.api.conftest import serving
-from tests.support.env import clean_env
+from tests.support.env import clean_env, screenshot_folder
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+DOCS = screenshot_folder()  # docs/ when SOHOA_SCREENSHOTS=docs
 CHROMIUM = Path("/usr/bin/chromium")
 AGENCY = "000.17.22.H56"
 COMMUNE_AGENCY = "000.31.22.H56"
