@@ -103,22 +103,50 @@ def halt_for(services: Services, error: StorageError) -> ServicesUnusable:
         raise Interrupted(_("stopped ({signal}) while waiting for a service; nothing of this "
                             "file was stored: run the batch again to process it.").format(
                                 signal=stop.reason)) from error
-    waited = retried_seconds(error)
-    if isinstance(error, IndexUnavailable):
-        message = _("The index database has not answered for {seconds:.0f} s ({cause}). "
-                    "Nothing more is processed: check the database server, then run the batch "
-                    "again.")
-        cause = _db_cause(error.message)
-    else:
-        message = _("The S3 server {endpoint} has not answered for {seconds:.0f} s ({cause}). "
-                    "Nothing more is processed: check the S3 server, then run the batch again.")
-        cause = getattr(error, "cause", None) or _first_line(error.message)
     unusable = ServicesUnusable(
-        message.format(seconds=waited, cause=cause,
-                       endpoint=getattr(services.store, "endpoint", "")), code=error.code)
+        service_away_message(error, getattr(services.store, "endpoint", ""), at_start=False),
+        code=error.code)
     services.halt.stop(unusable)
     log.error("%s", unusable.message)
     return unusable
+
+
+def service_away_message(error: StorageError, endpoint: str, *, at_start: bool) -> str:
+    """One line for the clerk about the S3 server or the index database that stayed away for
+    the whole retry budget, in the clerk's language, with the cause in a few words."""
+    waited = retried_seconds(error)
+    if isinstance(error, IndexUnavailable):
+        message = (_("The index database has not answered for {seconds:.0f} s ({cause}): check "
+                     "SOHOA_INDEX_URL and that the database server is running, then run the "
+                     "command again.") if at_start else
+                   _("The index database has not answered for {seconds:.0f} s ({cause}). "
+                     "Nothing more is processed: check the database server, then run the "
+                     "batch again."))
+        cause = _db_cause(error.message)
+    else:
+        message = (_("The S3 server {endpoint} has not answered for {seconds:.0f} s ({cause}): "
+                     "check SOHOA_S3_ENDPOINT and that the server is running, then run the "
+                     "command again.") if at_start else
+                   _("The S3 server {endpoint} has not answered for {seconds:.0f} s ({cause}). "
+                     "Nothing more is processed: check the S3 server, then run the batch "
+                     "again."))
+        cause = getattr(error, "cause", None) or _first_line(error.message)
+    return message.format(seconds=waited, cause=cause_text(cause), endpoint=endpoint)
+
+
+def cause_text(cause: str) -> str:
+    """The storage package's few words for a cause ("connection refused"), translated."""
+    known = {
+        "connection refused": lambda: _("connection refused"),
+        "connection reset": lambda: _("connection reset"),
+        "connection broken": lambda: _("connection broken"),
+        "connection closed by the server": lambda: _("connection closed by the server"),
+        "connection cut": lambda: _("connection cut"),
+        "timed out": lambda: _("timed out"),
+        "the database is locked": lambda: _("the database is locked"),
+    }
+    say = known.get(cause)
+    return say() if say is not None else cause
 
 
 def _db_cause(message: str) -> str:

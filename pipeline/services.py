@@ -105,6 +105,18 @@ def s3_endpoint_from_settings(settings: Settings) -> S3Endpoint | None:
                       settings.s3_region or "us-east-1")
 
 
+def startup_error(error: StorageError, settings: Settings) -> ConfigurationError:
+    """A storage failure before any work: a service that stayed away gets one translated line
+    naming it; other failures keep the storage package's message."""
+    from pipeline.retry import service_away_message
+
+    if isinstance(error, ObjectStoreUnavailable | IndexUnavailable):
+        endpoint = settings.s3_endpoint or _("(the embedded S3 server)")
+        return ConfigurationError(service_away_message(error, endpoint, at_start=True),
+                                  code=error.code)
+    return ConfigurationError(error.message, code=error.code)
+
+
 def open_store(settings: Settings, stack: ExitStack,
                backoff: Backoff | None = None) -> MinioObjectStore:
     from storage.objects import MinioObjectStore
@@ -285,7 +297,9 @@ def open_services(settings: Settings) -> Iterator[Services]:
             index = DocumentIndex(settings.index_url, backoff=backoff)
             stack.callback(index.close)
             signing = load_signing(settings)
-        except (StorageError, SigningError) as e:
+        except StorageError as e:
+            raise startup_error(e, settings) from e
+        except SigningError as e:
             raise ConfigurationError(getattr(e, "message", str(e)), code=e.code) from e
         s3_dir = None if settings.s3_endpoint else settings.data_path / "s3"
         check_storage_ready(settings, store, s3_dir)
@@ -298,7 +312,7 @@ def open_index(settings: Settings) -> Iterator[DocumentIndex]:
     try:
         index = DocumentIndex(settings.index_url)
     except StorageError as e:
-        raise ConfigurationError(e.message, code=e.code) from e
+        raise startup_error(e, settings) from e
     try:
         yield index
     finally:
@@ -313,6 +327,6 @@ def open_reader(settings: Settings) -> Iterator[tuple[DocumentIndex, ObjectStore
         try:
             store = open_store(settings, stack)
         except StorageError as e:
-            raise ConfigurationError(e.message, code=e.code) from e
+            raise startup_error(e, settings) from e
         index = stack.enter_context(open_index(settings))
         yield index, store

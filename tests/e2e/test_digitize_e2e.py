@@ -338,8 +338,11 @@ def test_review_corrects_and_approves_without_touching_the_signed_pdf(sqlite_run
 def test_unreachable_s3_is_a_configuration_error(session_tmp: Path) -> None:
     env = _env(session_tmp / "e2e-bad-s3", session_tmp / "prefect",
                SOHOA_S3_ENDPOINT="127.0.0.1:9", SOHOA_S3_ACCESS_KEY="a", SOHOA_S3_SECRET_KEY="b",
-               SOHOA_LANG="en")
+               SOHOA_LANG="en", SOHOA_RETRY_BUDGET_S="3")  # no minute of retries
     result = subprocess.run([*SOHOA, "digitize", str(SAMPLES / "scans"), "--no-progress"],
                             env=env, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 5, result.stdout + result.stderr
     assert "127.0.0.1:9" in result.stderr and "configuration error" in result.stderr
+    # one line naming the server, the cause and the setting to check; no urllib3 text
+    assert "connection refused" in result.stderr and "SOHOA_S3_ENDPOINT" in result.stderr
+    assert "HTTPConnectionPool" not in result.stderr and "Traceback" not in result.stderr
