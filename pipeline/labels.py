@@ -25,6 +25,7 @@ def field_label(name: str) -> str:
         "owner_birth_date": _("Date of birth"), "owner_address": _("Address"),
         "tax_code": _("Tax code"), "valid_until": _("Valid until"),
         "page_count": _("Pages"), "status": _("Status"),
+        "parties": _("Persons named in the document"),
     }
     return labels.get(name, name)
 
@@ -38,6 +39,15 @@ def party_role_label(role: str | None) -> str:
               "member": _("Member or shareholder"),
               "subject_person": _("Person the decision is about")}  # its name before 0007
     return labels.get(role or "", role or "")
+
+
+def parties_history_text(value: str) -> str:
+    """A `parties` history value (`owner: Name (id); decision_subject: …`) with role labels."""
+    parts = []
+    for part in value.split("; "):
+        role, sep, rest = part.partition(": ")
+        parts.append(f"{party_role_label(role)}: {rest}" if sep else part)
+    return "; ".join(parts)
 
 
 def status_label(status: str | None) -> str:

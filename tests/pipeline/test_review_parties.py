@@ -92,7 +92,8 @@ def store_decision(index: DocumentIndex, store: ObjectStore, bucket: str, *,
     if legacy_role:  # written before the role was renamed
         metadata["parties"][1]["role"] = "subject_person"
     record = {"id": claim.document_id, "metadata": metadata, "history": [],
-              "pages": [{"index": 0, "text": DECISION}]}
+              "pages": [{"index": 0, "source": "ocr", "confidence": 91.0, "quality": 0.9,
+                         "text": DECISION}]}
     key = f"{claim.document_id}.json"
     store.put(bucket, key, json.dumps(record, ensure_ascii=False).encode(),
               content_type="application/json")
@@ -110,13 +111,13 @@ def store_decision(index: DocumentIndex, store: ObjectStore, bucket: str, *,
     return claim.document_id
 
 
-def _roles(index: DocumentIndex, person: str) -> dict[str, str]:
+def lookup_roles(index: DocumentIndex, person: str) -> dict[str, str]:
     """What `sohoa lookup --owner-id` shows: document id → the person's role in it."""
     return {m.row.id: m.role for m in lookup_matches(index, owner_id=person,
                                                      include_pending=True)}
 
 
-def _reusable(index: DocumentIndex, person: str) -> dict[str, str]:
+def reusable_roles(index: DocumentIndex, person: str) -> dict[str, str]:
     """What the reuse API answers (GET /v1/documents?owner_id=…)."""
     with index.session() as s:
         page = find_reusable(s, ReusableQuery(owner_id=person, valid_on=date(2026, 12, 1)))
@@ -125,16 +126,16 @@ def _reusable(index: DocumentIndex, person: str) -> dict[str, str]:
 
 def test_a_corrected_owner_id_is_found_by_the_new_id_and_not_the_old(stored: Stored) -> None:
     index, doc = stored.index, stored.doc_id
-    assert _roles(index, READ) == {doc: "owner"}
+    assert lookup_roles(index, READ) == {doc: "owner"}
     review_document(index, stored.store, doc, ReviewDecision({"owner_id": RIGHT}, "rv-1"),
                     options=OPTIONS)
     # The decision subject carried the same misread id (one person): corrected with it.
     assert [(p.role, p.id_value) for p in index.parties_of(doc)] == [
         ("owner", RIGHT), ("decision_subject", RIGHT)]
-    assert _roles(index, RIGHT) == {doc: "owner"}
-    assert _roles(index, READ) == {}
-    assert _reusable(index, RIGHT) == {doc: "owner"}  # approved: reusable
-    assert _reusable(index, READ) == {}
+    assert lookup_roles(index, RIGHT) == {doc: "owner"}
+    assert lookup_roles(index, READ) == {}
+    assert reusable_roles(index, RIGHT) == {doc: "owner"}  # approved: reusable
+    assert reusable_roles(index, READ) == {}
     assert [h.document_id for h in search_documents(index, "nâng bậc", owner_id=RIGHT)] == [doc]
     assert search_documents(index, "nâng bậc", owner_id=READ) == []
     history = {e.field: (e.old_value, e.new_value) for e in index.review_history(doc)}
@@ -155,20 +156,20 @@ def test_added_replaced_and_removed_parties_match_only_as_reviewed(stored: Store
         {}, "rv-1", approve=False,
         party_edits=parse_party_edits([f"legal_representative:Phạm Thị Lan:{OTHER}"])),
         options=OPTIONS)
-    assert _roles(index, OTHER) == {doc: "legal_representative"}
-    assert _roles(index, READ) == {doc: "owner"}
+    assert lookup_roles(index, OTHER) == {doc: "legal_representative"}
+    assert lookup_roles(index, READ) == {doc: "owner"}
     # Party 2 (the decision subject) corrected to another id: the owner keeps the read id.
     review_document(index, stored.store, doc, ReviewDecision(
         {}, "rv-1", approve=False,
         party_edits=(PartyEdit(2, "decision_subject", "Trần Văn Bình", RIGHT),)),
         options=OPTIONS)
-    assert _roles(index, RIGHT) == {doc: "decision_subject"}
+    assert lookup_roles(index, RIGHT) == {doc: "decision_subject"}
     # Party 3 (the one added) removed: its id no longer finds the document.
     review_document(index, stored.store, doc, ReviewDecision(
         {}, "rv-1", party_edits=parse_party_edits(["3="])), options=OPTIONS)
-    assert _roles(index, OTHER) == {}
-    assert _reusable(index, OTHER) == {}
-    assert _reusable(index, RIGHT) == {doc: "decision_subject"}
+    assert lookup_roles(index, OTHER) == {}
+    assert reusable_roles(index, OTHER) == {}
+    assert reusable_roles(index, RIGHT) == {doc: "decision_subject"}
     assert [(p.role, p.id_value) for p in index.parties_of(doc)] == [
         ("owner", READ), ("decision_subject", RIGHT)]
     changes = [e for e in index.review_history(doc) if e.field == "parties"]
@@ -179,7 +180,7 @@ def test_a_cleared_owner_id_no_longer_matches(stored: Stored) -> None:
     index, doc = stored.index, stored.doc_id
     review_document(index, stored.store, doc, ReviewDecision({"owner_id": ""}, "rv-2"),
                     options=OPTIONS)
-    assert _roles(index, READ) == {}
+    assert lookup_roles(index, READ) == {}
     assert all(p.id_value is None for p in index.parties_of(doc))
 
 
