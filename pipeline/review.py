@@ -156,14 +156,13 @@ def _edited_party(edit: PartyEdit) -> Party:
         raise InvalidCorrection(_("a party needs a name or an id."))
     if edit.name is not None and len(edit.name) > 200:
         raise InvalidCorrection(_("a party's name has at most 200 characters."))
-    kind = None
-    if edit.id is not None:
-        problem = _id_problem(edit.id)
+    pid = "".join(edit.id.split()).upper() if edit.id is not None else None
+    if pid is not None:
+        problem = _id_problem(pid)
         if problem is not None:
             raise InvalidCorrection(_("party id {id}: {problem}").format(
-                id=edit.id, problem=reason_text(problem)))
-        kind = id_kind(edit.id)
-    return Party(role, edit.name, edit.id, kind, 1.0)
+                id=pid, problem=reason_text(problem)))
+    return Party(role, edit.name, pid, id_kind(pid), 1.0)
 
 
 def _id_problem(value: str) -> str | None:

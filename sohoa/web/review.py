@@ -91,9 +91,14 @@ def party_role_choices() -> list[tuple[str, str]]:
 def party_views(record: dict[str, Any], submitted: FormData | None = None) -> list[PartyView]:
     """The stored parties, then an empty row to add one; what the clerk typed when a form
     comes back with an error."""
+    extraction = extraction_from_record(record)
+    owner_name = extraction.fields.get("owner_name")
     views = []
-    for number, party in enumerate(extraction_from_record(record).parties, 1):
-        view = PartyView(number, party.role, party_role_label(party.role), party.name or "",
+    for number, party in enumerate(extraction.parties, 1):
+        name = party.name or ""
+        if party.role == OWNER and not name and owner_name is not None:
+            name = str(owner_name.value or "")  # the owner field the clerk corrects above
+        view = PartyView(number, party.role, party_role_label(party.role), name,
                          party.id or "", party.role == OWNER)
         views.append(_as_submitted(view, submitted) if not view.owner else view)
     return [*views, _as_submitted(PartyView(0, "", "", "", "", False), submitted)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipeline.extract import ExtractOptions, PageInput, extract_metadata
+from pipeline.extract import ExtractOptions, PageInput, Party, extract_metadata
 from pipeline.queries import lookup_matches
 from pipeline.record import apply_fields_to_row, parties_of
 from pipeline.reuse import ReusableQuery, find_reusable
@@ -22,6 +22,7 @@ from pipeline.review import (
     InvalidCorrection,
     PartyEdit,
     ReviewDecision,
+    apply_party_edits,
     parse_party_edits,
     review_document,
 )
@@ -229,3 +230,14 @@ def test_party_edits_parse_from_the_command_line() -> None:
         PartyEdit(3, None))
     with pytest.raises(InvalidCorrection):
         parse_party_edits([""])
+
+
+def test_party_edits_keep_the_stored_numbering_and_normalize_ids() -> None:
+    stored = (Party("owner", "Trần Văn Bình", READ, "cccd", 1.0),
+              Party("decision_subject", "Trần Văn Bình", READ, "cccd", 0.9),
+              Party("member", "Lê Văn C", None, None, 0.8))
+    edited = apply_party_edits(stored, parse_party_edits(
+        ["2=", "3=member:Lê Văn C:b 1234567", f"father:Trần Văn A:{OTHER}"]))
+    assert [(p.role, p.id, p.id_kind) for p in edited] == [
+        ("owner", READ, "cccd"), ("member", "B1234567", "passport"),
+        ("father", OTHER, "cccd")]
