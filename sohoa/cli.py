@@ -261,6 +261,7 @@ def lookup(
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
+    from pipeline.labels import party_role_label
     from pipeline.queries import lookup_matches
     from sohoa.console import print_documents
 
@@ -276,8 +277,9 @@ def lookup(
         print_documents(console, rows)
         for m in matches:
             if m.role != "owner":
-                console.print(_("{id}: role {role}").format(id=m.row.id, role=m.role),
-                              markup=False, highlight=False)
+                console.print(_("{id}: role {role} ({label})").format(
+                    id=m.row.id, role=m.role, label=party_role_label(m.role)),
+                    markup=False, highlight=False)
         if not rows:
             err.print(_("No stored document for owner {owner_id}.").format(owner_id=owner_id),
                       markup=False)

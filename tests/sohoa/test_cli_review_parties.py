@@ -66,7 +66,7 @@ def test_review_corrects_parties_and_lookup_follows(tmp_path: Path,
     assert lookup(OTHER) == {doc: "legal_representative"}
     assert lookup(READ) == {}
     text = _sohoa(env, "lookup", "--owner-id", OTHER)
-    assert f"{doc}: role legal_representative" in text.stdout
+    assert f"{doc}: role legal_representative (Legal representative)" in text.stdout
 
     removed = _sohoa(env, "review", doc, "--party", "3=")
     assert removed.returncode == 0, removed.stderr
