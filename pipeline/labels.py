@@ -25,8 +25,29 @@ def field_label(name: str) -> str:
         "owner_birth_date": _("Date of birth"), "owner_address": _("Address"),
         "tax_code": _("Tax code"), "valid_until": _("Valid until"),
         "page_count": _("Pages"), "status": _("Status"),
+        "parties": _("Persons named in the document"),
     }
     return labels.get(name, name)
+
+
+def party_role_label(role: str | None) -> str:
+    """The role a person has in a document (`decision_subject` → "Người được quyết định")."""
+    labels = {"owner": _("Owner"), "legal_representative": _("Legal representative"),
+              "decision_subject": _("Person the decision is about"),
+              "child": _("Child registered"), "father": _("Father"), "mother": _("Mother"),
+              "applicant": _("Applicant"), "household_member": _("Household member"),
+              "member": _("Member or shareholder"),
+              "subject_person": _("Person the decision is about")}  # its name before 0007
+    return labels.get(role or "", role or "")
+
+
+def parties_history_text(value: str) -> str:
+    """A `parties` history value (`owner: Name (id); decision_subject: …`) with role labels."""
+    parts = []
+    for part in value.split("; "):
+        role, sep, rest = part.partition(": ")
+        parts.append(f"{party_role_label(role)}: {rest}" if sep else part)
+    return "; ".join(parts)
 
 
 def status_label(status: str | None) -> str:
@@ -83,6 +104,18 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"expiry (\S+) is not after the issue date (\S+)"), lambda m: _(
         "the expiry date {expiry} is not after the issue date {issued}").format(
             expiry=_date(m[1]), issued=_date(m[2]))),
+    (re.compile(r"CCCD must be 12 digits"), lambda m: _("a CCCD has 12 digits")),
+    (re.compile(r"CCCD province code (\d+) does not exist"), lambda m: _(
+        "no province has the CCCD code {code}").format(code=m[1])),
+    (re.compile(r"CCCD encodes an impossible birth year (\d+)"), lambda m: _(
+        "the CCCD encodes an impossible birth year {year}").format(year=m[1])),
+    (re.compile(r"CMND must be 9 digits"), lambda m: _("a CMND has 9 digits")),
+    (re.compile(r"citizen id must have 12 \(CCCD\) or 9 \(CMND\) digits"), lambda m: _(
+        "a citizen id has 12 (CCCD) or 9 (CMND) digits")),
+    (re.compile(r"tax code must be 10 digits, optionally followed by -NNN"), lambda m: _(
+        "a tax code has 10 digits, optionally followed by -NNN")),
+    (re.compile(r"tax code (\S+) is invalid \((.*)\)"), lambda m: _(
+        "the tax code {code} is not valid (wrong check digit or branch number)").format(code=m[1])),
     (re.compile(r"citizen id must be a string of digits"), lambda m: _(
         "a citizen id is made of digits only")),
     (re.compile(r"(.*) does not look like a number and symbol \((.*)\)"), lambda m: _(

@@ -43,6 +43,7 @@ from pipeline.record import (
     build_record,
     document_id,
     mean_confidence,
+    parties_of,
 )
 from pipeline.report import (
     DUPLICATE,
@@ -88,7 +89,6 @@ from storage.index import (
     Completion,
     DocumentFile,
     DocumentIndex,
-    DocumentParty,
     DocumentRow,
     DuplicateDocument,
     record_bytes,
@@ -457,32 +457,6 @@ def _store_rescan(triaged: TriagedFile, claim: Claim, earlier: DocumentRow,
                                               version=earlier.version + 1),
                            record_id=earlier.id, pages=pages,
                            seconds=time.monotonic() - started, sha256=triaged.sha256)
-
-
-def parties_of(extraction: Extraction, values: dict[str, Any]) -> list[DocumentParty]:
-    """The extraction's parties (when it names them) and always the owner."""
-    parties: list[DocumentParty] = []
-    for party in getattr(extraction, "parties", ()) or ():
-        role = getattr(party, "role", None)
-        if not role:
-            continue
-        parties.append(DocumentParty(
-            document_id="", role=str(role)[:40], name=_short(getattr(party, "name", None), 200),
-            id_value=_short(getattr(party, "id", None), 40),
-            id_kind=_short(getattr(party, "id_kind", None), 20),
-            confidence=getattr(party, "confidence", None)))
-    owner_id = values.get("owner_id") or values.get("tax_code")
-    owner_kind = "cccd" if values.get("owner_id") else ("mst" if values.get("tax_code") else None)
-    has_owner = any(p.role == "owner" and p.id_value == owner_id for p in parties)
-    if isinstance(owner_id, str) and not has_owner:
-        parties.insert(0, DocumentParty(document_id="", role="owner",
-                                        name=_short(values.get("owner_name"), 200),
-                                        id_value=owner_id[:40], id_kind=owner_kind))
-    return parties
-
-
-def _short(value: object, limit: int) -> str | None:
-    return str(value)[:limit] if value not in (None, "") else None
 
 
 def lock_for(settings: Settings, values: dict[str, Any]) -> Lock | None:

@@ -10,7 +10,7 @@ from typing import Any
 from ocr.types import OcrResult
 from pipeline.extract import Extraction
 from pipeline.triage import TriagedFile
-from storage.index import DocumentRow
+from storage.index import DocumentParty, DocumentRow
 
 RECORD_SCHEMA = "sohoa.record/1"
 MANIFEST_SCHEMA = "sohoa.manifest/1"
@@ -145,3 +145,29 @@ def apply_fields_to_row(row: DocumentRow, values: dict[str, Any]) -> DocumentRow
     row.valid_until = _iso_date(valid_until)
     row.fields = values
     return row
+
+
+def parties_of(extraction: Extraction, values: dict[str, Any]) -> list[DocumentParty]:
+    """The extraction's parties (when it names them) and always the owner."""
+    parties: list[DocumentParty] = []
+    for party in getattr(extraction, "parties", ()) or ():
+        role = getattr(party, "role", None)
+        if not role:
+            continue
+        parties.append(DocumentParty(
+            document_id="", role=str(role)[:40], name=_short(getattr(party, "name", None), 200),
+            id_value=_short(getattr(party, "id", None), 40),
+            id_kind=_short(getattr(party, "id_kind", None), 20),
+            confidence=getattr(party, "confidence", None)))
+    owner_id = values.get("owner_id") or values.get("tax_code")
+    owner_kind = "cccd" if values.get("owner_id") else ("mst" if values.get("tax_code") else None)
+    has_owner = any(p.role == "owner" and p.id_value == owner_id for p in parties)
+    if isinstance(owner_id, str) and not has_owner:
+        parties.insert(0, DocumentParty(document_id="", role="owner",
+                                        name=_short(values.get("owner_name"), 200),
+                                        id_value=owner_id[:40], id_kind=owner_kind))
+    return parties
+
+
+def _short(value: object, limit: int) -> str | None:
+    return str(value)[:limit] if value not in (None, "") else None

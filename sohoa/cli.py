@@ -261,6 +261,7 @@ def lookup(
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
+    from pipeline.labels import party_role_label
     from pipeline.queries import lookup_matches
     from sohoa.console import print_documents
 
@@ -276,8 +277,9 @@ def lookup(
         print_documents(console, rows)
         for m in matches:
             if m.role != "owner":
-                console.print(_("{id}: role {role}").format(id=m.row.id, role=m.role),
-                              markup=False, highlight=False)
+                console.print(_("{id}: role {role} ({label})").format(
+                    id=m.row.id, role=m.role, label=party_role_label(m.role)),
+                    markup=False, highlight=False)
         if not rows:
             err.print(_("No stored document for owner {owner_id}.").format(owner_id=owner_id),
                       markup=False)
@@ -366,6 +368,10 @@ def review(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help=_("Correct a field: field=value (repeatable), e.g. "
                         "issue_date=2024-03-05. An empty value clears the field."))] = None,
+    party: Annotated[list[str] | None, typer.Option(
+        "--party", help=_("Add a party: role:name:id (repeatable); N=role:name:id replaces "
+                          "party N as `sohoa show` numbers them, N= removes it. The owner is "
+                          "corrected with --set owner_id=… instead."))] = None,
     approve: Annotated[bool, typer.Option(
         help=_("Approve the document after the corrections (default)."))] = True,
     reject: Annotated[str | None, typer.Option(
@@ -394,10 +400,16 @@ def review(
                                                      for r in row.review_reasons), markup=False)
         return
     from pipeline.extract import ExtractOptions
-    from pipeline.review import ReviewDecision, parse_assignments, review_document
+    from pipeline.review import (
+        ReviewDecision,
+        parse_assignments,
+        parse_party_edits,
+        review_document,
+    )
 
     decision = ReviewDecision(parse_assignments(set_ or []), by or settings.clerk,
-                              approve=approve, reject_reason=reject)
+                              approve=approve, reject_reason=reject,
+                              party_edits=parse_party_edits(party or []))
     options = ExtractOptions(review_threshold=settings.review_threshold,
                              today=datetime.now(UTC).date())
     with _reader(settings) as (index, store):

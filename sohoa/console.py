@@ -19,7 +19,12 @@ from rich.progress import (
 from rich.table import Table
 
 from pipeline.i18n import _, display_date, ngettext
-from pipeline.labels import field_label, review_reason_text, status_label
+from pipeline.labels import (
+    field_label,
+    party_role_label,
+    review_reason_text,
+    status_label,
+)
 from pipeline.report import (
     DUPLICATE,
     FAILED,
@@ -155,6 +160,8 @@ def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | No
         value = info.get("value") if isinstance(info, dict) else info
         conf = info.get("confidence") if isinstance(info, dict) else None
         table.add_row(field_label(name), _field_text(name, value, conf))
+    for number, party in enumerate((record or {}).get("metadata", {}).get("parties", []), 1):
+        table.add_row(_("party {number}").format(number=number), _party_text(party))
     table.add_row(_("original"), f"{row.original_name}\nsha256 {row.original_sha256}\n"
                   f"{row.original_bucket}/{row.original_key}")
     if row.signed_key:
@@ -174,6 +181,15 @@ def print_record(console: Console, row: DocumentRow, record: dict[str, Any] | No
                                                confidence=page["confidence"],
                                                quality=page.get("quality", 1)))
         console.print(page.get("text", ""), markup=False, highlight=False)
+
+
+def _party_text(party: dict[str, Any]) -> str:
+    """`Person the decision is about (decision_subject): Trần Văn Bình, 045085001234 (cccd)`:
+    the role's label and its code (what `review --party` takes), the name and the id."""
+    role = str(party.get("role") or "")
+    who = ", ".join(str(party[k]) for k in ("name", "id") if party.get(k)) or "—"
+    kind = f" ({party['id_kind']})" if party.get("id_kind") else ""
+    return f"{party_role_label(role)} ({role}): {who}{kind}"
 
 
 def _field_text(name: str, value: Any, confidence: float | None) -> str:

@@ -487,9 +487,14 @@ class DocumentIndex:
 
     @_transaction
     def record_review(self, row: DocumentRow, events: Sequence[ReviewEvent], *,
-                      record: dict[str, Any] | None = None) -> DocumentRow:
+                      record: dict[str, Any] | None = None,
+                      parties: Sequence[DocumentParty] | None = None,
+                      search: SearchText | None = None) -> DocumentRow:
         """Save a corrected row with its history, and the new record version when given (the
-        index keeps the current record for read-only commands and `scrub`)."""
+        index keeps the current record for read-only commands and `scrub`).
+
+        `parties` replaces the document's parties and `search` its full-text entry, in the same
+        transaction: a look-up by id never sees a corrected row beside its old parties."""
         row.updated_at = utcnow()
         if record is not None:
             row.record_sha256 = record_sha256(record)
@@ -499,6 +504,10 @@ class DocumentIndex:
                 s.add(_copy(event))
             if record is not None:
                 _write_record(s, row.id, record, row.record_sha256 or "", version=None)
+            if parties is not None:
+                _write_parties(s, row.id, parties)
+            if search is not None:
+                fulltext.write(s.connection(), row.id, search)
             s.commit()
             s.refresh(merged)
             return merged

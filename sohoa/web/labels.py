@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from pipeline.i18n import _
 from pipeline.labels import field_label as field_label
+from pipeline.labels import parties_history_text, review_reason_text
 from pipeline.labels import reason_text as reason_text
-from pipeline.labels import review_reason_text
 from pipeline.labels import status_label as status_label
 from pipeline.labels import verdict_label as verdict_label
 
@@ -86,4 +86,6 @@ def history_value(name: str, value: str | None) -> str:
     if name == "status":
         status, sep, why = value.partition(":")
         return status_label(status) + (f":{why}" if sep else "")
+    if name == "parties":
+        return parties_history_text(value)
     return field_text(name, value)

@@ -15,11 +15,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from pipeline.extract import ExtractOptions
+from pipeline.extract.parties import ROLES
 from pipeline.i18n import _
+from pipeline.labels import party_role_label
 from pipeline.queries import load_record
 from pipeline.review import (
+    OWNER,
     InvalidCorrection,
     NotReviewable,
+    PartyEdit,
     ReviewDecision,
     extraction_from_record,
     pending_reviews,
@@ -65,6 +69,70 @@ def field_views(record: dict[str, Any], reasons: list[str]) -> list[FieldView]:
     return views
 
 
+@dataclass(frozen=True)
+class PartyView:
+    """One person the document names, as the review form shows it; `number` is its place in
+    the stored list (the form's field names), 0 for the empty row that adds a party."""
+
+    number: int
+    role: str
+    role_label: str
+    name: str
+    id: str
+    owner: bool
+    remove: bool = False
+
+
+def party_role_choices() -> list[tuple[str, str]]:
+    """The roles a clerk may give a party (the owner is corrected in the owner fields)."""
+    return [(role, party_role_label(role)) for role in ROLES if role != OWNER]
+
+
+def party_views(record: dict[str, Any], submitted: FormData | None = None) -> list[PartyView]:
+    """The stored parties, then an empty row to add one; what the clerk typed when a form
+    comes back with an error."""
+    extraction = extraction_from_record(record)
+    owner_name = extraction.fields.get("owner_name")
+    views = []
+    for number, party in enumerate(extraction.parties, 1):
+        name = party.name or ""
+        if party.role == OWNER and not name and owner_name is not None:
+            name = str(owner_name.value or "")  # the owner field the clerk corrects above
+        view = PartyView(number, party.role, party_role_label(party.role), name,
+                         party.id or "", party.role == OWNER)
+        views.append(_as_submitted(view, submitted) if not view.owner else view)
+    return [*views, _as_submitted(PartyView(0, "", "", "", "", False), submitted)]
+
+
+def _as_submitted(view: PartyView, form: FormData | None) -> PartyView:
+    if form is None:
+        return view
+    key = f"p{view.number}__"
+    return PartyView(view.number, str(form.get(key + "role", view.role)), view.role_label,
+                     str(form.get(key + "name", view.name)), str(form.get(key + "id", view.id)),
+                     view.owner, form.get(key + "remove") is not None)
+
+
+def _party_edits(form: FormData, record: dict[str, Any]) -> tuple[PartyEdit, ...]:
+    """Only the parties the clerk changed, removed or added."""
+    edits = []
+    for view in party_views(record):
+        if view.owner:
+            continue
+        key = f"p{view.number}__"
+        role = " ".join(str(form.get(key + "role") or "").split())
+        name = " ".join(str(form.get(key + "name") or "").split())
+        pid = "".join(str(form.get(key + "id") or "").split())
+        if view.number == 0:
+            if role or name or pid:
+                edits.append(PartyEdit(None, role, name or None, pid or None))
+        elif form.get(key + "remove") is not None:
+            edits.append(PartyEdit(view.number, None))
+        elif (role, name, pid) != (view.role, " ".join(view.name.split()), view.id):
+            edits.append(PartyEdit(view.number, role, name or None, pid or None))
+    return tuple(edits)
+
+
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request, state: State, session: Clerk, done: str | None = None,
           action: str | None = None) -> HTMLResponse:
@@ -86,11 +154,13 @@ def _review_page(request: Request, state: State, session: Session, doc_id: str, 
     if submitted is not None:  # show what the clerk typed, not what is stored
         views = [FieldView(v.name, v.label, str(submitted.get(f"f__{v.name}", v.text)),
                            v.confidence, v.reason, v.flagged, v.long) for v in views]
+    parties = party_views(record, submitted)
     pages = max(row.page_count, 1)
     log_view(request, state, session, "web.review", owner_id=row.owner_id,
              document_ids=[row.id], purpose=_("review of digitizing results"))
     return render(request, "review_item.html", {
-        "row": row, "fields": views, "reasons": reasons, "page": min(max(page, 1), pages),
+        "row": row, "fields": views, "parties": parties, "roles": party_role_choices(),
+        "reasons": reasons, "page": min(max(page, 1), pages),
         "pages": pages, "history": state.index.review_history(row.id), "error": error,
         "reject_reason": submitted.get("reject_reason", "") if submitted else "",
         "threshold": state.settings.review_threshold,
@@ -125,7 +195,8 @@ def _decision(form: FormData, record: dict[str, Any], actor: str) -> ReviewDecis
             raise InvalidCorrection(_("Write the reason for rejecting so that others understand "
                                       "why."))
         return ReviewDecision({}, actor, approve=False, reject_reason=reason[:500])
-    return ReviewDecision(_corrections(form, record), actor, approve=action == "approve")
+    return ReviewDecision(_corrections(form, record), actor, approve=action == "approve",
+                          party_edits=_party_edits(form, record))
 
 
 @router.post("/{doc_id}")
@@ -138,7 +209,8 @@ def review_submit(request: Request, state: State, session: Clerk, doc_id: str,
                              today=datetime.now(UTC).date())
     try:
         decision = _decision(form, record, session.user_name)
-        if not decision.corrections and not decision.approve and decision.reject_reason is None:
+        if not (decision.corrections or decision.party_edits or decision.approve
+                or decision.reject_reason is not None):
             raise InvalidCorrection(_("No field was changed."))
         done = review_document(state.index, state.store, row.id, decision, options=options)
     except InvalidCorrection as e:

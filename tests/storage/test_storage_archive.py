@@ -98,6 +98,56 @@ def test_migrations_from_empty_and_from_0001_with_data(db_url: str) -> None:
         index.close()
 
 
+def test_migration_0007_gives_parties_stored_before_the_rename_their_role(db_url: str) -> None:
+    migrate(db_url, revision="0006")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # a decision indexed when the role was subject_person
+        conn.execute(sa.text(
+            "INSERT INTO documents (id, original_sha256, original_name, original_size, status, "
+            "permanent, page_count, fields, review_reasons, created_at, updated_at, owner_id, "
+            "version) VALUES ('d7', :sha, '/scans/qd.pdf', 1, 'stored', false, 1, '{}', '[]', "
+            ":now, :now, '045085001234', 1)"), {"sha": "7" * 64, "now": datetime.now(UTC)})
+        conn.execute(sa.text(
+            "INSERT INTO document_parties (document_id, role, name, id_value) VALUES "
+            "('d7', 'owner', NULL, '045085001234'), "
+            "('d7', 'subject_person', 'Trần Văn Bình', '001203004567')"))
+    engine.dispose()
+    index = DocumentIndex(db_url)  # upgrades 0006 → head
+    try:
+        assert [p.role for p in index.parties_of("d7")] == ["owner", "decision_subject"]
+        assert [(row.id, role) for row, role in index.find_by_party("001203004567")] == [
+            ("d7", "decision_subject")]
+    finally:
+        index.close()
+
+
+def test_a_review_replaces_the_parties_in_its_transaction(db_url: str) -> None:
+    index = DocumentIndex(db_url)
+    try:
+        _store(index, "5" * 64, "quyết định nâng bậc lương", owner="045085001234",
+               doc_type="QUYẾT ĐỊNH", issued=date(2024, 3, 5),
+               parties=[DocumentParty(document_id="", role="decision_subject",
+                                      id_value="001203004567")])
+        row = index.get("5" * 16)
+        assert row is not None
+        row.owner_id, row.status = "045085001243", "approved"
+        record = {"id": row.id, "reviewed": True}
+        index.record_review(row, [], record=record, parties=[
+            DocumentParty(document_id="", role="owner", id_value="045085001243")],
+            search=indexed_text({"doc_type": "QUYẾT ĐỊNH"}, ["quyết định nâng bậc lương"]))
+        assert index.find_by_party("045085001234") == []
+        assert index.find_by_party("001203004567") == []  # removed in review
+        assert [(r.id, role) for r, role in index.find_by_party("045085001243")] == [
+            (row.id, "owner")]
+        assert [h.document_id for h in search_documents(
+            index, "nâng bậc", owner_id="045085001243")] == [row.id]
+        assert search_documents(index, "nâng bậc", owner_id="001203004567") == []
+        copy = index.record_of(row.id)
+        assert copy is not None and copy.record == record
+    finally:
+        index.close()
+
+
 def test_search_is_accent_insensitive_and_exact_diacritics_rank_first(db_url: str) -> None:
     index = DocumentIndex(db_url)
     try:
