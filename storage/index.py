@@ -419,6 +419,11 @@ class DocumentIndex:
                 s.commit()
             except IntegrityError as e:
                 s.rollback()
+                mine = s.get(DocumentRow, row.id)
+                if mine is not None and mine.original_sha256 == row.original_sha256:
+                    # a retry whose first commit landed before the connection was cut (the
+                    # reply was lost): this very row is stored, once; not a duplicate
+                    return mine
                 raise DuplicateDocument(
                     f"a document with SHA-256 {row.original_sha256} is already indexed"
                 ) from e

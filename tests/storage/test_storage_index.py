@@ -24,6 +24,9 @@ def _exercise(index: DocumentIndex) -> None:
     index.add(_row("c" * 64, owner_id="001203004567", status="needs_review"))
     with pytest.raises(DuplicateDocument):
         index.add(_row("a" * 64, id="other"))
+    # the same row again (a retry whose first commit landed, its reply lost) is that row, once
+    assert index.add(_row("c" * 64, owner_id="001203004567", status="needs_review")).id == \
+        "c" * 16
     found = index.find(owner_id="038095001234")
     assert [r.original_sha256[0] for r in found] == ["b", "a"]  # newest issue date first
     assert [r.id for r in index.find(owner_id="038095001234", doc_type="giấy phép xây dựng")] \
