@@ -37,7 +37,7 @@ from tests.support.env import clean_env
 from tests.support.faults import restartable_postgres, restartable_s3
 from tests.support.postgres import free_port
 
-pytestmark = [pytest.mark.integration]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANS = ROOT / "samples" / "scans"
@@ -324,7 +324,6 @@ exec {real} "$@"
 """
 
 
-@pytest.mark.slow
 def test_a_hanging_tesseract_times_out_and_the_document_goes_to_review(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.env import clean_env
 
-pytestmark = [pytest.mark.integration]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCANS = ROOT / "samples" / "scans"
