@@ -173,7 +173,7 @@ def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, index
     agency_code = settings.agency_code or (agency if agency != "LOCAL" else None)
     # Followed with `sohoa batches status` like a local batch (progress from the index).
     register_batch(index, batch_id, total=len(keys), agency=agency_code,
-                   source=f"{settings.bucket_inbox}/inbox/{agency}/{batch_id}")
+                   source=source_uri(settings.bucket_inbox, f"inbox/{agency}/{batch_id}/"))
     parameters = {"batch_id": batch_id, "agency_code": agency_code,
                   "procedure_code": settings.procedure_code, "config_file": config_file}
     if deployment == "-":

@@ -6,6 +6,11 @@ under the batch id, counted by status, and those being worked on right now with 
 (host and process) holding them. When the batch has ended, the counts of its report (kept in
 the batch's row) complete the picture with what no index row shows (missing files, files not
 started because the batch was stopped).
+
+A batch whose process was killed (`kill -9`, a machine restarted, a crashed flow run) never
+closes its row. Its status says so instead of "running" for ever: a running batch none of whose
+documents has moved for longer than the document timeout, and none of whose claims a worker
+still renews, is shown "stalled", with what to do (run it again: idempotent).
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from storage.index import STATUS_PROCESSING, DocumentIndex, DocumentRow, utcnow
 log = logging.getLogger("sohoa")
 SUMMARY_PREFIX = "batches"
 NO_AGENCY = "none"  # the summary folder of batches run without an agency code
+# Shown, never stored: a batch registered as running that shows no sign of life (see above).
+BATCH_STALLED = "stalled"
+INBOX_SOURCE = "s3://"  # the source of a batch digitized from the S3 inbox
 
 
 class BatchNotFound(SohoaError):
@@ -61,10 +69,57 @@ class BatchStatus:
     done: int  # documents that have ended, whatever the outcome
     in_progress: list[InProgress] = field(default_factory=list)
     now: datetime = field(default_factory=utcnow)
+    last_activity: datetime | None = None  # the latest change to one of its documents
+    stall_after: timedelta | None = None  # None: never judged stalled
 
     @property
     def total(self) -> int | None:
         return self.batch.total
+
+    @property
+    def idle(self) -> timedelta:
+        """Since the batch last moved: its latest document change, else its start."""
+        return self.now - _aware(self.last_activity or self.batch.started_at)
+
+    @property
+    def stalled(self) -> bool:
+        """Registered as running, yet nothing moves: no claim renewed by a live worker and no
+        document changed for longer than `stall_after`. Its process has most likely died."""
+        if self.batch.state != BATCH_RUNNING or self.stall_after is None:
+            return False
+        if any(not d.lease_lapsed for d in self.in_progress):
+            return False  # a worker is still working on one of its documents
+        return self.idle > self.stall_after
+
+    @property
+    def state(self) -> str:
+        return BATCH_STALLED if self.stalled else self.batch.state
+
+    @property
+    def from_inbox(self) -> bool:
+        return (self.batch.source or "").startswith(INBOX_SOURCE)
+
+    def advice(self) -> str | None:
+        """What the clerk or operator does about a batch that did not end well; None when
+        there is nothing to do (running or done)."""
+        rerun = (_("start the batch again (prefect deployment run "
+                   "sohoa-digitize-inbox/digitize-inbox -p batch={id}); files not done are "
+                   "still in the inbox") if self.from_inbox else
+                 _("run the same `sohoa digitize` command again")).format(id=self.batch.id)
+        state = self.state
+        if state == BATCH_STALLED:
+            return _("No progress for {idle}: the process digitizing this batch has most likely "
+                     "stopped (killed, or its machine {host} restarted). If it is no longer "
+                     "running, {rerun}; documents already stored are not redone.").format(
+                         idle=_duration(self.idle), host=self.batch.host or "?", rerun=rerun)
+        if state == BATCH_STOPPED:
+            return _("Stopped ({signal}) before the end: {rerun} to finish it; documents "
+                     "already stored are not redone.").format(
+                         signal=self.batch.stopped_by or "?", rerun=rerun)
+        if state == BATCH_HALTED:
+            return _("Halted: the storage or the index became unusable. Fix the cause given "
+                     "in the report, then {rerun}.").format(rerun=rerun)
+        return None
 
     @property
     def elapsed(self) -> timedelta:
@@ -74,7 +129,7 @@ class BatchStatus:
     @property
     def eta(self) -> timedelta | None:
         """At the rate so far; None when finished, unknown, or nothing has ended yet."""
-        if self.batch.state != BATCH_RUNNING or not self.total or self.done <= 0:
+        if self.state != BATCH_RUNNING or not self.total or self.done <= 0:
             return None
         remaining = max(0, self.total - self.done)
         return self.elapsed * (remaining / self.done)
@@ -84,13 +139,17 @@ class BatchStatus:
         eta = self.eta
         return {
             "batch_id": b.id, "agency_code": b.agency_code, "source": b.source,
-            "state": b.state, "stopped_by": b.stopped_by, "host": b.host,
+            "state": self.state, "stopped_by": b.stopped_by, "host": b.host,
             "started_at": _aware(b.started_at).isoformat(),
             "finished_at": _aware(b.finished_at).isoformat() if b.finished_at else None,
             "total": b.total, "done": self.done, "counts": self.counts, "pages": b.pages,
             "exit_code": b.exit_code, "summary_key": b.summary_key,
             "elapsed_s": round(self.elapsed.total_seconds(), 1),
             "eta_s": round(eta.total_seconds(), 1) if eta is not None else None,
+            "last_activity_at": _aware(self.last_activity).isoformat()
+            if self.last_activity else None,
+            "idle_s": round(self.idle.total_seconds(), 1)
+            if self.batch.state == BATCH_RUNNING else None, "advice": self.advice(),
             "in_progress": [{"document_id": d.document_id, "name": d.name, "worker": d.worker,
                              "since": _aware(d.since).isoformat(),
                              "lease_lapsed": d.lease_lapsed} for d in self.in_progress],
@@ -133,14 +192,17 @@ def finish_batch(index: DocumentIndex, report: BatchReport, *, halted: bool = Fa
         return row
 
 
-def batch_status(index: DocumentIndex, batch_id: str, *, now: datetime | None = None
-                 ) -> BatchStatus:
+def batch_status(index: DocumentIndex, batch_id: str, *, now: datetime | None = None,
+                 stall_after: timedelta | None = None) -> BatchStatus:
     """Where a batch stands, from the index (any worker's documents) and, once it ended, its
-    report's counts. Raises BatchNotFound for an id neither registered nor indexed."""
+    report's counts. A running batch that has not moved for `stall_after` (the document
+    timeout) is shown stalled. Raises BatchNotFound for an id neither registered nor indexed."""
     now = now or utcnow()
     with index.reading() as s:
         row = s.get(BatchRow, batch_id)
         by_status = _counts_by_status(s, batch_id)
+        last = s.execute(sa.select(sa.func.max(col(DocumentRow.updated_at)))
+                         .where(col(DocumentRow.batch_id) == batch_id)).scalar()
         working = list(s.exec(select(DocumentRow).where(
             DocumentRow.batch_id == batch_id, DocumentRow.status == STATUS_PROCESSING)
             .order_by(col(DocumentRow.updated_at)).limit(200)).all())
@@ -152,10 +214,12 @@ def batch_status(index: DocumentIndex, batch_id: str, *, now: datetime | None = 
     in_progress = [_in_progress(d, now) for d in working]
     if row.state != BATCH_RUNNING and row.counts:
         counts = {k: int(v) for k, v in row.counts.items() if v}
-        return BatchStatus(row, counts, sum(counts.values()), in_progress, now)
-    done = sum(n for status, n in by_status.items() if status != STATUS_PROCESSING)
-    counts = {k: n for k, n in by_status.items() if k != STATUS_PROCESSING}
-    return BatchStatus(row, counts, done, in_progress, now)
+        done = sum(counts.values())
+    else:
+        done = sum(n for status, n in by_status.items() if status != STATUS_PROCESSING)
+        counts = {k: n for k, n in by_status.items() if k != STATUS_PROCESSING}
+    return BatchStatus(row, counts, done, in_progress, now, last_activity=last,
+                       stall_after=stall_after)
 
 
 def list_batches(index: DocumentIndex, *, limit: int = 50,
@@ -217,6 +281,10 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _duration(span: timedelta) -> str:
+    return str(timedelta(seconds=round(span.total_seconds())))
+
+
 def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -230,6 +298,7 @@ def _key_part(text: str) -> str:
     return "".join(c if c.isalnum() or c in ".-_" else "_" for c in text) or NO_AGENCY
 
 
-__all__ = ["BATCH_DONE", "BATCH_HALTED", "BATCH_RUNNING", "BATCH_STOPPED", "BatchNotFound",
+__all__ = ["BATCH_DONE", "BATCH_HALTED", "BATCH_RUNNING", "BATCH_STALLED", "BATCH_STOPPED",
+           "BatchNotFound",
            "BatchStatus", "InProgress", "batch_status", "finish_batch", "list_batches",
            "persist_summary", "register_batch", "summary_key"]

@@ -204,7 +204,8 @@ def digitize_inbox_file(key: InboxKey, *, services: Services,
                 "by the next run.").format(uri=uri, error=e.message))
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(data)
-        outcome = digitize_file(local, services=services, batch=batch)
+        # Named as the clerk dropped it (its path in the batch), not by this worker's copy.
+        outcome = digitize_file(local, services=services, batch=batch, name=key.relative)
     outcome = replace(outcome, path=uri, message=_rename(outcome.message, local, uri))
     try:
         settle(services.store, bucket, key, outcome, batch_id=batch.batch_id)

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,11 +120,15 @@ class BatchContext:
 
 def digitize_file(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
+    name: str | None = None,
 ) -> DocumentOutcome:
     """Digitize one file; never raises for a problem with this file, so the batch goes on.
-    Its log records carry the batch id and the file; its outcome is counted in the metrics."""
+    Its log records carry the batch id and the file; its outcome is counted in the metrics.
+    `name` is how the clerk names the file when `path` is a working copy (the index, the
+    record and the web pages show it); by default the path itself."""
     with log_context(batch_id=batch.batch_id, document=str(path)):
-        outcome = _digitize_file(path, services=services, batch=batch, on_page=on_page)
+        outcome = _digitize_file(path, services=services, batch=batch, on_page=on_page,
+                                 name=name)
         log.info("%s: %s %s(%d page(s), %.1f s)", path, outcome.status,
                  f"{outcome.reason_code} " if outcome.reason_code else "", outcome.pages,
                  outcome.seconds)
@@ -135,6 +139,7 @@ def digitize_file(
 
 def _digitize_file(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None = None,
+    name: str | None = None,
 ) -> DocumentOutcome:
     """Digitize one file; never raises for a problem with this file, so the batch goes on.
 
@@ -147,7 +152,7 @@ def _digitize_file(
     try:
         check_storage_answers(services)  # no OCR or signing for what cannot be stored
         outcome = _digitize_checked(path, services=services, batch=batch, on_page=on_page,
-                                    started=started)
+                                    started=started, name=name)
         return _link_to_dossier(outcome, services=services, batch=batch)
     except Interrupted as stopped:  # while waiting for a service; the flow reports it
         return DocumentOutcome(str(path), FAILED, stopped.code, f"{path}: {stopped.message}",
@@ -194,16 +199,16 @@ def _not_processed(path: Path, error: ServicesUnusable) -> DocumentOutcome:
 
 def _digitize_checked(
     path: Path, *, services: Services, batch: BatchContext, on_page: PageCallback | None,
-    started: float,
+    started: float, name: str | None = None,
 ) -> DocumentOutcome:
     try:
         with metrics.stage("triage", agency=batch.agency_code):
-            triaged = triage(path)
+            triaged = replace(triage(path), name=name or "")
         add_log_context(sha256=triaged.sha256)
     except FileMissing as missing:  # nothing to quarantine
         return DocumentOutcome(str(path), FAILED, missing.code, missing.message)
     except InputRejected as rejection:
-        return quarantine(path, rejection, services=services, batch=batch)
+        return quarantine(path, rejection, services=services, batch=batch, name=name)
     known = _known_document(services.index, triaged.sha256)
     if known is not None and known.status not in (STATUS_FAILED, STATUS_PROCESSING):
         return _already_known(path, known, triaged)  # a failed or abandoned claim is retried
@@ -212,7 +217,7 @@ def _digitize_checked(
     claimed = services.index.claim(
         triaged.sha256, doc_id=document_id(triaged.sha256), owner=_attempt_id(),
         lease=_lease(services), template=DocumentRow(
-            id="", original_sha256="", original_name=str(triaged.path),
+            id="", original_sha256="", original_name=triaged.original_name,
             original_size=triaged.size, media_type=triaged.media_type, status="",
             agency_code=batch.agency_code, procedure_code=batch.procedure_code,
             batch_id=batch.batch_id))
@@ -334,7 +339,7 @@ def _digitize(
         )
         file = DocumentFile(
             document_id=claim.document_id, original_sha256=triaged.sha256,
-            original_name=str(triaged.path), original_size=triaged.size,
+            original_name=triaged.original_name, original_size=triaged.size,
             media_type=triaged.media_type, original_bucket=objects.original_bucket,
             original_key=objects.original_key, signed_sha256=objects.signed_sha256,
             signed_bucket=objects.signed_bucket, signed_key=objects.signed_key,
@@ -348,7 +353,7 @@ def _digitize(
     with _timed(timings, "index", batch.agency_code):
         row = DocumentRow(
             id=claim.document_id, original_sha256=triaged.sha256,
-            original_name=str(triaged.path), original_size=triaged.size,
+            original_name=triaged.original_name, original_size=triaged.size,
             media_type=triaged.media_type, status=status,
             page_count=len(ocr.pages), mean_confidence=mean_confidence(ocr),
             agency_code=batch.agency_code, procedure_code=batch.procedure_code,
@@ -589,6 +594,11 @@ def store_objects(triaged: TriagedFile, signed: bytes, *, services: Services,
                          record_object_key(batch.agency_code, year, triaged.sha256, attempt))
 
 
+def _named(message: str, path: Path, name: str | None) -> str:
+    """The message as the clerk reads it in the index: the working copy's path, named."""
+    return message.replace(str(path), name) if name else message
+
+
 def _already_known(path: Path, row: DocumentRow, triaged: TriagedFile) -> DocumentOutcome:
     if row.status == STATUS_PROCESSING:
         return DocumentOutcome(str(path), DUPLICATE, "IN_PROGRESS",
@@ -608,8 +618,9 @@ def _already_known(path: Path, row: DocumentRow, triaged: TriagedFile) -> Docume
 
 
 def quarantine(path: Path, rejection: InputRejected, *, services: Services,
-               batch: BatchContext) -> DocumentOutcome:
-    """Keep a copy of the rejected file with its reason; the original stays where it was."""
+               batch: BatchContext, name: str | None = None) -> DocumentOutcome:
+    """Keep a copy of the rejected file with its reason; the original stays where it was.
+    The index row names it `name` (a working copy's clerk-given name), else its path."""
     sha = None
     if path.is_file():
         from pipeline.triage import file_sha256
@@ -626,9 +637,10 @@ def quarantine(path: Path, rejection: InputRejected, *, services: Services,
         if existing is None:
             with contextlib.suppress(DuplicateDocument):
                 services.index.add(DocumentRow(
-                    id=document_id(sha), original_sha256=sha, original_name=str(path),
+                    id=document_id(sha), original_sha256=sha, original_name=name or str(path),
                     original_size=path.stat().st_size, status=QUARANTINED,
-                    reason_code=rejection.code, reason_message=rejection.message,
+                    reason_code=rejection.code,
+                    reason_message=_named(rejection.message, path, name),
                     agency_code=batch.agency_code, procedure_code=batch.procedure_code,
                     batch_id=batch.batch_id))
     log.info("quarantined %s: %s", path, rejection.message)

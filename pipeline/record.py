@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from ocr.types import OcrResult
@@ -90,7 +91,8 @@ def build_record(
         "id": doc_id,
         "status": status,
         "review_reasons": review_reasons,
-        "original": {"name": triaged.path.name, "path": str(triaged.path),
+        "original": {"name": PurePosixPath(triaged.original_name).name,
+                     "path": triaged.original_name,
                      "sha256": triaged.sha256, "size": triaged.size,
                      "media_type": triaged.media_type, "pages": triaged.pages,
                      "bucket": objects.original_bucket, "key": objects.original_key,

@@ -57,6 +57,13 @@ class TriagedFile:
     pages: int
     owner_password_only: bool = False  # encrypted PDF that opens without a password
     has_signatures: bool = False
+    # How the clerk names the file when `path` is only a working copy (an S3 inbox file
+    # fetched by a worker: its relative path in the batch); empty: the path itself.
+    name: str = ""
+
+    @property
+    def original_name(self) -> str:
+        return self.name or str(self.path)
 
     @property
     def media_type(self) -> str:

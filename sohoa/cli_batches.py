@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.i18n import _
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
 
 console = Console()
 err = Console(stderr=True)
@@ -46,12 +46,19 @@ def batches_status(
     from pipeline.batches import batch_status
     from pipeline.services import open_index
 
-    with open_index(load_settings(config)) as index:
-        status = batch_status(index, batch_id)
+    settings = load_settings(config)
+    with open_index(settings) as index:
+        status = batch_status(index, batch_id, stall_after=_stall_after(settings))
     if as_json:
         print(json.dumps(status.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_status(status.to_dict())
+
+
+def _stall_after(settings: Settings) -> timedelta:
+    """A running batch with no sign of life for longer than one document may take is shown
+    stalled (its process most likely died)."""
+    return timedelta(seconds=settings.inbox_document_timeout_s)
 
 
 def _print_status(data: dict[str, Any]) -> None:
@@ -64,13 +71,7 @@ def _print_status(data: dict[str, Any]) -> None:
     share = f" ({100 * data['done'] // total} %)" if total else ""
     console.print(_("Progress: {done} / {total} documents{share}").format(
         done=data["done"], total=total if total is not None else "?", share=share), markup=False)
-    eta = data["eta_s"]
-    console.print(_("Elapsed {elapsed}, remaining about {eta}").format(
-        elapsed=_duration(data["elapsed_s"]), eta=_duration(eta) if eta is not None else "-")
-        if data["state"] == "running" else
-        _("Elapsed {elapsed}, ended {finished}").format(
-            elapsed=_duration(data["elapsed_s"]), finished=data["finished_at"] or "-"),
-        markup=False)
+    console.print(_elapsed_line(data), markup=False)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(data["counts"].items()))
     console.print(_("By state: {counts}").format(counts=counts or "-"), markup=False)
     if data["in_progress"]:
@@ -83,6 +84,21 @@ def _print_status(data: dict[str, Any]) -> None:
                 worker += " " + _("(lease lapsed: worker gone?)")
             table.add_row(item["document_id"], item["name"], worker, item["since"])
         console.print(table)
+    if data["advice"]:
+        console.print(data["advice"], markup=False, soft_wrap=True)
+
+
+def _elapsed_line(data: dict[str, Any]) -> str:
+    elapsed = _duration(data["elapsed_s"])
+    if data["state"] == "running":
+        eta = data["eta_s"]
+        return _("Elapsed {elapsed}, remaining about {eta}").format(
+            elapsed=elapsed, eta=_duration(eta) if eta is not None else "-")
+    if data["state"] == "stalled":
+        return _("Elapsed {elapsed}, no progress for {idle}").format(
+            elapsed=elapsed, idle=_duration(data["idle_s"] or 0))
+    return _("Elapsed {elapsed}, ended {finished}").format(
+        elapsed=elapsed, finished=data["finished_at"] or "-")
 
 
 def _duration(seconds: float) -> str:
@@ -101,8 +117,9 @@ def batches_list(
     from pipeline.batches import batch_status, list_batches
     from pipeline.services import open_index
 
-    with open_index(load_settings(config)) as index:
-        found = [batch_status(index, row.id).to_dict()
+    settings = load_settings(config)
+    with open_index(settings) as index:
+        found = [batch_status(index, row.id, stall_after=_stall_after(settings)).to_dict()
                  for row in list_batches(index, limit=limit, agency=agency)]
     if as_json:
         print(json.dumps(found, ensure_ascii=False, indent=2))

@@ -15,6 +15,7 @@ import pytest
 
 from flows.inbox import digitize_document_flow, digitize_inbox_flow, run_is_lost
 from pipeline.inbox import OUTCOMES_PREFIX
+from storage.index import DocumentIndex, sqlite_url
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
 from tests.support.small_docs import write_small_documents
@@ -60,6 +61,11 @@ def test_one_document_from_a_shared_path_and_from_the_inbox(
     assert inbox["outcome"]["path"] == f"s3://doc-inbox-{tag}/inbox/LOCAL/b-inbox/giay-002.png"
     assert list(store.list_keys(f"doc-inbox-{tag}", "archive/")) == [
         "archive/LOCAL/b-inbox/giay-002.png"]
+    index = DocumentIndex(sqlite_url(tmp_path / "data" / "index.sqlite3"))
+    try:  # named in the index as dropped in the inbox, not by the worker's working copy
+        assert {r.original_name for r in index.all_rows()} == {str(first), "giay-002.png"}
+    finally:
+        index.close()
     written = [json.loads(store.get(f"doc-reports-{tag}", key)) for key in
                store.list_keys(f"doc-reports-{tag}", f"{OUTCOMES_PREFIX}/")]
     assert sorted(o["source"] for o in written) == sorted([

@@ -13,12 +13,14 @@ import secrets
 import signal
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from pipeline.batches import batch_status
 from storage.index import DocumentIndex
 from storage.objects import MinioObjectStore
 from storage.seaweed import S3Endpoint
@@ -173,6 +175,16 @@ def test_batch_spread_over_two_workers_survives_a_killed_worker(
     assert not [r for r in rows if r.status in ("processing", "failed")]
     for row in digitized:
         assert row.signed_key and store.stat(_bucket("signed"), row.signed_key) is not None
+    # Named as dropped in the inbox, not by the worker's working copy.
+    assert sorted(r.original_name for r in rows) == sorted(
+        ["corrupt.png", "empty.pdf", *(f"giay-{n:03d}.png" for n in range(1, DOCUMENTS + 1))])
+    index = DocumentIndex(database)
+    try:  # the rerun closed the batch: done, never left "running" or stalled
+        status = batch_status(index, "lot-a", stall_after=timedelta(seconds=1)).to_dict()
+    finally:
+        index.close()
+    assert status["state"] == "done"
+    assert status["source"] == f"s3://{_bucket('inbox')}/inbox/{AGENCY}/lot-a/"
 
     done = [o for o in _outcomes(store, "lot-a")
             if o["outcome"]["status"] in ("stored", "needs_review")]

@@ -117,8 +117,8 @@ def test_status_while_running_then_finished(db_url: str) -> None:
     try:
         register_batch(index, "b1", total=10, agency="000.17.22.H56", source="/scans",
                        host="may-1")
-        for n, status in enumerate(("stored", "stored", "needs_review", "quarantined")):
-            _document(index, "b1", n, status=status)
+        for n, state in enumerate(("stored", "stored", "needs_review", "quarantined")):
+            _document(index, "b1", n, status=state)
         _document(index, "b1", 7, status="", owner="may-2-4242-abcdef012345")
         _document(index, "other", 8, status="stored")
         row = list_batches(index)[0]
@@ -135,7 +135,7 @@ def test_status_while_running_then_finished(db_url: str) -> None:
         assert later.in_progress[0].lease_lapsed  # its worker stopped renewing the claim
 
         report = BatchReport("b1", items=[
-            DocumentOutcome(f"/s/{n}.png", status, pages=1) for n, status in enumerate(
+            DocumentOutcome(f"/s/{n}.png", state, pages=1) for n, state in enumerate(
                 ("stored", "stored", "needs_review", "quarantined", "failed"))])
         report.stopped_by = "SIGTERM"
         finish_batch(index, report.finish(), summary_key="batches/x/b1.json")
@@ -147,5 +147,51 @@ def test_status_while_running_then_finished(db_url: str) -> None:
         assert again.state == "running" and again.finished_at is None  # a retried run
         assert [b.id for b in list_batches(index, agency="000.17.22.H56")] == ["b1"]
         assert list_batches(index, agency="000.00.00.X") == []
+    finally:
+        index.close()
+
+
+def test_a_batch_whose_process_died_is_shown_stalled_with_what_to_do(db_url: str) -> None:
+    """Killed with no report: its row stays "running". Once nothing has moved for longer than
+    the document timeout and no worker renews a claim of it, its status says "stalled" and
+    how to finish it; a claim a worker still renews keeps it running however long it takes."""
+    index = DocumentIndex(db_url)
+    stall_after = timedelta(minutes=30)
+    try:
+        register_batch(index, "local-1", total=3, agency=None, source="/scans/lot", host="may-1")
+        _document(index, "local-1", 1, status="stored")
+        register_batch(index, "inbox-1", total=2, agency=None, host="may-2",
+                       source="s3://sohoa-inbox/inbox/LOCAL/inbox-1/")
+        _document(index, "inbox-1", 2, status="", owner="may-2-77-abcdef012345")  # 2 min lease
+        start = datetime.now(UTC)
+
+        def at(batch_id: str, minutes: float) -> dict[str, object]:
+            return batch_status(index, batch_id, now=start + timedelta(minutes=minutes),
+                                stall_after=stall_after).to_dict()
+
+        assert at("local-1", 10)["state"] == "running" and at("local-1", 10)["advice"] is None
+        stalled = at("local-1", 45)
+        assert stalled["state"] == "stalled" and stalled["eta_s"] is None
+        assert 44 * 60 < float(stalled["idle_s"]) < 46 * 60  # type: ignore[arg-type]
+        assert "sohoa digitize" in str(stalled["advice"]) and "may-1" in str(stalled["advice"])
+        assert batch_status(index, "local-1", now=start + timedelta(hours=5)).to_dict()[
+            "state"] == "running"  # without a timeout nothing is judged
+
+        assert at("inbox-1", 1)["state"] == "running"  # its claim is being renewed
+        lost = at("inbox-1", 45)  # the claim lapsed long ago: its worker died
+        assert lost["state"] == "stalled"
+        assert "batch=inbox-1" in str(lost["advice"]) and "inbox" in str(lost["advice"])
+        assert [d.lease_lapsed for d in batch_status(
+            index, "inbox-1", now=start + timedelta(minutes=45)).in_progress] == [True]
+
+        # Run again (idempotent): the batch moves, then ends; an ended batch is never stalled.
+        register_batch(index, "local-1", total=3, agency=None, source="/scans/lot")
+        report = BatchReport("local-1", items=[DocumentOutcome("/scans/lot/1.png", "stored"),
+                                                DocumentOutcome("/scans/lot/2.png", "stored")])
+        report.stopped_by = "SIGINT"
+        finish_batch(index, report.finish())
+        ended = at("local-1", 600)
+        assert ended["state"] == "stopped" and ended["idle_s"] is None
+        assert "SIGINT" in str(ended["advice"]) and "sohoa digitize" in str(ended["advice"])
     finally:
         index.close()

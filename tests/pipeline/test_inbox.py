@@ -105,6 +105,16 @@ def test_submit_digitize_and_settle_each_file_once(tmp_path: Path, services: Ser
     assert reason["code"] == "CORRUPT_FILE" and reason["batch_id"] == "lot-1"
     assert reason["message"] and reason["at"]
     assert list_local(services.quarantine_dir) == []  # the worker's own copy was dropped
+    # The index, the record and the web pages name each file as it was dropped in the batch,
+    # never by the worker's working copy.
+    named = {r.original_name: r for r in services.index.all_rows()}
+    assert set(named) == {"corrupt.png", "sub/giay-001.png", "sub/giay-002.png"}
+    assert str(services.work_dir) not in (named["corrupt.png"].reason_message or "")
+    assert "corrupt.png" in (named["corrupt.png"].reason_message or "")
+    record = json.loads(store.get(str(named["sub/giay-001.png"].record_bucket),
+                                  str(named["sub/giay-001.png"].record_key)))
+    assert record["original"]["name"] == "giay-001.png"
+    assert record["original"]["path"] == "sub/giay-001.png"
 
     # The same files again (a retried run, or a resubmission): nothing is redone.
     again = submit_folder(store, settings.bucket_inbox, folder / "sub",
