@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 
+from signing._sync import loop_safe
 from signing.keys import load_pkcs12_signer
 from signing.testpki import ensure_test_pki
 from tests.support.env import clean_env
@@ -37,7 +38,8 @@ def _signed_elsewhere(folder: Path, digest: str) -> Path:
     meta = signers.PdfSignatureMetadata(field_name="Agency", md_algorithm=digest,
                                         subfilter=SigSeedSubFilter.ADOBE_PKCS7_DETACHED)
     path = folder / f"signed-{digest}.pdf"
-    path.write_bytes(signers.sign_pdf(writer, meta, signer=signer).getvalue())
+    # loop_safe: a browser test's Playwright session may leave an event loop in this thread
+    path.write_bytes(loop_safe(signers.sign_pdf)(writer, meta, signer=signer).getvalue())
     return path
 
 
