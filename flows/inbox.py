@@ -176,23 +176,40 @@ def _run_batch(settings: Settings, batch_id: str, keys: list[InboxKey], *, index
                    source=source_uri(settings.bucket_inbox, f"inbox/{agency}/{batch_id}/"))
     parameters = {"batch_id": batch_id, "agency_code": agency_code,
                   "procedure_code": settings.procedure_code, "config_file": config_file}
-    if deployment == "-":
-        for key in keys:
-            if stop.requested:
-                break
-            # Here, one after another, in this run (no flow run per document).
-            result = digitize_document_flow.fn(key.key, batch_id, agency_code,
-                                               settings.procedure_code, None, config_file)
-            report.add(outcome_from_dict(result["outcome"]))
-    else:
-        for outcome in _fan_out(settings, deployment, keys, parameters, store=store,
-                                in_flight=in_flight, stop=stop):
-            report.add(outcome)
+    try:
+        if deployment == "-":
+            for key in keys:
+                if stop.requested:
+                    break
+                # Here, one after another, in this run (no flow run per document).
+                result = digitize_document_flow.fn(key.key, batch_id, agency_code,
+                                                   settings.procedure_code, None, config_file)
+                report.add(outcome_from_dict(result["outcome"]))
+        else:
+            for outcome in _fan_out(settings, deployment, keys, parameters, store=store,
+                                    in_flight=in_flight, stop=stop):
+                report.add(outcome)
+    except Exception as e:
+        # The batch row must not stay "running": it ends stopped, naming the error, and
+        # `sohoa batches status` tells what to do (the files not done are still in the inbox).
+        report.stopped_by = _("error: {error}").format(error=getattr(e, "message", None) or e)
+        report.finish()
+        _close_batch(settings, index, store, report)
+        raise
     # Files not started when the batch was stopped stay in the inbox for the next run.
     report.stopped_by = stop.reason
     report.finish()
-    finish_batch(index, report, summary_key=_write_report(settings, store, report))
+    _close_batch(settings, index, store, report)
     return report
+
+
+def _close_batch(settings: Settings, index: Any, store: Any, report: BatchReport) -> None:
+    try:
+        summary = _write_report(settings, store, report)
+    except Exception:  # noqa: BLE001 - the S3 server may be what failed: close the row anyway
+        log.exception("the summary of batch %s could not be written", report.batch_id)
+        summary = None
+    finish_batch(index, report, summary_key=summary)
 
 
 def _fan_out(settings: Settings, deployment: str, keys: list[InboxKey],

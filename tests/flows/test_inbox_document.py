@@ -120,3 +120,38 @@ def test_a_run_is_lost_only_once_a_worker_has_held_it_too_long() -> None:
     assert not run_is_lost("SCHEDULED", hour_ago, now, 1800)  # waiting for a free worker
     assert not run_is_lost("COMPLETED", hour_ago, now, 1800)
     assert not run_is_lost("RUNNING", None, now, 1800)
+
+
+def test_a_batch_whose_run_fails_is_closed_not_left_running(
+        tmp_path: Path, s3_server: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-document runs cannot be started (no Prefect server answers): the flow fails, and
+    its batch ends "stopped" with the error and what to do, its files still in the inbox."""
+    from pipeline.batches import batch_status
+
+    tag = secrets.token_hex(3)
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_S3_ENDPOINT": s3_server.endpoint,
+           "SOHOA_S3_ACCESS_KEY": s3_server.access_key,
+           "SOHOA_S3_SECRET_KEY": s3_server.secret_key, "SOHOA_MIN_FREE_MB": "1",
+           "SOHOA_LIMIT_OCR": "", "SOHOA_LIMIT_SIGNING": "",
+           "PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_CLIENT_MAX_RETRIES": "0",
+           **{f"SOHOA_BUCKET_{b.upper()}": f"fail-{b}-{tag}"
+              for b in ("originals", "signed", "records", "quarantine", "reports", "inbox")}}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = MinioObjectStore(s3_server.endpoint, access_key=s3_server.access_key,
+                             secret_key=s3_server.secret_key)
+    store.ensure_bucket(f"fail-inbox-{tag}")
+    for path in write_small_documents(tmp_path / "scans", 2, token=tag):
+        store.put(f"fail-inbox-{tag}", f"inbox/LOCAL/lot-f/{path.name}", path.read_bytes(),
+                  content_type="image/png")
+
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever Prefect's client raises
+        digitize_inbox_flow.fn(batch="lot-f", deployment="sohoa-digitize-document/nowhere")
+    index = DocumentIndex(sqlite_url(tmp_path / "data" / "index.sqlite3"))
+    try:
+        status = batch_status(index, "lot-f")
+    finally:
+        index.close()
+    assert status.state == "stopped" and (status.batch.stopped_by or "").startswith("error: ")
+    assert status.advice() is not None and "lot-f" in status.advice()
+    assert len(list(store.list_keys(f"fail-inbox-{tag}", "inbox/LOCAL/lot-f/"))) == 2
