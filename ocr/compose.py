@@ -56,6 +56,7 @@ def write_page_pdf(
     if text_pdf is not None:
         pdf = pikepdf.open(text_pdf)
         page = pdf.pages[0]
+        _fit_text_page(pdf, page, w_pt, h_pt)
     else:
         pdf = pikepdf.new()
         pdf.add_blank_page(page_size=(w_pt, h_pt))
@@ -71,6 +72,23 @@ def write_page_pdf(
         draw = f"q {w_pt:.4f} 0 0 {h_pt:.4f} {box[0]:.4f} {box[1]:.4f} cm {name} Do Q\n"
         page.contents_add(pikepdf.Stream(pdf, draw.encode("ascii")), prepend=True)
         pdf.save(out)
+
+
+def _fit_text_page(pdf: pikepdf.Pdf, page: pikepdf.Page, w_pt: float, h_pt: float) -> None:
+    """Scale Tesseract's text-only page onto the output page size. Tesseract sizes its page
+    from the resolution it was told, which describes the letters it read (a 70-dpi photo
+    enlarged to body-text letters is read "at 300 dpi"), not the page image the clerk sees."""
+    box = [float(v) for v in page.mediabox]
+    tw, th = box[2] - box[0], box[3] - box[1]
+    if tw <= 0 or th <= 0 or (abs(tw - w_pt) < 0.5 and abs(th - h_pt) < 0.5):
+        return
+    sx, sy = w_pt / tw, h_pt / th
+    fit = f"q {sx:.6f} 0 0 {sy:.6f} {-box[0] * sx:.4f} {-box[1] * sy:.4f} cm\n"
+    page.contents_add(pikepdf.Stream(pdf, fit.encode("ascii")), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"\nQ\n"))
+    page.mediabox = pikepdf.Array([0, 0, w_pt, h_pt])
+    if "/CropBox" in page.obj:
+        del page.obj["/CropBox"]
 
 
 @dataclass(frozen=True)

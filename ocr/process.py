@@ -55,6 +55,7 @@ class PreparedPage:
     # The grey page after orientation, deskew and border cleaning, before despeckle and
     # resampling: the cascade's alternatives start from it.
     oriented: pp.Image | None = None
+    oriented_dpi: int = 0  # resolution Tesseract is told for `oriented` (0: `dpi`)
     psm: int | None = None  # page segmentation of this candidate (None: the engine's own)
     name: str = "fast"  # which candidate this is (for the record and the benchmark)
 
@@ -135,28 +136,50 @@ def _orient_and_deskew(
 
 
 def _text_scale(grey: pp.Image, dpi: int, options: OcrOptions) -> float:
-    """Factor that brings the page's letters to a height Tesseract reads well, measured from the
-    ink (connected components), not from the DPI in the file. Letters already within
-    [min_text_px, max_text_px] keep the scan's own pixels: on real 150-300 dpi scans every
-    resampling cost tone marks (a 200-dpi scan upscaled to 300 dpi: 7.5 -> 9.1 % CER, "công bô"
-    for "công bố"). The file's DPI is the fallback on a page with too few letters to measure."""
+    """Factor that brings the page's letters to a height Tesseract reads well (see
+    `_text_scale_and_dpi`)."""
+    return _text_scale_and_dpi(grey, dpi, options)[0]
+
+
+def _text_scale_and_dpi(grey: pp.Image, dpi: int, options: OcrOptions) -> tuple[float, int]:
+    """(factor that brings the page's letters to a height Tesseract reads well, resolution to
+    tell Tesseract once scaled). The letters are measured from the ink (connected components),
+    not taken from the DPI in the file. Letters already within [min_text_px, max_text_px] keep
+    the scan's own pixels and its DPI: on real 150-300 dpi scans every resampling cost tone
+    marks (a 200-dpi scan upscaled to 300 dpi: 7.5 -> 9.1 % CER, "công bô" for "công bố").
+    The file's DPI is the fallback on a page with too few letters to measure.
+
+    A page scaled by its letters is told the resolution those letters stand for (body letters
+    of `target_text_px` are `ocr_dpi` text), not file DPI x factor: a 70-dpi photo saved as
+    "300 dpi" and enlarged 3.3x was told 1000 dpi, Tesseract took its body text for 2-pt print
+    and lost whole lines (31.7 % CER against 1.3 % told 300 dpi on the same pixels)."""
     if not options.normalise_dpi:
-        return 1.0
+        return 1.0, dpi
     h, w = grey.shape[:2]
     measured = pp.text_height(grey) if options.scale_by_text_height else 0.0
+    by_letters = False
     if measured <= 0:
         scale = options.ocr_dpi / dpi if dpi < options.ocr_dpi else 1.0
     elif options.min_text_px <= measured <= options.max_text_px:
         scale = 1.0
     else:
         scale = min(5.0, max(0.25, options.target_text_px / measured))
+        by_letters = True
         if scale > 1 and h * w >= SMALL_PAGE_PIXELS:
             # Enlarge only a small image (< 4 Mpx: no A4 scan at 170 dpi or more): on a big
             # page small "letters" are specks or noise, and blowing it up costs minutes.
-            scale = 1.0
+            scale, by_letters = 1.0, False
     # Never more pixels than an A4 page at 400 dpi: noise measured as "letters" must not blow
     # a page up to a size Tesseract needs minutes for.
-    return min(scale, (MAX_OCR_PIXELS / (h * w)) ** 0.5)
+    scale = min(scale, (MAX_OCR_PIXELS / (h * w)) ** 0.5)
+    if by_letters:
+        return scale, letter_dpi(measured * scale, options)
+    return scale, max(30, round(dpi * scale))
+
+
+def letter_dpi(letter_px: float, options: OcrOptions) -> int:
+    """The resolution at which body letters `letter_px` tall are printed body text."""
+    return max(30, round(options.ocr_dpi * letter_px / options.target_text_px))
 
 
 def prepare(
@@ -170,11 +193,15 @@ def prepare(
         # Before orientation too: a shadow or a dark copier edge binarises into a block of
         # "ink" whose profile can look like text lines running the other way.
         grey = pp.flatten_illumination(grey, dpi)
-    scale = _text_scale(grey, dpi, options)
+    scale, scaled_dpi = _text_scale_and_dpi(grey, dpi, options)
+    # The page's own resolution follows from its letters too: a phone photo of an A4 page is
+    # an A4 page in the output PDF, whatever its file claims (a text layer on a 2-inch page
+    # is read back with its two header columns interleaved).
+    dpi = max(30, round(scaled_dpi / scale)) if scale > 0 else dpi
     if scale > 1.5:
         # A low-resolution photo: upscale before orientation and deskew have to find its lines.
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        dpi_grey, scale = round(dpi * scale), 1.0
+        dpi_grey, scale = scaled_dpi, 1.0
     else:
         dpi_grey = dpi
     work = _Work(image=image, grey=grey)
@@ -195,9 +222,10 @@ def prepare(
             flags.append(FLAG_DENOISED)
     ocr_dpi = dpi_grey
     if abs(scale - 1.0) > 0.02:
-        ocr_dpi = max(30, round(dpi_grey * scale))
-        grey = pp.resample(grey, dpi_grey, ocr_dpi)
-    if ocr_dpi > dpi:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
+        ocr_dpi = scaled_dpi
+    if grey.shape[0] * grey.shape[1] > image.shape[0] * image.shape[1] * 1.04:
         flags.append(FLAG_UPSCALED)
     image = work.image
     display = image if options.keep_colour and pp.is_colour(image) else pp.to_grey(image)
@@ -210,6 +238,7 @@ def prepare(
         skew=skew,
         flags=tuple(flags),
         oriented=oriented,
+        oriented_dpi=dpi_grey,
     )
 
 
@@ -291,8 +320,12 @@ def _flattened(prepared: PreparedPage, options: OcrOptions) -> PreparedPage:
     source = prepared.oriented if prepared.oriented is not None else prepared.ocr
     flat = source if options.flatten_light else pp.flatten_illumination(source, prepared.dpi)
     scaled, factor = pp.scale_to_text_height(flat, options.target_text_px)
-    return replace(prepared, ocr=scaled, ocr_dpi=max(30, round(prepared.dpi * factor)), psm=3,
-                   name="flat")
+    ocr_dpi = prepared.ocr_dpi
+    if prepared.oriented is not None:
+        ocr_dpi = prepared.oriented_dpi or prepared.dpi
+    if factor != 1.0:  # told the resolution its letters now stand for (see _text_scale_and_dpi)
+        ocr_dpi = letter_dpi(pp.text_height(scaled), options)
+    return replace(prepared, ocr=scaled, ocr_dpi=ocr_dpi, psm=3, name="flat")
 
 
 def _turned(prepared: PreparedPage, clockwise: int) -> PreparedPage:

@@ -106,12 +106,20 @@ def parse_tsv(tsv: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+def _drawn_rows(tsv: str) -> list[str]:
+    """The level-5 rows Tesseract draws in its text-only PDF, one `TJ` each: words whose text
+    is not blank (a table cell or a gap can be a word of spaces, which the TSV lists and the
+    PDF does not; counting those made every page with one look mismatched, and its dropped
+    signature scribbles stayed in the searchable PDF)."""
+    rows = (r.split("\t") for r in tsv.splitlines()[1:])
+    return [c[11] for c in rows if len(c) >= 12 and c[0] == "5" and c[11].strip()]
+
+
 def _all_word_indices(tsv: str, drop: set[int]) -> set[int]:
-    """Indices (among all level-5 rows) of the dropped non-empty words."""
+    """Indices (among the words drawn in the text PDF) of the dropped non-empty words."""
     out, kept = set(), -1
-    for index, row in enumerate(r for r in tsv.splitlines()[1:] if r.split("\t", 1)[0] == "5"):
-        cols = row.split("\t")
-        if len(cols) >= 12 and nfc(cols[11]).strip():
+    for index, text in enumerate(_drawn_rows(tsv)):
+        if nfc(text).strip():
             kept += 1
             if kept in drop:
                 out.add(index)
@@ -119,7 +127,7 @@ def _all_word_indices(tsv: str, drop: set[int]) -> set[int]:
 
 
 def _tsv_word_count(tsv: str) -> int:
-    return sum(1 for row in tsv.splitlines()[1:] if row.split("\t", 1)[0] == "5")
+    return len(_drawn_rows(tsv))
 
 
 @dataclass(frozen=True)

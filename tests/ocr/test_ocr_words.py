@@ -45,3 +45,21 @@ def test_dropped_words_leave_the_pdf_layer_too(tmp_path: Path) -> None:
     with pdfplumber.open(out.text_pdf) as pdf:
         layer = " ".join((pdf.pages[0].extract_text() or "").split())
     assert layer == " ".join(out.text.split())
+
+
+def _tsv_row(text: str, n: int) -> str:
+    return "\t".join(["5", "1", "1", "1", "1", str(n), "0", "0", "10", "10", "90", text])
+
+
+def test_dropped_words_map_onto_the_words_drawn_in_the_text_pdf() -> None:
+    # Tesseract's TSV lists blank words (a table cell, a gap: text " ") that its text-only PDF
+    # does not draw. Counting them made the PDF's word count disagree with the TSV's on most
+    # pages, so the dropped signature scribbles were left in the searchable PDF.
+    from ocr.tesseract import _all_word_indices, _tsv_word_count
+
+    header = "\t".join(["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                        "left", "top", "width", "height", "conf", "text"])
+    tsv = "\n".join([header, _tsv_row("Quyết", 1), _tsv_row(" ", 2), _tsv_row("định", 3),
+                     _tsv_row(" ", 4), _tsv_row("[V4", 5), _tsv_row("hành.", 6)])
+    assert _tsv_word_count(tsv) == 4  # what the PDF draws: one TJ per non-blank word
+    assert _all_word_indices(tsv, {2}) == {2}  # "[V4": third non-blank word, third TJ
