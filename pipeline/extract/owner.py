@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc
 from pipeline.extract.fields import (
@@ -95,8 +96,12 @@ def find_company(doc: Doc) -> tuple[Found | None, Found | None]:
                 value = f"{value} {strip_punct(nxt.text)}"
                 confs.append(line_conf(nxt))
         if len(value) >= 4:
-            # an enterprise name is a brand nothing else confirms (capitals lose diacritics)
-            name = Found(collapse(value), min(*confs, UNVERIFIED))
+            # an enterprise name is a brand nothing else confirms (capitals lose diacritics);
+            # its common words get their marks back where a word pair decides ("PHẦN MỀM")
+            text, changed, unsure = lexicon.repair_text(collapse(value))
+            conf = min(*confs, UNVERIFIED, 0.7 if unsure else 1.0)
+            why = "tone marks restored from the word list" if changed else None
+            name = Found(text, conf, why)
             break
     for i, _, vstart in _labels(doc, P.LABEL_COMPANY_ADDRESS):
         line = doc.lines[i]
