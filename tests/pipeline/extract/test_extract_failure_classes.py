@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.extract import ExtractOptions, PageInput, extract_metadata
-from pipeline.extract import lexicon
+from pipeline.extract import ExtractOptions, PageInput, extract_metadata, lexicon
 from pipeline.extract.fields import recipient_formula, without_strokes
 from pipeline.extract.layout import layout_from_words
 
