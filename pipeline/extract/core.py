@@ -297,6 +297,7 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     _check_title(found)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
+    _address_commune_from_place(found)
     found["type_abbr"] = _type_abbr(found)
     _confirm_number(found)
     return found
@@ -470,6 +471,31 @@ _UNIT_WORDS = frozenset({"TỈNH", "PHỐ", "HUYỆN", "QUẬN", "XÃ", "PHƯỜ
 def _title_case_like(upper: str, model: str) -> str:
     """`upper` written with the letter case of `model` (same length)."""
     return "".join(u.lower() if m.islower() else u for u, m in zip(upper, model, strict=True))
+
+
+_ADDRESS_COMMUNE = re.compile(r"(?:^|, )(?:xã|phường|thị trấn|đặc khu) ([^,]+)")
+
+
+def _address_commune_from_place(found: dict[str, Found | None]) -> None:
+    """An address in the commune that issued the document: where the address's commune is no
+    unit the gazetteer spells so ("xã Pu Nhị") and the date line's place, a known unit, differs
+    from it in diacritics only, the two are one name read twice; the known spelling is kept.
+    The address keeps its own (unsure) confidence."""
+    address, place = found.get("owner_address"), found.get("issue_place")
+    if (address is None or place is None or not isinstance(address.value, str)
+            or not isinstance(place.value, str)):
+        return
+    known = lexicon.check_place(place.value)
+    if not known.known:
+        return
+    for m in _ADDRESS_COMMUNE.finditer(address.value):
+        commune = m.group(1).strip()
+        if commune != place.value and fold(commune) == fold(place.value) and not (
+                lexicon.check_place(commune).known):
+            fixed = address.value[:m.start(1)] + place.value + address.value[m.end(1):]
+            why = address.reason or f"diacritics of '{commune}' restored from the date line"
+            found["owner_address"] = Found(fixed, address.conf, why)
+            return
 
 
 def _agree_place(found: dict[str, Found | None]) -> None:

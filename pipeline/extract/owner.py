@@ -49,6 +49,18 @@ def _labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int]]:
             yield i, m.start(), m.end()
 
 
+def _wrapped_labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """(line index, value start) for labels cut by a line break in running text ("… nơi" /
+    "thường trú: …"): the value is on the next line."""
+    for i, f in enumerate(doc.folded):
+        for j in doc.next_lines(i, limit=1):
+            joined = f"{f} {doc.folded[j]}"
+            for m in rx.finditer(joined):
+                if m.start() < len(f) < m.end() - 1 and (
+                        m.start() == 0 or not joined[m.start() - 1].isalnum()):
+                    yield j, m.end() - len(f) - 1
+
+
 def _value_text(text: str, start: int) -> tuple[int, int]:
     """Span of the value after a label: up to the next "Label:" on the line."""
     rest = text[start:]
@@ -252,7 +264,9 @@ def find_address(doc: Doc) -> Found | None:
 
 
 def _find_address(doc: Doc, *, own_only: bool) -> Found | None:
-    for i, _, vstart in _labels(doc, P.LABEL_ADDRESS):
+    starts = sorted([(i, vstart) for i, _, vstart in _labels(doc, P.LABEL_ADDRESS)]
+                    + list(_wrapped_labels(doc, P.LABEL_ADDRESS)))
+    for i, vstart in starts:
         if own_only and _in_other_block(doc, i):
             continue
         line = doc.lines[i]

@@ -87,3 +87,47 @@ def test_a_syllable_cut_in_two_is_joined_only_where_it_makes_a_word() -> None:
         "Kho bạc Nhà nước khu vực")
     assert lexicon.join_split_syllables("Lưu: VT, VP") == "Lưu: VT, VP"
     assert lexicon.join_split_syllables("Đảng ủy, HĐND xã") == "Đảng ủy, HĐND xã"
+
+
+# ---------------------------------------------------------------- the person a decision is about
+
+DECISION_BODY = HEADER + """QUYẾT ĐỊNH:
+Điều 1. Luân chuyển ông Hoàng Minh Đức, sinh ngày 03/04/1981, Căn cước công dân số
+036081004417, nơi
+thường trú: Xóm 5, xã Yên Phong, tỉnh Bắc Ninh, kể từ ngày 01/5/2026.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+"""
+
+
+def test_an_address_label_cut_by_the_line_break_still_opens_the_address() -> None:
+    ex = extract_metadata([PageInput(DECISION_BODY)], options=OPTIONS)
+    assert ex.fields["owner_address"].value == "Xóm 5, xã Yên Phong, tỉnh Bắc Ninh"
+
+
+def test_the_person_after_article_1_s_verb_is_found_whatever_the_verb() -> None:
+    ex = extract_metadata([PageInput(DECISION_BODY)], options=OPTIONS)
+    about = [p for p in ex.parties if p.role == "decision_subject"]
+    assert [(p.name, p.id) for p in about] == [("Hoàng Minh Đức", "036081004417")]
+    assert ex.fields["owner_name"].value == "Hoàng Minh Đức"
+    # "ba" is also "three": a count after the verb is no person
+    text = HEADER + "QUYẾT ĐỊNH:\nĐiều 1. Thành lập ba tổ công tác gồm các thành viên sau.\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["owner_name"].value is None
+
+
+def test_the_address_commune_takes_the_spelling_of_the_issuing_commune() -> None:
+    # "Phủ Ninh" is no unit; "Phù Ninh" and "Phú Ninh" both are: the gazetteer alone cannot
+    # decide, the date line of the commune that issued the document does
+    text = """
+UBND TỈNH PHÚ THỌ                 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+UBND XÃ PHÙ NINH                        Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    Phù Ninh, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc hỗ trợ học phí
+Họ và tên: Hoàng Minh Đức
+Địa chỉ thường trú: Xóm 5, xã Phủ Ninh, tỉnh Phú Thọ
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["issue_place"].value == "Phù Ninh"
+    assert ex.fields["owner_address"].value == "Xóm 5, xã Phù Ninh, tỉnh Phú Thọ"
+    assert ex.fields["owner_address"].confidence < 0.8  # still one reading of the address
