@@ -395,12 +395,13 @@ def find_subject(doc: Doc) -> Found | None:
                                    axis=doc.lines[i])
             if found is None or not isinstance(found.value, str):
                 return found
-            text = re.sub(r"^\s*[Vv]\s*/\s*", "V/v ", found.value)
+            text = re.sub(r"^\s*[Vv]\s*/\s*(?:[WwYyUu](?=\s))?\s*", "V/v ", found.value)
             return Found(text, min(found.conf, 0.79), found.reason or "'V/v' read damaged")
     return None
 
 
-_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s+(?=[a-z])")
+# "V/ Góp ý …" (the second v lost) or "V/w rà soát …" (read as a look-alike letter)
+_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s*(?:[wyu]\s+|\s+)(?=[a-z])")
 
 
 # Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).

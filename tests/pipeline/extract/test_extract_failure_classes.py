@@ -131,3 +131,16 @@ Họ và tên: Hoàng Minh Đức
     assert ex.fields["issue_place"].value == "Phù Ninh"
     assert ex.fields["owner_address"].value == "Xóm 5, xã Phù Ninh, tỉnh Phú Thọ"
     assert ex.fields["owner_address"].confidence < 0.8  # still one reading of the address
+
+
+def test_a_letter_subject_whose_v_v_is_read_with_a_look_alike_letter() -> None:
+    text = """
+ỦY BAN NHÂN DÂN                 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ YÊN PHONG                        Độc lập - Tự do - Hạnh phúc
+Số: 17/UBND-VP                    Yên Phong, ngày 14 tháng 3 năm 2026
+V/w báo cáo tình hình thu ngân sách
+Kính gửi: Phòng Kinh tế
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["subject"].value == "V/v báo cáo tình hình thu ngân sách"
+    assert ex.fields["subject"].confidence < 0.8
