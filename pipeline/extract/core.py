@@ -267,10 +267,64 @@ def _not_applicable(name: str, fields: Mapping[str, FieldValue]) -> bool:
 
 def _layout(page: PageInput, index: int) -> PageLayout:
     if page.words:
-        layout = layout_from_words(page.words, index, page.width, page.height)
+        words, width, height = page.words, page.width, page.height
+        turned = upright_words(words, width, height)
+        if turned is not None:
+            words, width, height = turned
+        layout = layout_from_words(words, index, width, height)
         if layout.lines:
             return layout
     return layout_from_text(page.text, index, page.confidence)
+
+
+@dataclass(frozen=True)
+class _UprightWord:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    block: int = 0
+    line: int = 0
+
+
+def boxes_turned(words: Sequence[WordBox]) -> bool:
+    """Most words of three letters or more are taller than wide: the boxes are those of a
+    page turned by 90° (read turned, or turned for reading and reported in the unturned
+    image's pixels)."""
+    long = [w for w in words if len(w.text.strip()) >= 3]
+    if len(long) < 10:
+        return False
+    return sum(w.height > w.width for w in long) > 0.6 * len(long)
+
+
+def upright_words(words: Sequence[WordBox], width: int, height: int
+                  ) -> tuple[list[_UprightWord], int, int] | None:
+    """The word boxes of a page turned by 90°, turned upright (with the page's new size);
+    of the two ways, the one in which each OCR line's words run left to right. None when the
+    boxes are upright already. Rows and columns built from turned boxes would scramble the
+    lines (the header's two columns, the signer block beside the recipients)."""
+    if not boxes_turned(words):
+        return None
+    w_px = width or max(w.left + w.width for w in words)
+    h_px = height or max(w.top + w.height for w in words)
+
+    def turn(w: WordBox, clockwise: bool) -> _UprightWord:
+        block, line = int(getattr(w, "block", 0)), int(getattr(w, "line", 0))
+        if clockwise:  # the text's top faced left: turn the boxes clockwise
+            return _UprightWord(w.text, h_px - w.top - w.height, w.left, w.height, w.width,
+                                w.conf, block, line)
+        return _UprightWord(w.text, w.top, w_px - w.left - w.width, w.height, w.width, w.conf,
+                            block, line)
+
+    def in_reading_order(turned: list[_UprightWord]) -> int:
+        return sum(1 if b.left > a.left else -1 for a, b in zip(turned, turned[1:], strict=False)
+                   if (a.block, a.line) == (b.block, b.line))
+
+    options = [[turn(w, clockwise) for w in words] for clockwise in (True, False)]
+    best = max(options, key=in_reading_order)
+    return best, h_px, w_px
 
 
 def _find_all(doc: Doc) -> dict[str, Found | None]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ocr.types import Word
 from pipeline.extract import ExtractOptions, PageInput, extract_metadata, lexicon
+from pipeline.extract.core import boxes_turned
 from pipeline.extract.fields import recipient_formula, without_strokes
 from pipeline.extract.layout import layout_from_words
 
@@ -144,3 +146,33 @@ Kính gửi: Phòng Kinh tế
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["subject"].value == "V/v báo cáo tình hình thu ngân sách"
     assert ex.fields["subject"].confidence < 0.8
+
+
+# ---------------------------------------------------------------- boxes of a turned page
+
+def _turned(page: PageInput, *, clockwise: bool) -> PageInput:
+    """The page's word boxes as reported in the pixels of the image turned by 90° (the OCR
+    read the page turned and gave the boxes of the unturned image); text unchanged."""
+    w_px, h_px = page.width, page.height
+    words = []
+    for w in page.words:
+        if clockwise:  # the text's top faces right
+            box = (h_px - w.top - w.height, w.left, w.height, w.width)
+        else:  # the text's top faces left
+            box = (w.top, w_px - w.left - w.width, w.height, w.width)
+        words.append(Word(w.text, *box, w.conf, w.block, w.line))
+    return PageInput(page.text, words, h_px, w_px, page.confidence)
+
+
+def test_word_boxes_of_a_turned_page_are_turned_upright_before_the_layout() -> None:
+    from samples.bundled import good_samples
+    from tests.pipeline.extract.test_bundled_samples_text import text_pages
+
+    spec = good_samples()[0].spec
+    upright = extract_metadata(text_pages(spec), options=OPTIONS)
+    assert upright.fields["signer_name"].value and upright.fields["issuing_agency"].value
+    for clockwise in (True, False):
+        turned = [_turned(p, clockwise=clockwise) for p in text_pages(spec)]
+        assert boxes_turned(turned[0].words)
+        got = extract_metadata(turned, options=OPTIONS)
+        assert got.values() == upright.values(), clockwise
