@@ -845,7 +845,13 @@ def _recipient(item: str, conf: float) -> tuple[str, float]:
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
         return common, conf
-    return recipient_formula(item), conf
+    formula = recipient_formula(item)
+    if formula != item:
+        return formula, conf
+    # an agency's name: its tone marks where the word list decides ("thỏng tin" → "thông
+    # tin"); a repaired item is a guess, so it is trusted less
+    text, changed, _ = lexicon.repair_text(item)
+    return text, min(conf, 0.85) if changed else conf
 
 
 def _item_conf(line: Line) -> float:

@@ -176,3 +176,12 @@ def test_word_boxes_of_a_turned_page_are_turned_upright_before_the_layout() -> N
         assert boxes_turned(turned[0].words)
         got = extract_metadata(turned, options=OPTIONS)
         assert got.values() == upright.values(), clockwise
+
+
+def test_a_recipient_item_gets_its_tone_marks_where_a_word_pair_decides() -> None:
+    text = HEADER + ("Nơi nhận:\n- Như trên;\n- Trung tâm thỏng tin tỉnh;\n"
+                     "- Lưu: VT, VP.\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Trung tâm thông tin tỉnh",
+                                             "Lưu: VT, VP"]
+    assert ex.fields["recipients"].confidence < 0.9
