@@ -724,7 +724,15 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if prefix.value == "KT." and not deputy:
         # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
         conf, reason = min(conf, 0.5), "KT. without a deputy title"
+        if fold(title) in _HEAD_TITLES:  # the lost line is "PHÓ" (Decree 30, Annex I)
+            title = f"PHÓ {title}" if title.isupper() else f"Phó {title[:1].lower()}{title[1:]}"
     return Found(title, conf, reason), prefix
+
+
+# Head titles whose deputy is "PHÓ <title>" (a minister's deputy is "THỨ TRƯỞNG" instead).
+_HEAD_TITLES = frozenset({"chu tich", "giam doc", "truong phong", "chanh van phong",
+                          "chanh thanh tra", "truong ban", "hieu truong", "vien truong",
+                          "cuc truong", "tong cuc truong", "truong cong an", "tong giam doc"})
 
 
 # Letters Tesseract confuses in a short bold capital token ("TL." read "TI.", "T1.", "Tl.").

@@ -185,3 +185,13 @@ def test_a_recipient_item_gets_its_tone_marks_where_a_word_pair_decides() -> Non
     assert ex.fields["recipients"].value == ["Như trên", "Trung tâm thông tin tỉnh",
                                              "Lưu: VT, VP"]
     assert ex.fields["recipients"].confidence < 0.9
+
+
+def test_kt_signer_whose_deputy_line_was_lost_is_the_deputy_unsure() -> None:
+    text = HEADER + ("Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+                     "- Như trên;                                    GIÁM ĐỐC\n"
+                     "- Lưu: VT, VP.\n\n                              Lê Thu Hà\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["authority_prefix"].value == "KT."
+    assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
+    assert ex.fields["signer_title"].confidence < 0.8
