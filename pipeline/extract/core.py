@@ -631,7 +631,13 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     issued = found.get("issue_date")
     if issued is None or issued.value is None or issued.conf < 0.8:
         # the number and the day are filled in together, often by hand after signing: when
-        # the day cannot be read, the symbol's agreement says nothing about the digits
+        # the day cannot be read, the symbol's agreement says nothing about the digits, and
+        # the digits themselves are as doubtful as the day (a handwritten "210" read "440"
+        # inside one token with the printed symbol, scored high)
+        if issued is not None and issued.reason not in (None, NOT_FOUND):
+            found["number_symbol"] = Found(ns.value, min(ns.conf, UNVERIFIED), ns.reason or
+                                           "the day is unreadable: the number may be "
+                                           "handwritten too")
         return
     if agency is None or not isinstance(agency.value, str) or dt is None:
         return

@@ -195,3 +195,17 @@ def test_kt_signer_whose_deputy_line_was_lost_is_the_deputy_unsure() -> None:
     assert ex.fields["authority_prefix"].value == "KT."
     assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
     assert ex.fields["signer_title"].confidence < 0.8
+
+
+def test_a_number_beside_an_unreadable_day_is_unsure_however_high_it_scored() -> None:
+    # the number and the day are filled in by hand together; a day read "48" says the
+    # digits of "Số: 440/QĐ-UBND" are as doubtful, even in one token the OCR scored high
+    text = HEADER.replace("ngày 14 tháng 3", "ngày 48 tháng 3")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["issue_date"].value is None
+    assert ex.fields["number_symbol"].value == "41/QĐ-STC"
+    assert ex.fields["number_symbol"].confidence < 0.8
+    assert any(r.startswith("number_symbol") for r in ex.review_reasons)
+    # a readable day leaves the number as trusted as before
+    ex = extract_metadata([PageInput(HEADER)], options=OPTIONS)
+    assert ex.fields["number_symbol"].confidence >= 0.8
