@@ -140,6 +140,8 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "the number after 'Số:' cannot be read")),
     (re.compile(r"issue date phrase is unreadable"), lambda m: _(
         "the issue date cannot be read")),
+    (re.compile(r"the day is unreadable: the number may be handwritten too"), lambda m: _(
+        "the day cannot be read: the number may be handwritten too")),
     (re.compile(r"issue date on the place-date line is unreadable \(handwritten or damaged\): "
                 r"type it in"), lambda m: _(
         "the issue date on the place and date line cannot be read (handwritten or damaged): "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -317,7 +317,10 @@ def birth(x: Ctx) -> Content:
     a = ag.people_committee(x.place, commune=True)
     born = when(rng, max(date(2005, 1, 1), x.issued - timedelta(days=4000)),
                 x.issued - timedelta(days=2))
-    child = citizen(rng, x.place, born=(born.year, born.year))
+    # the child is born on the drawn day, before the registration (a day drawn anywhere in
+    # that year could fall after the extract's issue date: a truth no document can print);
+    # `replace` keeps the random stream, so every other value of a seed stays as it was
+    child = replace(citizen(rng, x.place, born=(born.year, born.year)), born=born)
     mother = citizen(rng, x.place, born=(born.year - 38, born.year - 19), male=False)
     father = citizen(rng, x.place, born=(born.year - 42, born.year - 20), male=True)
     rows: list[Block] = [

@@ -267,10 +267,64 @@ def _not_applicable(name: str, fields: Mapping[str, FieldValue]) -> bool:
 
 def _layout(page: PageInput, index: int) -> PageLayout:
     if page.words:
-        layout = layout_from_words(page.words, index, page.width, page.height)
+        words, width, height = page.words, page.width, page.height
+        turned = upright_words(words, width, height)
+        if turned is not None:
+            words, width, height = turned
+        layout = layout_from_words(words, index, width, height)
         if layout.lines:
             return layout
     return layout_from_text(page.text, index, page.confidence)
+
+
+@dataclass(frozen=True)
+class _UprightWord:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float
+    block: int = 0
+    line: int = 0
+
+
+def boxes_turned(words: Sequence[WordBox]) -> bool:
+    """Most words of three letters or more are taller than wide: the boxes are those of a
+    page turned by 90° (read turned, or turned for reading and reported in the unturned
+    image's pixels)."""
+    long = [w for w in words if len(w.text.strip()) >= 3]
+    if len(long) < 10:
+        return False
+    return sum(w.height > w.width for w in long) > 0.6 * len(long)
+
+
+def upright_words(words: Sequence[WordBox], width: int, height: int
+                  ) -> tuple[list[_UprightWord], int, int] | None:
+    """The word boxes of a page turned by 90°, turned upright (with the page's new size);
+    of the two ways, the one in which each OCR line's words run left to right. None when the
+    boxes are upright already. Rows and columns built from turned boxes would scramble the
+    lines (the header's two columns, the signer block beside the recipients)."""
+    if not boxes_turned(words):
+        return None
+    w_px = width or max(w.left + w.width for w in words)
+    h_px = height or max(w.top + w.height for w in words)
+
+    def turn(w: WordBox, clockwise: bool) -> _UprightWord:
+        block, line = int(getattr(w, "block", 0)), int(getattr(w, "line", 0))
+        if clockwise:  # the text's top faced left: turn the boxes clockwise
+            return _UprightWord(w.text, h_px - w.top - w.height, w.left, w.height, w.width,
+                                w.conf, block, line)
+        return _UprightWord(w.text, w.top, w_px - w.left - w.width, w.height, w.width, w.conf,
+                            block, line)
+
+    def in_reading_order(turned: list[_UprightWord]) -> int:
+        return sum(1 if b.left > a.left else -1 for a, b in zip(turned, turned[1:], strict=False)
+                   if (a.block, a.line) == (b.block, b.line))
+
+    options = [[turn(w, clockwise) for w in words] for clockwise in (True, False)]
+    best = max(options, key=in_reading_order)
+    return best, h_px, w_px
 
 
 def _find_all(doc: Doc) -> dict[str, Found | None]:
@@ -297,6 +351,7 @@ def _find_all(doc: Doc) -> dict[str, Found | None]:
     _check_title(found)
     found["issue_place"] = _issue_place(doc)
     _agree_place(found)
+    _address_commune_from_place(found)
     found["type_abbr"] = _type_abbr(found)
     _confirm_number(found)
     return found
@@ -472,6 +527,31 @@ def _title_case_like(upper: str, model: str) -> str:
     return "".join(u.lower() if m.islower() else u for u, m in zip(upper, model, strict=True))
 
 
+_ADDRESS_COMMUNE = re.compile(r"(?:^|, )(?:xã|phường|thị trấn|đặc khu) ([^,]+)")
+
+
+def _address_commune_from_place(found: dict[str, Found | None]) -> None:
+    """An address in the commune that issued the document: where the address's commune is no
+    unit the gazetteer spells so ("xã Pu Nhị") and the date line's place, a known unit, differs
+    from it in diacritics only, the two are one name read twice; the known spelling is kept.
+    The address keeps its own (unsure) confidence."""
+    address, place = found.get("owner_address"), found.get("issue_place")
+    if (address is None or place is None or not isinstance(address.value, str)
+            or not isinstance(place.value, str)):
+        return
+    known = lexicon.check_place(place.value)
+    if not known.known:
+        return
+    for m in _ADDRESS_COMMUNE.finditer(address.value):
+        commune = m.group(1).strip()
+        if commune != place.value and fold(commune) == fold(place.value) and not (
+                lexicon.check_place(commune).known):
+            fixed = address.value[:m.start(1)] + place.value + address.value[m.end(1):]
+            why = address.reason or f"diacritics of '{commune}' restored from the date line"
+            found["owner_address"] = Found(fixed, address.conf, why)
+            return
+
+
 def _agree_place(found: dict[str, Found | None]) -> None:
     """Cross-check the place of the date line with the agency name that ends with it.
 
@@ -551,7 +631,13 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     issued = found.get("issue_date")
     if issued is None or issued.value is None or issued.conf < 0.8:
         # the number and the day are filled in together, often by hand after signing: when
-        # the day cannot be read, the symbol's agreement says nothing about the digits
+        # the day cannot be read, the symbol's agreement says nothing about the digits, and
+        # the digits themselves are as doubtful as the day (a handwritten "210" read "440"
+        # inside one token with the printed symbol, scored high)
+        if issued is not None and issued.reason not in (None, NOT_FOUND):
+            found["number_symbol"] = Found(ns.value, min(ns.conf, UNVERIFIED), ns.reason or
+                                           "the day is unreadable: the number may be "
+                                           "handwritten too")
         return
     if agency is None or not isinstance(agency.value, str) or dt is None:
         return

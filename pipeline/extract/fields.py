@@ -395,12 +395,13 @@ def find_subject(doc: Doc) -> Found | None:
                                    axis=doc.lines[i])
             if found is None or not isinstance(found.value, str):
                 return found
-            text = re.sub(r"^\s*[Vv]\s*/\s*", "V/v ", found.value)
+            text = re.sub(r"^\s*[Vv]\s*/\s*(?:[WwYyUu](?=\s))?\s*", "V/v ", found.value)
             return Found(text, min(found.conf, 0.79), found.reason or "'V/v' read damaged")
     return None
 
 
-_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s+(?=[a-z])")
+# "V/ Góp ý …" (the second v lost) or "V/w rà soát …" (read as a look-alike letter)
+_LETTER_DAMAGED = re.compile(r"^\s*v\s*/\s*(?:[wyu]\s+|\s+)(?=[a-z])")
 
 
 # Types whose lines under the title are a form, not a trích yếu (sector law, not Annex III).
@@ -723,7 +724,15 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if prefix.value == "KT." and not deputy:
         # "KT." signs for the head: the signer is a deputy ("PHÓ …"), so a line was lost
         conf, reason = min(conf, 0.5), "KT. without a deputy title"
+        if fold(title) in _HEAD_TITLES:  # the lost line is "PHÓ" (Decree 30, Annex I)
+            title = f"PHÓ {title}" if title.isupper() else f"Phó {title[:1].lower()}{title[1:]}"
     return Found(title, conf, reason), prefix
+
+
+# Head titles whose deputy is "PHÓ <title>" (a minister's deputy is "THỨ TRƯỞNG" instead).
+_HEAD_TITLES = frozenset({"chu tich", "giam doc", "truong phong", "chanh van phong",
+                          "chanh thanh tra", "truong ban", "hieu truong", "vien truong",
+                          "cuc truong", "tong cuc truong", "truong cong an", "tong giam doc"})
 
 
 # Letters Tesseract confuses in a short bold capital token ("TL." read "TI.", "T1.", "Tl.").
@@ -763,7 +772,7 @@ def find_recipients(doc: Doc) -> Found | None:
     items: list[str] = []
     confs: list[float] = []
     ended = False
-    first_rest = label_line.text[m.end():].strip()
+    first_rest = without_strokes(label_line)[m.end():].strip()
     candidates: list[tuple[Line, str]] = []
     if first_rest:
         candidates.append((label_line, first_rest))
@@ -775,7 +784,10 @@ def find_recipients(doc: Doc) -> Found | None:
             continue  # flat text: the right-hand part of a row is the signer column
         if line.has_box and (line.x0 > max(0.3, label_line.x0 + 0.2) or line.y < label_line.y):
             continue
-        candidates.append((line, line.text))
+        text = without_strokes(line)
+        if not has_word_char(text):
+            continue  # a speck read as ";" between two items
+        candidates.append((line, text))
     for line, text in candidates:
         text = text.strip()
         if not line.has_box and text.startswith(("-", "+", "•")):
@@ -807,17 +819,47 @@ def find_recipients(doc: Doc) -> Found | None:
     return Found([it for it, _ in pairs], conf)
 
 
+def without_strokes(line: Line) -> str:
+    """The line's text without the flat marks OCR reads as a short word ("CC"): a ruled
+    line or a pen stroke beside the text, far lower than the letters of the line's words.
+    Offsets stay as in `line.text` (the marks become spaces)."""
+    text = line.text
+    if len(line.words) < 2 or len(line.word_spans) != len(line.words):
+        return text
+    letters = [w.height for w in line.words if any(c.islower() for c in w.text)]
+    if not letters:
+        return text
+    low = 0.4 * max(letters)
+    for (start, end, _), word in zip(line.word_spans, line.words, strict=True):
+        mark = text[start:end]
+        if (len(mark) <= 3 and any(c.isalpha() for c in mark)  # a dash is the item's bullet
+                and not any(c.islower() for c in mark) and word.height < low
+                and word.width > 2 * word.height * len(mark)):
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+_SPLIT_OFF = re.compile(r"^[\"'`´‘’“”„]+|[\"'`´‘’“”„]+$")
+
+
 def _recipient(item: str, conf: float) -> tuple[str, float]:
     """An item with its formula restored, or its diacritics from a common recipient.
 
     The list of common recipients is hand-written (what provincial documents usually name):
     it restores spelling but is no evidence, so the item keeps its own OCR trust.
     """
-    item = " ".join(w for w in item.split() if has_word_char(w)).rstrip(" ;,.")
+    item = " ".join(_SPLIT_OFF.sub("", w) for w in item.split() if has_word_char(w))
+    item = lexicon.join_split_syllables(item).rstrip(" ;,.")
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
         return common, conf
-    return recipient_formula(item), conf
+    formula = recipient_formula(item)
+    if formula != item:
+        return formula, conf
+    # an agency's name: its tone marks where the word list decides ("thỏng tin" → "thông
+    # tin"); a repaired item is a guess, so it is trusted less
+    text, changed, _ = lexicon.repair_text(item)
+    return text, min(conf, 0.85) if changed else conf
 
 
 def _item_conf(line: Line) -> float:
@@ -835,7 +877,7 @@ def _item_conf(line: Line) -> float:
     return word_trust(min(keep)) if keep else 0.97
 
 
-_AS_ARTICLE = re.compile(r"^(?:nh)?u\s*dieu\s*(\d+)$")
+_AS_ARTICLE = re.compile(r"^(?:nh)?u\s*d?\s*dieu\s*(\d+)$")  # "NhưĐĐiều3": Đ read twice
 _ARCHIVE = re.compile(r"^luu\s*[:;.]?\s*v[a-z]?(?:[,.;j]\s*|\s+|$)")
 _COPIES = re.compile(r"\((\d{1,3})\s*[bBDđ6]\)$")
 
@@ -855,4 +897,6 @@ def recipient_formula(item: str) -> str:
         item = f"Lưu: VT, {rest}" if rest else "Lưu: VT"
         # the number of copies is written "(NNb)" (bản); OCR drops or misreads the b
         return re.sub(r"\((\d{1,3})\s*[bBDđ6]?\)$", lambda c: f"({c.group(1)}b)", item)
-    return _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
+    item = _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
+    # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c
+    return re.sub(r"\(\s*b\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)

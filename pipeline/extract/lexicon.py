@@ -185,6 +185,12 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
+        if token.isupper() and len(token) > 1 and fold(word) == word:
+            # capitals read without any mark ("PHẦN MEM" for "PHẦN MỀM"): a word pair with
+            # exactly one candidate of any letters decides
+            any_paired = [c for c in every_candidate if c != word and in_pair(c)]
+            if len(any_paired) == 1:
+                return Repair(_same_case(any_paired[0], token), True, False)
         # Tesseract confuses tone marks (hỏi/huyền "bồ sung", sắc/hỏi "Kiếm tra") and, on
         # capitals, vowel marks ("TRỤC" for "TRỰC"): a word pair that contradicts the syllable
         # as read makes it unsure, without changing it.
@@ -193,6 +199,11 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     if len(candidates) == 1:
         return Repair(_same_case(candidates[0], token), True, False)
     paired = [c for c in candidates if in_pair(c)]
+    if not paired and candidates is not every_candidate:
+        # Capitals lose the vowel's own mark with the tone ("HỢP NHAT" for "HỢP NHẤT", "đữ
+        # liệu" for "dữ liệu"): a form no syllable has, whose neighbour makes a word with
+        # exactly one candidate of any letters, is that word.
+        paired = [c for c in every_candidate if in_pair(c)]
     if len(paired) == 1:
         return Repair(_same_case(paired[0], token), True, False)
     return Repair(token, False, True)
@@ -399,3 +410,33 @@ def _case_like(value: str, model: str) -> str:
 
 def known_place_words(words: Iterable[str]) -> bool:
     return check_place(" ".join(words)).known
+
+
+def join_split_syllables(text: str) -> str:
+    """Rejoin a syllable OCR cut in two ("khu v ực" → "khu vực"): two neighbouring pieces whose
+    concatenation is a syllable that makes a word with the token before or after, while the
+    pieces make none."""
+    tokens = text.split(" ")
+    pairs = word_pairs()
+
+    def pair(a: str | None, b: str | None) -> bool:
+        return bool(a and b and a.isalpha() and b.isalpha()
+                    and (_ckey(_lower(a)), _ckey(_lower(b))) in pairs)
+
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        if nxt and tok.isalpha() and nxt.isalpha() and (tok.islower() or nxt.islower()):
+            joined = tok + nxt
+            before = out[-1] if out else None
+            after = tokens[k + 2] if k + 2 < len(tokens) else None
+            if (is_syllable(joined) and (pair(before, joined) or pair(joined, after))
+                    and not (pair(before, tok) or pair(tok, nxt) or pair(nxt, after))):
+                out.append(joined)
+                k += 2
+                continue
+        out.append(tok)
+        k += 1
+    return " ".join(out)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc
 from pipeline.extract.fields import (
@@ -46,6 +47,18 @@ def _labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int, int]]:
             if m.start() > 0 and f[m.start() - 1].isalnum():
                 continue
             yield i, m.start(), m.end()
+
+
+def _wrapped_labels(doc: Doc, rx: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """(line index, value start) for labels cut by a line break in running text ("… nơi" /
+    "thường trú: …"): the value is on the next line."""
+    for i, f in enumerate(doc.folded):
+        for j in doc.next_lines(i, limit=1):
+            joined = f"{f} {doc.folded[j]}"
+            for m in rx.finditer(joined):
+                if m.start() < len(f) < m.end() - 1 and (
+                        m.start() == 0 or not joined[m.start() - 1].isalnum()):
+                    yield j, m.end() - len(f) - 1
 
 
 def _value_text(text: str, start: int) -> tuple[int, int]:
@@ -95,8 +108,12 @@ def find_company(doc: Doc) -> tuple[Found | None, Found | None]:
                 value = f"{value} {strip_punct(nxt.text)}"
                 confs.append(line_conf(nxt))
         if len(value) >= 4:
-            # an enterprise name is a brand nothing else confirms (capitals lose diacritics)
-            name = Found(collapse(value), min(*confs, UNVERIFIED))
+            # an enterprise name is a brand nothing else confirms (capitals lose diacritics);
+            # its common words get their marks back where a word pair decides ("PHẦN MỀM")
+            text, changed, unsure = lexicon.repair_text(collapse(value))
+            conf = min(*confs, UNVERIFIED, 0.7 if unsure else 1.0)
+            why = "tone marks restored from the word list" if changed else None
+            name = Found(text, conf, why)
             break
     for i, _, vstart in _labels(doc, P.LABEL_COMPANY_ADDRESS):
         line = doc.lines[i]
@@ -247,7 +264,9 @@ def find_address(doc: Doc) -> Found | None:
 
 
 def _find_address(doc: Doc, *, own_only: bool) -> Found | None:
-    for i, _, vstart in _labels(doc, P.LABEL_ADDRESS):
+    starts = sorted([(i, vstart) for i, _, vstart in _labels(doc, P.LABEL_ADDRESS)]
+                    + list(_wrapped_labels(doc, P.LABEL_ADDRESS)))
+    for i, vstart in starts:
         if own_only and _in_other_block(doc, i):
             continue
         line = doc.lines[i]

@@ -75,6 +75,9 @@ _REPRESENTATIVE = re.compile(r"nguoi\s*dai\s*dien(\s*theo\s*phap\s*luat)?")
 _PERSON_NAME = re.compile(r"ho\s*,?\s*(chu\s*dem\s*,?\s*)?(va\s*)?ten\s*[:;]")
 _ABOUT = re.compile(r"(\bvoi|\bcho|\bcua|khen\s*thuong|ky\s*luat|bo\s*nhiem|cong\s*nhan)\s+"
                     r"(ong|ba)\s+")
+# Article 1 of a decision about one person opens with its verb and the person ("Điều 1.
+# <verb, 1 to 5 words> ông/bà <Name>"), whatever the verb.
+_ARTICLE1_PERSON = re.compile(r"^\s*dieu\s*1\s*[.:]?\s*(?:[^\s,;:.]+\s+){1,5}?(ong|ba)\s+")
 _ID_RUN = re.compile(r"[0-9OoIl|][0-9OoIl|\s.]{7,14}[0-9OoIl|]")
 _BIRTH_EXTRACT = re.compile(r"^(trich\s*luc|giay)\s*khai\s*sinh")
 
@@ -313,7 +316,8 @@ def _people_decided_on(doc: Doc, known: list[Party]) -> list[Party]:
                          if not re.match(r"^\s*(dieu\s*\d|can\s*cu)", doc.folded[j]))
     for i in dict.fromkeys(lines):
         f = doc.folded[i]
-        for m in _ABOUT.finditer(f):
+        opening = _ARTICLE1_PERSON.match(f)
+        for m in [*_ABOUT.finditer(f), *([opening] if opening else [])]:
             p = _person(doc, "decision_subject", i, m.end(), size=3)
             if p is None or p.name is None:
                 continue
