@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from datetime import date
 
 import pytest
 
+from ocr.types import Word
 from pipeline.extract import ExtractOptions, PageInput, extract_metadata
 from pipeline.extract.fields import recipient_formula
 from pipeline.extract.layout import layout_from_words
@@ -16,16 +17,7 @@ from pipeline.vntext import snap
 OPTIONS = ExtractOptions(today=date(2026, 11, 22))
 
 
-@dataclass(frozen=True)
-class W:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    block: int = 0
-    line: int = 0
+W = functools.partial(Word, block=0, line=0)  # an OCR word on line 0 of block 0
 
 
 @pytest.mark.parametrize(("words", "expected", "trusted"), [
