@@ -11,7 +11,8 @@ Prints one table: pages per minute, scaling from 1 to 2 cores, the batch's wall 
 the sum of its OCR stage time (the stage-duration histograms sohoa's metrics recorded; the rest
 is orchestration, extraction, signing, storage and indexing), and peak memory: the digitizing
 process with its Tesseract children (sampled every 0.2 s), and the services beside it (Prefect
-server, SeaweedFS).
+server, SeaweedFS). The peer: plain Tesseract on the same pages, one process on one core, then
+one on each of two cores: how far this machine's two cores scale the OCR alone.
 
     flock /tmp/sohoa-heavy.lock .venv/bin/python bench/batch.py [--pages 100]
 """
@@ -180,6 +181,42 @@ def run_batch(inputs: Path, work: Path, *, workers: int, cores: str) -> Run:
                process.returncode)
 
 
+@dataclass(frozen=True)
+class PeerRun:
+    """Plain `tesseract PAGE - -l vie` over the same pages, one process per core: how far two
+    cores of this machine scale the OCR alone (the ceiling for sohoa's scaling)."""
+
+    processes: int
+    cores: str
+    pages: int
+    wall_s: float
+
+    @property
+    def pages_per_min(self) -> float:
+        return 60 * self.pages / self.wall_s
+
+
+def run_plain_tesseract(pages: list[Path], *, processes: int) -> PeerRun:
+    """`processes` sequential loops of plain Tesseract, loop k pinned to core k, the pages
+    dealt out in turn."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    shares = [pages[k::processes] for k in range(processes)]
+
+    def loop(core: int, share: list[Path]) -> None:
+        for page in share:
+            subprocess.run(["taskset", "-c", str(core), "tesseract", str(page), "-", "-l",
+                            "vie"], env=env, check=True, capture_output=True, timeout=600)
+
+    threads = [threading.Thread(target=loop, args=(k, share)) for k, share in enumerate(shares)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return PeerRun(processes, ",".join(str(k) for k in range(processes)), len(pages),
+                   time.monotonic() - started)
+
+
 def stage_sums(data: Path) -> dict[str, float]:
     """Seconds per stage, summed over the batch's documents, from sohoa's own metrics."""
     body, _type = metrics.exposition(metrics.metrics_folder(data))
@@ -192,7 +229,7 @@ def stage_sums(data: Path) -> dict[str, float]:
     return sums
 
 
-def print_table(runs: list[Run], *, pages: int, seed: int) -> None:
+def print_table(runs: list[Run], peers: list[PeerRun], *, pages: int, seed: int) -> None:
     one = runs[0]
     print(f"\nbench/batch.py: {pages} single-page PNG scans (samples generator, clean, seed "
           f"{seed}); real Tesseract (OMP_THREAD_LIMIT=1, SOHOA_OCR_JOBS=1), embedded "
@@ -215,13 +252,21 @@ def print_table(runs: list[Run], *, pages: int, seed: int) -> None:
         rest = r.batch_s * r.workers - sum(r.stage_s.values())
         print(f"| {r.workers} | " + " | ".join(f"{r.stage_s.get(s, 0):.1f}" for s in STAGES)
               + f" | {rest:.1f} |")
+    print("\nThe peer on the same pages: plain `tesseract PAGE - -l vie`, one process per core "
+          "(OMP_THREAD_LIMIT=1), no sohoa:\n")
+    print("| processes | cores (taskset) | pages | wall s | pages/min | scaling |")
+    print("|---|---|---|---|---|---|")
+    for peer in peers:
+        print(f"| {peer.processes} | {peer.cores} | {peer.pages} | {peer.wall_s:.1f} | "
+              f"{peer.pages_per_min:.1f} | {peer.pages_per_min / peers[0].pages_per_min:.2f}× |")
     last = runs[-1]
     scaling = last.pages_per_min / one.pages_per_min
+    peer_scaling = peers[-1].pages_per_min / peers[0].pages_per_min
     worst_rss = max(r.worker_mb / r.workers for r in runs)
     print(f"\nTargets: overhead ≤ {100 * TARGET_OVERHEAD:.0f} % (measured {100 * one.overhead:.1f}"
           f" % on 1 worker, {100 * last.overhead:.1f} % on {last.workers}); scaling ≥ "
-          f"{TARGET_SCALING}× (measured {scaling:.2f}×); ≤ {TARGET_RSS_MB} MB per worker "
-          f"(measured {worst_rss:.0f} MB).")
+          f"{TARGET_SCALING}× (measured {scaling:.2f}×; plain Tesseract "
+          f"{peer_scaling:.2f}×); ≤ {TARGET_RSS_MB} MB per worker (measured {worst_rss:.0f} MB).")
 
 
 def main() -> int:
@@ -235,10 +280,11 @@ def main() -> int:
         raise SystemExit("needs two cores")
     work = Path(tempfile.mkdtemp(prefix="sohoa-bench-batch-"))
     try:
-        make_pages(work, args.pages, args.seed)
+        pages = make_pages(work, args.pages, args.seed)
         runs = [run_batch(work / "inputs", work, workers=1, cores="0"),
                 run_batch(work / "inputs", work, workers=2, cores="0,1")]
-        print_table(runs, pages=args.pages, seed=args.seed)
+        peers = [run_plain_tesseract(pages, processes=1), run_plain_tesseract(pages, processes=2)]
+        print_table(runs, peers, pages=args.pages, seed=args.seed)
     finally:
         if args.keep:
             print(f"work folder kept: {work}")
