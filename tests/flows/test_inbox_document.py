@@ -133,7 +133,6 @@ def test_a_batch_whose_run_fails_is_closed_not_left_running(
            "SOHOA_S3_ACCESS_KEY": s3_server.access_key,
            "SOHOA_S3_SECRET_KEY": s3_server.secret_key, "SOHOA_MIN_FREE_MB": "1",
            "SOHOA_LIMIT_OCR": "", "SOHOA_LIMIT_SIGNING": "",
-           "PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_CLIENT_MAX_RETRIES": "0",
            **{f"SOHOA_BUCKET_{b.upper()}": f"fail-{b}-{tag}"
               for b in ("originals", "signed", "records", "quarantine", "reports", "inbox")}}
     for key, value in env.items():
@@ -145,7 +144,12 @@ def test_a_batch_whose_run_fails_is_closed_not_left_running(
         store.put(f"fail-inbox-{tag}", f"inbox/LOCAL/lot-f/{path.name}", path.read_bytes(),
                   content_type="image/png")
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever Prefect's client raises
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    # Prefect read its settings at import: an API nobody answers (no temporary server)
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api",
+                             PREFECT_CLIENT_MAX_RETRIES: 0}), \
+            pytest.raises(Exception):  # noqa: B017, PT011 - whatever Prefect's client raises
         digitize_inbox_flow.fn(batch="lot-f", deployment="sohoa-digitize-document/nowhere")
     index = DocumentIndex(sqlite_url(tmp_path / "data" / "index.sqlite3"))
     try:
