@@ -29,7 +29,13 @@ from pipeline.extract.fields import (
     line_conf,
     read_sideways,
 )
-from pipeline.extract.layout import PageLayout, WordBox, layout_from_text, layout_from_words
+from pipeline.extract.layout import (
+    Box,
+    PageLayout,
+    WordBox,
+    layout_from_text,
+    layout_from_words,
+)
 from pipeline.extract.owner import (
     find_address,
     find_birth_date,
@@ -277,18 +283,6 @@ def _layout(page: PageInput, index: int) -> PageLayout:
     return layout_from_text(page.text, index, page.confidence)
 
 
-@dataclass(frozen=True)
-class _UprightWord:
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    conf: float
-    block: int = 0
-    line: int = 0
-
-
 def boxes_turned(words: Sequence[WordBox]) -> bool:
     """Most words of three letters or more are taller than wide: the boxes are those of a
     page turned by 90° (read turned, or turned for reading and reported in the unturned
@@ -300,7 +294,7 @@ def boxes_turned(words: Sequence[WordBox]) -> bool:
 
 
 def upright_words(words: Sequence[WordBox], width: int, height: int
-                  ) -> tuple[list[_UprightWord], int, int] | None:
+                  ) -> tuple[list[Box], int, int] | None:
     """The word boxes of a page turned by 90°, turned upright (with the page's new size);
     of the two ways, the one in which each OCR line's words run left to right. None when the
     boxes are upright already. Rows and columns built from turned boxes would scramble the
@@ -310,15 +304,15 @@ def upright_words(words: Sequence[WordBox], width: int, height: int
     w_px = width or max(w.left + w.width for w in words)
     h_px = height or max(w.top + w.height for w in words)
 
-    def turn(w: WordBox, clockwise: bool) -> _UprightWord:
+    def turn(w: WordBox, clockwise: bool) -> Box:
         block, line = int(getattr(w, "block", 0)), int(getattr(w, "line", 0))
         if clockwise:  # the text's top faced left: turn the boxes clockwise
-            return _UprightWord(w.text, h_px - w.top - w.height, w.left, w.height, w.width,
+            return Box(w.text, h_px - w.top - w.height, w.left, w.height, w.width,
                                 w.conf, block, line)
-        return _UprightWord(w.text, w.top, w_px - w.left - w.width, w.height, w.width, w.conf,
+        return Box(w.text, w.top, w_px - w.left - w.width, w.height, w.width, w.conf,
                             block, line)
 
-    def in_reading_order(turned: list[_UprightWord]) -> int:
+    def in_reading_order(turned: list[Box]) -> int:
         return sum(1 if b.left > a.left else -1 for a, b in zip(turned, turned[1:], strict=False)
                    if (a.block, a.line) == (b.block, b.line))
 

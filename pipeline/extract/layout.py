@@ -192,8 +192,9 @@ def _line_from_words(seg: list[WordBox], page: int, row: int, width: float,
 
 
 @dataclass(frozen=True)
-class _Piece:
-    """Part of an OCR word cut where two overprinted columns ran together."""
+class Box:
+    """A word box extraction made itself (a WordBox): part of an OCR word cut where two
+    overprinted columns ran together, or a word of a page turned upright."""
 
     text: str
     left: int
@@ -201,13 +202,15 @@ class _Piece:
     width: int
     height: int
     conf: float
+    block: int = 0
+    line: int = 0
 
 
-def _cut_word(word: WordBox, at: int) -> tuple[_Piece, _Piece]:
+def _cut_word(word: WordBox, at: int) -> tuple[Box, Box]:
     text = nfc(word.text)
     split_x = round(word.width * at / max(1, len(text)))
-    return (_Piece(text[:at], word.left, word.top, max(1, split_x), word.height, word.conf),
-            _Piece(text[at:], word.left + split_x, word.top, max(1, word.width - split_x),
+    return (Box(text[:at], word.left, word.top, max(1, split_x), word.height, word.conf),
+            Box(text[at:], word.left + split_x, word.top, max(1, word.width - split_x),
                    word.height, word.conf))
 
 
