@@ -160,8 +160,60 @@ def rot90sparse(page: Image.Image, g: np.random.Generator) -> tuple[Image.Image,
     return out, 300
 
 
+def curled(page: Image.Image, g: np.random.Generator) -> tuple[Image.Image, int]:
+    """A hand-held phone photo of a page that does not lie flat: one edge (or both, as a page
+    taken from a binder) lifted towards the camera, so that lines bow away from the middle and
+    the lifted part is foreshortened and shaded; about 90-130 dpi of content, a small tilt,
+    JPEG (RGB, 72 dpi in the file). Modelled as a pinhole camera over a cylinder-like sheet."""
+    rgb = _arr(page.convert("RGB"))
+    scale = float(g.uniform(90, 130)) / 300
+    h, w = round(rgb.shape[0] * scale), round(rgb.shape[1] * scale)
+    flat = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    # Height of the sheet over the desk along x (arc length u in 0..1), in page widths.
+    u = np.linspace(0.0, 1.0, 4 * w)
+    lift = float(g.uniform(0.06, 0.16))
+    start = float(g.uniform(0.35, 0.6))
+    side = g.choice(("left", "right", "both"))
+    ramp_r = np.clip((u - start) / (1 - start), 0, 1) ** 2
+    ramp_l = np.clip((1 - start - u) / (1 - start), 0, 1) ** 2
+    z = lift * (ramp_r if side == "right" else ramp_l if side == "left"
+                else 0.6 * (ramp_r + ramp_l))
+    # Foreshortening: where the sheet rises, a unit of paper covers less desk.
+    slope = np.gradient(z, u)
+    x_desk = np.concatenate(([0.0], np.cumsum(np.diff(u) / np.sqrt(1 + slope[1:] ** 2))))
+    distance = float(g.uniform(1.3, 1.8))  # camera height over the desk, in page widths
+    magnify = distance / (distance - z)
+    cx, cy = 0.5 * x_desk[-1] * w, 0.5 * h
+    x_img = cx + (x_desk * w - cx) * magnify  # image column of each paper column u
+    my, mx = round(0.07 * h), round(0.09 * w)
+    out_w, out_h = w + 2 * mx, h + 2 * my
+    cols = np.arange(out_w, dtype=np.float32) - mx
+    u_of_col = np.interp(cols, x_img, u, left=-1.0, right=2.0)
+    m_of_col = np.interp(cols, x_img, magnify)
+    rows = np.arange(out_h, dtype=np.float32)[:, None] - my
+    map_x = np.broadcast_to((u_of_col * (w - 1))[None, :], (out_h, out_w)).astype(np.float32)
+    map_y = (cy + (rows - cy) / m_of_col[None, :]).astype(np.float32)
+    desk = tuple(float(v) for v in g.uniform(35, 100, 3))
+    out = cv2.remap(flat, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=desk)
+    # Shading: paper turned away from the light is darker; a soft lamp gradient over it all.
+    tilt = np.interp(cols, x_img, np.abs(slope))
+    shade = 1.0 / np.sqrt(1 + (1.6 * tilt) ** 2)
+    on_paper = (u_of_col >= 0) & (u_of_col <= 1)
+    shade = np.where(on_paper, shade, 1.0).astype(np.float32)
+    out = out * shade[None, :, None] * _light(out_h, out_w, g)[..., None]
+    angle = float(g.uniform(-2.5, 2.5))
+    turn = cv2.getRotationMatrix2D((out_w / 2, out_h / 2), angle, 1.0)
+    out = cv2.warpAffine(out, turn, (out_w, out_h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=desk)
+    soft = cv2.GaussianBlur(out, (0, 0), 1.0)
+    out = out + 0.5 * (out - soft)
+    out = out + g.normal(0, 3.0, out.shape)
+    return _jpeg(_img(out, "RGB"), int(g.integers(65, 85))), 72
+
+
 DAMAGES: dict[str, Damage] = {
     "clean": clean, "dpi200": dpi200, "jpeg35": jpeg35, "photocopy": photocopy,
     "uneven": uneven, "photo70": photo70, "rot90sparse": rot90sparse, "blur": blur,
-    "skew": skew,
+    "skew": skew, "curled": curled,
 }

@@ -33,7 +33,7 @@ from bench.heldout.typeset import FONTS, Sheet, typeset
 
 SEED = 8008  # the seed the reports use; see README.md
 DAMAGED: tuple[str, ...] = ("photocopy", "uneven", "photo70", "rot90sparse", "jpeg35", "dpi200",
-                            "blur", "skew")
+                            "blur", "skew", "curled")
 VARIANTS: tuple[str, ...] = ("clean", *DAMAGED)
 FIXED_TIME = time.gmtime(1767225600)  # 2026-01-01: PDFs stay byte-reproducible
 
