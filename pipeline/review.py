@@ -166,10 +166,12 @@ def _edited_party(edit: PartyEdit) -> Party:
 
 
 def _id_problem(value: str) -> str | None:
-    """A citizen id (CCCD/CMND), a tax code, or a passport number."""
-    if re.fullmatch(r"[A-Z]\d{7,8}", value):
+    """A citizen id (CCCD/CMND), a tax code, or a passport number: the kind is told as the
+    extractor tells it, so a corrected id is checked the way a read one is."""
+    kind = id_kind(value)
+    if kind == "passport":
         return None
-    if "-" in value or len(value) == 10:
+    if kind == "mst" or "-" in value:
         return validate_mst(value)
     return validate_owner_id(value)
 
