@@ -226,7 +226,11 @@ def heldout_cases(docs: int, seed: int, cache: Path, workers: int) -> list[Case]
     by the page images' bytes and the OCR sources."""
     from bench.heldout.generate import build
 
-    out = cache / f"heldout-{seed}-{docs}"
+    # Keyed by the generator's sources too: a truth fix or a new variant there must not be
+    # measured against documents drawn by the generator as it was.
+    generator = Path(__file__).resolve().parent / "heldout"
+    drawn_by = hashlib.sha256(b"".join(f.read_bytes() for f in sorted(generator.glob("*.py"))))
+    out = cache / f"heldout-{seed}-{docs}-{drawn_by.hexdigest()[:10]}"
     if not (out / "index.json").exists():
         build(out, docs=docs, seed=seed)
     ocr_dir = cache / "ocr"
