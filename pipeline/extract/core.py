@@ -373,7 +373,7 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
     subject = found.get("subject")
     if subject is None or not isinstance(subject.value, str):
         return
-    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."))
+    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."), tone_swaps=True)
     text, places = _subject_places(text)
     changed += places
     conf = subject.conf

@@ -784,7 +784,7 @@ def find_recipients(doc: Doc) -> Found | None:
             continue  # flat text: the right-hand part of a row is the signer column
         if line.has_box and (line.x0 > max(0.3, label_line.x0 + 0.2) or line.y < label_line.y):
             continue
-        text = without_strokes(line)
+        text = damaged_bullet(line, without_strokes(line))
         if not has_word_char(text):
             continue  # a speck read as ";" between two items
         candidates.append((line, text))
@@ -839,6 +839,23 @@ def without_strokes(line: Line) -> str:
     return text
 
 
+def damaged_bullet(line: Line, text: str) -> str:
+    """The line with its bullet restored as "-" where OCR read the dash as a narrow glyph of
+    almost no confidence ("cề Chủ đầu tư;"): a first word narrower than half the height of the
+    line's letters, scored below 0.3, before a capitalised word (an item starts with one).
+    Offsets of the rest stay as in `line.text`."""
+    if len(line.words) < 2 or len(line.word_spans) != len(line.words):
+        return text
+    first, nxt = line.words[0], line.words[1]
+    start, end, conf = line.word_spans[0]
+    following = text[line.word_spans[1][0]:line.word_spans[1][1]]
+    heights = [w.height for w in line.words[1:] if any(c.isalpha() for c in w.text)]
+    if (conf < 0.3 and heights and first.width < 0.5 * max(heights)
+            and following[:1].isupper() and nxt.left > first.left):
+        return text[:start] + "-" + " " * (end - start - 1) + text[end:]
+    return text
+
+
 _SPLIT_OFF = re.compile(r"^[\"'`´‘’“”„]+|[\"'`´‘’“”„]+$")
 
 
@@ -853,13 +870,16 @@ def _recipient(item: str, conf: float) -> tuple[str, float]:
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
         return common, conf
-    formula = recipient_formula(item)
-    if formula != item:
+    formula = _formula(item)
+    if formula is not None:
         return formula, conf
+    item = _copies_and_report(item)
     # an agency's name: its tone marks where the word list decides ("thỏng tin" → "thông
     # tin"); a repaired item is a guess, so it is trusted less
-    text, changed, _ = lexicon.repair_text(item)
-    return text, min(conf, 0.85) if changed else conf
+    text, changed, unsure = lexicon.repair_text(item, tone_swaps=True)
+    if changed:  # a tone swapped by one word pair is one weak signal: below the threshold
+        conf = min(conf, 0.75 if unsure else 0.85)
+    return text, conf
 
 
 def _item_conf(line: Line) -> float:
@@ -882,14 +902,39 @@ _ARCHIVE = re.compile(r"^luu\s*[:;.]?\s*v[a-z]?(?:[,.;j]\s*|\s+|$)")
 _COPIES = re.compile(r"\((\d{1,3})\s*[bBDđ6]\)$")
 
 
+def _damaged_as_above(folded: str) -> bool:
+    """"Nhưưen", "Như trán": the formula "Như trên" with up to two letters misread. Its first
+    word is read, the rest of the item is letters only and no longer than the formula (a
+    named recipient, "Như Điều 3" or "Nhà …" differ by more)."""
+    key = re.sub(r"[\s;.,:-]", "", folded)
+    return (key.startswith("nhu") and key.isalpha() and 5 <= len(key) <= 8
+            and _edits(key, "nhutren") <= 2)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (short strings)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def recipient_formula(item: str) -> str:
     """Restore the fixed formulas of "Nơi nhận" items (Decree 30/2020 Annex I):
     "Như Điều 3", "Như trên", "Lưu: VT, <unit> (NNb)"."""
+    formula = _formula(item)
+    return formula if formula is not None else _copies_and_report(item)
+
+
+def _formula(item: str) -> str | None:
+    """The fixed formula the item spells, restored; None if it is no formula."""
     f = fold(item)
     m = _AS_ARTICLE.match(f)
     if m:
         return f"Như Điều {m.group(1)}"
-    if re.fullmatch(r"nhu\s*tren", f):
+    if re.fullmatch(r"nhu\s*tren", f) or _damaged_as_above(f):
         return "Như trên"
     m = _ARCHIVE.match(f)
     if m:
@@ -897,6 +942,11 @@ def recipient_formula(item: str) -> str:
         item = f"Lưu: VT, {rest}" if rest else "Lưu: VT"
         # the number of copies is written "(NNb)" (bản); OCR drops or misreads the b
         return re.sub(r"\((\d{1,3})\s*[bBDđ6]?\)$", lambda c: f"({c.group(1)}b)", item)
+    return None
+
+
+def _copies_and_report(item: str) -> str:
+    """"(NNb)" and "(b/c)" at an item's end, as printed."""
     item = _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
     # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c
     return re.sub(r"\(\s*b\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)

@@ -83,6 +83,22 @@ def word_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+@lru_cache(maxsize=1)
+def common_word_pairs() -> frozenset[tuple[str, str]]:
+    """Adjacent syllable pairs of the common words only (`underthesea`'s Viet39K, the 39,000
+    most used of Viet74K): enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or
+    a place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
+    base = _package_dir("underthesea")
+    path = base / "corpus" / "data" / "Viet39K.txt" if base else None
+    if path is None or not path.exists():
+        return frozenset()
+    pairs: set[tuple[str, str]] = set()
+    for w in path.read_text("utf-8").split("\n"):
+        parts = [_ckey(p) for p in _syllables_of(w)]
+        pairs.update(zip(parts, parts[1:], strict=False))
+    return frozenset(pairs)
+
+
 def _ckey(syllable: str) -> str:
     """Spelling-independent key: "hòa" and "hoà" (old and new tone placement) are one."""
     nfd = unicodedata.normalize("NFD", syllable.lower())
@@ -142,13 +158,20 @@ class Repair:
 
 
 def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = None,
-                    allowed: frozenset[str] | None = None) -> Repair:
+                    allowed: frozenset[str] | None = None, tone_swaps: bool = False,
+                    prev2: str | None = None, nxt2: str | None = None) -> Repair:
     """A token's diacritics checked against the inventory (or `allowed`), with context.
 
     - known (and, with a neighbour, not contradicted by a word pair): kept;
     - unknown with exactly one candidate differing in diacritics only: restored;
     - known but a neighbour forms a word with exactly one other candidate and not with it
       ("công bô" → "công bố"): restored;
+    - with `tone_swaps`, known but a neighbour forms a word with exactly one candidate of the
+      same letters and another tone and not with it ("tố chức" → "tổ chức", "chỉ phí" → "chi
+      phí": Tesseract confuses sắc/hỏi/huyền and reads a stray mark): restored, but reported
+      unsure too, since one word pair is one weak signal; never where that neighbour already
+      makes a common word with its other neighbour (`prev2`, `nxt2`: "chuyển mục đích" stays,
+      "mục đích" holds "mục");
     - anything else: kept and reported unsure.
     """
     word = _lower(token)
@@ -185,6 +208,15 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
+        common = common_word_pairs()
+        prev_free = prev is not None and (
+            prev2 is None or (_ckey(prev2), _ckey(prev)) not in common)
+        nxt_free = nxt is not None and (nxt2 is None or (_ckey(nxt), _ckey(nxt2)) not in common)
+        swaps = [c for c in paired
+                 if (prev_free and (_ckey(prev or ""), _ckey(c)) in common)
+                 or (nxt_free and (_ckey(c), _ckey(nxt or "")) in common)]
+        if tone_swaps and allowed is None and len(paired) == 1 and swaps:
+            return Repair(_same_case(swaps[0], token), True, True)
         if token.isupper() and len(token) > 1 and fold(word) == word:
             # capitals read without any mark ("PHẦN MEM" for "PHẦN MỀM"): a word pair with
             # exactly one candidate of any letters decides
@@ -209,8 +241,13 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     return Repair(token, False, True)
 
 
-def repair_text(text: str) -> tuple[str, int, int]:
-    """(text with syllables repaired, repairs made, syllables left unsure)."""
+def repair_text(text: str, *, tone_swaps: bool = False) -> tuple[str, int, int]:
+    """(text with syllables repaired, repairs made, syllables left unsure).
+
+    `tone_swaps` (running text: a subject, a recipient): a known syllable whose tone makes no
+    word with its neighbours is swapped for the one tone that does (`repair_syllable`), and a
+    capitalised word inside the text is checked too (an institution's name, "Uy ban" for "Ủy
+    ban"); both stay unsure."""
     tokens = text.split(" ")
     out: list[str] = []
     changed = unsure = 0
@@ -222,14 +259,21 @@ def repair_text(text: str) -> tuple[str, int, int]:
             out.append(tok)  # numbers, abbreviations ("UBND", "TTHC")
             continue
         word = m.group(2)
-        if k > 0 and word[:1].isupper() and not word.isupper() and is_syllable(word):
+        proper = k > 0 and word[:1].isupper() and not word.isupper() and is_syllable(word)
+        if proper and not tone_swaps:
             out.append(tok)  # a proper name inside a sentence ("ông Lê Đức …"): kept
             continue
         prev = _bare(tokens[k - 1]) if k > 0 else None
         nxt = _bare(tokens[k + 1]) if k + 1 < len(tokens) else None
-        r = repair_syllable(m.group(2), prev=prev, nxt=nxt)
+        prev2 = _bare(tokens[k - 2]) if k > 1 else None
+        nxt2 = _bare(tokens[k + 2]) if k + 2 < len(tokens) else None
+        r = repair_syllable(m.group(2), prev=prev, nxt=nxt, tone_swaps=tone_swaps,
+                            prev2=prev2, nxt2=nxt2)
+        if proper and not r.changed:
+            out.append(tok)  # a name's syllable no word pair decides is its own ("Lê Đức")
+            continue
         changed += r.changed
-        unsure += r.unsure
+        unsure += r.unsure or proper  # a name changed by its neighbour is a guess
         out.append(m.group(1) + r.text + m.group(3))
     return " ".join(out), changed, unsure
 

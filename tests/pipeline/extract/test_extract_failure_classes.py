@@ -200,3 +200,74 @@ def test_a_number_beside_an_unreadable_day_is_unsure_however_high_it_scored() ->
     # a readable day leaves the number as trusted as before
     ex = extract_metadata([PageInput(HEADER)], options=OPTIONS)
     assert ex.fields["number_symbol"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- recipients, round fields
+
+def test_the_as_above_formula_is_restored_from_two_misread_letters() -> None:
+    assert recipient_formula("Nhưưen") == "Như trên"  # "tr" read as one doubled "ư"
+    assert recipient_formula("Như trán") == "Như trên"
+    # a named recipient, the article formula and other words stay as read
+    assert recipient_formula("Nhà văn hóa") == "Nhà văn hóa"
+    assert recipient_formula("Như Điều 3") == "Như Điều 3"
+    assert recipient_formula("Nhu cầu") == "Nhu cầu"
+
+
+def test_a_right_article_formula_is_not_sent_through_the_tone_repair() -> None:
+    text = HEADER + "Nơi nhận:\n- Như Điều 3;\n- Sở Tư pháp;\n- Lưu: VT, VP.\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như Điều 3", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def _recipient_page(first_item: list[Word]) -> PageInput:
+    """A page whose recipient list starts with the given words (the label at x=300)."""
+    words = [W("Nơi", 300, 2000, 90, 40, 96), W("nhận:", 400, 2000, 140, 48, 96),
+             *first_item,
+             W("-", 300, 2110, 14, 5, 90), W("Thanh", 330, 2090, 130, 42, 96),
+             W("tra", 470, 2090, 70, 42, 96), W("tỉnh;", 550, 2090, 100, 42, 96),
+             W("-", 300, 2170, 14, 5, 90), W("Lưu:", 330, 2150, 90, 42, 96),
+             W("VT,", 430, 2150, 80, 42, 96), W("VP.", 520, 2150, 80, 42, 96)]
+    rows = [2000, 2030, 2090, 2150]  # one OCR line per row: label, first item, two more
+    words = [Word(w.text, w.left, w.top, w.width, w.height, w.conf, 0,
+                  max(k for k, top in enumerate(rows) if w.top >= top)) for w in words]
+    return PageInput("", words, 2480, 3508, 0.9)
+
+
+def test_a_bullet_read_as_a_narrow_glyph_of_no_confidence_is_a_bullet() -> None:
+    # the dash of the first item read "cề" at confidence 1, narrower than half a letter's height
+    page = _recipient_page([W("cề", 300, 2045, 16, 29, 1), W("Chủ", 330, 2030, 90, 42, 96),
+                            W("đầu", 430, 2030, 80, 42, 96), W("tư;", 520, 2030, 60, 42, 96)])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Chủ đầu tư", "Thanh tra tỉnh", "Lưu: VT, VP"]
+    # a real first word of the item (wide, read with confidence) is kept
+    page = _recipient_page([W("-", 300, 2050, 14, 5, 90), W("các", 330, 2030, 80, 42, 96),
+                            W("Sở", 420, 2030, 60, 42, 96), W("ngành;", 490, 2030, 120, 42, 96)])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value[0] == "các Sở ngành"
+
+
+def test_a_tone_swapped_by_ocr_is_restored_only_by_a_common_word_and_stays_unsure() -> None:
+    # sắc for hỏi, a stray hỏi: the read syllable makes no word with its neighbours, exactly
+    # one tone of the same letters makes a common word with one of them
+    assert lexicon.repair_text("hỗ trợ chỉ phí học tập", tone_swaps=True) == (
+        "hỗ trợ chi phí học tập", 1, 1)
+    assert lexicon.repair_text("Về việc tố chức tiếp công dân", tone_swaps=True)[0] == (
+        "Về việc tổ chức tiếp công dân")
+    # a capitalised word inside the text: an institution's name, decided by its neighbour
+    assert lexicon.repair_text("Chủ tịch Uy ban nhân dân", tone_swaps=True)[0] == (
+        "Chủ tịch Ủy ban nhân dân")
+    # a function word stays: only a rare word or a place name would pair its other tone
+    assert lexicon.repair_text("dữ liệu về dân cư", tone_swaps=True)[0] == "dữ liệu về dân cư"
+    # a neighbour already bound to its other side by a common word is not taken from it
+    assert lexicon.repair_text("cho phép chuyển mục đích sử dụng đất", tone_swaps=True)[0] == (
+        "cho phép chuyển mục đích sử dụng đất")
+    # without tone_swaps (agency names, titles) nothing changes
+    assert lexicon.repair_text("hỗ trợ chỉ phí", tone_swaps=False)[0] == "hỗ trợ chỉ phí"
+
+
+def test_a_subject_with_a_swapped_tone_is_repaired_below_the_review_threshold() -> None:
+    text = HEADER.replace("Về việc giao nhiệm vụ kiểm tra",
+                          "Về việc hỗ trợ chỉ phí học tập cho học sinh")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["subject"].value == "Về việc hỗ trợ chi phí học tập cho học sinh"
+    assert ex.fields["subject"].confidence < 0.8
