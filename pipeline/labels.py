@@ -130,6 +130,8 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "contradicts the citizen id")),
     (re.compile(r"scan cleaned of specks: diacritics unsure"), lambda m: _(
         "the scan was cleaned of specks: the diacritics are unsure")),
+    (re.compile(r"low-resolution scan read enlarged: diacritics unsure"), lambda m: _(
+        "a low-resolution scan was read enlarged: the diacritics are unsure")),
     (re.compile(r"scan cleaned of specks: D or Đ unsure"), lambda m: _(
         "the scan was cleaned of specks: D or Đ is unsure")),
     (re.compile(r"the person the decision is about"), lambda m: _(

@@ -101,7 +101,9 @@ class ExtractOptions:
     # On pages the OCR had to clean of dust, Tesseract still scores words high whose diacritics
     # went with the specks: names and free text that no vocabulary confirms are capped below
     # the review threshold there ("unsure"), never stored as confident.
-    distrust_flags: tuple[str, ...] = ("denoised",)
+    # A page OCR'd on an upscaled low-resolution image (a phone photo) is the same case: its
+    # tone marks were a pixel or two, Tesseract scores "Nhân" for "Nhàn" at 0.97.
+    distrust_flags: tuple[str, ...] = ("denoised", "upscaled")
     unconfirmed_text: tuple[str, ...] = ("subject", "signer_name", "owner_name",
                                          "owner_address", "recipients")
 
@@ -137,13 +139,21 @@ def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> 
     doc = build_doc([_layout(p, i) for i, p in enumerate(pages)])
     found = _find_all(doc)
     fields = _validate(found, options)
-    if any(flag in options.distrust_flags for page in pages for flag in page.flags):
-        fields = _cap_unconfirmed(fields, options)
+    flags = frozenset(f for page in pages for f in page.flags if f in options.distrust_flags)
+    if flags:
+        fields = _cap_unconfirmed(fields, options, flags)
     fields["page_count"] = FieldValue(len(pages), 1.0)
     doc_type = fields["doc_type"].value if isinstance(fields["doc_type"].value, str) else None
     enterprise = is_enterprise(doc) or "dang ky doanh nghiep" in fold(doc_type or "")
     parties = find_parties(doc, fields, enterprise=enterprise, doc_type=doc_type)
-    fields = _owner_from_parties(fields, parties)
+    if fields["owner_name"].value is None:
+        fields = _owner_from_parties(fields, parties)
+        owner = fields["owner_name"]
+        if isinstance(owner.value, str) and _spelled_differently(doc, owner.value):
+            fields["owner_name"] = FieldValue(owner.value, min(owner.confidence, 0.6),
+                                              "spelled differently elsewhere in the document")
+        if flags:
+            fields = _cap_unconfirmed(fields, options, flags)
     return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
                       parties=parties)
 
@@ -172,18 +182,20 @@ def _owner_from_parties(fields: dict[str, FieldValue],
     return out
 
 
-def _cap_unconfirmed(fields: dict[str, FieldValue],
-                     options: ExtractOptions) -> dict[str, FieldValue]:
+def _cap_unconfirmed(fields: dict[str, FieldValue], options: ExtractOptions,
+                     flags: frozenset[str]) -> dict[str, FieldValue]:
     capped = dict(fields)
+    why = "scan cleaned of specks: diacritics unsure" if "denoised" in flags else \
+        "low-resolution scan read enlarged: diacritics unsure"
     for name in options.unconfirmed_text:
         fv = capped.get(name)
         if fv is not None and fv.value not in (None, "", []) and fv.confidence > UNVERIFIED:
-            capped[name] = FieldValue(fv.value, UNVERIFIED,
-                                      fv.reason or "scan cleaned of specks: diacritics unsure")
+            capped[name] = FieldValue(fv.value, UNVERIFIED, fv.reason or why)
     ns = capped.get("number_symbol")
     known = {a for a in P.DOC_TYPES.values() if a}
     parts = ns.value.rsplit("/", 1)[-1].split("-") if ns and isinstance(ns.value, str) else []
-    if ns is not None and any("Đ" in p and p not in known for p in parts) and (
+    odd_d = any("Đ" in p and p not in known for p in parts)
+    if "denoised" in flags and ns is not None and odd_d and (
             ns.confidence > UNVERIFIED):  # a speck across a D reads as the stroke of Đ
         capped["number_symbol"] = FieldValue(ns.value, UNVERIFIED,
                                              "scan cleaned of specks: D or Đ unsure")
@@ -470,16 +482,23 @@ def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
     name = found.get("owner_name")
     if name is None or not isinstance(name.value, str) or len(name.value.split()) < 2:
         return
-    text = "\n".join(line.text for line in doc.lines)
-    upper, want = upper_vi(text), upper_vi(name.value)
-    folded_text, folded_want = fold(text), fold(name.value)
-    exact = upper.count(want)
-    loose = folded_text.count(folded_want)
+    exact, loose = _spellings(doc, name.value)
     if loose > exact:
         found["owner_name"] = Found(name.value, min(name.conf, 0.6),
                                     "spelled differently elsewhere in the document")
     elif exact >= 2:
         found["owner_name"] = replace(name, conf=max(name.conf, 0.95))
+
+
+def _spellings(doc: Doc, name: str) -> tuple[int, int]:
+    """(times the name is spelled as given, times it is spelled with any diacritics)."""
+    text = "\n".join(line.text for line in doc.lines)
+    return upper_vi(text).count(upper_vi(name)), fold(text).count(fold(name))
+
+
+def _spelled_differently(doc: Doc, name: str) -> bool:
+    exact, loose = _spellings(doc, name)
+    return len(name.split()) >= 2 and loose > exact
 
 
 def _issue_place(doc: Doc) -> Found | None:

@@ -271,3 +271,34 @@ def test_a_subject_with_a_swapped_tone_is_repaired_below_the_review_threshold() 
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["subject"].value == "Về việc hỗ trợ chi phí học tập cho học sinh"
     assert ex.fields["subject"].confidence < 0.8
+
+
+# ---------------------------------------------------------------- names read once
+
+def test_names_on_an_upscaled_low_resolution_page_are_kept_but_unsure() -> None:
+    """A phone photo OCR'd enlarged: its tone marks were a pixel or two ("Nhân" for "Nhàn" at
+    0.97), so names and free text are capped below the review threshold, never dropped."""
+    text = DECISION_BODY
+    clean = extract_metadata([PageInput(text)], options=OPTIONS)
+    photo = extract_metadata([PageInput(text, flags=("upscaled",))], options=OPTIONS)
+    assert photo.values() == clean.values()
+    assert clean.fields["owner_name"].confidence >= 0.8
+    assert photo.fields["owner_name"].confidence < 0.8
+    assert "low-resolution" in (photo.fields["subject"].reason or "")
+    for name in ("number_symbol", "issue_date", "owner_id"):
+        assert photo.fields[name].confidence == clean.fields[name].confidence
+
+
+def test_a_decision_subject_spelled_otherwise_in_the_last_article_is_unsure() -> None:
+    # the owner comes from article 1 (the person the decision is about, id beside the name);
+    # article 3 spells the name with another tone: one of the two readings is wrong
+    text = HEADER + """QUYẾT ĐỊNH:
+Điều 1. Giao đất ở cho bà Dương Thảo Hiên, sinh ngày 12/12/1958, CCCD số 036158004417.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+Điều 3. Chánh Văn phòng và bà Dương Thảo Hiền chịu trách nhiệm thi hành Quyết định này.
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["owner_name"].value == "Dương Thảo Hiên"
+    assert ex.fields["owner_name"].confidence < 0.8
+    same = extract_metadata([PageInput(text.replace("Hiền", "Hiên"))], options=OPTIONS)
+    assert same.fields["owner_name"].confidence >= 0.8
