@@ -592,6 +592,16 @@ def _agree_place(found: dict[str, Found | None]) -> None:
                 # the place confirms the tail; the head must be a known agency phrase on its
                 # own ("ỦY BAN NHÂN DÂN Ẽ PHƯỜNG …": a stray glyph nothing confirms)
                 found[key] = replace(agency, conf=max(agency.conf, 0.9))
+        elif (right := _gazetteer_decides(tail, want)) is not None:
+            # the two readings differ in diacritics and only one of them is a unit's name
+            # ("XÃ DẪN HÓA" vs "Dân Hóa"): that one, though the other has more marks; still
+            # a disagreement between two readings, so unsure
+            why = "diacritics of the place decided by the gazetteer"
+            fixed = agency.value[: len(agency.value) - len(want)] + upper_vi(right)
+            found[key] = Found(fixed, min(agency.conf, 0.75), why)
+            cut = len(place.value) - len(want)
+            spelled = place.value[:cut] + _title_case_like(upper_vi(right), place.value[cut:])
+            found["issue_place"] = Found(spelled, min(place.conf, 0.75), why)
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
             why = f"diacritics of '{tail}' restored from the date line"
@@ -606,6 +616,16 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
             found[key] = Found(agency.value, min(agency.conf, 0.6), why)
         return
+
+
+def _gazetteer_decides(tail: str, want: str) -> str | None:
+    """Of two spellings of one place (agency tail, date line), the only one the gazetteer
+    knows; None when both or neither are known."""
+    tail_known = lexicon.check_place(tail).known
+    want_known = lexicon.check_place(want).known
+    if tail_known == want_known:
+        return None
+    return tail if tail_known else want
 
 
 def _known_head(words: list[str]) -> bool:

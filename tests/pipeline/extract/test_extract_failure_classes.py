@@ -302,3 +302,22 @@ def test_a_decision_subject_spelled_otherwise_in_the_last_article_is_unsure() ->
     assert ex.fields["owner_name"].confidence < 0.8
     same = extract_metadata([PageInput(text.replace("Hiền", "Hiên"))], options=OPTIONS)
     assert same.fields["owner_name"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- place vs agency
+
+def test_the_gazetteer_decides_between_the_date_line_and_the_agency_s_place() -> None:
+    # the capitals read a stray tilde ("SỞN HÀ", no unit; "Sơn Hà" has several), the date
+    # line read it right: more marks is not more right when only one spelling is a unit
+    text = """
+UBND TỈNH QUẢNG NGÃI              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+UBND XÃ SỞN HÀ                          Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    Sơn Hà, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc giao nhiệm vụ kiểm tra
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["issue_place"].value == "Sơn Hà"
+    assert ex.fields["issuing_agency"].value == "UBND XÃ SƠN HÀ"
+    for name in ("issue_place", "issuing_agency"):
+        assert ex.fields[name].confidence < 0.8  # two readings disagreed
