@@ -212,10 +212,10 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         prev_free = prev is not None and (
             prev2 is None or (_ckey(prev2), _ckey(prev)) not in common)
         nxt_free = nxt is not None and (nxt2 is None or (_ckey(nxt), _ckey(nxt2)) not in common)
-        swaps = [c for c in paired
-                 if (prev_free and (_ckey(prev or ""), _ckey(c)) in common)
-                 or (nxt_free and (_ckey(c), _ckey(nxt or "")) in common)]
-        if tone_swaps and allowed is None and len(paired) == 1 and swaps:
+        swaps = [c for c in candidates if c != word and (
+            (prev_free and (_ckey(prev or ""), _ckey(c)) in common)
+            or (nxt_free and (_ckey(c), _ckey(nxt or "")) in common))]
+        if tone_swaps and allowed is None and len(swaps) == 1:
             return Repair(_same_case(swaps[0], token), True, True)
         if token.isupper() and len(token) > 1 and fold(word) == word:
             # capitals read without any mark ("PHẦN MEM" for "PHẦN MỀM"): a word pair with

@@ -261,6 +261,11 @@ def test_a_tone_swapped_by_ocr_is_restored_only_by_a_common_word_and_stays_unsur
     # a neighbour already bound to its other side by a common word is not taken from it
     assert lexicon.repair_text("cho phép chuyển mục đích sử dụng đất", tone_swaps=True)[0] == (
         "cho phép chuyển mục đích sử dụng đất")
+    # the neighbour bound to its other side ("Dân tộc", "học tập") is set aside: the free
+    # one decides alone ("bàn"/"bản" would pair with the bound one)
+    assert lexicon.repair_text("Ủy bạn Dân tộc", tone_swaps=True)[0] == "Ủy ban Dân tộc"
+    assert lexicon.repair_text("báo cáo kết quá học tập", tone_swaps=True)[0] == (
+        "báo cáo kết quả học tập")
     # without tone_swaps (agency names, titles) nothing changes
     assert lexicon.repair_text("hỗ trợ chỉ phí", tone_swaps=False)[0] == "hỗ trợ chỉ phí"
 
