@@ -159,7 +159,7 @@ class Repair:
 
 def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = None,
                     allowed: frozenset[str] | None = None, tone_swaps: bool = False,
-                    prev2: str | None = None, nxt2: str | None = None) -> Repair:
+                    prev_bound: bool = False, nxt_bound: bool = False) -> Repair:
     """A token's diacritics checked against the inventory (or `allowed`), with context.
 
     - known (and, with a neighbour, not contradicted by a word pair): kept;
@@ -170,8 +170,8 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
       same letters and another tone and not with it ("tố chức" → "tổ chức", "chỉ phí" → "chi
       phí": Tesseract confuses sắc/hỏi/huyền and reads a stray mark): restored, but reported
       unsure too, since one word pair is one weak signal; never where that neighbour already
-      makes a common word with its other neighbour (`prev2`, `nxt2`: "chuyển mục đích" stays,
-      "mục đích" holds "mục");
+      makes a common word with its other neighbour (`prev_bound`, `nxt_bound`: "chuyển mục
+      đích" stays, "mục đích" holds "mục");
     - anything else: kept and reported unsure.
     """
     word = _lower(token)
@@ -209,9 +209,8 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
         common = common_word_pairs()
-        prev_free = prev is not None and (
-            prev2 is None or (_ckey(prev2), _ckey(prev)) not in common)
-        nxt_free = nxt is not None and (nxt2 is None or (_ckey(nxt), _ckey(nxt2)) not in common)
+        prev_free = prev is not None and not prev_bound
+        nxt_free = nxt is not None and not nxt_bound
         swaps = [c for c in candidates if c != word and (
             (prev_free and (_ckey(prev or ""), _ckey(c)) in common)
             or (nxt_free and (_ckey(c), _ckey(nxt or "")) in common))]
@@ -249,6 +248,7 @@ def repair_text(text: str, *, tone_swaps: bool = False) -> tuple[str, int, int]:
     capitalised word inside the text is checked too (an institution's name, "Uy ban" for "Ủy
     ban"); both stay unsure."""
     tokens = text.split(" ")
+    bound_left, bound_right = _bound(tokens)
     out: list[str] = []
     changed = unsure = 0
     for k, tok in enumerate(tokens):
@@ -265,10 +265,9 @@ def repair_text(text: str, *, tone_swaps: bool = False) -> tuple[str, int, int]:
             continue
         prev = _bare(tokens[k - 1]) if k > 0 else None
         nxt = _bare(tokens[k + 1]) if k + 1 < len(tokens) else None
-        prev2 = _bare(tokens[k - 2]) if k > 1 else None
-        nxt2 = _bare(tokens[k + 2]) if k + 2 < len(tokens) else None
         r = repair_syllable(m.group(2), prev=prev, nxt=nxt, tone_swaps=tone_swaps,
-                            prev2=prev2, nxt2=nxt2)
+                            prev_bound=k > 0 and bound_left[k - 1],
+                            nxt_bound=k + 1 < len(tokens) and bound_right[k + 1])
         if proper and not r.changed:
             out.append(tok)  # a name's syllable no word pair decides is its own ("Lê Đức")
             continue
@@ -276,6 +275,29 @@ def repair_text(text: str, *, tone_swaps: bool = False) -> tuple[str, int, int]:
         unsure += r.unsure or proper  # a name changed by its neighbour is a guess
         out.append(m.group(1) + r.text + m.group(3))
     return " ".join(out), changed, unsure
+
+
+def _bound(tokens: list[str]) -> tuple[list[bool], list[bool]]:
+    """Per token: does it make a common word with its left (right) neighbour, that neighbour
+    not being taken by its own other side? ("sung công chức": "công" goes with "chức", so
+    "sung" is free for "bổ sung"; "mục đích sử": "mục" is held by "đích")."""
+    bare = [_bare(t) for t in tokens]
+    common = common_word_pairs()
+
+    def pair(i: int, j: int) -> bool:
+        a, b = bare[i], bare[j]
+        if a is None or b is None or not tokens[i][-1:].isalnum():
+            return False  # "cư, định": no word runs across a comma
+        return (_ckey(a), _ckey(b)) in common
+
+    n = len(tokens)
+    right = [False] * n
+    for j in range(n - 2, -1, -1):
+        right[j] = pair(j, j + 1) and not right[j + 1]
+    left = [False] * n
+    for j in range(1, n):
+        left[j] = pair(j - 1, j) and not left[j - 1]
+    return left, right
 
 
 def _bare(token: str) -> str | None:

@@ -266,6 +266,10 @@ def test_a_tone_swapped_by_ocr_is_restored_only_by_a_common_word_and_stays_unsur
     assert lexicon.repair_text("Ủy bạn Dân tộc", tone_swaps=True)[0] == "Ủy ban Dân tộc"
     assert lexicon.repair_text("báo cáo kết quá học tập", tone_swaps=True)[0] == (
         "báo cáo kết quả học tập")
+    # a neighbour whose other side is itself taken is free again: "công" goes with "tác",
+    # so "sung" is left for "bổ sung"
+    assert lexicon.repair_text("đề nghị bồ sung công tác kiểm tra", tone_swaps=True)[0] == (
+        "đề nghị bổ sung công tác kiểm tra")
     # without tone_swaps (agency names, titles) nothing changes
     assert lexicon.repair_text("hỗ trợ chỉ phí", tone_swaps=False)[0] == "hỗ trợ chỉ phí"
 
