@@ -615,7 +615,7 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     name_at = _name_index([t for _, t in parts])
     if name_at is None:  # the name was not read (under the signature, the seal)
         titles = _title_lines(parts)
-        if not titles or not snap(titles[-1][1], P.SIGNER_TITLES):
+        if not titles or not snap(_without_prefix(titles[-1][1]), P.SIGNER_TITLES):
             return None, None, None
         # the lowest title line, with the authority line right above it if there is one
         titles = [t for t in titles[-2:-1] if _MISREAD_AUTHORITY.match(fold(t[1]))] + \
@@ -632,6 +632,12 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
                                        "no signer title read")
     title, prefix = _title_and_prefix(doc, titles)
     return name_found, title, prefix
+
+
+def _without_prefix(text: str) -> str:
+    """"KT. TRƯỞNG PHÒNG" → "TRƯỞNG PHÒNG": the title after an authority prefix on its line."""
+    m = P.AUTHORITY_LINE.match(fold(text))
+    return text[m.end():] if m else text
 
 
 def _name_index(texts: list[str]) -> int | None:

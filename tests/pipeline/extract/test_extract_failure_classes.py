@@ -330,3 +330,15 @@ Về việc giao nhiệm vụ kiểm tra
     assert ex.fields["issuing_agency"].value == "UBND XÃ SƠN HÀ"
     for name in ("issue_place", "issuing_agency"):
         assert ex.fields[name].confidence < 0.8  # two readings disagreed
+
+
+def test_a_signer_block_reduced_to_its_prefix_and_title_line_still_gives_both() -> None:
+    # the deputy line and the name were lost (a photo): "KT. GIÁM ĐỐC" alone is still the
+    # block's first line; KT. signs for the head, so the title is the deputy's, unsure
+    text = HEADER + ("Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+                     "- Như trên;\n- Lưu: VT, VP.\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["authority_prefix"].value == "KT."
+    assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
+    assert ex.fields["signer_title"].confidence < 0.8
+    assert ex.fields["signer_name"].value is None
