@@ -19,6 +19,7 @@ from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, build_doc, place_start, title_type
 from pipeline.extract.fields import (
     Found,
+    edit_distance,
     find_agencies,
     find_doc_type,
     find_issue_date,
@@ -681,9 +682,9 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     agency_ok = any(len(p) >= 2 and p in initials for p in parts)
     if type_ok and agency_ok:
         found["number_symbol"] = replace(ns, conf=max(ns.conf, 0.9))
-    elif any(len(p) >= 4 and len(p) == len(initials) and p != initials
-             and sum(a != b for a, b in zip(p, initials, strict=True)) == 1 for p in parts):
-        # "BGDĐI" for the initials "BGDĐT" of Bộ Giáo dục và Đào tạo: a letter misread
+    elif any(len(p) >= 4 and edit_distance(p, initials) == 1 for p in parts):
+        # "BGDĐI" for the initials "BGDĐT" of Bộ Giáo dục và Đào tạo: a letter misread, or
+        # one read in a gap between two ("…DIL" for "…DL")
         found["number_symbol"] = Found(ns.value, min(ns.conf, 0.6),
                                        "symbol differs from the agency's initials by one letter")
 

@@ -914,10 +914,10 @@ def _damaged_as_above(folded: str) -> bool:
     named recipient, "Như Điều 3" or "Nhà …" differ by more)."""
     key = re.sub(r"[\s;.,:-]", "", folded)
     return (key.startswith("nhu") and key.isalpha() and 5 <= len(key) <= 8
-            and _edits(key, "nhutren") <= 2)
+            and edit_distance(key, "nhutren") <= 2)
 
 
-def _edits(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance (short strings)."""
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):

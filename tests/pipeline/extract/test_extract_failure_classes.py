@@ -342,3 +342,17 @@ def test_a_signer_block_reduced_to_its_prefix_and_title_line_still_gives_both() 
     assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
     assert ex.fields["signer_title"].confidence < 0.8
     assert ex.fields["signer_name"].value is None
+
+
+# ---------------------------------------------------------------- number and symbol
+
+def test_a_symbol_with_a_letter_read_between_the_agency_s_initials_is_unsure() -> None:
+    # "SNNMT" are the initials of Sở Nông nghiệp và Môi trường; "SNNIMT" has one letter more,
+    # read in the gap between two: the symbol's agreement with the agency confirms nothing
+    text = HEADER.replace("Số: 41/QĐ-STC", "Số: 41/QĐ-SNNIMT").replace(
+        "SỞ TÀI CHÍNH", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["number_symbol"].value == "41/QĐ-SNNIMT"  # kept as read
+    assert ex.fields["number_symbol"].confidence < 0.8
+    right = extract_metadata([PageInput(text.replace("SNNIMT", "SNNMT"))], options=OPTIONS)
+    assert right.fields["number_symbol"].confidence >= 0.8
