@@ -150,6 +150,8 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "type it in")),
     (re.compile(r"diacritics restored from the names list"), lambda m: _(
         "diacritics restored from the list of names")),
+    (re.compile(r"a name in capitals read once"), lambda m: _(
+        "a name printed once in capitals: its tone marks are unconfirmed")),
     (re.compile(r"diacritics of the place decided by the gazetteer"), lambda m: _(
         "the place's diacritics were decided by the list of administrative units")),
     (re.compile(r"diacritics restored from the agency name"), lambda m: _(
