@@ -579,6 +579,8 @@ def _signer_part(doc: Doc, i: int) -> str:
     if text.lstrip().startswith(("-", "+", "•")):
         cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
         return text[cut.end():] if cut else ""
+    if text.rstrip().endswith(";") or _formula(strip_punct(text)) is not None:
+        return ""  # a recipient printed without a bullet ("Sở Tư pháp;", "Lưu: VT, VP.")
     return text
 
 
@@ -780,8 +782,8 @@ def find_recipients(doc: Doc) -> Found | None:
     ended = False
     first_rest = without_strokes(label_line)[m.end():].strip()
     candidates: list[tuple[Line, str]] = []
-    if first_rest:
-        candidates.append((label_line, first_rest))
+    # "Nơi nhận: Như trên; Sở Tư pháp; Lưu: VT." : the items run on the label's line
+    candidates += [(label_line, part) for part in _run_on_items(first_rest)]
     for i in range(start + 1, len(doc.lines)):
         line = doc.lines[i]
         if line.page != label_line.page:
@@ -801,9 +803,15 @@ def find_recipients(doc: Doc) -> Found | None:
             text = text[: cut.start() + 1] if cut else text
         # the bullet was not read (a thin dash): an item starts at the label's indent, in
         # the left column, after the label or after an item that ended with ";"
-        bullet = text.startswith(("-", "+", "•", "*", "~", "·")) or (
-            line.has_box and (ended or not items) and abs(line.x0 - label_line.x0) < 0.02
-            and not is_upper_text(text) and not P.AUTHORITY_LINE.match(fold(text)))
+        archived = bool(items) and fold(items[-1]).startswith("luu")
+        bullet = not archived and (text.startswith(("-", "+", "•", "*", "~", "·")) or (
+            (ended or not items) and not is_upper_text(text)
+            and not P.AUTHORITY_LINE.match(fold(text)) and (
+                line.has_box and abs(line.x0 - label_line.x0) < 0.02
+                # flat text, no bullets printed: an item opens with a capital and closes
+                # with ";" (the last with "." or it is the archive "Lưu: …")
+                or not line.has_box and text[:1].isupper() and (
+                    text.endswith((";", ".")) or fold(text).startswith("luu")))))
         if bullet:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))
@@ -823,6 +831,17 @@ def find_recipients(doc: Doc) -> Found | None:
     elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
         conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
+
+
+def _run_on_items(text: str) -> list[str]:
+    """Items printed on one line, split at ";" before a capital ("Như trên; Sở Tư pháp");
+    one part when there is no such ";"."""
+    if not text:
+        return []
+    parts = re.split(r"(?<=;)\s+(?=[-+•]?\s*[A-ZĐÀ-Ỹ])", text)
+    if len(parts) > 1 and not any(is_upper_text(p) for p in parts):
+        return parts
+    return [text]
 
 
 def without_strokes(line: Line) -> str:

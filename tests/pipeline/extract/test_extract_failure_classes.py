@@ -375,3 +375,30 @@ def test_a_name_printed_once_in_capitals_below_full_word_trust_is_unsure() -> No
     assert ex.fields["owner_name"].confidence < 0.8
     sure = extract_metadata([_birth_extract(97)], options=OPTIONS)
     assert sure.fields["owner_name"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- recipient list layouts
+
+def test_recipients_run_on_the_label_s_line_separated_by_semicolons() -> None:
+    text = HEADER + "Nơi nhận: Như trên; Sở Tư pháp; Lưu: VT, VP.\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def test_recipients_without_bullets_in_flat_text_and_the_signer_beside_them() -> None:
+    text = HEADER + ("Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+                     "Như trên;                                   PHÓ GIÁM ĐỐC\n"
+                     "Sở Tư pháp;\n"
+                     "Lưu: VT, VP.                                Lê Thu Hà\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Sở Tư pháp", "Lưu: VT, VP"]
+    # an item without its bullet is no title line of the signer
+    assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
+    assert ex.fields["signer_name"].value == "Lê Thu Hà"
+
+
+def test_the_archive_item_closes_the_list() -> None:
+    # "Lưu: …" is the last item (Decree 30, Annex I): a line after it is not a recipient
+    text = HEADER + ("Nơi nhận:\n- Như trên;\n- Lưu: VT, VP.\n- Bản sao gửi kèm hồ sơ.\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Lưu: VT, VP"]
