@@ -796,8 +796,15 @@ def find_recipients(doc: Doc) -> Found | None:
         if not has_word_char(text):
             continue  # a speck read as ";" between two items
         candidates.append((line, text))
+    # the recipients' column: the left half of the page (the signer block is the right)
+    right_edge = max((ln.x1 for ln, _ in candidates if ln.has_box and ln.x1 < 0.6), default=0.0)
+    prev_line: Line | None = None
     for line, text in candidates:
         text = text.strip()
+        if items and not ended and prev_line is not None and _short_of_column(
+                prev_line, line, right_edge):
+            ended = True  # the item's ";" was lost: a line that stops short did not wrap
+        prev_line = line
         if not line.has_box and text.startswith(("-", "+", "•")):
             cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
             text = text[: cut.start() + 1] if cut else text
@@ -831,6 +838,15 @@ def find_recipients(doc: Doc) -> Found | None:
     elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
         conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
+
+
+def _short_of_column(prev: Line, line: Line, right_edge: float) -> bool:
+    """`prev` stops so far left of the list's right edge that the first word of `line` would
+    have fit after it: `line` is no wrapped continuation of it (boxes only)."""
+    if not (prev.has_box and line.has_box and line.words and prev.page_size[0]):
+        return False
+    first = line.words[0].width / prev.page_size[0]
+    return prev.x1 + first + 0.03 < right_edge
 
 
 def _run_on_items(text: str) -> list[str]:

@@ -402,3 +402,30 @@ def test_the_archive_item_closes_the_list() -> None:
     text = HEADER + ("Nơi nhận:\n- Như trên;\n- Lưu: VT, VP.\n- Bản sao gửi kèm hồ sơ.\n")
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["recipients"].value == ["Như trên", "Lưu: VT, VP"]
+
+
+def _list_page(rows: list[list[tuple[str, int, int]]]) -> PageInput:
+    """A recipient list from word boxes: each row a list of (word, left, width); rows 60 px
+    apart, the label first at x=300."""
+    words = [Word("Nơi", 300, 2000, 90, 40, 96, 0, 0), Word("nhận:", 400, 2000, 140, 48, 96, 0, 0)]
+    for r, row in enumerate(rows, 1):
+        for text, left, width in row:
+            h = 5 if text == "-" else 42
+            words.append(Word(text, left, 2000 + 60 * r, width, h, 96, 0, r))
+    return PageInput("", words, 2480, 3508, 0.9)
+
+
+def test_an_item_whose_semicolon_and_next_dash_were_lost_is_not_a_wrapped_line() -> None:
+    wide = [("-", 300, 14), ("Ủy", 330, 60), ("ban", 400, 80), ("nhân", 490, 100),
+            ("dân", 600, 80), ("các", 690, 70), ("xã,", 770, 60), ("phường", 840, 150),
+            ("trên", 1000, 90)]
+    page = _list_page([
+        wide,
+        [("địa", 330, 70), ("bàn;", 410, 90)],                          # wrapped: joined
+        [("-", 300, 14), ("Thanh", 330, 130), ("tra", 470, 70), ("tỉnh", 550, 90)],  # no ";"
+        [("Sở", 330, 60), ("Tư", 400, 50), ("pháp;", 460, 110)],        # its dash lost
+        [("-", 300, 14), ("Lưu:", 330, 90), ("VT,", 430, 80), ("VP.", 520, 80)]])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value == [
+        "Ủy ban nhân dân các xã, phường trên địa bàn", "Thanh tra tỉnh", "Sở Tư pháp",
+        "Lưu: VT, VP"]
