@@ -335,12 +335,15 @@ def find_doc_type(doc: Doc) -> Found | None:
             return Found(canonical, 0.85)
         # a known title cut short ("… ĐĂNG KÝ DOANH"): its end is on the next line, or lost
         key = " ".join(fold(text).split())
-        if any(" ".join(fold(t).split()).startswith(key + " ") for t in P.DOC_TITLES):
+        going_on = [t for t in P.DOC_TITLES if " ".join(fold(t).split()).startswith(key + " ")]
+        if going_on:
             for j in doc.next_lines(i, limit=1):
                 whole = snap(f"{text} {doc.lines[j].text.strip()}", P.DOC_TITLES)
                 if whole is not None:
                     return Found(whole, min(conf, line_conf(doc.lines[j])) * 0.95)
-            return Found(text, min(conf, 0.6), "the title seems cut: a known title goes on")
+            # its end was lost: the one known title it begins, if only one, still unsure
+            cut = going_on[0] if len(going_on) == 1 and len(key.split()) >= 3 else text
+            return Found(cut, min(conf, 0.6), "the title seems cut: a known title goes on")
         # a title no list knows: confirmed only when it starts with a known type and the word
         # list accepts every syllable as read
         fixed, changed, unsure = lexicon.repair_text(text.upper())

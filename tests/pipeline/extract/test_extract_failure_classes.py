@@ -429,3 +429,17 @@ def test_an_item_whose_semicolon_and_next_dash_were_lost_is_not_a_wrapped_line()
     assert ex.fields["recipients"].value == [
         "Ủy ban nhân dân các xã, phường trên địa bàn", "Thanh tra tỉnh", "Sở Tư pháp",
         "Lưu: VT, VP"]
+
+
+def test_a_title_whose_last_word_was_lost_is_the_one_known_title_it_begins_unsure() -> None:
+    text = HEADER.replace("QUYẾT ĐỊNH\nVề việc giao nhiệm vụ kiểm tra\n",
+                          "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG\n\nCấp cho: Hoàng Minh Đức\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["doc_type"].value == "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"
+    assert ex.fields["doc_type"].confidence < 0.8
+    # a cut that several known titles go on from stays as read
+    text = HEADER.replace("QUYẾT ĐỊNH\nVề việc giao nhiệm vụ kiểm tra\n",
+                          "GIẤY CHỨNG NHẬN ĐĂNG KÝ\n\nCấp cho: Hoàng Minh Đức\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["doc_type"].value == "GIẤY CHỨNG NHẬN ĐĂNG KÝ"
+    assert ex.fields["doc_type"].confidence < 0.8
