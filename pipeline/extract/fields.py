@@ -827,7 +827,10 @@ def find_recipients(doc: Doc) -> Found | None:
             confs.append(_item_conf(line))
             ended = text.endswith((";", "."))
         elif items and not ended and not is_upper_text(text) and not P.AUTHORITY_LINE.match(
-                fold(text)) and (line.has_box or text[:1].islower()):
+                fold(text)) and (line.has_box or text[:1].islower() or (
+                    # flat text: a wrapped name goes on with a capital ("Việt / Nam;") and
+                    # closes the item; the archive item never wraps onto a capital
+                    not archived and text.endswith((";", ".")))):
             items[-1] = f"{items[-1]} {strip_punct(text)}"
             ended = text.endswith((";", "."))
         elif items:

@@ -443,3 +443,11 @@ def test_a_title_whose_last_word_was_lost_is_the_one_known_title_it_begins_unsur
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["doc_type"].value == "GIẤY CHỨNG NHẬN ĐĂNG KÝ"
     assert ex.fields["doc_type"].confidence < 0.8
+
+
+def test_a_flat_text_item_wrapped_onto_a_capitalised_word_goes_on() -> None:
+    text = HEADER + ("Nơi nhận:\n- Như trên;\n- Hội Liên hiệp Phụ nữ Việt\nNam;\n"
+                     "- Sở Tư pháp;\n- Lưu: VT, VP\n                              Lê Thu Hà\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == [
+        "Như trên", "Hội Liên hiệp Phụ nữ Việt Nam", "Sở Tư pháp", "Lưu: VT, VP"]
