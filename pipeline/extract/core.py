@@ -48,7 +48,7 @@ from pipeline.extract.owner import (
     is_enterprise,
 )
 from pipeline.extract.parties import Party, find_parties, id_kind
-from pipeline.extract.vocab import AGENCY_PHRASES
+from pipeline.extract.vocab import ADMIN_UNITS, AGENCY_PHRASES
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, compact_key, fewer_marks, fold, nfc, upper_vi
 
@@ -200,7 +200,29 @@ def _cap_unconfirmed(fields: dict[str, FieldValue], options: ExtractOptions,
             ns.confidence > UNVERIFIED):  # a speck across a D reads as the stroke of Đ
         capped["number_symbol"] = FieldValue(ns.value, UNVERIFIED,
                                              "scan cleaned of specks: D or Đ unsure")
+    agency, place = capped.get("issuing_agency"), capped.get("issue_place")
+    if "upscaled" in flags and agency is not None and isinstance(agency.value, str) and (
+            agency.confidence > UNVERIFIED and not _ends_with_place(agency.value, place)):
+        # a low-resolution photo's agency line: every word may be a known agency or unit word
+        # and still be misread ("HỒNG QUẬN" for "HỒNG QUANG"); only the date line's place,
+        # read apart and spelled the same, confirms it
+        capped["issuing_agency"] = FieldValue(agency.value, UNVERIFIED, agency.reason or why)
     return capped
+
+
+ADMIN_UNIT_WORDS = frozenset(w for unit in ADMIN_UNITS for w in unit.split())
+
+
+def _ends_with_place(agency: str, place: FieldValue | None) -> bool:
+    """The agency names no unit ("SỞ TÀI CHÍNH": its words are all the vocabulary's), or the
+    unit it names is the date line's place."""
+    words = agency.split()
+    if not any(w in ADMIN_UNIT_WORDS for w in words[:-1]):
+        return True  # "BỆNH VIỆN ĐA KHOA TỈNH": a unit word but no unit's name after it
+    if place is None or not isinstance(place.value, str) or not place.value.strip():
+        return False
+    want = upper_vi(re.sub(r"^(TP\.|Thành phố|Tỉnh)\s*", "", place.value.strip()))
+    return agency.endswith(" " + want)
 
 
 def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,

@@ -451,3 +451,22 @@ def test_a_flat_text_item_wrapped_onto_a_capitalised_word_goes_on() -> None:
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["recipients"].value == [
         "Như trên", "Hội Liên hiệp Phụ nữ Việt Nam", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def test_an_upscaled_photo_s_agency_is_trusted_only_when_the_date_line_s_place_agrees() -> None:
+    def page(agency_unit: str, place: str) -> PageInput:
+        text = f"""
+ỦY BAN NHÂN DÂN                  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+{agency_unit}                          Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    {place}, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc giao nhiệm vụ kiểm tra
+"""
+        return PageInput(text, flags=("upscaled",))
+
+    # the commune's last syllable read as a unit word: every word is a known one
+    misread = extract_metadata([page("XÃ YÊN HUYỆN", "Yên Phong")], options=OPTIONS)
+    assert misread.fields["issuing_agency"].confidence < 0.8
+    agreed = extract_metadata([page("XÃ YÊN PHONG", "Yên Phong")], options=OPTIONS)
+    assert agreed.fields["issuing_agency"].value == "ỦY BAN NHÂN DÂN XÃ YÊN PHONG"
+    assert agreed.fields["issuing_agency"].confidence >= 0.8
