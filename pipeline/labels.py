@@ -130,6 +130,8 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "contradicts the citizen id")),
     (re.compile(r"scan cleaned of specks: diacritics unsure"), lambda m: _(
         "the scan was cleaned of specks: the diacritics are unsure")),
+    (re.compile(r"low-resolution scan read enlarged: diacritics unsure"), lambda m: _(
+        "a low-resolution scan was read enlarged: the diacritics are unsure")),
     (re.compile(r"scan cleaned of specks: D or Đ unsure"), lambda m: _(
         "the scan was cleaned of specks: D or Đ is unsure")),
     (re.compile(r"the person the decision is about"), lambda m: _(
@@ -148,6 +150,10 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "type it in")),
     (re.compile(r"diacritics restored from the names list"), lambda m: _(
         "diacritics restored from the list of names")),
+    (re.compile(r"a name in capitals read once"), lambda m: _(
+        "a name printed once in capitals: its tone marks are unconfirmed")),
+    (re.compile(r"diacritics of the place decided by the gazetteer"), lambda m: _(
+        "the place's diacritics were decided by the list of administrative units")),
     (re.compile(r"diacritics restored from the agency name"), lambda m: _(
         "diacritics restored from the agency name")),
     (re.compile(r"diacritics of '(.*)' restored from the date line"), lambda m: _(

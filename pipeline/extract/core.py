@@ -19,6 +19,7 @@ from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, build_doc, place_start, title_type
 from pipeline.extract.fields import (
     Found,
+    edit_distance,
     find_agencies,
     find_doc_type,
     find_issue_date,
@@ -47,7 +48,7 @@ from pipeline.extract.owner import (
     is_enterprise,
 )
 from pipeline.extract.parties import Party, find_parties, id_kind
-from pipeline.extract.vocab import AGENCY_PHRASES
+from pipeline.extract.vocab import ADMIN_UNITS, AGENCY_PHRASES
 from pipeline.identifiers import validate_mst, validate_owner_id
 from pipeline.vntext import collapse, compact_key, fewer_marks, fold, nfc, upper_vi
 
@@ -101,7 +102,9 @@ class ExtractOptions:
     # On pages the OCR had to clean of dust, Tesseract still scores words high whose diacritics
     # went with the specks: names and free text that no vocabulary confirms are capped below
     # the review threshold there ("unsure"), never stored as confident.
-    distrust_flags: tuple[str, ...] = ("denoised",)
+    # A page OCR'd on an upscaled low-resolution image (a phone photo) is the same case: its
+    # tone marks were a pixel or two, Tesseract scores "Nhân" for "Nhàn" at 0.97.
+    distrust_flags: tuple[str, ...] = ("denoised", "upscaled")
     unconfirmed_text: tuple[str, ...] = ("subject", "signer_name", "owner_name",
                                          "owner_address", "recipients")
 
@@ -137,13 +140,21 @@ def extract_metadata(pages: Sequence[PageInput], *, options: ExtractOptions) -> 
     doc = build_doc([_layout(p, i) for i, p in enumerate(pages)])
     found = _find_all(doc)
     fields = _validate(found, options)
-    if any(flag in options.distrust_flags for page in pages for flag in page.flags):
-        fields = _cap_unconfirmed(fields, options)
+    flags = frozenset(f for page in pages for f in page.flags if f in options.distrust_flags)
+    if flags:
+        fields = _cap_unconfirmed(fields, options, flags)
     fields["page_count"] = FieldValue(len(pages), 1.0)
     doc_type = fields["doc_type"].value if isinstance(fields["doc_type"].value, str) else None
     enterprise = is_enterprise(doc) or "dang ky doanh nghiep" in fold(doc_type or "")
     parties = find_parties(doc, fields, enterprise=enterprise, doc_type=doc_type)
-    fields = _owner_from_parties(fields, parties)
+    if fields["owner_name"].value is None:
+        fields = _owner_from_parties(fields, parties)
+        owner = fields["owner_name"]
+        if isinstance(owner.value, str) and _spelled_differently(doc, owner.value):
+            fields["owner_name"] = FieldValue(owner.value, min(owner.confidence, 0.6),
+                                              "spelled differently elsewhere in the document")
+        if flags:
+            fields = _cap_unconfirmed(fields, options, flags)
     return Extraction(fields=fields, review_reasons=review_reasons(fields, options),
                       parties=parties)
 
@@ -172,22 +183,46 @@ def _owner_from_parties(fields: dict[str, FieldValue],
     return out
 
 
-def _cap_unconfirmed(fields: dict[str, FieldValue],
-                     options: ExtractOptions) -> dict[str, FieldValue]:
+def _cap_unconfirmed(fields: dict[str, FieldValue], options: ExtractOptions,
+                     flags: frozenset[str]) -> dict[str, FieldValue]:
     capped = dict(fields)
+    why = "scan cleaned of specks: diacritics unsure" if "denoised" in flags else \
+        "low-resolution scan read enlarged: diacritics unsure"
     for name in options.unconfirmed_text:
         fv = capped.get(name)
         if fv is not None and fv.value not in (None, "", []) and fv.confidence > UNVERIFIED:
-            capped[name] = FieldValue(fv.value, UNVERIFIED,
-                                      fv.reason or "scan cleaned of specks: diacritics unsure")
+            capped[name] = FieldValue(fv.value, UNVERIFIED, fv.reason or why)
     ns = capped.get("number_symbol")
     known = {a for a in P.DOC_TYPES.values() if a}
     parts = ns.value.rsplit("/", 1)[-1].split("-") if ns and isinstance(ns.value, str) else []
-    if ns is not None and any("Đ" in p and p not in known for p in parts) and (
+    odd_d = any("Đ" in p and p not in known for p in parts)
+    if "denoised" in flags and ns is not None and odd_d and (
             ns.confidence > UNVERIFIED):  # a speck across a D reads as the stroke of Đ
         capped["number_symbol"] = FieldValue(ns.value, UNVERIFIED,
                                              "scan cleaned of specks: D or Đ unsure")
+    agency, place = capped.get("issuing_agency"), capped.get("issue_place")
+    if "upscaled" in flags and agency is not None and isinstance(agency.value, str) and (
+            agency.confidence > UNVERIFIED and not _ends_with_place(agency.value, place)):
+        # a low-resolution photo's agency line: every word may be a known agency or unit word
+        # and still be misread ("HỒNG QUẬN" for "HỒNG QUANG"); only the date line's place,
+        # read apart and spelled the same, confirms it
+        capped["issuing_agency"] = FieldValue(agency.value, UNVERIFIED, agency.reason or why)
     return capped
+
+
+ADMIN_UNIT_WORDS = frozenset(w for unit in ADMIN_UNITS for w in unit.split())
+
+
+def _ends_with_place(agency: str, place: FieldValue | None) -> bool:
+    """The agency names no unit ("SỞ TÀI CHÍNH": its words are all the vocabulary's), or the
+    unit it names is the date line's place."""
+    words = agency.split()
+    if not any(w in ADMIN_UNIT_WORDS for w in words[:-1]):
+        return True  # "BỆNH VIỆN ĐA KHOA TỈNH": a unit word but no unit's name after it
+    if place is None or not isinstance(place.value, str) or not place.value.strip():
+        return False
+    want = upper_vi(re.sub(r"^(TP\.|Thành phố|Tỉnh)\s*", "", place.value.strip()))
+    return agency.endswith(" " + want)
 
 
 def apply_corrections(extraction: Extraction, corrections: Mapping[str, str], *,
@@ -373,7 +408,7 @@ def _repair_subject(found: dict[str, Found | None]) -> None:
     subject = found.get("subject")
     if subject is None or not isinstance(subject.value, str):
         return
-    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."))
+    text, changed, unsure = lexicon.repair_text(subject.value.rstrip(" ."), tone_swaps=True)
     text, places = _subject_places(text)
     changed += places
     conf = subject.conf
@@ -470,16 +505,28 @@ def _confirm_owner_name(doc: Doc, found: dict[str, Found | None]) -> None:
     name = found.get("owner_name")
     if name is None or not isinstance(name.value, str) or len(name.value.split()) < 2:
         return
-    text = "\n".join(line.text for line in doc.lines)
-    upper, want = upper_vi(text), upper_vi(name.value)
-    folded_text, folded_want = fold(text), fold(name.value)
-    exact = upper.count(want)
-    loose = folded_text.count(folded_want)
+    exact, loose = _spellings(doc, name.value)
     if loose > exact:
         found["owner_name"] = Found(name.value, min(name.conf, 0.6),
                                     "spelled differently elsewhere in the document")
     elif exact >= 2:
         found["owner_name"] = replace(name, conf=max(name.conf, 0.95))
+    elif name.conf < 0.98 and any(upper_vi(name.value) in line.text for line in doc.lines):
+        # printed once, in capitals, whose tone marks are small ("THỂ" for "THẾ" at 0.92):
+        # one reading below full word trust confirms no mark
+        found["owner_name"] = Found(name.value, min(name.conf, UNVERIFIED),
+                                    name.reason or "a name in capitals read once")
+
+
+def _spellings(doc: Doc, name: str) -> tuple[int, int]:
+    """(times the name is spelled as given, times it is spelled with any diacritics)."""
+    text = "\n".join(line.text for line in doc.lines)
+    return upper_vi(text).count(upper_vi(name)), fold(text).count(fold(name))
+
+
+def _spelled_differently(doc: Doc, name: str) -> bool:
+    exact, loose = _spellings(doc, name)
+    return len(name.split()) >= 2 and loose > exact
 
 
 def _issue_place(doc: Doc) -> Found | None:
@@ -573,6 +620,16 @@ def _agree_place(found: dict[str, Found | None]) -> None:
                 # the place confirms the tail; the head must be a known agency phrase on its
                 # own ("ỦY BAN NHÂN DÂN Ẽ PHƯỜNG …": a stray glyph nothing confirms)
                 found[key] = replace(agency, conf=max(agency.conf, 0.9))
+        elif (right := _gazetteer_decides(tail, want)) is not None:
+            # the two readings differ in diacritics and only one of them is a unit's name
+            # ("XÃ DẪN HÓA" vs "Dân Hóa"): that one, though the other has more marks; still
+            # a disagreement between two readings, so unsure
+            why = "diacritics of the place decided by the gazetteer"
+            fixed = agency.value[: len(agency.value) - len(want)] + upper_vi(right)
+            found[key] = Found(fixed, min(agency.conf, 0.75), why)
+            cut = len(place.value) - len(want)
+            spelled = place.value[:cut] + _title_case_like(upper_vi(right), place.value[cut:])
+            found["issue_place"] = Found(spelled, min(place.conf, 0.75), why)
         elif fewer_marks(tail, want):  # the capitals probably lost marks the date line kept
             fixed = agency.value[: len(agency.value) - len(want)] + want
             why = f"diacritics of '{tail}' restored from the date line"
@@ -587,6 +644,16 @@ def _agree_place(found: dict[str, Found | None]) -> None:
             found["issue_place"] = Found(place.value, min(place.conf, 0.6), why)
             found[key] = Found(agency.value, min(agency.conf, 0.6), why)
         return
+
+
+def _gazetteer_decides(tail: str, want: str) -> str | None:
+    """Of two spellings of one place (agency tail, date line), the only one the gazetteer
+    knows; None when both or neither are known."""
+    tail_known = lexicon.check_place(tail).known
+    want_known = lexicon.check_place(want).known
+    if tail_known == want_known:
+        return None
+    return tail if tail_known else want
 
 
 def _known_head(words: list[str]) -> bool:
@@ -642,9 +709,9 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     agency_ok = any(len(p) >= 2 and p in initials for p in parts)
     if type_ok and agency_ok:
         found["number_symbol"] = replace(ns, conf=max(ns.conf, 0.9))
-    elif any(len(p) >= 4 and len(p) == len(initials) and p != initials
-             and sum(a != b for a, b in zip(p, initials, strict=True)) == 1 for p in parts):
-        # "BGDĐI" for the initials "BGDĐT" of Bộ Giáo dục và Đào tạo: a letter misread
+    elif any(len(p) >= 4 and edit_distance(p, initials) == 1 for p in parts):
+        # "BGDĐI" for the initials "BGDĐT" of Bộ Giáo dục và Đào tạo: a letter misread, or
+        # one read in a gap between two ("…DIL" for "…DL")
         found["number_symbol"] = Found(ns.value, min(ns.conf, 0.6),
                                        "symbol differs from the agency's initials by one letter")
 

@@ -335,12 +335,15 @@ def find_doc_type(doc: Doc) -> Found | None:
             return Found(canonical, 0.85)
         # a known title cut short ("… ĐĂNG KÝ DOANH"): its end is on the next line, or lost
         key = " ".join(fold(text).split())
-        if any(" ".join(fold(t).split()).startswith(key + " ") for t in P.DOC_TITLES):
+        going_on = [t for t in P.DOC_TITLES if " ".join(fold(t).split()).startswith(key + " ")]
+        if going_on:
             for j in doc.next_lines(i, limit=1):
                 whole = snap(f"{text} {doc.lines[j].text.strip()}", P.DOC_TITLES)
                 if whole is not None:
                     return Found(whole, min(conf, line_conf(doc.lines[j])) * 0.95)
-            return Found(text, min(conf, 0.6), "the title seems cut: a known title goes on")
+            # its end was lost: the one known title it begins, if only one, still unsure
+            cut = going_on[0] if len(going_on) == 1 and len(key.split()) >= 3 else text
+            return Found(cut, min(conf, 0.6), "the title seems cut: a known title goes on")
         # a title no list knows: confirmed only when it starts with a known type and the word
         # list accepts every syllable as read
         fixed, changed, unsure = lexicon.repair_text(text.upper())
@@ -579,6 +582,8 @@ def _signer_part(doc: Doc, i: int) -> str:
     if text.lstrip().startswith(("-", "+", "•")):
         cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
         return text[cut.end():] if cut else ""
+    if text.rstrip().endswith(";") or _formula(strip_punct(text)) is not None:
+        return ""  # a recipient printed without a bullet ("Sở Tư pháp;", "Lưu: VT, VP.")
     return text
 
 
@@ -615,7 +620,7 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     name_at = _name_index([t for _, t in parts])
     if name_at is None:  # the name was not read (under the signature, the seal)
         titles = _title_lines(parts)
-        if not titles or not snap(titles[-1][1], P.SIGNER_TITLES):
+        if not titles or not snap(_without_prefix(titles[-1][1]), P.SIGNER_TITLES):
             return None, None, None
         # the lowest title line, with the authority line right above it if there is one
         titles = [t for t in titles[-2:-1] if _MISREAD_AUTHORITY.match(fold(t[1]))] + \
@@ -632,6 +637,12 @@ def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
                                        "no signer title read")
     title, prefix = _title_and_prefix(doc, titles)
     return name_found, title, prefix
+
+
+def _without_prefix(text: str) -> str:
+    """"KT. TRƯỞNG PHÒNG" → "TRƯỞNG PHÒNG": the title after an authority prefix on its line."""
+    m = P.AUTHORITY_LINE.match(fold(text))
+    return text[m.end():] if m else text
 
 
 def _name_index(texts: list[str]) -> int | None:
@@ -774,8 +785,8 @@ def find_recipients(doc: Doc) -> Found | None:
     ended = False
     first_rest = without_strokes(label_line)[m.end():].strip()
     candidates: list[tuple[Line, str]] = []
-    if first_rest:
-        candidates.append((label_line, first_rest))
+    # "Nơi nhận: Như trên; Sở Tư pháp; Lưu: VT." : the items run on the label's line
+    candidates += [(label_line, part) for part in _run_on_items(first_rest)]
     for i in range(start + 1, len(doc.lines)):
         line = doc.lines[i]
         if line.page != label_line.page:
@@ -784,26 +795,42 @@ def find_recipients(doc: Doc) -> Found | None:
             continue  # flat text: the right-hand part of a row is the signer column
         if line.has_box and (line.x0 > max(0.3, label_line.x0 + 0.2) or line.y < label_line.y):
             continue
-        text = without_strokes(line)
+        text = damaged_bullet(line, without_strokes(line))
         if not has_word_char(text):
             continue  # a speck read as ";" between two items
         candidates.append((line, text))
+    # the recipients' column: the left half of the page (the signer block is the right)
+    right_edge = max((ln.x1 for ln, _ in candidates if ln.has_box and ln.x1 < 0.6), default=0.0)
+    prev_line: Line | None = None
     for line, text in candidates:
         text = text.strip()
+        if items and not ended and prev_line is not None and _short_of_column(
+                prev_line, line, right_edge):
+            ended = True  # the item's ";" was lost: a line that stops short did not wrap
+        prev_line = line
         if not line.has_box and text.startswith(("-", "+", "•")):
             cut = re.search(r"[;.]\s+(?=[A-ZĐ])", text)
             text = text[: cut.start() + 1] if cut else text
         # the bullet was not read (a thin dash): an item starts at the label's indent, in
         # the left column, after the label or after an item that ended with ";"
-        bullet = text.startswith(("-", "+", "•", "*", "~", "·")) or (
-            line.has_box and (ended or not items) and abs(line.x0 - label_line.x0) < 0.02
-            and not is_upper_text(text) and not P.AUTHORITY_LINE.match(fold(text)))
+        archived = bool(items) and fold(items[-1]).startswith("luu")
+        bullet = not archived and (text.startswith(("-", "+", "•", "*", "~", "·")) or (
+            (ended or not items) and not is_upper_text(text)
+            and not P.AUTHORITY_LINE.match(fold(text)) and (
+                line.has_box and abs(line.x0 - label_line.x0) < 0.02
+                # flat text, no bullets printed: an item opens with a capital and closes
+                # with ";" (the last with "." or it is the archive "Lưu: …")
+                or not line.has_box and text[:1].isupper() and (
+                    text.endswith((";", ".")) or fold(text).startswith("luu")))))
         if bullet:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))
             ended = text.endswith((";", "."))
         elif items and not ended and not is_upper_text(text) and not P.AUTHORITY_LINE.match(
-                fold(text)) and (line.has_box or text[:1].islower()):
+                fold(text)) and (line.has_box or text[:1].islower() or (
+                    # flat text: a wrapped name goes on with a capital ("Việt / Nam;") and
+                    # closes the item; the archive item never wraps onto a capital
+                    not archived and text.endswith((";", ".")))):
             items[-1] = f"{items[-1]} {strip_punct(text)}"
             ended = text.endswith((";", "."))
         elif items:
@@ -817,6 +844,26 @@ def find_recipients(doc: Doc) -> Found | None:
     elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
         conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
+
+
+def _short_of_column(prev: Line, line: Line, right_edge: float) -> bool:
+    """`prev` stops so far left of the list's right edge that the first word of `line` would
+    have fit after it: `line` is no wrapped continuation of it (boxes only)."""
+    if not (prev.has_box and line.has_box and line.words and prev.page_size[0]):
+        return False
+    first = line.words[0].width / prev.page_size[0]
+    return prev.x1 + first + 0.03 < right_edge
+
+
+def _run_on_items(text: str) -> list[str]:
+    """Items printed on one line, split at ";" before a capital ("Như trên; Sở Tư pháp");
+    one part when there is no such ";"."""
+    if not text:
+        return []
+    parts = re.split(r"(?<=;)\s+(?=[-+•]?\s*[A-ZĐÀ-Ỹ])", text)
+    if len(parts) > 1 and not any(is_upper_text(p) for p in parts):
+        return parts
+    return [text]
 
 
 def without_strokes(line: Line) -> str:
@@ -839,6 +886,23 @@ def without_strokes(line: Line) -> str:
     return text
 
 
+def damaged_bullet(line: Line, text: str) -> str:
+    """The line with its bullet restored as "-" where OCR read the dash as a narrow glyph of
+    almost no confidence ("cề Chủ đầu tư;"): a first word narrower than half the height of the
+    line's letters, scored below 0.3, before a capitalised word (an item starts with one).
+    Offsets of the rest stay as in `line.text`."""
+    if len(line.words) < 2 or len(line.word_spans) != len(line.words):
+        return text
+    first, nxt = line.words[0], line.words[1]
+    start, end, conf = line.word_spans[0]
+    following = text[line.word_spans[1][0]:line.word_spans[1][1]]
+    heights = [w.height for w in line.words[1:] if any(c.isalpha() for c in w.text)]
+    if (conf < 0.3 and heights and first.width < 0.5 * max(heights)
+            and following[:1].isupper() and nxt.left > first.left):
+        return text[:start] + "-" + " " * (end - start - 1) + text[end:]
+    return text
+
+
 _SPLIT_OFF = re.compile(r"^[\"'`´‘’“”„]+|[\"'`´‘’“”„]+$")
 
 
@@ -853,13 +917,16 @@ def _recipient(item: str, conf: float) -> tuple[str, float]:
     common = snap(item, P.COMMON_RECIPIENTS)
     if common is not None:
         return common, conf
-    formula = recipient_formula(item)
-    if formula != item:
+    formula = _formula(item)
+    if formula is not None:
         return formula, conf
+    item = _copies_and_report(item)
     # an agency's name: its tone marks where the word list decides ("thỏng tin" → "thông
     # tin"); a repaired item is a guess, so it is trusted less
-    text, changed, _ = lexicon.repair_text(item)
-    return text, min(conf, 0.85) if changed else conf
+    text, changed, unsure = lexicon.repair_text(item, tone_swaps=True)
+    if changed:  # a tone swapped by one word pair is one weak signal: below the threshold
+        conf = min(conf, 0.75 if unsure else 0.85)
+    return text, conf
 
 
 def _item_conf(line: Line) -> float:
@@ -882,14 +949,39 @@ _ARCHIVE = re.compile(r"^luu\s*[:;.]?\s*v[a-z]?(?:[,.;j]\s*|\s+|$)")
 _COPIES = re.compile(r"\((\d{1,3})\s*[bBDđ6]\)$")
 
 
+def _damaged_as_above(folded: str) -> bool:
+    """"Nhưưen", "Như trán": the formula "Như trên" with up to two letters misread. Its first
+    word is read, the rest of the item is letters only and no longer than the formula (a
+    named recipient, "Như Điều 3" or "Nhà …" differ by more)."""
+    key = re.sub(r"[\s;.,:-]", "", folded)
+    return (key.startswith("nhu") and key.isalpha() and 5 <= len(key) <= 8
+            and edit_distance(key, "nhutren") <= 2)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (short strings)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def recipient_formula(item: str) -> str:
     """Restore the fixed formulas of "Nơi nhận" items (Decree 30/2020 Annex I):
     "Như Điều 3", "Như trên", "Lưu: VT, <unit> (NNb)"."""
+    formula = _formula(item)
+    return formula if formula is not None else _copies_and_report(item)
+
+
+def _formula(item: str) -> str | None:
+    """The fixed formula the item spells, restored; None if it is no formula."""
     f = fold(item)
     m = _AS_ARTICLE.match(f)
     if m:
         return f"Như Điều {m.group(1)}"
-    if re.fullmatch(r"nhu\s*tren", f):
+    if re.fullmatch(r"nhu\s*tren", f) or _damaged_as_above(f):
         return "Như trên"
     m = _ARCHIVE.match(f)
     if m:
@@ -897,6 +989,11 @@ def recipient_formula(item: str) -> str:
         item = f"Lưu: VT, {rest}" if rest else "Lưu: VT"
         # the number of copies is written "(NNb)" (bản); OCR drops or misreads the b
         return re.sub(r"\((\d{1,3})\s*[bBDđ6]?\)$", lambda c: f"({c.group(1)}b)", item)
+    return None
+
+
+def _copies_and_report(item: str) -> str:
+    """"(NNb)" and "(b/c)" at an item's end, as printed."""
     item = _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
     # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c
     return re.sub(r"\(\s*b\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)

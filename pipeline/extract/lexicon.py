@@ -83,6 +83,22 @@ def word_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+@lru_cache(maxsize=1)
+def common_word_pairs() -> frozenset[tuple[str, str]]:
+    """Adjacent syllable pairs of the common words only (`underthesea`'s Viet39K, the 39,000
+    most used of Viet74K): enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or
+    a place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
+    base = _package_dir("underthesea")
+    path = base / "corpus" / "data" / "Viet39K.txt" if base else None
+    if path is None or not path.exists():
+        return frozenset()
+    pairs: set[tuple[str, str]] = set()
+    for w in path.read_text("utf-8").split("\n"):
+        parts = [_ckey(p) for p in _syllables_of(w)]
+        pairs.update(zip(parts, parts[1:], strict=False))
+    return frozenset(pairs)
+
+
 def _ckey(syllable: str) -> str:
     """Spelling-independent key: "hòa" and "hoà" (old and new tone placement) are one."""
     nfd = unicodedata.normalize("NFD", syllable.lower())
@@ -142,13 +158,20 @@ class Repair:
 
 
 def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = None,
-                    allowed: frozenset[str] | None = None) -> Repair:
+                    allowed: frozenset[str] | None = None, tone_swaps: bool = False,
+                    prev_bound: bool = False, nxt_bound: bool = False) -> Repair:
     """A token's diacritics checked against the inventory (or `allowed`), with context.
 
     - known (and, with a neighbour, not contradicted by a word pair): kept;
     - unknown with exactly one candidate differing in diacritics only: restored;
     - known but a neighbour forms a word with exactly one other candidate and not with it
       ("công bô" → "công bố"): restored;
+    - with `tone_swaps`, known but a neighbour forms a word with exactly one candidate of the
+      same letters and another tone and not with it ("tố chức" → "tổ chức", "chỉ phí" → "chi
+      phí": Tesseract confuses sắc/hỏi/huyền and reads a stray mark): restored, but reported
+      unsure too, since one word pair is one weak signal; never where that neighbour already
+      makes a common word with its other neighbour (`prev_bound`, `nxt_bound`: "chuyển mục
+      đích" stays, "mục đích" holds "mục");
     - anything else: kept and reported unsure.
     """
     word = _lower(token)
@@ -185,6 +208,14 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         paired = [c for c in candidates if c != word and in_pair(c)]
         if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
+        common = common_word_pairs()
+        prev_free = prev is not None and not prev_bound
+        nxt_free = nxt is not None and not nxt_bound
+        swaps = [c for c in candidates if c != word and (
+            (prev_free and (_ckey(prev or ""), _ckey(c)) in common)
+            or (nxt_free and (_ckey(c), _ckey(nxt or "")) in common))]
+        if tone_swaps and allowed is None and len(swaps) == 1:
+            return Repair(_same_case(swaps[0], token), True, True)
         if token.isupper() and len(token) > 1 and fold(word) == word:
             # capitals read without any mark ("PHẦN MEM" for "PHẦN MỀM"): a word pair with
             # exactly one candidate of any letters decides
@@ -209,9 +240,15 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     return Repair(token, False, True)
 
 
-def repair_text(text: str) -> tuple[str, int, int]:
-    """(text with syllables repaired, repairs made, syllables left unsure)."""
+def repair_text(text: str, *, tone_swaps: bool = False) -> tuple[str, int, int]:
+    """(text with syllables repaired, repairs made, syllables left unsure).
+
+    `tone_swaps` (running text: a subject, a recipient): a known syllable whose tone makes no
+    word with its neighbours is swapped for the one tone that does (`repair_syllable`), and a
+    capitalised word inside the text is checked too (an institution's name, "Uy ban" for "Ủy
+    ban"); both stay unsure."""
     tokens = text.split(" ")
+    bound_left, bound_right = _bound(tokens)
     out: list[str] = []
     changed = unsure = 0
     for k, tok in enumerate(tokens):
@@ -222,16 +259,45 @@ def repair_text(text: str) -> tuple[str, int, int]:
             out.append(tok)  # numbers, abbreviations ("UBND", "TTHC")
             continue
         word = m.group(2)
-        if k > 0 and word[:1].isupper() and not word.isupper() and is_syllable(word):
+        proper = k > 0 and word[:1].isupper() and not word.isupper() and is_syllable(word)
+        if proper and not tone_swaps:
             out.append(tok)  # a proper name inside a sentence ("ông Lê Đức …"): kept
             continue
         prev = _bare(tokens[k - 1]) if k > 0 else None
         nxt = _bare(tokens[k + 1]) if k + 1 < len(tokens) else None
-        r = repair_syllable(m.group(2), prev=prev, nxt=nxt)
+        r = repair_syllable(m.group(2), prev=prev, nxt=nxt, tone_swaps=tone_swaps,
+                            prev_bound=k > 0 and bound_left[k - 1],
+                            nxt_bound=k + 1 < len(tokens) and bound_right[k + 1])
+        if proper and not r.changed:
+            out.append(tok)  # a name's syllable no word pair decides is its own ("Lê Đức")
+            continue
         changed += r.changed
-        unsure += r.unsure
+        unsure += r.unsure or proper  # a name changed by its neighbour is a guess
         out.append(m.group(1) + r.text + m.group(3))
     return " ".join(out), changed, unsure
+
+
+def _bound(tokens: list[str]) -> tuple[list[bool], list[bool]]:
+    """Per token: does it make a common word with its left (right) neighbour, that neighbour
+    not being taken by its own other side? ("sung công chức": "công" goes with "chức", so
+    "sung" is free for "bổ sung"; "mục đích sử": "mục" is held by "đích")."""
+    bare = [_bare(t) for t in tokens]
+    common = common_word_pairs()
+
+    def pair(i: int, j: int) -> bool:
+        a, b = bare[i], bare[j]
+        if a is None or b is None or not tokens[i][-1:].isalnum():
+            return False  # "cư, định": no word runs across a comma
+        return (_ckey(a), _ckey(b)) in common
+
+    n = len(tokens)
+    right = [False] * n
+    for j in range(n - 2, -1, -1):
+        right[j] = pair(j, j + 1) and not right[j + 1]
+    left = [False] * n
+    for j in range(1, n):
+        left[j] = pair(j - 1, j) and not left[j - 1]
+    return left, right
 
 
 def _bare(token: str) -> str | None:

@@ -200,3 +200,273 @@ def test_a_number_beside_an_unreadable_day_is_unsure_however_high_it_scored() ->
     # a readable day leaves the number as trusted as before
     ex = extract_metadata([PageInput(HEADER)], options=OPTIONS)
     assert ex.fields["number_symbol"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- recipients, round fields
+
+def test_the_as_above_formula_is_restored_from_two_misread_letters() -> None:
+    assert recipient_formula("Nhưưen") == "Như trên"  # "tr" read as one doubled "ư"
+    assert recipient_formula("Như trán") == "Như trên"
+    # a named recipient, the article formula and other words stay as read
+    assert recipient_formula("Nhà văn hóa") == "Nhà văn hóa"
+    assert recipient_formula("Như Điều 3") == "Như Điều 3"
+    assert recipient_formula("Nhu cầu") == "Nhu cầu"
+
+
+def test_a_right_article_formula_is_not_sent_through_the_tone_repair() -> None:
+    text = HEADER + "Nơi nhận:\n- Như Điều 3;\n- Sở Tư pháp;\n- Lưu: VT, VP.\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như Điều 3", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def _recipient_page(first_item: list[Word]) -> PageInput:
+    """A page whose recipient list starts with the given words (the label at x=300)."""
+    words = [W("Nơi", 300, 2000, 90, 40, 96), W("nhận:", 400, 2000, 140, 48, 96),
+             *first_item,
+             W("-", 300, 2110, 14, 5, 90), W("Thanh", 330, 2090, 130, 42, 96),
+             W("tra", 470, 2090, 70, 42, 96), W("tỉnh;", 550, 2090, 100, 42, 96),
+             W("-", 300, 2170, 14, 5, 90), W("Lưu:", 330, 2150, 90, 42, 96),
+             W("VT,", 430, 2150, 80, 42, 96), W("VP.", 520, 2150, 80, 42, 96)]
+    rows = [2000, 2030, 2090, 2150]  # one OCR line per row: label, first item, two more
+    words = [Word(w.text, w.left, w.top, w.width, w.height, w.conf, 0,
+                  max(k for k, top in enumerate(rows) if w.top >= top)) for w in words]
+    return PageInput("", words, 2480, 3508, 0.9)
+
+
+def test_a_bullet_read_as_a_narrow_glyph_of_no_confidence_is_a_bullet() -> None:
+    # the dash of the first item read "cề" at confidence 1, narrower than half a letter's height
+    page = _recipient_page([W("cề", 300, 2045, 16, 29, 1), W("Chủ", 330, 2030, 90, 42, 96),
+                            W("đầu", 430, 2030, 80, 42, 96), W("tư;", 520, 2030, 60, 42, 96)])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Chủ đầu tư", "Thanh tra tỉnh", "Lưu: VT, VP"]
+    # a real first word of the item (wide, read with confidence) is kept
+    page = _recipient_page([W("-", 300, 2050, 14, 5, 90), W("các", 330, 2030, 80, 42, 96),
+                            W("Sở", 420, 2030, 60, 42, 96), W("ngành;", 490, 2030, 120, 42, 96)])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value[0] == "các Sở ngành"
+
+
+def test_a_tone_swapped_by_ocr_is_restored_only_by_a_common_word_and_stays_unsure() -> None:
+    # sắc for hỏi, a stray hỏi: the read syllable makes no word with its neighbours, exactly
+    # one tone of the same letters makes a common word with one of them
+    assert lexicon.repair_text("hỗ trợ chỉ phí học tập", tone_swaps=True) == (
+        "hỗ trợ chi phí học tập", 1, 1)
+    assert lexicon.repair_text("Về việc tố chức tiếp công dân", tone_swaps=True)[0] == (
+        "Về việc tổ chức tiếp công dân")
+    # a capitalised word inside the text: an institution's name, decided by its neighbour
+    assert lexicon.repair_text("Chủ tịch Uy ban nhân dân", tone_swaps=True)[0] == (
+        "Chủ tịch Ủy ban nhân dân")
+    # a function word stays: only a rare word or a place name would pair its other tone
+    assert lexicon.repair_text("dữ liệu về dân cư", tone_swaps=True)[0] == "dữ liệu về dân cư"
+    # a neighbour already bound to its other side by a common word is not taken from it
+    assert lexicon.repair_text("cho phép chuyển mục đích sử dụng đất", tone_swaps=True)[0] == (
+        "cho phép chuyển mục đích sử dụng đất")
+    # the neighbour bound to its other side ("Dân tộc", "học tập") is set aside: the free
+    # one decides alone ("bàn"/"bản" would pair with the bound one)
+    assert lexicon.repair_text("Ủy bạn Dân tộc", tone_swaps=True)[0] == "Ủy ban Dân tộc"
+    assert lexicon.repair_text("báo cáo kết quá học tập", tone_swaps=True)[0] == (
+        "báo cáo kết quả học tập")
+    # a neighbour whose other side is itself taken is free again: "công" goes with "tác",
+    # so "sung" is left for "bổ sung"
+    assert lexicon.repair_text("đề nghị bồ sung công tác kiểm tra", tone_swaps=True)[0] == (
+        "đề nghị bổ sung công tác kiểm tra")
+    # without tone_swaps (agency names, titles) nothing changes
+    assert lexicon.repair_text("hỗ trợ chỉ phí", tone_swaps=False)[0] == "hỗ trợ chỉ phí"
+
+
+def test_a_subject_with_a_swapped_tone_is_repaired_below_the_review_threshold() -> None:
+    text = HEADER.replace("Về việc giao nhiệm vụ kiểm tra",
+                          "Về việc hỗ trợ chỉ phí học tập cho học sinh")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["subject"].value == "Về việc hỗ trợ chi phí học tập cho học sinh"
+    assert ex.fields["subject"].confidence < 0.8
+
+
+# ---------------------------------------------------------------- names read once
+
+def test_names_on_an_upscaled_low_resolution_page_are_kept_but_unsure() -> None:
+    """A phone photo OCR'd enlarged: its tone marks were a pixel or two ("Nhân" for "Nhàn" at
+    0.97), so names and free text are capped below the review threshold, never dropped."""
+    text = DECISION_BODY
+    clean = extract_metadata([PageInput(text)], options=OPTIONS)
+    photo = extract_metadata([PageInput(text, flags=("upscaled",))], options=OPTIONS)
+    assert photo.values() == clean.values()
+    assert clean.fields["owner_name"].confidence >= 0.8
+    assert photo.fields["owner_name"].confidence < 0.8
+    assert "low-resolution" in (photo.fields["subject"].reason or "")
+    for name in ("number_symbol", "issue_date", "owner_id"):
+        assert photo.fields[name].confidence == clean.fields[name].confidence
+
+
+def test_a_decision_subject_spelled_otherwise_in_the_last_article_is_unsure() -> None:
+    # the owner comes from article 1 (the person the decision is about, id beside the name);
+    # article 3 spells the name with another tone: one of the two readings is wrong
+    text = HEADER + """QUYẾT ĐỊNH:
+Điều 1. Giao đất ở cho bà Dương Thảo Hiên, sinh ngày 12/12/1958, CCCD số 036158004417.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+Điều 3. Chánh Văn phòng và bà Dương Thảo Hiền chịu trách nhiệm thi hành Quyết định này.
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["owner_name"].value == "Dương Thảo Hiên"
+    assert ex.fields["owner_name"].confidence < 0.8
+    same = extract_metadata([PageInput(text.replace("Hiền", "Hiên"))], options=OPTIONS)
+    assert same.fields["owner_name"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- place vs agency
+
+def test_the_gazetteer_decides_between_the_date_line_and_the_agency_s_place() -> None:
+    # the capitals read a stray tilde ("SỞN HÀ", no unit; "Sơn Hà" has several), the date
+    # line read it right: more marks is not more right when only one spelling is a unit
+    text = """
+UBND TỈNH QUẢNG NGÃI              CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+UBND XÃ SỞN HÀ                          Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    Sơn Hà, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc giao nhiệm vụ kiểm tra
+"""
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["issue_place"].value == "Sơn Hà"
+    assert ex.fields["issuing_agency"].value == "UBND XÃ SƠN HÀ"
+    for name in ("issue_place", "issuing_agency"):
+        assert ex.fields[name].confidence < 0.8  # two readings disagreed
+
+
+def test_a_signer_block_reduced_to_its_prefix_and_title_line_still_gives_both() -> None:
+    # the deputy line and the name were lost (a photo): "KT. GIÁM ĐỐC" alone is still the
+    # block's first line; KT. signs for the head, so the title is the deputy's, unsure
+    text = HEADER + ("Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+                     "- Như trên;\n- Lưu: VT, VP.\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["authority_prefix"].value == "KT."
+    assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
+    assert ex.fields["signer_title"].confidence < 0.8
+    assert ex.fields["signer_name"].value is None
+
+
+# ---------------------------------------------------------------- number and symbol
+
+def test_a_symbol_with_a_letter_read_between_the_agency_s_initials_is_unsure() -> None:
+    # "SNNMT" are the initials of Sở Nông nghiệp và Môi trường; "SNNIMT" has one letter more,
+    # read in the gap between two: the symbol's agreement with the agency confirms nothing
+    text = HEADER.replace("Số: 41/QĐ-STC", "Số: 41/QĐ-SNNIMT").replace(
+        "SỞ TÀI CHÍNH", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["number_symbol"].value == "41/QĐ-SNNIMT"  # kept as read
+    assert ex.fields["number_symbol"].confidence < 0.8
+    right = extract_metadata([PageInput(text.replace("SNNIMT", "SNNMT"))], options=OPTIONS)
+    assert right.fields["number_symbol"].confidence >= 0.8
+
+
+def _birth_extract(name_conf: float) -> PageInput:
+    lines = [("ỦY BAN NHÂN DÂN XÃ YÊN PHONG", 96), ("Số: 12/TLKS", 96),
+             ("TRÍCH LỤC KHAI SINH", 96), ("Họ, chữ đệm, tên: NGUYỄN HOÀI NAM", name_conf),
+             ("Ngày, tháng, năm sinh: 03/04/2020", 96)]
+    words = [Word(w, 200 + 120 * k, 300 + 80 * row, 110, 40, conf, 0, row)
+             for row, (text, conf) in enumerate(lines) for k, w in enumerate(text.split())]
+    return PageInput("\n".join(t for t, _ in lines), words, 2480, 3508, 90)
+
+
+def test_a_name_printed_once_in_capitals_below_full_word_trust_is_unsure() -> None:
+    # a child's name is printed once, in capitals, whose tone marks are small: one reading at
+    # 0.92 confirms no mark ("THỂ" for "THẾ" was stored unreviewed)
+    ex = extract_metadata([_birth_extract(92)], options=OPTIONS)
+    assert ex.fields["owner_name"].value == "Nguyễn Hoài Nam"
+    assert ex.fields["owner_name"].confidence < 0.8
+    sure = extract_metadata([_birth_extract(97)], options=OPTIONS)
+    assert sure.fields["owner_name"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- recipient list layouts
+
+def test_recipients_run_on_the_label_s_line_separated_by_semicolons() -> None:
+    text = HEADER + "Nơi nhận: Như trên; Sở Tư pháp; Lưu: VT, VP.\n"
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def test_recipients_without_bullets_in_flat_text_and_the_signer_beside_them() -> None:
+    text = HEADER + ("Nơi nhận:                                   KT. GIÁM ĐỐC\n"
+                     "Như trên;                                   PHÓ GIÁM ĐỐC\n"
+                     "Sở Tư pháp;\n"
+                     "Lưu: VT, VP.                                Lê Thu Hà\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Sở Tư pháp", "Lưu: VT, VP"]
+    # an item without its bullet is no title line of the signer
+    assert ex.fields["signer_title"].value == "PHÓ GIÁM ĐỐC"
+    assert ex.fields["signer_name"].value == "Lê Thu Hà"
+
+
+def test_the_archive_item_closes_the_list() -> None:
+    # "Lưu: …" is the last item (Decree 30, Annex I): a line after it is not a recipient
+    text = HEADER + ("Nơi nhận:\n- Như trên;\n- Lưu: VT, VP.\n- Bản sao gửi kèm hồ sơ.\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == ["Như trên", "Lưu: VT, VP"]
+
+
+def _list_page(rows: list[list[tuple[str, int, int]]]) -> PageInput:
+    """A recipient list from word boxes: each row a list of (word, left, width); rows 60 px
+    apart, the label first at x=300."""
+    words = [Word("Nơi", 300, 2000, 90, 40, 96, 0, 0), Word("nhận:", 400, 2000, 140, 48, 96, 0, 0)]
+    for r, row in enumerate(rows, 1):
+        for text, left, width in row:
+            h = 5 if text == "-" else 42
+            words.append(Word(text, left, 2000 + 60 * r, width, h, 96, 0, r))
+    return PageInput("", words, 2480, 3508, 0.9)
+
+
+def test_an_item_whose_semicolon_and_next_dash_were_lost_is_not_a_wrapped_line() -> None:
+    wide = [("-", 300, 14), ("Ủy", 330, 60), ("ban", 400, 80), ("nhân", 490, 100),
+            ("dân", 600, 80), ("các", 690, 70), ("xã,", 770, 60), ("phường", 840, 150),
+            ("trên", 1000, 90)]
+    page = _list_page([
+        wide,
+        [("địa", 330, 70), ("bàn;", 410, 90)],                          # wrapped: joined
+        [("-", 300, 14), ("Thanh", 330, 130), ("tra", 470, 70), ("tỉnh", 550, 90)],  # no ";"
+        [("Sở", 330, 60), ("Tư", 400, 50), ("pháp;", 460, 110)],        # its dash lost
+        [("-", 300, 14), ("Lưu:", 330, 90), ("VT,", 430, 80), ("VP.", 520, 80)]])
+    ex = extract_metadata([page], options=OPTIONS)
+    assert ex.fields["recipients"].value == [
+        "Ủy ban nhân dân các xã, phường trên địa bàn", "Thanh tra tỉnh", "Sở Tư pháp",
+        "Lưu: VT, VP"]
+
+
+def test_a_title_whose_last_word_was_lost_is_the_one_known_title_it_begins_unsure() -> None:
+    text = HEADER.replace("QUYẾT ĐỊNH\nVề việc giao nhiệm vụ kiểm tra\n",
+                          "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG\n\nCấp cho: Hoàng Minh Đức\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["doc_type"].value == "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT"
+    assert ex.fields["doc_type"].confidence < 0.8
+    # a cut that several known titles go on from stays as read
+    text = HEADER.replace("QUYẾT ĐỊNH\nVề việc giao nhiệm vụ kiểm tra\n",
+                          "GIẤY CHỨNG NHẬN ĐĂNG KÝ\n\nCấp cho: Hoàng Minh Đức\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["doc_type"].value == "GIẤY CHỨNG NHẬN ĐĂNG KÝ"
+    assert ex.fields["doc_type"].confidence < 0.8
+
+
+def test_a_flat_text_item_wrapped_onto_a_capitalised_word_goes_on() -> None:
+    text = HEADER + ("Nơi nhận:\n- Như trên;\n- Hội Liên hiệp Phụ nữ Việt\nNam;\n"
+                     "- Sở Tư pháp;\n- Lưu: VT, VP\n                              Lê Thu Hà\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["recipients"].value == [
+        "Như trên", "Hội Liên hiệp Phụ nữ Việt Nam", "Sở Tư pháp", "Lưu: VT, VP"]
+
+
+def test_an_upscaled_photo_s_agency_is_trusted_only_when_the_date_line_s_place_agrees() -> None:
+    def page(agency_unit: str, place: str) -> PageInput:
+        text = f"""
+ỦY BAN NHÂN DÂN                  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+{agency_unit}                          Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    {place}, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc giao nhiệm vụ kiểm tra
+"""
+        return PageInput(text, flags=("upscaled",))
+
+    # the commune's last syllable read as a unit word: every word is a known one
+    misread = extract_metadata([page("XÃ YÊN HUYỆN", "Yên Phong")], options=OPTIONS)
+    assert misread.fields["issuing_agency"].confidence < 0.8
+    agreed = extract_metadata([page("XÃ YÊN PHONG", "Yên Phong")], options=OPTIONS)
+    assert agreed.fields["issuing_agency"].value == "ỦY BAN NHÂN DÂN XÃ YÊN PHONG"
+    assert agreed.fields["issuing_agency"].confidence >= 0.8
