@@ -11,6 +11,7 @@ import numpy as np
 
 from ocr import preprocess as pp
 from ocr.compose import encode_jpeg, write_page_pdf
+from ocr.dewarp import straightened
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout, OcrEngine
 from ocr.pages import RasterPage
 from ocr.quality import reading_quality, text_quality
@@ -328,6 +329,20 @@ def _flattened(prepared: PreparedPage, options: OcrOptions) -> PreparedPage:
     return replace(prepared, ocr=scaled, ocr_dpi=ocr_dpi, psm=3, name="flat")
 
 
+def _dewarped(prepared: PreparedPage, options: OcrOptions) -> PreparedPage | None:
+    """The page with its text lines straightened (a curled or bent photo), read as the flat
+    candidate is; its display is straightened too, so the text layer lies on the lines the
+    clerk sees. None on a flat page (nothing to read again)."""
+    if not options.dewarp or prepared.oriented is None:
+        return None
+    found = straightened(prepared.oriented)
+    if found is None:
+        return None
+    straight, curl = found
+    candidate = _flattened(replace(prepared, oriented=straight), options)
+    return replace(candidate, display=curl.apply(prepared.display), name="dewarp")
+
+
 def _turned(prepared: PreparedPage, clockwise: int) -> PreparedPage:
     return replace(
         prepared,
@@ -388,16 +403,26 @@ def cascade(
     Tesseract would, and with the light divided out at a measured text height; the
     best-scoring read wins; if even that is poor, the other three orientations of the best
     preprocessed candidate are tried too."""
-    if not options.cascade or first[1] is None or is_clean_read(first[1], options):
+    if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
     # An alternative reads about as fast as the first reading; one that takes far longer is
     # Tesseract lost in noise (a sideways reading of a speckled page can take minutes).
     timeout = min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
+    dewarped = _dewarped(first[0], options)
+    if is_clean_read(first[1], options):
+        if dewarped is None:
+            return first
+        # Most words of a curled page can be valid while whole line ends are lost or merged
+        # into the next line: the straightened page is read too.
+        output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
+        return _best([first, (dewarped, output)])
     readings = [first]
     sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
     candidates = [_plain(raster), _flattened(first[0], options)]
     if options.psm != SPARSE_PSM:
         candidates.insert(0, sparse)
+    if dewarped is not None:
+        candidates.append(dewarped)
     for n, candidate in enumerate(candidates):
         output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
         readings.append((candidate, output))
