@@ -34,7 +34,7 @@ from ocr.preprocess import Image, letter_ink, text_height
 
 # A page whose lines stray less than this from straight and level (in letter heights, the
 # typical line) is flat: remapping it would only resample its pixels.
-FLAT_MAX_BEND = 0.45
+FLAT_MAX_BEND = 0.3
 MIN_LINES = 4  # fewer fitted lines: not enough evidence to bend a page
 MIN_LINE_LETTERS = 6
 MIN_LINE_LENGTH = 6.0  # in letter heights: a fitted line spans at least this much
@@ -52,7 +52,8 @@ class TextLine:
 
     def shift(self, xs: NDArray[np.float64]) -> NDArray[np.float64]:
         """Where the line is at `xs` minus where it belongs (inside its own span)."""
-        return np.polyval(self.poly, np.clip(xs, self.x0, self.x1)) - self.row
+        at = np.polyval(self.poly, np.clip(xs, self.x0, self.x1)) - self.row
+        return np.asarray(at, dtype=np.float64)
 
     @property
     def bend(self) -> float:
@@ -109,8 +110,8 @@ def _line_groups(shape: tuple[int, ...], letters: NDArray[np.float64],
     for x0, x1, cy in letters:
         core[max(0, round(cy) - half): round(cy) + half + 1, int(x0): int(x1) + 1] = 255
     gap = max(3, round(1.2 * letter_px))
-    core = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    count, labels = cv2.connectedComponents(core, connectivity=8)
+    joined = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
     cx = ((letters[:, 0] + letters[:, 1]) / 2).astype(np.int64)
     cy = np.clip(letters[:, 2].round().astype(np.int64), 0, shape[0] - 1)
     owner = labels[cy, np.clip(cx, 0, shape[1] - 1)]
@@ -218,16 +219,13 @@ def displacement(lines: list[TextLine], shape: tuple[int, ...],
     step = max(4.0, letter_px)
     xs = np.arange(0, w + step, step)
     ys = np.arange(0, h + step, step)
-    coarse = _fill_columns(_column_shifts(lines, xs, ys, letter_px))
+    shifts = _fill_columns(_column_shifts(lines, xs, ys, letter_px)).astype(np.float32)
     # Smooth across a few lines' spacing: single misfit lines must not fold the page.
-    size = 5
-    coarse = cv2.GaussianBlur(coarse.astype(np.float32), (size, size), 0,
-                              borderType=cv2.BORDER_REPLICATE)
+    smooth = cv2.GaussianBlur(shifts, (5, 5), 0, borderType=cv2.BORDER_REPLICATE)
     grid_to_page = np.array([[step, 0, 0], [0, step, 0]], dtype=np.float64)
-    full: NDArray[np.float32] = cv2.warpAffine(coarse, grid_to_page, (w, h),
-                                               flags=cv2.INTER_LINEAR,
-                                               borderMode=cv2.BORDER_REPLICATE)
-    return full
+    full = cv2.warpAffine(smooth, grid_to_page, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(full, dtype=np.float32)
 
 
 def measure_curl(grey: Image, letter_px: float = 0.0) -> Curl | None:
