@@ -402,20 +402,23 @@ def cascade(
     (headings and short lines anywhere: a page holding only a signer block), as plain
     Tesseract would, and with the light divided out at a measured text height; the
     best-scoring read wins; if even that is poor, the other three orientations of the best
-    preprocessed candidate are tried too."""
+    preprocessed candidate are tried too. A page whose text lines measure curled (`ocr.dewarp`:
+    a poor read, or a clean read of an enlarged photo) is also read straightened."""
     if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
     # An alternative reads about as fast as the first reading; one that takes far longer is
     # Tesseract lost in noise (a sideways reading of a speckled page can take minutes).
     timeout = min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
-    dewarped = _dewarped(first[0], options)
     if is_clean_read(first[1], options):
+        # Most words of a curled photo can be valid while whole line ends are lost or merged
+        # into the next line: an enlarged (phone-photo) page that measures curled is read
+        # straightened too. A flatbed presses the sheet flat: a clean scan is not measured.
+        dewarped = _dewarped(first[0], options) if FLAG_UPSCALED in first[0].flags else None
         if dewarped is None:
             return first
-        # Most words of a curled page can be valid while whole line ends are lost or merged
-        # into the next line: the straightened page is read too.
         output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
         return _best([first, (dewarped, output)])
+    dewarped = _dewarped(first[0], options)
     readings = [first]
     sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
     candidates = [_plain(raster), _flattened(first[0], options)]
