@@ -6,9 +6,11 @@ image it read, so the text layer is aligned with the deskewed image we place und
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import pikepdf
@@ -16,6 +18,9 @@ import pikepdf
 from ocr.preprocess import Image
 
 CHUNK_PAGES = 100  # pages per intermediate file: bounds open files and memory
+# A text-layer line's font size is held to this multiple of the page's median (see
+# `_even_line_sizes`).
+MAX_LINE_SIZE = 1.3
 
 
 def encode_jpeg(image: Image, quality: int) -> bytes:
@@ -56,6 +61,7 @@ def write_page_pdf(
     if text_pdf is not None:
         pdf = pikepdf.open(text_pdf)
         page = pdf.pages[0]
+        _even_line_sizes(pdf, page)
         _fit_text_page(pdf, page, w_pt, h_pt)
     else:
         pdf = pikepdf.new()
@@ -72,6 +78,39 @@ def write_page_pdf(
         draw = f"q {w_pt:.4f} 0 0 {h_pt:.4f} {box[0]:.4f} {box[1]:.4f} cm {name} Do Q\n"
         page.contents_add(pikepdf.Stream(pdf, draw.encode("ascii")), prepend=True)
         pdf.save(out)
+
+
+def _even_line_sizes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Hold every text line's font size to `MAX_LINE_SIZE` x the page's median, keeping its
+    words' positions and widths (the horizontal scale grows as the size shrinks).
+
+    Tesseract sizes a line's invisible text by the line's box. A line it ran across two columns
+    of different heights (a header's small agency line beside the big national motto) gets a
+    size twice its neighbours', and its glyph boxes reach up to the line above. A reader that
+    groups characters into lines by their top (pdfplumber, search tools) then takes both lines
+    for one and interleaves their characters: "TSỞT TKẾÍ NHH" for two header lines. A size no
+    taller than the page's usual lines keeps each line's top just above its own baseline."""
+    ops = [op for op in pikepdf.parse_content_stream(page)
+           if isinstance(op, pikepdf.ContentStreamInstruction)]
+    sizes = [float(op.operands[1]) for op in ops
+             if str(op.operator) == "Tf" and len(op.operands) == 2]
+    if not sizes or len(ops) != len(pikepdf.parse_content_stream(page)):
+        return  # not a text-only page as Tesseract writes it: left as it is
+    cap = MAX_LINE_SIZE * statistics.median(sizes)
+    changed, ratio = False, 1.0
+    edited: list[pikepdf.ContentStreamInstruction] = []
+    for op in ops:
+        args: list[Any] = list(op.operands)
+        name = str(op.operator)
+        if name == "Tf" and len(args) == 2:
+            ratio = 1.0
+            if float(args[1]) > cap:
+                ratio, args[1], changed = float(args[1]) / cap, round(cap, 3), True
+        elif name == "Tz" and ratio != 1.0 and len(args) == 1:
+            args[0] = round(float(args[0]) * ratio, 3)
+        edited.append(pikepdf.ContentStreamInstruction(args, op.operator))
+    if changed:
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(edited))
 
 
 def _fit_text_page(pdf: pikepdf.Pdf, page: pikepdf.Page, w_pt: float, h_pt: float) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ocr import preprocess as pp
 from ocr.compose import encode_jpeg, write_page_pdf
+from ocr.dewarp import straightened
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout, OcrEngine
 from ocr.pages import RasterPage
 from ocr.quality import reading_quality, text_quality
@@ -40,6 +41,7 @@ MAX_OCR_PIXELS = 16_000_000
 SMALL_PAGE_PIXELS = 4_000_000
 SPARSE_PSM = 11  # Tesseract's "sparse text" segmentation, the cascade's other reading
 ROTATION_MARGIN = 0.1  # how much better (valid-word share) a turned reading must score
+STRAIGHT_MARGIN = 0.05  # share of the best read's valid words a straightened read may lack
 CANDIDATE_MIN_TIMEOUT_S = 10.0  # floor of a candidate's timeout (4x the first reading's time)
 
 
@@ -328,6 +330,20 @@ def _flattened(prepared: PreparedPage, options: OcrOptions) -> PreparedPage:
     return replace(prepared, ocr=scaled, ocr_dpi=ocr_dpi, psm=3, name="flat")
 
 
+def _dewarped(prepared: PreparedPage, options: OcrOptions) -> PreparedPage | None:
+    """The page with its text lines straightened (a curled or bent photo), read as the flat
+    candidate is; its display is straightened too, so the text layer lies on the lines the
+    clerk sees. None on a flat page (nothing to read again)."""
+    if not options.dewarp or prepared.oriented is None:
+        return None
+    found = straightened(prepared.oriented)
+    if found is None:
+        return None
+    straight, curl = found
+    candidate = _flattened(replace(prepared, oriented=straight), options)
+    return replace(candidate, display=curl.apply(prepared.display), name="dewarp")
+
+
 def _turned(prepared: PreparedPage, clockwise: int) -> PreparedPage:
     return replace(
         prepared,
@@ -387,31 +403,58 @@ def cascade(
     (headings and short lines anywhere: a page holding only a signer block), as plain
     Tesseract would, and with the light divided out at a measured text height; the
     best-scoring read wins; if even that is poor, the other three orientations of the best
-    preprocessed candidate are tried too."""
-    if not options.cascade or first[1] is None or is_clean_read(first[1], options):
+    preprocessed candidate are tried too. A page whose text lines measure curled (`ocr.dewarp`)
+    is also read straightened, and that reading is kept unless clearly worse."""
+    if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
     # An alternative reads about as fast as the first reading; one that takes far longer is
     # Tesseract lost in noise (a sideways reading of a speckled page can take minutes).
     timeout = min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
+    # A curled page (a hand-held photo of a sheet that does not lie flat) is read straightened
+    # too, even after a clean read: its words can be valid while its lines stay sloped, and a
+    # text layer along sloped lines reads back with neighbouring lines interleaved. Measuring
+    # is cheap (a half-size copy); a flat page adds no read.
+    dewarped = _dewarped(first[0], options)
+    if is_clean_read(first[1], options):
+        if dewarped is None:
+            return first
+        output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
+        return _prefer_straight(first, (dewarped, output))
     readings = [first]
     sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
     candidates = [_plain(raster), _flattened(first[0], options)]
     if options.psm != SPARSE_PSM:
         candidates.insert(0, sparse)
+    if dewarped is not None:
+        candidates.append(dewarped)
     for n, candidate in enumerate(candidates):
         output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
         readings.append((candidate, output))
-    best = _best(readings)
+    straight = next((r for r in readings if r[0] is dewarped), None)
+    best = _best(readings) if straight is None else _prefer_straight(_best(readings), straight)
     # Turn the best preprocessed reading when none of them is clean: the plain one is the raw
     # image (too small or too dark on the pages that come out turned), and a plain reading
     # that beats every preprocessed one can be a few big lines of a page the cheap
-    # orientation check turned upside down (a signer block alone, a dark phone photo).
-    turnable = _best([r for r in readings if r[0].name != "plain"])
+    # orientation check turned upside down (a signer block alone, a dark phone photo). A
+    # curled page is turned straightened.
+    turnable = straight or _best([r for r in readings if r[0].name != "plain"])
     if options.detect_orientation and _quality(turnable) < options.rotate_below_quality:
         turned = _try_rotations(turnable, options, engine, base, timeout)
         if turned is not turnable:
             best = _best([best, turned])
+            if straight is not None and turned[0].name.startswith("dewarp"):
+                best = _prefer_straight(best, turned)
     return best
+
+
+def _prefer_straight(best: Reading, straight: Reading) -> Reading:
+    """The straightened reading of a curled page, unless it reads clearly fewer valid words
+    than the best one (the syllable score does not see that the other reading's lines are
+    sloped, which its text layer pays for)."""
+    if straight[1] is None:
+        return best
+    margin = STRAIGHT_MARGIN * max(1, reading_quality(best[1].text).valid if best[1] else 0)
+    return straight if read_value(straight[1]) >= read_value(best[1]) - margin else best
 
 
 def _to_display(words: tuple[Word, ...], factor: float) -> tuple[Word, ...]:

@@ -94,6 +94,9 @@ class OcrOptions:
     fast_min_confidence: float = 75.0
     rotate_below_quality: float = 0.9
     flatten_light: bool = True  # divide out uneven light (estimated background) first
+    # A curled or bent page (a hand-held photo) whose lines stay curved after the deskew is
+    # also read straightened (`ocr.dewarp`); a flat page never is.
+    dewarp: bool = True
     # Pages whose median letter (connected components) is outside [min_text_px, max_text_px]
     # are scaled so it is target_text_px tall, whatever DPI the file claims (a 70-dpi photo, a
     # 600-dpi scan); the others keep their own pixels (resampling cost tone marks on real

@@ -8,7 +8,11 @@ degraded page; `samples.degrade` registers them as variants:
 - `copier`: a worn photocopier: toner gain (thick, dark strokes), toner dust on a grey
   background, drum streaks along the feed direction, dark page edges;
 - `phone70`: a low-resolution phone photo (about 70 dpi of content): the page lies on a table,
-  seen in perspective, with uneven light, slight motion blur, sensor noise and JPEG.
+  seen in perspective, with uneven light, slight motion blur, sensor noise and JPEG;
+- `curl`: a hand-held phone photo of a sheet that does not lie flat (bent across like a
+  cylinder, one edge curling up like a book page), at about 85-120 dpi of content, in
+  perspective, with uneven light, blur, noise and JPEG: its text lines bend, more so towards
+  the top and bottom, and their slope changes down the page.
 """
 
 from __future__ import annotations
@@ -180,6 +184,58 @@ def _perspective(arr: np.ndarray, rng: random.Random, table: float) -> np.ndarra
     border = (table, table, table) if arr.ndim == 3 else table
     return cv2.warpPerspective(arr, matrix, (W, H), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+def _bend(arr: np.ndarray, rng: random.Random, paper: float) -> np.ndarray:
+    """The sheet lifted off the table, photographed from above: a point raised by z moves away
+    from the camera's axis by z / (distance - z). The height is a cylinder across the page (the
+    sheet bent) plus a curl rising towards one edge (a book page), so lines bow more the
+    farther they are from the axis and their slope changes down the page."""
+    h, w = arr.shape[:2]
+    u = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
+    v = np.linspace(-1.0, 1.0, h, dtype=np.float32)[:, None]
+    centre = rng.uniform(-0.3, 0.3)
+    bent = rng.uniform(0.05, 0.09) * (1.0 - np.clip(np.abs(u - centre), 0.0, 1.3) ** 2)
+    edge = rng.choice((-1.0, 1.0))
+    curl_u = rng.uniform(0.02, 0.08) * np.clip(edge * u, 0.0, 1.0) ** 3
+    curl_v = rng.uniform(0.0, 0.04) * np.clip(rng.choice((-1.0, 1.0)) * v, 0.0, 1.0) ** 2
+    lift = (bent + curl_u + curl_v).astype(np.float32)  # z / camera distance, per pixel
+    axis_x, axis_y = rng.uniform(0.35, 0.65) * w, rng.uniform(0.35, 0.65) * h
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    map_x = axis_x + (xs - axis_x) * (1.0 - lift)
+    map_y = axis_y + (ys - axis_y) * (1.0 - lift)
+    border = (paper, paper, paper) if arr.ndim == 3 else paper
+    return cv2.remap(arr, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
+def curl(image: Image.Image, rng: random.Random) -> Image.Image:
+    """A hand-held phone photo of a bent or curling sheet (about 85-120 dpi of content):
+    curved lines, perspective, uneven light, blur, noise, JPEG."""
+    mode = "RGB" if image.mode == "RGB" else "L"
+    arr = _as_float(image.convert(mode))
+    bent = _bend(arr, rng, paper=255.0)
+    target = rng.uniform(85, 120)
+    scale = target / _dpi(image)
+    small = np.asarray(cv2.resize(bent, (round(bent.shape[1] * scale),
+                                         round(bent.shape[0] * scale)),
+                                  interpolation=cv2.INTER_AREA), dtype=np.float32)
+    paper, ink = rng.uniform(190, 235), rng.uniform(25, 70)
+    toned = ink + small / 255.0 * (paper - ink)
+    warped = _perspective(toned, rng, table=rng.uniform(50, 130))
+    h, w = warped.shape[:2]
+    lit = warped * _broadcast(illumination_field(h, w, rng, shadow=rng.random() < 0.4), warped)
+    lit = cv2.GaussianBlur(lit, (0, 0), sigmaX=rng.uniform(0.4, 0.7))
+    lit = lit + _gen(rng).normal(0, rng.uniform(2.0, 5.0), lit.shape)
+    buf = io.BytesIO()
+    _to_image(lit, mode).save(buf, "JPEG", quality=rng.randrange(60, 86))
+    buf.seek(0)
+    out = Image.open(buf).copy()
+    out.info["dpi"] = (PHONE_DPI, PHONE_DPI)
+    out.info[CONTENT_DPI_KEY] = round(target, 1)
+    out.info[SEAL_KEY] = None  # the page moved: a later "seal" must not stamp the old place
+    return out
 
 
 def phone70(image: Image.Image, rng: random.Random) -> Image.Image:

@@ -13,12 +13,12 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from samples.capture import copier, phone70, shadow
+from samples.capture import copier, curl, phone70, shadow
 from samples.render import SEAL_KEY, SEAL_TEXT_KEY
 
 VARIANTS: tuple[str, ...] = (
     "clean", "skew", "noise_blur", "jpeg", "dpi150", "dpi200", "speckle", "faded", "seal",
-    "rot90", "rot180", "photocopy", "scan", "shadow", "copier", "phone70", "rot270",
+    "rot90", "rot180", "photocopy", "scan", "shadow", "copier", "phone70", "rot270", "curl",
 )
 SEAL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 SEAL_RED = (205, 30, 35)
@@ -253,7 +253,7 @@ DEGRADATIONS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "clean": clean, "skew": skew, "noise_blur": noise_blur, "jpeg": jpeg, "dpi150": dpi150,
     "dpi200": dpi200, "speckle": speckle, "faded": faded, "seal": seal, "rot90": rot90,
     "rot180": rot180, "photocopy": photocopy, "scan": scan, "shadow": shadow, "copier": copier,
-    "phone70": phone70, "rot270": rot270,
+    "phone70": phone70, "rot270": rot270, "curl": curl,
 }
 
 

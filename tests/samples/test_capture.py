@@ -122,3 +122,23 @@ def test_bundled_does_not_import_generate() -> None:
                  for a in node.names}
     assert "samples.generate" not in imported
     assert "samples.groundtruth" in imported
+
+
+def test_curl_bends_the_text_lines_of_a_low_resolution_photo() -> None:
+    from ocr import dewarp
+
+    full = render_pages(make_specs(1, seed=4)[0])[0]  # 300 dpi
+    out = degrade(full, "curl", random.Random(3))
+    content = out.info[CONTENT_DPI_KEY]
+    assert 85 <= content <= 120
+    assert out.info["dpi"] == (72, 72)
+    arr = np.asarray(out, dtype=np.float32)
+    assert float(arr[:4, :4].mean()) < 140  # a corner shows the table, not paper
+    # Measured on the letters (enlarged to ~30 px as the OCR does): the lines bow, where the
+    # flat page's are straight.
+    scale = 300 / content
+    big = cv2.resize(np.asarray(out), None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    lines, letter_px = dewarp.text_lines(big)
+    flat_lines, flat_px = dewarp.text_lines(np.asarray(full.convert("L")))
+    assert dewarp.page_bend(flat_lines, flat_px) < 0.2
+    assert dewarp.page_bend(lines, letter_px) > 0.3

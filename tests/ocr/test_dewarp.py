@@ -1,0 +1,119 @@
+"""Dewarp of curled / bent pages (`ocr.dewarp`), with real Tesseract.
+
+A page drawn here is bent as a sheet lifted off the table and photographed from above (a
+cylinder across the page and one edge curling up), at phone-photo resolution: its lines bow,
+more so towards the top and bottom. The dewarp must straighten them, the OCR read back from
+the searchable PDF must improve, and a flat page must come back untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pdfplumber
+import pytest
+
+from ocr import dewarp
+from ocr.document import ocr_file
+from ocr.types import OcrOptions
+from tests.ocr.ocr_testpages import LINES, cer, render_page, save_png
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "realdocs"
+THANH_HOA = REAL / "KaiKenju__Vietnamese_OCR_documents" / "thanh-hoa-6.png"
+THANH_HOA_TRUTH = (Path(__file__).resolve().parents[2] / "bench" / "realdocs"
+                   / "KaiKenju__Vietnamese_OCR_documents" / "thanh-hoa-6.png.p1.txt")
+
+
+def _sheet() -> np.ndarray:
+    """An A4 page of body text: the ten test lines, twice, at 300 dpi."""
+    return render_page(LINES + LINES, width_in=8.27, height_in=11.69)
+
+
+def _bent(page: np.ndarray, *, lift: float = 0.12, dpi: float = 110) -> np.ndarray:
+    """The sheet bent across (cylinder of relative height `lift`) with its right edge curling
+    up, seen from above the page's centre, then shrunk to `dpi`."""
+    h, w = page.shape
+    u = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
+    height = lift * (1.0 - u**2) + 0.05 * np.clip(u, 0.0, 1.0) ** 3
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    map_x = w / 2 + (xs - w / 2) * (1.0 - height)
+    map_y = h / 2 + (ys - h / 2) * (1.0 - height)
+    bent = cv2.remap(page, np.ascontiguousarray(np.broadcast_to(map_x, (h, w))),
+                     np.ascontiguousarray(np.broadcast_to(map_y, (h, w))), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return cv2.resize(bent, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return doc.pages[0].extract_text() or ""
+
+
+def test_flat_page_is_left_alone() -> None:
+    sheet = _sheet()
+    assert dewarp.measure_curl(sheet) is None
+    assert dewarp.straightened(sheet) is None
+    lines, letter_px = dewarp.text_lines(sheet)
+    assert len(lines) >= 10
+    assert dewarp.page_bend(lines, letter_px) < 0.15
+
+
+def test_bent_page_lines_come_out_straight() -> None:
+    photo = _bent(_sheet())
+    big = cv2.resize(photo, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    lines, letter_px = dewarp.text_lines(big)
+    before = dewarp.page_bend(lines, letter_px)
+    assert before > 0.5  # well above a flat page (< 0.15): the outer lines bow
+    found = dewarp.straightened(big)
+    assert found is not None
+    straight, curl = found
+    assert curl.bend > dewarp.FLAT_MAX_BEND  # measured on a half-size copy: not the same figure
+    after_lines, after_px = dewarp.text_lines(straight)
+    assert len(after_lines) >= 15
+    assert dewarp.page_bend(after_lines, after_px) < dewarp.FLAT_MAX_BEND
+    # The same field straightens the page at another size (the colour display image).
+    assert curl.apply(photo).shape == photo.shape
+
+
+def test_bent_photo_reads_better_dewarped(tmp_path: Path) -> None:
+    image = save_png(_bent(_sheet()), tmp_path / "bent.png", dpi=72)
+    truth = "\n".join(LINES + LINES)
+    kept = ocr_file(image, kind="png", options=OcrOptions(jobs=1, dewarp=False),
+                    workdir=tmp_path / "off")
+    read = ocr_file(image, kind="png", options=OcrOptions(jobs=1), workdir=tmp_path / "on")
+    assert read.pages[0].reading == "dewarp"
+    before, after = cer(truth, _pdf_text(kept.pdf)), cer(truth, _pdf_text(read.pdf))
+    assert after < 0.05
+    assert after < before - 0.1, (before, after)  # 20.6 % -> 1.8 % when written
+
+
+def test_sharp_photo_of_a_bent_sheet_is_read_straightened(tmp_path: Path) -> None:
+    # Letters at the height Tesseract reads best: the first read is "clean" (valid words) but
+    # its lines are sloped, and its text layer reads back with lines interleaved.
+    image = save_png(_bent(_sheet(), dpi=300), tmp_path / "sharp.png", dpi=300)
+    truth = "\n".join(LINES + LINES)
+    kept = ocr_file(image, kind="png", options=OcrOptions(jobs=1, dewarp=False),
+                    workdir=tmp_path / "off")
+    read = ocr_file(image, kind="png", options=OcrOptions(jobs=1), workdir=tmp_path / "on")
+    assert read.pages[0].reading == "dewarp"
+    before, after = cer(truth, _pdf_text(kept.pdf)), cer(truth, _pdf_text(read.pdf))
+    assert after < before - 0.1, (before, after)  # 23.8 % -> 4.6 % when written
+    assert after < 0.06, (before, after)
+
+
+@pytest.mark.skipif(not THANH_HOA.exists(), reason="../shared/realdocs is not here")
+def test_curled_real_photo_reads_better_than_plain_tesseract(tmp_path: Path) -> None:
+    truth_lines = [ln for ln in THANH_HOA_TRUTH.read_text(encoding="utf-8").splitlines()
+                   if ln.strip() and not ln.startswith("# ")]
+    truth = "\n".join(truth_lines)
+    plain = subprocess.run(["tesseract", str(THANH_HOA), "stdout", "-l", "vie"],
+                           capture_output=True, text=True, check=True).stdout
+    result = ocr_file(THANH_HOA, kind="png", options=OcrOptions(jobs=1), workdir=tmp_path)
+    assert result.pages[0].reading == "dewarp"
+    ours = cer(truth, _pdf_text(result.pdf))
+    assert ours < cer(truth, plain) - 0.15, (ours, cer(truth, plain))
