@@ -24,6 +24,7 @@ from ocr.types import (
     FLAG_NOT_VIETNAMESE,
     FLAG_RULES_REMOVED,
     FLAG_SEAL_REMOVED,
+    FLAG_TABLE_GRID_REMOVED,
     FLAG_TIMEOUT,
     FLAG_UPSCALED,
     SOURCE_FAILED,
@@ -216,6 +217,10 @@ def prepare(
         grey, ruled = pp.remove_rules(grey, dpi_grey)
         if ruled:
             flags.append(FLAG_RULES_REMOVED)
+    if options.remove_table_grid:
+        grey, gridded = pp.remove_table_grid(grey, pp.text_height(grey))
+        if gridded:
+            flags.append(FLAG_TABLE_GRID_REMOVED)
     if options.denoise_speckle:
         grey, denoised = pp.denoise_speckle(grey, dpi_grey)
         if denoised:

@@ -15,21 +15,54 @@ from ocr.types import Word
 NOISE_HEIGHT = 2.3  # × median word height: signature scribbles and seals read as "words"
 NOISE_CONF = 60.0
 SYMBOL_CONF = 50.0
+# A scribble read with fair confidence ("Và", "am", "YY" at 68-85 %) is still far taller than
+# any printed line (a title in capitals with stacked marks is under 2.5 × the median word) or
+# far wider per letter than any glyph (a stroke read as "1", 4.7 × its height).
+SCRIBBLE_HEIGHT = 3.0
+SCRIBBLE_CONF = 90.0
+SCRIBBLE_WIDTH_PER_CHAR = 2.5  # × median word height; "M", "W", "—" stay under 1.5
+TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./." 1.4 ×)
+# The sentence punctuation of printed pages, which Tesseract often reads at low confidence
+# (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
+_SENTENCE_PUNCTUATION = set(".,;:/!?)")
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
+
+
+def _is_scribble(word: Word, median: float) -> bool:
+    if word.conf >= SCRIBBLE_CONF:
+        return False
+    if word.height > SCRIBBLE_HEIGHT * median:
+        return True
+    return word.width > SCRIBBLE_WIDTH_PER_CHAR * median * max(1, len(word.text))
+
+
+def _ends_a_word(words: Sequence[Word], i: int, median: float) -> bool:
+    """Sentence punctuation set right after a word of its line (no wider gap than a letter
+    height), not taller than a line: text, whatever its confidence."""
+    word = words[i]
+    if i == 0 or not set(word.text) <= _SENTENCE_PUNCTUATION:
+        return False
+    before = words[i - 1]
+    gap = word.left - (before.left + before.width)
+    return (before.line == word.line and any(c.isalnum() for c in before.text)
+            and -median < gap <= median and word.height <= TALL_SYMBOL_HEIGHT * median)
 
 
 def noise_word_indices(words: Sequence[Word]) -> set[int]:
     """Words that are not text: tall low-confidence shapes (a signature or seal read as
-    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high) and low-confidence runs of
-    symbols only (rules and dots read as "—", "|", "°")."""
+    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high), scribbles far taller or wider
+    than any printed word, and symbol runs that are low-confidence (rules and dots read as
+    "—", "|", "°") or taller than a line, except sentence punctuation closing a word."""
     if not words:
         return set()
     median = statistics.median(w.height for w in words)
     drop = set()
     for i, w in enumerate(words):
         tall = w.height > NOISE_HEIGHT * median and w.conf < NOISE_CONF
-        symbols = not any(c.isalnum() for c in w.text) and w.conf < SYMBOL_CONF
-        if tall or symbols:
+        symbols = not any(c.isalnum() for c in w.text) and (
+            w.conf < SYMBOL_CONF or w.height > TALL_SYMBOL_HEIGHT * median
+        ) and not _ends_a_word(words, i, median)
+        if tall or symbols or _is_scribble(w, median):
             drop.add(i)
     return drop
 
