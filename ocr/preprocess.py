@@ -317,16 +317,17 @@ def table_grid_mask(grey: Image, letter_px: float) -> NDArray[np.bool_]:
     # Solid blocks (a black bar, a filled cell) open to themselves both ways: not rules.
     solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
         cv2.MORPH_RECT, (thick + 1, thick + 1)))
-    horizontal &= 1 - solid
-    vertical &= 1 - solid
-    rules = horizontal | vertical
+    not_solid = solid == 0
+    horizontal = (horizontal > 0) & not_solid
+    vertical = (vertical > 0) & not_solid
+    rules = (horizontal | vertical).astype(np.uint8)
     count, labels = cv2.connectedComponents(rules, connectivity=8)
     if count <= 1:
         return np.zeros(grey.shape[:2], dtype=bool)
     has_h = np.zeros(count, dtype=bool)
     has_v = np.zeros(count, dtype=bool)
-    has_h[np.unique(labels[horizontal > 0])] = True
-    has_v[np.unique(labels[vertical > 0])] = True
+    has_h[np.unique(labels[horizontal])] = True
+    has_v[np.unique(labels[vertical])] = True
     grid = has_h & has_v
     grid[0] = False
     for label in np.nonzero(grid)[0]:
