@@ -21,6 +21,7 @@ SYMBOL_CONF = 50.0
 SCRIBBLE_HEIGHT = 3.0
 SCRIBBLE_CONF = 90.0
 SCRIBBLE_WIDTH_PER_CHAR = 2.5  # × median word height; "M", "W", "—" stay under 1.5
+LEADER_MIN_WIDTH = 0.25
 TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./." 1.4 ×)
 # The sentence punctuation of printed pages, which Tesseract often reads at low confidence
 # (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
@@ -44,8 +45,10 @@ def _ends_a_word(words: Sequence[Word], i: int, median: float) -> bool:
         return False
     before = words[i - 1]
     gap = word.left - (before.left + before.width)
+    # The boxes may overlap: Tesseract's box of "hành" ran 46 px over the "./." after it.
     return (before.line == word.line and any(c.isalnum() for c in before.text)
-            and -median < gap <= median and word.height <= TALL_SYMBOL_HEIGHT * median)
+            and word.left > before.left and gap <= median
+            and word.height <= TALL_SYMBOL_HEIGHT * median)
 
 
 def noise_word_indices(words: Sequence[Word]) -> set[int]:
@@ -84,11 +87,33 @@ def page_text(words: Sequence[Word]) -> str:
     return "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
 
 
+def trimmed_leaders(words: Sequence[Word]) -> dict[int, str]:
+    """Words Tesseract ended with dots the page does not have: a row number alone in a wide
+    table cell read as "1..." in a box 18 px wide and 33 px tall (its LSTM fills the gap with
+    a leader). A box narrower than `LEADER_MIN_WIDTH` of its height per character cannot hold
+    those dots; printed dots ("ngày..." on a form) take their room. Index -> text without
+    the dots."""
+    out = {}
+    for i, w in enumerate(words):
+        core = w.text.rstrip(".…")
+        tail = w.text[len(core):]
+        if not any(c.isalnum() for c in core) or not (len(tail) >= 2 or "…" in tail):
+            continue
+        if w.width < LEADER_MIN_WIDTH * w.height * len(w.text):
+            out[i] = core
+    return out
+
+
 def blank_words_in_text_pdf(pdf_path: Path, drop: set[int], word_count: int) -> bool:
-    """Blank the dropped words in Tesseract's text-only PDF page, so that the searchable PDF
-    says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per word in TSV
-    order; when the counts disagree the layer is left as it is (returns False)."""
-    if not drop:
+    """Blank the dropped words in the text-only PDF (see `rewrite_words_in_text_pdf`)."""
+    return rewrite_words_in_text_pdf(pdf_path, dict.fromkeys(drop, ""), word_count)
+
+
+def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
+    """Give words of Tesseract's text-only PDF page new text ("" blanks a word), so that the
+    searchable PDF says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per
+    word in TSV order; when the counts disagree the layer is left as it is (returns False)."""
+    if not texts:
         return True
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
@@ -99,9 +124,13 @@ def blank_words_in_text_pdf(pdf_path: Path, drop: set[int], word_count: int) -> 
             return False
         counter = iter(range(word_count))
 
-        def blank(match: re.Match[bytes]) -> bytes:
-            return b"[ <> ] TJ" if next(counter) in drop else match.group(0)
+        def rewrite(match: re.Match[bytes]) -> bytes:
+            text = texts.get(next(counter))
+            if text is None:
+                return match.group(0)
+            hexed = (text + " ").encode("utf-16-be").hex().upper() if text else ""
+            return b"[ <" + hexed.encode("ascii") + b"> ] TJ"
 
-        page.obj.Contents = pdf.make_stream(_TJ.sub(blank, data))
+        page.obj.Contents = pdf.make_stream(_TJ.sub(rewrite, data))
         pdf.save(pdf_path)
     return True
