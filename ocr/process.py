@@ -25,6 +25,7 @@ from ocr.types import (
     FLAG_NOT_VIETNAMESE,
     FLAG_RULES_REMOVED,
     FLAG_SEAL_REMOVED,
+    FLAG_TABLE_GRID_REMOVED,
     FLAG_TIMEOUT,
     FLAG_UPSCALED,
     SOURCE_FAILED,
@@ -200,7 +201,8 @@ def prepare(
     # an A4 page in the output PDF, whatever its file claims (a text layer on a 2-inch page
     # is read back with its two header columns interleaved).
     dpi = max(30, round(scaled_dpi / scale)) if scale > 0 else dpi
-    if scale > 1.5:
+    photo = scale > 1.5
+    if photo:
         # A low-resolution photo: upscale before orientation and deskew have to find its lines.
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         dpi_grey, scale = scaled_dpi, 1.0
@@ -218,6 +220,13 @@ def prepare(
         grey, ruled = pp.remove_rules(grey, dpi_grey)
         if ruled:
             flags.append(FLAG_RULES_REMOVED)
+    # Not on an enlarged low-resolution photo: perspective and lens bend its rules, the
+    # straight openings take them in pieces and the pieces are read as "[", "(", "|" (a
+    # held-out photo: 1.3 -> 5.2 % CER).
+    if options.remove_table_grid and not photo:
+        grey, gridded = pp.remove_table_grid(grey, pp.text_height(grey))
+        if gridded:
+            flags.append(FLAG_TABLE_GRID_REMOVED)
     if options.denoise_speckle:
         grey, denoised = pp.denoise_speckle(grey, dpi_grey)
         if denoised:

@@ -23,7 +23,13 @@ import pytesseract
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import Word
-from ocr.words import blank_words_in_text_pdf, noise_word_indices, page_text, renumber_lines
+from ocr.words import (
+    noise_word_indices,
+    page_text,
+    renumber_lines,
+    rewrite_words_in_text_pdf,
+    trimmed_leaders,
+)
 
 _COMBINING_OUTSIDE_CLUSTER = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+", re.MULTILINE)
 
@@ -117,13 +123,14 @@ def _drawn_rows(tsv: str) -> list[str]:
 
 def _all_word_indices(tsv: str, drop: set[int]) -> set[int]:
     """Indices (among the words drawn in the text PDF) of the dropped non-empty words."""
-    out, kept = set(), -1
-    for index, text in enumerate(_drawn_rows(tsv)):
-        if nfc(text).strip():
-            kept += 1
-            if kept in drop:
-                out.add(index)
-    return out
+    drawn = _drawn_indices(tsv)
+    return {drawn[i] for i in drop}
+
+
+def _drawn_indices(tsv: str) -> list[int]:
+    """For each non-empty word (parse_tsv's order), its index among the words drawn in the
+    text PDF."""
+    return [index for index, text in enumerate(_drawn_rows(tsv)) if nfc(text).strip()]
 
 
 def _tsv_word_count(tsv: str) -> int:
@@ -173,10 +180,15 @@ class TesseractEngine:
         tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
         words = parse_tsv(tsv)
         drop = noise_word_indices(words)
-        if pdf_path.is_file() and drop:
+        trims = {i: t for i, t in trimmed_leaders(words).items() if i not in drop}
+        edits = dict.fromkeys(drop, "") | trims
+        if pdf_path.is_file() and edits:
             # Map indices among non-empty words to indices among all TSV words.
-            blank_words_in_text_pdf(pdf_path, _all_word_indices(tsv, drop), _tsv_word_count(tsv))
-        words = renumber_lines([w for i, w in enumerate(words) if i not in drop])
+            drawn = _drawn_indices(tsv)
+            rewrite_words_in_text_pdf(pdf_path, {drawn[i]: t for i, t in edits.items()},
+                                      _tsv_word_count(tsv))
+        words = renumber_lines([replace(w, text=trims[i]) if i in trims else w
+                                for i, w in enumerate(words) if i not in drop])
         text = page_text(words)
         return EngineOutput(
             words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None

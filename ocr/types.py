@@ -22,6 +22,7 @@ FLAG_DENOISED = "denoised"
 FLAG_UPSCALED = "upscaled"  # a low-resolution scan, OCR'd on an upscaled image
 FLAG_BORDER_CLEANED = "border-cleaned"
 FLAG_RULES_REMOVED = "rules-removed"
+FLAG_TABLE_GRID_REMOVED = "table-grid-removed"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class OcrOptions:
     remove_seal: bool = True
     clean_border: bool = True
     remove_rules: bool = False  # no gain with psm 11 (0.48 % both); kept as a switch
+    # Erase the rules of table grids (long crossing horizontal and vertical runs) before the
+    # fast read: a cell's rule was read as "|" and the row number beside it lost.
+    remove_table_grid: bool = True
     denoise_speckle: bool = True
     # Resolution Tesseract reads a page at when its letters cannot be measured (few letters);
     # otherwise the letter height decides (below). Word boxes are mapped back to the output

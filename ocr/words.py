@@ -15,21 +15,57 @@ from ocr.types import Word
 NOISE_HEIGHT = 2.3  # × median word height: signature scribbles and seals read as "words"
 NOISE_CONF = 60.0
 SYMBOL_CONF = 50.0
+# A scribble read with fair confidence ("Và", "am", "YY" at 68-85 %) is still far taller than
+# any printed line (a title in capitals with stacked marks is under 2.5 × the median word) or
+# far wider per letter than any glyph (a stroke read as "1", 4.7 × its height).
+SCRIBBLE_HEIGHT = 3.0
+SCRIBBLE_CONF = 90.0
+SCRIBBLE_WIDTH_PER_CHAR = 2.5  # × median word height; "M", "W", "—" stay under 1.5
+LEADER_MIN_WIDTH = 0.25
+TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./." 1.4 ×)
+# The sentence punctuation of printed pages, which Tesseract often reads at low confidence
+# (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
+_SENTENCE_PUNCTUATION = set(".,;:/!?)")
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
+
+
+def _is_scribble(word: Word, median: float) -> bool:
+    if word.conf >= SCRIBBLE_CONF:
+        return False
+    if word.height > SCRIBBLE_HEIGHT * median:
+        return True
+    return word.width > SCRIBBLE_WIDTH_PER_CHAR * median * max(1, len(word.text))
+
+
+def _ends_a_word(words: Sequence[Word], i: int, median: float) -> bool:
+    """Sentence punctuation set right after a word of its line (no wider gap than a letter
+    height), not taller than a line: text, whatever its confidence."""
+    word = words[i]
+    if i == 0 or not set(word.text) <= _SENTENCE_PUNCTUATION:
+        return False
+    before = words[i - 1]
+    gap = word.left - (before.left + before.width)
+    # The boxes may overlap: Tesseract's box of "hành" ran 46 px over the "./." after it.
+    return (before.line == word.line and any(c.isalnum() for c in before.text)
+            and word.left > before.left and gap <= median
+            and word.height <= TALL_SYMBOL_HEIGHT * median)
 
 
 def noise_word_indices(words: Sequence[Word]) -> set[int]:
     """Words that are not text: tall low-confidence shapes (a signature or seal read as
-    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high) and low-confidence runs of
-    symbols only (rules and dots read as "—", "|", "°")."""
+    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high), scribbles far taller or wider
+    than any printed word, and symbol runs that are low-confidence (rules and dots read as
+    "—", "|", "°") or taller than a line, except sentence punctuation closing a word."""
     if not words:
         return set()
     median = statistics.median(w.height for w in words)
     drop = set()
     for i, w in enumerate(words):
         tall = w.height > NOISE_HEIGHT * median and w.conf < NOISE_CONF
-        symbols = not any(c.isalnum() for c in w.text) and w.conf < SYMBOL_CONF
-        if tall or symbols:
+        symbols = not any(c.isalnum() for c in w.text) and (
+            w.conf < SYMBOL_CONF or w.height > TALL_SYMBOL_HEIGHT * median
+        ) and not _ends_a_word(words, i, median)
+        if tall or symbols or _is_scribble(w, median):
             drop.add(i)
     return drop
 
@@ -51,11 +87,33 @@ def page_text(words: Sequence[Word]) -> str:
     return "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
 
 
+def trimmed_leaders(words: Sequence[Word]) -> dict[int, str]:
+    """Words Tesseract ended with dots the page does not have: a row number alone in a wide
+    table cell read as "1..." in a box 18 px wide and 33 px tall (its LSTM fills the gap with
+    a leader). A box narrower than `LEADER_MIN_WIDTH` of its height per character cannot hold
+    those dots; printed dots ("ngày..." on a form) take their room. Index -> text without
+    the dots."""
+    out = {}
+    for i, w in enumerate(words):
+        core = w.text.rstrip(".…")
+        tail = w.text[len(core):]
+        if not any(c.isalnum() for c in core) or not (len(tail) >= 2 or "…" in tail):
+            continue
+        if w.width < LEADER_MIN_WIDTH * w.height * len(w.text):
+            out[i] = core
+    return out
+
+
 def blank_words_in_text_pdf(pdf_path: Path, drop: set[int], word_count: int) -> bool:
-    """Blank the dropped words in Tesseract's text-only PDF page, so that the searchable PDF
-    says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per word in TSV
-    order; when the counts disagree the layer is left as it is (returns False)."""
-    if not drop:
+    """Blank the dropped words in the text-only PDF (see `rewrite_words_in_text_pdf`)."""
+    return rewrite_words_in_text_pdf(pdf_path, dict.fromkeys(drop, ""), word_count)
+
+
+def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
+    """Give words of Tesseract's text-only PDF page new text ("" blanks a word), so that the
+    searchable PDF says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per
+    word in TSV order; when the counts disagree the layer is left as it is (returns False)."""
+    if not texts:
         return True
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
@@ -66,9 +124,13 @@ def blank_words_in_text_pdf(pdf_path: Path, drop: set[int], word_count: int) -> 
             return False
         counter = iter(range(word_count))
 
-        def blank(match: re.Match[bytes]) -> bytes:
-            return b"[ <> ] TJ" if next(counter) in drop else match.group(0)
+        def rewrite(match: re.Match[bytes]) -> bytes:
+            text = texts.get(next(counter))
+            if text is None:
+                return match.group(0)
+            hexed = (text + " ").encode("utf-16-be").hex().upper() if text else ""
+            return b"[ <" + hexed.encode("ascii") + b"> ] TJ"
 
-        page.obj.Contents = pdf.make_stream(_TJ.sub(blank, data))
+        page.obj.Contents = pdf.make_stream(_TJ.sub(rewrite, data))
         pdf.save(pdf_path)
     return True

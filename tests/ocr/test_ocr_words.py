@@ -7,7 +7,7 @@ from ocr_testpages import render_page, save_png
 
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
-from ocr.words import noise_word_indices, page_text, renumber_lines
+from ocr.words import noise_word_indices, page_text, renumber_lines, trimmed_leaders
 
 
 def _w(text: str, height: int, conf: float, line: int) -> Word:
@@ -63,3 +63,38 @@ def test_dropped_words_map_onto_the_words_drawn_in_the_text_pdf() -> None:
                      _tsv_row(" ", 4), _tsv_row("[V4", 5), _tsv_row("hành.", 6)])
     assert _tsv_word_count(tsv) == 4  # what the PDF draws: one TJ per non-blank word
     assert _all_word_indices(tsv, {2}) == {2}  # "[V4": third non-blank word, third TJ
+
+
+def _at(text: str, left: int, width: int, height: int, conf: float, line: int) -> Word:
+    return Word(text=text, left=left, top=100 * line, width=width, height=height, conf=conf,
+                block=1, line=line)
+
+
+def test_closing_punctuation_kept_and_fair_confidence_scribbles_dropped() -> None:
+    # Read off a clean decision page that came out worse than plain Tesseract: its closing
+    # "./." (confidence 8 %) was dropped as a symbol run while the signature above the signer's
+    # name was kept as "Và" / "am" (68 / 85 %, 3.6 / 4.3 x the median word) and a stroke as
+    # "1" (one letter, 4.7 x as wide as it is tall).
+    words = [
+        _at("chịu", 100, 90, 45, 96, 0),
+        _at("thi", 200, 60, 45, 96, 0),
+        _at("hành", 270, 120, 48, 8, 0),
+        _at("./.", 344, 48, 62, 8, 0),  # its box starts inside the one before
+        _at("Và", 1500, 452, 161, 68, 1),
+        _at("am", 1900, 144, 192, 85, 1),
+        _at("1", 1600, 220, 47, 53, 2),
+        _at("—", 1900, 104, 103, 63, 2),
+        _at("Lưu", 1500, 90, 44, 96, 3),
+        _at("Thị", 1600, 80, 44, 96, 3),
+        _at("Quyên", 1700, 140, 46, 96, 3),
+        _at("./.", 2000, 48, 62, 8, 3),  # far from the word before it: not its punctuation
+    ]
+    assert noise_word_indices(words) == {4, 5, 6, 7, 11}
+
+
+def test_dots_a_box_cannot_hold_are_trimmed() -> None:
+    # A row number alone in a wide cell, read "1..." in a box 18 px wide: the dots are the
+    # engine's; a printed "ngày..." of a form has room for its dots and keeps them.
+    words = [_at("1...", 361, 18, 33, 82, 0), _at("ngày...", 400, 190, 45, 90, 1),
+             _at("...", 600, 10, 33, 80, 1), _at("hạn.", 700, 109, 52, 96, 1)]
+    assert trimmed_leaders(words) == {0: "1"}
