@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import time
 import unicodedata
@@ -156,11 +157,13 @@ def write_document(out: Path, doc: Document, sheets: list[Sheet], variant: str, 
 def plan(docs: int, variants: Sequence[str] | None) -> list[tuple[int, list[str]]]:
     if variants:
         return [(i, list(variants)) for i in range(docs)]
-    # Kinds cycle with the index too: shift the damage every round so that each kind meets
-    # every damage.
-    rounds = len(KINDS)
-    return [(i, ["clean", DAMAGED[(3 * (i % rounds) + i // rounds) % len(DAMAGED)]])
-            for i in range(docs)]
+    # Any len(DAMAGED) documents in a row meet every damage (a step coprime with their
+    # number; a step of 3 over 9 damages had left six of them out), and kinds, which cycle with
+    # the index too, meet every damage: the pairs shift after each full cycle of both.
+    n, rounds = len(DAMAGED), len(KINDS)
+    step = next(k for k in range(3, 3 + n) if math.gcd(k, n) == 1)
+    cycle = math.lcm(n, rounds)
+    return [(i, ["clean", DAMAGED[(step * i + i // cycle) % n]]) for i in range(docs)]
 
 
 def build(out: Path, *, docs: int, seed: int, variants: Sequence[str] | None = None,
