@@ -726,6 +726,10 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if canonical is not None and canonical != title:  # diacritics and spacing restored
         # restored from a hand list: one weak signal, so below the review threshold
         title, conf, reason = canonical, min(conf, 0.79), "title restored from the titles list"
+    elif canonical is None and _cut_title(title):
+        # "GIÁM" for "GIÁM ĐỐC": the OCR lost the end of the line; its own confidence says
+        # nothing about the words it did not read
+        conf, reason = min(conf, 0.6), "the title seems cut: a known title goes on"
     if _torn_row(doc, titles[-1][0]):
         # other fragments on the title's row: part of the block was lost ("PHÓ", "KT.")
         conf = min(conf, 0.6)
@@ -738,6 +742,13 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
         if fold(title) in _HEAD_TITLES:  # the lost line is "PHÓ" (Decree 30, Annex I)
             title = f"PHÓ {title}" if title.isupper() else f"Phó {title[:1].lower()}{title[1:]}"
     return Found(title, conf, reason), prefix
+
+
+def _cut_title(title: str) -> bool:
+    """A known title goes on after the whole of `title` ("PHÓ TRƯỞNG" → "PHÓ TRƯỞNG PHÒNG")."""
+    key = " ".join(fold(title).split())
+    return bool(key) and any(" ".join(fold(t).split()).startswith(key + " ")
+                             for t in P.SIGNER_TITLES)
 
 
 # Head titles whose deputy is "PHÓ <title>" (a minister's deputy is "THỨ TRƯỞNG" instead).

@@ -470,3 +470,28 @@ Về việc giao nhiệm vụ kiểm tra
     agreed = extract_metadata([page("XÃ YÊN PHONG", "Yên Phong")], options=OPTIONS)
     assert agreed.fields["issuing_agency"].value == "ỦY BAN NHÂN DÂN XÃ YÊN PHONG"
     assert agreed.fields["issuing_agency"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- signer title cut short
+
+def test_a_signer_title_whose_last_word_was_lost_is_unsure() -> None:
+    # the OCR kept only the first word of a two-word title: a known title goes on after it,
+    # so the value read cannot be trusted on its line's confidence alone
+    text = HEADER + ("Điều 1. Giao nhiệm vụ kiểm tra cho các phòng.\n"
+                     "Nơi nhận:                                  PHÓ TRƯỞNG\n"
+                     "- Như Điều 1;\n- Lưu: VT.\n\n"
+                     "                                            Nguyễn Văn Bình\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    title = ex.fields["signer_title"]
+    assert title.value is not None and title.value.startswith("PHÓ TRƯỞNG")
+    assert title.confidence < 0.8
+
+
+def test_a_whole_signer_title_is_not_taken_for_a_cut_one() -> None:
+    text = HEADER + ("Điều 1. Giao nhiệm vụ kiểm tra cho các phòng.\n"
+                     "Nơi nhận:                                  GIÁM ĐỐC\n"
+                     "- Như Điều 1;\n- Lưu: VT.\n\n"
+                     "                                            Nguyễn Văn Bình\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["signer_title"].value == "GIÁM ĐỐC"
+    assert ex.fields["signer_title"].confidence >= 0.8
