@@ -228,14 +228,7 @@ def curl(image: Image.Image, rng: random.Random) -> Image.Image:
     lit = warped * _broadcast(illumination_field(h, w, rng, shadow=rng.random() < 0.4), warped)
     lit = cv2.GaussianBlur(lit, (0, 0), sigmaX=rng.uniform(0.4, 0.7))
     lit = lit + _gen(rng).normal(0, rng.uniform(2.0, 5.0), lit.shape)
-    buf = io.BytesIO()
-    _to_image(lit, mode).save(buf, "JPEG", quality=rng.randrange(60, 86))
-    buf.seek(0)
-    out = Image.open(buf).copy()
-    out.info["dpi"] = (PHONE_DPI, PHONE_DPI)
-    out.info[CONTENT_DPI_KEY] = round(target, 1)
-    out.info[SEAL_KEY] = None  # the page moved: a later "seal" must not stamp the old place
-    return out
+    return _phone_jpeg(lit, mode, rng.randrange(60, 86), target)
 
 
 def phone70(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -264,11 +257,16 @@ def phone70(image: Image.Image, rng: random.Random) -> Image.Image:
         lit = cv2.filter2D(lit, -1, kernel / kernel.sum())
     lit = cv2.GaussianBlur(lit, (0, 0), sigmaX=rng.uniform(0.35, 0.6))
     lit = lit + _gen(rng).normal(0, rng.uniform(3.0, 6.0), lit.shape)
+    return _phone_jpeg(lit, mode, rng.randrange(55, 76), target)
+
+
+def _phone_jpeg(lit: np.ndarray, mode: str, quality: int, content_dpi: float) -> Image.Image:
+    """The phone's JPEG: the file says PHONE_DPI, the page keeps what its content stands for."""
     buf = io.BytesIO()
-    _to_image(lit, mode).save(buf, "JPEG", quality=rng.randrange(55, 76))
+    _to_image(lit, mode).save(buf, "JPEG", quality=quality)
     buf.seek(0)
     out = Image.open(buf).copy()
     out.info["dpi"] = (PHONE_DPI, PHONE_DPI)
-    out.info[CONTENT_DPI_KEY] = round(target, 1)
+    out.info[CONTENT_DPI_KEY] = round(content_dpi, 1)
     out.info[SEAL_KEY] = None  # the page moved: a later "seal" must not stamp the old place
     return out
