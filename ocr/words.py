@@ -104,11 +104,6 @@ def trimmed_leaders(words: Sequence[Word]) -> dict[int, str]:
     return out
 
 
-def blank_words_in_text_pdf(pdf_path: Path, drop: set[int], word_count: int) -> bool:
-    """Blank the dropped words in the text-only PDF (see `rewrite_words_in_text_pdf`)."""
-    return rewrite_words_in_text_pdf(pdf_path, dict.fromkeys(drop, ""), word_count)
-
-
 def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
     """Give words of Tesseract's text-only PDF page new text ("" blanks a word), so that the
     searchable PDF says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per
