@@ -90,11 +90,11 @@ def _even_line_sizes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
     groups characters into lines by their top (pdfplumber, search tools) then takes both lines
     for one and interleaves their characters: "TSỞT TKẾÍ NHH" for two header lines. A size no
     taller than the page's usual lines keeps each line's top just above its own baseline."""
-    ops = [op for op in pikepdf.parse_content_stream(page)
-           if isinstance(op, pikepdf.ContentStreamInstruction)]
+    parsed = pikepdf.parse_content_stream(page)
+    ops = [op for op in parsed if isinstance(op, pikepdf.ContentStreamInstruction)]
     sizes = [float(op.operands[1]) for op in ops
              if str(op.operator) == "Tf" and len(op.operands) == 2]
-    if not sizes or len(ops) != len(pikepdf.parse_content_stream(page)):
+    if not sizes or len(ops) != len(parsed):
         return  # not a text-only page as Tesseract writes it: left as it is
     cap = MAX_LINE_SIZE * statistics.median(sizes)
     changed, ratio = False, 1.0

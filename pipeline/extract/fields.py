@@ -8,7 +8,7 @@ from × strength of the pattern × position; validation happens in `pipeline.ext
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -334,15 +334,14 @@ def find_doc_type(doc: Doc) -> Found | None:
         if canonical is not None:  # one letter misread in a known title
             return Found(canonical, 0.85)
         # a known title cut short ("… ĐĂNG KÝ DOANH"): its end is on the next line, or lost
-        key = " ".join(fold(text).split())
-        going_on = [t for t in P.DOC_TITLES if " ".join(fold(t).split()).startswith(key + " ")]
+        going_on = _going_on(text, P.DOC_TITLES)
         if going_on:
             for j in doc.next_lines(i, limit=1):
                 whole = snap(f"{text} {doc.lines[j].text.strip()}", P.DOC_TITLES)
                 if whole is not None:
                     return Found(whole, min(conf, line_conf(doc.lines[j])) * 0.95)
             # its end was lost: the one known title it begins, if only one, still unsure
-            cut = going_on[0] if len(going_on) == 1 and len(key.split()) >= 3 else text
+            cut = going_on[0] if len(going_on) == 1 and len(fold(text).split()) >= 3 else text
             return Found(cut, min(conf, 0.6), "the title seems cut: a known title goes on")
         # a title no list knows: confirmed only when it starts with a known type and the word
         # list accepts every syllable as read
@@ -726,7 +725,7 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if canonical is not None and canonical != title:  # diacritics and spacing restored
         # restored from a hand list: one weak signal, so below the review threshold
         title, conf, reason = canonical, min(conf, 0.79), "title restored from the titles list"
-    elif canonical is None and _cut_title(title):
+    elif canonical is None and _going_on(title, P.SIGNER_TITLES):
         # "GIÁM" for "GIÁM ĐỐC": the OCR lost the end of the line; its own confidence says
         # nothing about the words it did not read
         conf, reason = min(conf, 0.6), "the title seems cut: a known title goes on"
@@ -744,11 +743,11 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     return Found(title, conf, reason), prefix
 
 
-def _cut_title(title: str) -> bool:
-    """A known title goes on after the whole of `title` ("PHÓ TRƯỞNG" → "PHÓ TRƯỞNG PHÒNG")."""
-    key = " ".join(fold(title).split())
-    return bool(key) and any(" ".join(fold(t).split()).startswith(key + " ")
-                             for t in P.SIGNER_TITLES)
+def _going_on(text: str, known: Iterable[str]) -> list[str]:
+    """The known phrases that go on after the whole of `text` ("PHÓ TRƯỞNG" → "PHÓ TRƯỞNG
+    PHÒNG"), compared without diacritics: what a line cut short by the OCR may have been."""
+    key = " ".join(fold(text).split())
+    return [t for t in known if key and " ".join(fold(t).split()).startswith(key + " ")]
 
 
 # Head titles whose deputy is "PHÓ <title>" (a minister's deputy is "THỨ TRƯỞNG" instead).
