@@ -67,8 +67,10 @@ def run_sohoa(job: dict[str, Any], variant: str, spec: dict[str, Any]) -> list[s
     pdfplumber (the same extraction path as OCRmyPDF's)."""
     from ocr.document import ocr_file
     from ocr.types import OcrOptions
+    from pipeline.ocrtext import repair_line
 
     options = OcrOptions(
+        text_repair=repair_line,  # as the application runs it (pipeline.process.ocr_options)
         jobs=job["jobs"],
         languages=job["languages"],
         tessdata_dir=Path(job["tessdata"]) if job.get("tessdata") else None,

@@ -138,9 +138,11 @@ def _ocr_one(path: str, cache_file: str) -> str:
     """Worker: OCR one multi-page TIFF and cache pages as JSON."""
     from ocr.document import ocr_file
     from ocr.types import OcrOptions
+    from pipeline.ocrtext import repair_line
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = ocr_file(Path(path), kind="tiff", options=OcrOptions(jobs=1), workdir=Path(tmp))
+        options = OcrOptions(jobs=1, text_repair=repair_line)
+        result = ocr_file(Path(path), kind="tiff", options=options, workdir=Path(tmp))
     pages = [{"text": p.text, "width": p.width, "height": p.height, "confidence": p.confidence,
               "flags": list(p.flags),
               "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, w.block, w.line]
@@ -207,12 +209,13 @@ def _ocr_pages(paths: list[str], cache_file: str) -> str:
     """Worker: OCR the page images of one held-out document (one file per page) and cache."""
     from ocr.document import ocr_file
     from ocr.types import OcrOptions
+    from pipeline.ocrtext import repair_line
 
     pages: list[dict[str, Any]] = []
     for path in paths:
         with tempfile.TemporaryDirectory() as tmp:
-            result = ocr_file(Path(path), kind="png", options=OcrOptions(jobs=1),
-                              workdir=Path(tmp))
+            options = OcrOptions(jobs=1, text_repair=repair_line)
+            result = ocr_file(Path(path), kind="png", options=options, workdir=Path(tmp))
         pages += [{"text": p.text, "width": p.width, "height": p.height,
                    "confidence": p.confidence, "flags": list(p.flags),
                    "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, w.block, w.line]

@@ -75,12 +75,14 @@ def cache_path(cache: Path, doc: Path, source: str) -> Path:
 def ocr_one(doc: Path, out: Path, jobs: int) -> None:
     from ocr.document import ocr_file
     from ocr.types import OcrOptions
+    from pipeline.ocrtext import repair_line
 
     kind = sniff_kind(doc.read_bytes()[:2048])
     if kind is None:
         raise SystemExit(f"{doc}: not a document kind sohoa digitizes")
     with tempfile.TemporaryDirectory() as tmp:
-        result = ocr_file(doc, kind=kind, options=OcrOptions(jobs=jobs), workdir=Path(tmp))
+        options = OcrOptions(jobs=jobs, text_repair=repair_line)
+        result = ocr_file(doc, kind=kind, options=options, workdir=Path(tmp))
     pages = [{"text": p.text, "width": p.width, "height": p.height, "confidence": p.confidence,
               "flags": list(p.flags), "source": p.source,
               "words": [[w.text, w.left, w.top, w.width, w.height, w.conf, w.block, w.line]

@@ -161,7 +161,8 @@ def ocr_file(
     check_kind(kind)
     if engine is None:
         tesseract = TesseractEngine(
-            languages=options.languages, tessdata_dir=options.tessdata_dir, psm=options.psm
+            languages=options.languages, tessdata_dir=options.tessdata_dir, psm=options.psm,
+            repair=options.text_repair,
         )
         tesseract.check()
         engine = tesseract

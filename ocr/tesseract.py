@@ -22,11 +22,12 @@ import pytesseract
 
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
-from ocr.types import Word
+from ocr.types import LineRepair, Word
 from ocr.words import (
     noise_word_indices,
     page_text,
     renumber_lines,
+    repaired_texts,
     rewrite_words_in_text_pdf,
     trimmed_leaders,
 )
@@ -143,6 +144,7 @@ class TesseractEngine:
     tessdata_dir: Path | None = None
     psm: int = 11
     binary: str = "tesseract"
+    repair: LineRepair | None = None  # OcrOptions.text_repair
 
     def with_psm(self, psm: int) -> TesseractEngine:
         """The same engine with another page segmentation mode."""
@@ -178,18 +180,21 @@ class TesseractEngine:
         if not tsv_path.is_file():
             raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
         tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
-        words = parse_tsv(tsv)
-        drop = noise_word_indices(words)
-        trims = {i: t for i, t in trimmed_leaders(words).items() if i not in drop}
-        edits = dict.fromkeys(drop, "") | trims
+        read = parse_tsv(tsv)
+        drop = noise_word_indices(read)
+        trims = {i: t for i, t in trimmed_leaders(read).items() if i not in drop}
+        kept = [i for i in range(len(read)) if i not in drop]
+        words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]
+                                for i in kept])
+        fixes = repaired_texts(words, self.repair)
+        edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:
             # Map indices among non-empty words to indices among all TSV words.
             drawn = _drawn_indices(tsv)
             rewrite_words_in_text_pdf(pdf_path, {drawn[i]: t for i, t in edits.items()},
                                       _tsv_word_count(tsv))
-        words = renumber_lines([replace(w, text=trims[i]) if i in trims else w
-                                for i, w in enumerate(words) if i not in drop])
-        text = page_text(words)
+        text = page_text([replace(w, text=fixes[k]) if k in fixes else w
+                          for k, w in enumerate(words)])
         return EngineOutput(
             words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,10 @@ FLAG_UPSCALED = "upscaled"  # a low-resolution scan, OCR'd on an upscaled image
 FLAG_BORDER_CLEANED = "border-cleaned"
 FLAG_RULES_REMOVED = "rules-removed"
 FLAG_TABLE_GRID_REMOVED = "table-grid-removed"
+
+
+# The words of one recognised line in, the same number of words out (see OcrOptions.text_repair).
+LineRepair = Callable[[Sequence[str]], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,10 @@ class OcrOptions:
     # A curled or bent page (a hand-held photo) whose lines stay curved after the deskew is
     # also read straightened (`ocr.dewarp`); a flat page never is.
     dewarp: bool = True
+    # Tone marks of each recognised line restored by the caller's lexicon (the application
+    # passes `pipeline.ocrtext.repair_line`): the page text and its searchable layer carry the
+    # repair, the word boxes keep what Tesseract read. None: the text as read.
+    text_repair: LineRepair | None = None
     # Pages whose median letter (connected components) is outside [min_text_px, max_text_px]
     # are scaled so it is target_text_px tall, whatever DPI the file claims (a 70-dpi photo, a
     # 600-dpi scan); the others keep their own pixels (resampling cost tone marks on real

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ocr.types import Word
+from ocr.types import LineRepair, Word
 
 NOISE_HEIGHT = 2.3  # × median word height: signature scribbles and seals read as "words"
 NOISE_CONF = 60.0
@@ -78,6 +78,23 @@ def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:
         mapping.setdefault(w.line, len(mapping))
         out.append(w if mapping[w.line] == w.line else replace(w, line=mapping[w.line]))
     return tuple(out)
+
+
+def repaired_texts(words: Sequence[Word], repair: LineRepair | None) -> dict[int, str]:
+    """Index -> new text of the words `repair` changes, handed one line's words at a time
+    (a repair that returns another number of words is ignored for that line)."""
+    if repair is None:
+        return {}
+    lines: dict[int, list[int]] = {}
+    for k, w in enumerate(words):
+        lines.setdefault(w.line, []).append(k)
+    out: dict[int, str] = {}
+    for members in lines.values():
+        texts = [words[k].text for k in members]
+        new = list(repair(texts))
+        if len(new) == len(texts):
+            out.update({k: t for k, t, old in zip(members, new, texts, strict=True) if t != old})
+    return out
 
 
 def page_text(words: Sequence[Word]) -> str:

@@ -35,6 +35,7 @@ from pipeline.identifiers import make_digitized_id, make_result_code
 from pipeline.limits import OCR, SIGN, stage_limit
 from pipeline.links import link_for_batch
 from pipeline.logs import add_log_context, log_context
+from pipeline.ocrtext import repair_line
 from pipeline.record import (
     Provenance,
     StoredObjects,
@@ -494,7 +495,7 @@ def ocr_options(services: Services) -> OcrOptions:
     s = services.settings
     return OcrOptions(languages=s.ocr_languages, tessdata_dir=s.ocr_tessdata_dir,
                       jobs=s.ocr_jobs, page_timeout_s=s.ocr_page_timeout_s,
-                      min_confidence=s.ocr_min_confidence)
+                      min_confidence=s.ocr_min_confidence, text_repair=repair_line)
 
 
 def run_ocr(triaged: TriagedFile, *, services: Services,

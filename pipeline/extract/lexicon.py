@@ -99,6 +99,11 @@ def common_word_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+def common_pair(a: str, b: str) -> bool:
+    """Do two adjacent syllables make (part of) a common word ("tổ chức"; not a place name)?"""
+    return (_ckey(a), _ckey(b)) in common_word_pairs()
+
+
 def _ckey(syllable: str) -> str:
     """Spelling-independent key: "hòa" and "hoà" (old and new tone placement) are one."""
     nfd = unicodedata.normalize("NFD", syllable.lower())

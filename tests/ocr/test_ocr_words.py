@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pdfplumber
@@ -7,7 +8,13 @@ from ocr_testpages import render_page, save_png
 
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
-from ocr.words import noise_word_indices, page_text, renumber_lines, trimmed_leaders
+from ocr.words import (
+    noise_word_indices,
+    page_text,
+    renumber_lines,
+    repaired_texts,
+    trimmed_leaders,
+)
 
 
 def _w(text: str, height: int, conf: float, line: int) -> Word:
@@ -98,3 +105,30 @@ def test_dots_a_box_cannot_hold_are_trimmed() -> None:
     words = [_at("1...", 361, 18, 33, 82, 0), _at("ngày...", 400, 190, 45, 90, 1),
              _at("...", 600, 10, 33, 80, 1), _at("hạn.", 700, 109, 52, 96, 1)]
     assert trimmed_leaders(words) == {0: "1"}
+
+
+def test_line_repair_reaches_the_text_and_its_layer_not_the_word_boxes(tmp_path: Path) -> None:
+    # OcrOptions.text_repair: the page text and the searchable layer carry the caller's repair
+    # (one line's words at a time); the word boxes keep what Tesseract read, for extraction.
+    seen: list[list[str]] = []
+
+    def repair(words: Sequence[str]) -> list[str]:
+        seen.append(list(words))
+        return [w.upper() if w.lower() == "hạnh" else w for w in words]
+
+    page = render_page(["Quyết định số hóa", "Độc lập - Tự do - Hạnh phúc"])
+    png = save_png(page, tmp_path / "p.png")
+    out = TesseractEngine(repair=repair).recognise(png, tmp_path / "p", dpi=300, timeout_s=60)
+    assert len(seen) == 2  # once per line
+    assert "HẠNH phúc" in out.text
+    assert any(w.text == "Hạnh" for w in out.words)
+    assert out.text_pdf is not None
+    with pdfplumber.open(out.text_pdf) as pdf:
+        layer = " ".join((pdf.pages[0].extract_text() or "").split())
+    assert layer == " ".join(out.text.split())
+
+
+def test_a_repair_that_changes_the_word_count_is_ignored() -> None:
+    words = [_w("a", 30, 90, 0), _w("b", 30, 90, 0), _w("c", 30, 90, 1)]
+    assert repaired_texts(words, lambda ws: [" ".join(ws)] if len(ws) == 2 else ["C"]) == {2: "C"}
+    assert repaired_texts(words, None) == {}

@@ -1,0 +1,40 @@
+"""Tone marks of OCR'd lines restored with the lexicon (pipeline.ocrtext), and where not."""
+
+from __future__ import annotations
+
+from pipeline.ocrtext import repair_line
+
+
+def _fixed(line: str) -> str:
+    out = repair_line(line.split(" "))
+    assert len(out) == len(line.split(" "))
+    return " ".join(out)
+
+
+def test_a_mark_lost_over_a_circumflex_is_restored_by_a_word_pair() -> None:
+    assert _fixed("Kết quả giải quyêt hồ sơ được công bô trên cổng") == (
+        "Kết quả giải quyết hồ sơ được công bố trên cổng")
+
+
+def test_capitals_read_without_marks_are_restored_where_one_word_fits() -> None:
+    assert _fixed("THÔNG BAO KÊT QUẢ") == "THÔNG BÁO KẾT QUẢ"
+
+
+def test_valid_syllables_no_pair_decides_are_kept() -> None:
+    line = "Trường học mở cửa vào sáng thứ hai"
+    assert _fixed(line) == line
+
+
+def test_abbreviations_names_and_garbled_lines_are_left_as_read() -> None:
+    assert _fixed("SÀI GÒN XANH CO., LTD") == "SÀI GÒN XANH CO., LTD"  # not "CỎ."
+    assert _fixed("Tiên Đông nộp hồ sơ") == "Tiên Đông nộp hồ sơ"  # a name at the line start
+    garbled = "PHSỞÒ NTGÀ CĐHĂÍ KTÝỈ sô NHK"
+    assert _fixed(garbled) == garbled
+
+
+def test_a_valid_syllable_changes_only_into_a_common_word() -> None:
+    # "HAI PHÒNG" (two rooms) is right as read; "Hải Phòng" is only a city's name.
+    line = "GỒM HAI PHÒNG HỌP"
+    assert _fixed(line) == line
+    assert _fixed("ỦY BAN NHÂN DÂN") == "ỦY BAN NHÂN DÂN"
+    assert _fixed("CHU TỊCH NƯỚC") == "CHỦ TỊCH NƯỚC"  # "chủ tịch" is a common word
