@@ -134,6 +134,14 @@ def _variants_for(i: int, degraded: int) -> list[str]:
     return ["clean", *[DEGRADED[(i * degraded + k) % len(DEGRADED)] for k in range(degraded)]]
 
 
+def _ocr_version() -> bytes:
+    """OCR results are reused only while the OCR is unchanged: the ocr package and the line
+    repair the application hands it (`pipeline.ocrtext`)."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*sorted((root / "ocr").glob("*.py")), root / "pipeline" / "ocrtext.py"]
+    return b"".join(f.read_bytes() for f in sources)
+
+
 def _ocr_one(path: str, cache_file: str) -> str:
     """Worker: OCR one multi-page TIFF and cache pages as JSON."""
     from ocr.document import ocr_file
@@ -167,9 +175,7 @@ def ocr_cases(count: int, seed: int, degraded: int, cache: Path, workers: int) -
     ocr_dir.mkdir(parents=True, exist_ok=True)
     todo: list[tuple[str, str]] = []
     pending: list[tuple[Any, str, Path]] = []
-    # OCR results are reused only while the ocr package is unchanged
-    ocr_dir_src = Path(__file__).resolve().parents[1] / "ocr"
-    ocr_version = b"".join(f.read_bytes() for f in sorted(ocr_dir_src.glob("*.py")))
+    ocr_version = _ocr_version()
     t0 = time.time()
     for i, spec in enumerate(_specs(count, seed)):
         for variant in _variants_for(i, degraded):
@@ -238,8 +244,7 @@ def heldout_cases(docs: int, seed: int, cache: Path, workers: int) -> list[Case]
         build(out, docs=docs, seed=seed)
     ocr_dir = cache / "ocr"
     ocr_dir.mkdir(parents=True, exist_ok=True)
-    ocr_src = Path(__file__).resolve().parents[1] / "ocr"
-    ocr_version = b"".join(f.read_bytes() for f in sorted(ocr_src.glob("*.py")))
+    ocr_version = _ocr_version()
     index = json.loads((out / "index.json").read_text("utf-8"))
     todo: list[tuple[list[str], str]] = []
     pending: list[tuple[dict[str, Any], Path]] = []
