@@ -22,6 +22,7 @@ from pipeline.vntext import fold
 # A line is repaired only when it reads as Vietnamese: a garbled line (a stamp, a curled
 # edge) has no context to decide by, and "repairing" it only moves the garbage around.
 MIN_VALID_SHARE = 0.5
+PASSES = 3
 _WORD = re.compile(r"[^\w]*(\w+)([^\w]*)")
 
 
@@ -41,21 +42,32 @@ def _name_like(token: str) -> bool:
 
 def repair_line(words: Sequence[str]) -> list[str]:
     """The words of one OCR'd line with tone marks restored where the lexicon decides; the
-    same number of words, each changed in its marks only."""
+    same number of words, each changed in its marks only. A repair can decide its neighbour
+    ("PHO CHU TỊCH": "CHỦ TỊCH", then "PHÓ CHỦ"), so the line is gone over until it holds
+    (at most `PASSES` times)."""
     tokens = list(words)
     if not tokens or any(not t or " " in t for t in tokens):
-        return list(tokens)
+        return tokens
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
-        return list(tokens)  # one word alone: no neighbour to decide by
+        return tokens  # one word alone: no neighbour to decide by
     valid = sum(lexicon.is_syllable(w) for w in letters)
     if valid < MIN_VALID_SHARE * len(letters):
-        return list(tokens)
+        return tokens
     kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
+    for _ in range(PASSES):
+        again = _one_pass(tokens, kept)
+        if again == tokens:
+            break
+        tokens = again
+    return tokens
+
+
+def _one_pass(tokens: list[str], kept: set[int]) -> list[str]:
     fixed, changed, _ = lexicon.repair_text(" ".join(tokens))
     out = fixed.split(" ")
     if not changed or len(out) != len(tokens):
-        return list(tokens)
+        return tokens
     bare = [_bare(t) for t in out]
     result = []
     for k, (t, o) in enumerate(zip(tokens, out, strict=True)):
@@ -76,7 +88,7 @@ def _bare(token: str) -> str:
 def _common_with_a_neighbour(bare: list[str], k: int) -> bool:
     """The repaired syllable makes a common word (`underthesea`'s Viet39K) with the syllable
     before or after it: the word list's rarer words and the place names pair a right syllable
-    with a wrong tone too ("HAI THÀNH" is a number and a word, "Hải Thành" a commune)."""
+    with a wrong tone too ("HAI PHÒNG" is a number and a word, "Hải Phòng" a city)."""
     return (k > 0 and lexicon.common_pair(bare[k - 1], bare[k])) or (
         k + 1 < len(bare) and lexicon.common_pair(bare[k], bare[k + 1]))
 

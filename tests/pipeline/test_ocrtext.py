@@ -38,3 +38,7 @@ def test_a_valid_syllable_changes_only_into_a_common_word() -> None:
     assert _fixed(line) == line
     assert _fixed("ỦY BAN NHÂN DÂN") == "ỦY BAN NHÂN DÂN"
     assert _fixed("CHU TỊCH NƯỚC") == "CHỦ TỊCH NƯỚC"  # "chủ tịch" is a common word
+
+
+def test_a_repaired_syllable_decides_its_neighbour() -> None:
+    assert _fixed("PHO CHU TỊCH NƯỚC") == "PHÓ CHỦ TỊCH NƯỚC"
