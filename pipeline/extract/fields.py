@@ -436,25 +436,42 @@ HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*
 
 def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
     picked: list[int] = []
+    left_out: int | None = None  # the line the subject stopped before
     for i in candidates:
         if letter and picked and _beside(doc.lines[i], doc.lines[picked[-1]]):
             continue  # the right-hand column of the same header row (place and date)
         if not _subject_line(doc, i, letter=letter, axis=axis, first=picked[0] if picked else None):
+            left_out = i
             break
         picked.append(i)
         if not letter and doc.lines[i].text.rstrip().endswith((";", ":")):
             break
     if not picked:
         return None
-    text = collapse(" ".join(w for i in picked for w in doc.lines[i].text.split()
-                             if has_word_char(w) or w in ("-", "–")))
-    text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
+    text = _joined_subject(doc, picked)
     conf = min(line_conf(doc.lines[i]) for i in picked)
+    if left_out is not None and _opens_lower(doc.lines[left_out].text):
+        # the next line goes on a sentence, yet the layout did not join it: the subject may
+        # not end here
+        return Found(text, min(conf, 0.6), "a line that seems to go on the subject was left out")
     if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
         return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
     if text.strip()[:1].islower():  # a trích yếu opens with a capital: its first line was lost
         return Found(text.strip(), min(conf, 0.5), "the subject starts mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+def _joined_subject(doc: Doc, picked: list[int]) -> str:
+    text = collapse(" ".join(w for i in picked for w in doc.lines[i].text.split()
+                             if has_word_char(w) or w in ("-", "–")))
+    return re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text).strip()
+
+
+def _opens_lower(text: str) -> bool:
+    """The line's first word opens in lower case: it goes on a sentence. A block (the body's
+    opening phrase, an article, the authority line, a label) opens with a capital."""
+    first = next((w for w in text.split() if any(c.isalpha() for c in w)), "")
+    return next((c for c in first if c.isalpha()), "").islower()
 
 
 # A Vietnamese phrase does not end with a preposition or a conjunction.
@@ -475,7 +492,10 @@ def _centred_on(line: Line, axis: Line) -> bool:
 
 def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | None) -> bool:
     line, f = doc.lines[i], doc.folded[i]
-    if P.BODY_START.match(f) or P.RECIPIENTS_LABEL.match(f) or P.RULE_LINE.match(line.text):
+    # a body's opening phrase ("Thực hiện …") opens with a capital; in lower case under the
+    # subject's first line the same words go on the subject ("… thủ tục / thực hiện …")
+    opener = P.BODY_START.match(f) and (first is None or not _opens_lower(line.text))
+    if opener or P.RECIPIENTS_LABEL.match(f) or P.RULE_LINE.match(line.text):
         return False
     if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f):
         return False

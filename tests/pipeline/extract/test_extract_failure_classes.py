@@ -495,3 +495,65 @@ def test_a_whole_signer_title_is_not_taken_for_a_cut_one() -> None:
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["signer_title"].value == "GIÁM ĐỐC"
     assert ex.fields["signer_title"].confidence >= 0.8
+
+
+# ---------------------------------------------------------------- a subject wrapped onto more lines
+
+def _laid_out(rows: list[tuple[str, int | None, int]]) -> PageInput:
+    """An A4 page (2480 × 3508 px) from lines of word boxes: (text, left, top), a line of
+    letters 42 px high, 21 px a letter; left None centres the line on the text axis."""
+    words = []
+    for r, (text, left, top) in enumerate(rows):
+        widths = [21 * len(w) for w in text.split()]
+        x = left if left is not None else int(0.535 * 2480 - (sum(widths) + 16 * len(widths)) / 2)
+        for w, width in zip(text.split(), widths, strict=True):
+            words.append(Word(w, x, top, width, 42, 95, 0, r))
+            x += width + 16
+    return PageInput("\n".join(t for t, _, _ in rows), words, 2480, 3508, 95.0)
+
+
+def _decision(subject_rows: list[tuple[str, int | None, int]]) -> PageInput:
+    return _laid_out([
+        ("ỦY BAN NHÂN DÂN", 560, 280), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 1280, 280),
+        ("XÃ YÊN PHONG", 600, 340), ("Độc lập - Tự do - Hạnh phúc", 1430, 340),
+        ("Số: 41/QĐ-UBND", 620, 420), ("Yên Phong, ngày 14 tháng 3 năm 2026", 1320, 420),
+        ("QUYẾT ĐỊNH", None, 580), *subject_rows,
+        ("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ YÊN PHONG", None, 880),
+        ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 02 năm 2025 và các luật "
+         "sửa đổi;", 480, 960),
+        ("Điều 1. Phê duyệt danh mục kèm theo Quyết định này, gồm các thủ tục hành chính "
+         "sau:", 480, 1040)])
+
+
+def test_a_subject_wrapped_onto_a_line_that_opens_with_body_words_is_joined() -> None:
+    # "thực hiện" opens a body ("Thực hiện Công văn số …") only with a capital; in lower
+    # case, centred under the subject's first line, it goes on the subject
+    page = _decision([("Về việc phê duyệt danh mục thủ tục hành chính", None, 650),
+                      ("thực hiện tiếp nhận hồ sơ trực tuyến toàn trình", None, 712),
+                      ("năm 2026", None, 774)])
+    subject = extract_metadata([page], options=OPTIONS).fields["subject"]
+    assert subject.value == ("Về việc phê duyệt danh mục thủ tục hành chính thực hiện tiếp "
+                             "nhận hồ sơ trực tuyến toàn trình năm 2026")
+    assert subject.confidence >= 0.8
+    # flat text alike
+    text = HEADER.replace("Về việc giao nhiệm vụ kiểm tra\n",
+                          "Về việc giao nhiệm vụ kiểm tra\nthực hiện chương trình năm 2026\n")
+    ex = extract_metadata([PageInput(text + "Căn cứ Luật Tổ chức chính quyền;\n")],
+                          options=OPTIONS)
+    assert ex.fields["subject"].value == (
+        "Về việc giao nhiệm vụ kiểm tra thực hiện chương trình năm 2026")
+
+
+def test_a_line_that_goes_on_the_subject_but_is_not_joined_makes_it_unsure() -> None:
+    # the second line is not centred (a skewed or curled page moved it): the layout cannot
+    # join it, but it opens in lower case, so the subject may go on
+    page = _decision([("Về việc phê duyệt danh mục thủ tục hành chính", None, 650),
+                      ("thực hiện tiếp nhận hồ sơ trực tuyến toàn trình", 480, 712)])
+    subject = extract_metadata([page], options=OPTIONS).fields["subject"]
+    assert subject.value is not None and subject.value.startswith("Về việc phê duyệt")
+    assert subject.confidence < 0.8
+    # a subject followed by the authority line and the body is whole and trusted
+    page = _decision([("Về việc phê duyệt danh mục thủ tục hành chính", None, 650)])
+    subject = extract_metadata([page], options=OPTIONS).fields["subject"]
+    assert subject.value == "Về việc phê duyệt danh mục thủ tục hành chính"
+    assert subject.confidence >= 0.8
