@@ -832,6 +832,7 @@ def find_recipients(doc: Doc) -> Found | None:
     # the recipients' column: the left half of the page (the signer block is the right)
     right_edge = max((ln.x1 for ln, _ in candidates if ln.has_box and ln.x1 < 0.6), default=0.0)
     prev_line: Line | None = None
+    used = [label_line]  # the label and the lines the items were read from
     for line, text in candidates:
         text = text.strip()
         if items and not ended and prev_line is not None and _short_of_column(
@@ -856,6 +857,7 @@ def find_recipients(doc: Doc) -> Found | None:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))
             ended = text.endswith((";", "."))
+            used.append(line)
         elif items and not ended and not is_upper_text(text) and not P.AUTHORITY_LINE.match(
                 fold(text)) and (line.has_box or text[:1].islower() or (
                     # flat text: a wrapped name goes on with a capital ("Việt / Nam;") and
@@ -863,17 +865,31 @@ def find_recipients(doc: Doc) -> Found | None:
                     not archived and text.endswith((";", ".")))):
             items[-1] = f"{items[-1]} {strip_punct(text)}"
             ended = text.endswith((";", "."))
+            used.append(line)
         elif items:
             break
     pairs = [_recipient(it, c) for it, c in zip(items, confs, strict=False) if it]
     if not pairs:
         return None
     conf = min(c for _, c in pairs)
+    if _line_lost(used):
+        conf = min(conf, 0.6)  # a gap of a whole line inside the list: OCR lost an item
     if not fold(pairs[-1][0]).startswith("luu"):
         conf = min(conf, 0.6)  # the list always ends with "Lưu: VT, …": items were lost
     elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
         conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
+
+
+def _line_lost(lines: list[Line]) -> bool:
+    """The list's lines (label first) leave a gap where a line of their own pitch would fit:
+    a line OCR did not read (the items are printed single-spaced, Decree 30 Annex I)."""
+    ys = [ln.y for ln in lines if ln.has_box]
+    if len(ys) < 3 or len(ys) != len(lines):
+        return False
+    steps = [b - a for a, b in zip(ys, ys[1:])]
+    pitch = min(steps)
+    return pitch > 0 and max(steps) > 1.75 * pitch
 
 
 def _short_of_column(prev: Line, line: Line, right_edge: float) -> bool:
@@ -1025,5 +1041,6 @@ def _formula(item: str) -> str | None:
 def _copies_and_report(item: str) -> str:
     """"(NNb)" and "(b/c)" at an item's end, as printed."""
     item = _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
-    # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c
-    return re.sub(r"\(\s*b\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)
+    # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c and
+    # reads the b's bowl as "6", "0" or "o"
+    return re.sub(r"\(\s*[b60o]\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)

@@ -75,6 +75,11 @@ def test_recipient_formulas_survive_ocr_slips() -> None:
     assert recipient_formula("UBND huyện (b/C)") == "UBND huyện (b/c)"
 
 
+def test_the_report_formula_is_restored_when_its_b_is_read_as_a_round_glyph() -> None:
+    assert recipient_formula("Sở Nội vụ (0/c)") == "Sở Nội vụ (b/c)"
+    assert recipient_formula("Sở Nội vụ (6/C)") == "Sở Nội vụ (b/c)"
+
+
 def test_a_syllable_cut_in_two_is_joined_only_where_it_makes_a_word() -> None:
     assert lexicon.join_split_syllables("Kho bạc Nhà nước khu v ực") == (
         "Kho bạc Nhà nước khu vực")
@@ -557,3 +562,18 @@ def test_a_line_that_goes_on_the_subject_but_is_not_joined_makes_it_unsure() -> 
     subject = extract_metadata([page], options=OPTIONS).fields["subject"]
     assert subject.value == "Về việc phê duyệt danh mục thủ tục hành chính"
     assert subject.confidence >= 0.8
+
+
+# ---------------------------------------------------------------- a recipient line OCR lost
+
+def test_a_gap_of_a_whole_line_in_the_recipient_list_makes_it_unsure() -> None:
+    first = [("-", 300, 14), ("Thanh", 330, 130), ("tra", 470, 70), ("tỉnh;", 550, 100)]
+    second = [("-", 300, 14), ("Sở", 330, 60), ("Tư", 400, 50), ("pháp;", 460, 110)]
+    archive = [("-", 300, 14), ("Lưu:", 330, 90), ("VT.", 430, 80)]
+    whole = extract_metadata([_list_page([first, second, archive])], options=OPTIONS)
+    assert whole.fields["recipients"].value == ["Thanh tra tỉnh", "Sở Tư pháp", "Lưu: VT"]
+    assert whole.fields["recipients"].confidence >= 0.8
+    # the first item's line was not read at all: the list read is short of an item
+    lost = extract_metadata([_list_page([[], second, archive])], options=OPTIONS)
+    assert lost.fields["recipients"].value == ["Sở Tư pháp", "Lưu: VT"]
+    assert lost.fields["recipients"].confidence < 0.8
