@@ -308,6 +308,8 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
         text = collapse(norm.text).strip(" .,;:")
         if lost_word(text) is not None:
             return Found(text, min(conf, 0.6), "a word of the agency name seems lost")
+        if _NAME_CUT.search(text.lower()):  # "SỞ KHOA HỌC VÀ": its next line was not taken
+            return Found(text, min(conf, 0.6), "the agency name ends mid-phrase")
         return Found(text, conf)
 
     agency = found(names[-1])
@@ -317,6 +319,11 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
     if parent.conf < 0.98:  # a district or commune name nothing else confirms
         parent = Found(parent.value, min(parent.conf, 0.79))
     return agency, parent
+
+
+# A name does not end with a conjunction or "của"; compared with the tone marks, as a place
+# name may fold to the same letters ("Núi Voi", "Phú La").
+_NAME_CUT = re.compile(r"(?:^|\s)(và|của|hoặc|với|các|những)\s*[,;:-]?\s*$")
 
 
 # ---------------------------------------------------------------- title and subject

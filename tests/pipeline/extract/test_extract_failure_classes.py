@@ -597,3 +597,19 @@ def test_a_place_the_gazetteer_writes_in_two_letter_cases_reads_the_same_every_r
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in range(4)}
     assert outs == {"Pa Ủ | Pa Ủ\n"}
+
+
+# ---------------------------------------------------------------- an agency cut after "VÀ"
+
+def test_an_agency_name_ending_with_a_conjunction_is_unsure() -> None:
+    # the name's second line ran into the date line and was lost with it: a name never
+    # ends with "VÀ"
+    text = HEADER.replace("SỞ TÀI CHÍNH       ", "SỞ KHOA HỌC VÀ     ")
+    agency = extract_metadata([PageInput(text)], options=OPTIONS).fields["issuing_agency"]
+    assert agency.value == "SỞ KHOA HỌC VÀ"
+    assert agency.confidence < 0.8
+    whole = HEADER.replace("SỞ TÀI CHÍNH       ", "SỞ KHOA HỌC VÀ     ").replace(
+        "Số: 41/QĐ-STC", "CÔNG NGHỆ\nSố: 41/QĐ-STC")
+    agency = extract_metadata([PageInput(whole)], options=OPTIONS).fields["issuing_agency"]
+    assert agency.value == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    assert agency.confidence >= 0.8
