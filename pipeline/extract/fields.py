@@ -894,7 +894,7 @@ def _line_lost(lines: list[Line]) -> bool:
     ys = [ln.y for ln in lines if ln.has_box]
     if len(ys) < 3 or len(ys) != len(lines):
         return False
-    steps = [b - a for a, b in zip(ys, ys[1:])]
+    steps = [b - a for a, b in zip(ys, ys[1:], strict=False)]
     pitch = min(steps)
     return pitch > 0 and max(steps) > 1.75 * pitch
 
