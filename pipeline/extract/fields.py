@@ -457,9 +457,10 @@ def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line)
         return None
     text = _joined_subject(doc, picked)
     conf = min(line_conf(doc.lines[i]) for i in picked)
-    if left_out is not None and _opens_lower(doc.lines[left_out].text):
-        # the next line goes on a sentence, yet the layout did not join it: the subject may
-        # not end here
+    if left_out is not None and (_opens_lower(doc.lines[left_out].text) or _subject_line(
+            doc, left_out, letter=letter, axis=doc.lines[left_out], first=picked[0])):
+        # the next line goes on a sentence, or would have been taken had it been centred (a
+        # skewed or curled page moves it): the subject may not end here
         return Found(text, min(conf, 0.6), "a line that seems to go on the subject was left out")
     if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
         return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")

@@ -561,6 +561,11 @@ def test_a_line_that_goes_on_the_subject_but_is_not_joined_makes_it_unsure() -> 
     subject = extract_metadata([page], options=OPTIONS).fields["subject"]
     assert subject.value is not None and subject.value.startswith("Về việc phê duyệt")
     assert subject.confidence < 0.8
+    # one opening with a capital, moved off the axis: taken had it been centred, so unsure
+    page = _decision([("Về việc giao nhiệm vụ kiểm tra năm 2026", None, 650),
+                      ("Ủy ban nhân dân các xã, phường", 480, 712)])
+    subject = extract_metadata([page], options=OPTIONS).fields["subject"]
+    assert subject.confidence < 0.8
     # a subject followed by the authority line and the body is whole and trusted
     page = _decision([("Về việc phê duyệt danh mục thủ tục hành chính", None, 650)])
     subject = extract_metadata([page], options=OPTIONS).fields["subject"]
