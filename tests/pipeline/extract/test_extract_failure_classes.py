@@ -3,6 +3,7 @@ text of its own: the held-out pages themselves are never used for tuning."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import subprocess
@@ -618,3 +619,25 @@ def test_an_agency_name_ending_with_a_conjunction_is_unsure() -> None:
     agency = extract_metadata([PageInput(whole)], options=OPTIONS).fields["issuing_agency"]
     assert agency.value == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
     assert agency.confidence >= 0.8
+
+
+# ---------------------------------------------------------------- a Roman numeral read short
+
+def _with_numeral_box(page: PageInput, numeral: str, width: int) -> PageInput:
+    words = [dataclasses.replace(w, width=width) if w.text == numeral else w
+             for w in page.words]
+    return dataclasses.replace(page, words=words)
+
+
+def test_a_roman_numeral_read_short_of_its_box_is_widened_and_unsure() -> None:
+    # "III" read "II": the box still holds three letters (an I is about half as wide as high)
+    rows = [("Về việc kiểm tra công tác văn thư quý II năm 2026", None, 650)]
+    short = _with_numeral_box(_decision(rows), "II", 66)
+    subject = extract_metadata([short], options=OPTIONS).fields["subject"]
+    assert subject.value == "Về việc kiểm tra công tác văn thư quý III năm 2026"
+    assert subject.confidence < 0.8
+    # a numeral as wide as its letters stays as read, trusted
+    whole = _with_numeral_box(_decision(rows), "II", 44)
+    subject = extract_metadata([whole], options=OPTIONS).fields["subject"]
+    assert subject.value == "Về việc kiểm tra công tác văn thư quý II năm 2026"
+    assert subject.confidence >= 0.8
