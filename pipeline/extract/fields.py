@@ -670,7 +670,9 @@ def read_sideways(doc: Doc, lines: list[int]) -> bool:
 
 def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     """(name, title, authority prefix) from the bottom-right block of the last page."""
-    parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip())
+    # a speck at either end of a line ("; TUQ. CHỦ TỊCH _") is no part of it
+    parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip(" _~|\\^")
+              .lstrip(" ;:,."))
              for i in _signer_block(doc)]
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]

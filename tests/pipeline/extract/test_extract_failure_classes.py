@@ -641,3 +641,16 @@ def test_a_roman_numeral_read_short_of_its_box_is_widened_and_unsure() -> None:
     subject = extract_metadata([whole], options=OPTIONS).fields["subject"]
     assert subject.value == "Về việc kiểm tra công tác văn thư quý II năm 2026"
     assert subject.confidence >= 0.8
+
+
+# ---------------------------------------------------------------- a speck beside the authority line
+
+def test_a_speck_at_the_end_of_the_authority_line_does_not_hide_the_prefix() -> None:
+    text = HEADER + ("Điều 1. Giao nhiệm vụ kiểm tra cho các phòng.\n"
+                     "Nơi nhận:                                  TUQ. CHỦ TỊCH _\n"
+                     "- Như Điều 1;                              CHÁNH VĂN PHÒNG\n"
+                     "- Lưu: VT.\n\n"
+                     "                                            Nguyễn Văn Bình\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    assert ex.fields["authority_prefix"].value == "TUQ."
+    assert ex.fields["signer_title"].value == "CHÁNH VĂN PHÒNG"
