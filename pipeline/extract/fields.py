@@ -487,8 +487,9 @@ def _tokens_and_boxes(line: Line) -> list[tuple[str, WordBox | None]]:
     return [(t, None) for t in tokens]
 
 
-# An "I" of a Times numeral with its spacing is about half as wide as it is high: "III" read
-# "II" keeps the box of three letters (held-out boxes: I 0.41-0.50, II 0.90-1.05, III 1.50-1.69).
+# An "I" of a Times numeral with its spacing is about half as wide as it is high (advance
+# 0.333 em, cap height 0.662 em in Times New Roman): "III" read "II" keeps the box of three
+# letters.
 _I_WIDTH = 0.52
 
 

@@ -470,7 +470,7 @@ def check_place(name: str, *, provinces_only: bool = False) -> PlaceCheck:
 
 def _one_per_name(hits: Iterable[str], read: str) -> list[str]:
     """One spelling per name where the gazetteer's sources write a name in two letter cases
-    ("Mường É" and "Mường é"): the one written as read, else the one capitalising the most
+    ("Pa Ủ" and "Pa ủ"): the one written as read, else the one capitalising the most
     syllables (each syllable of a place name is capitalised, Decree 30 Annex II) and fewest
     other letters; the choice never rests on a set's iteration order."""
     groups: dict[str, list[str]] = {}
