@@ -310,6 +310,8 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
             return Found(text, min(conf, 0.6), "a word of the agency name seems lost")
         if _NAME_CUT.search(text.lower()):  # "SỞ KHOA HỌC VÀ": its next line was not taken
             return Found(text, min(conf, 0.6), "the agency name ends mid-phrase")
+        if _GHOST_WORD.search(text):  # "SỞ _TƯ TƯ PHÁP": a speck read as a word beside it
+            return Found(text, min(conf, 0.6), "a speck or a doubled word in the agency name")
         return Found(text, conf)
 
     agency = found(names[-1])
@@ -324,6 +326,10 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
 # A name does not end with a conjunction or "của"; compared with the tone marks, as a place
 # name may fold to the same letters ("Núi Voi", "Phú La").
 _NAME_CUT = re.compile(r"(?:^|\s)(và|của|hoặc|với|các|những)\s*[,;:-]?\s*$")
+
+
+# A word with a speck glued to it ("_TƯ") or a word read twice in a row ("TƯ TƯ").
+_GHOST_WORD = re.compile(r"(?:^|\s)[_~|^\\]+\w|\w[_~|^\\]+(?:\s|$)|\b(\w+)\s+\1\b")
 
 
 # ---------------------------------------------------------------- title and subject

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ocr.types import Word
-from pipeline.extract import ExtractOptions, PageInput, extract_metadata, lexicon
+from pipeline.extract import ExtractOptions, FieldValue, PageInput, extract_metadata, lexicon
 from pipeline.extract.core import boxes_turned
 from pipeline.extract.fields import recipient_formula, without_strokes
 from pipeline.extract.layout import layout_from_words
@@ -654,3 +654,22 @@ def test_a_speck_at_the_end_of_the_authority_line_does_not_hide_the_prefix() -> 
     ex = extract_metadata([PageInput(text)], options=OPTIONS)
     assert ex.fields["authority_prefix"].value == "TUQ."
     assert ex.fields["signer_title"].value == "CHÁNH VĂN PHÒNG"
+
+
+def test_an_agency_name_with_a_speck_read_as_a_doubled_word_is_unsure() -> None:
+    def agency(unit: str) -> FieldValue:
+        text = f"""
+ỦY BAN NHÂN DÂN                  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+{unit}                           Độc lập - Tự do - Hạnh phúc
+Số: 41/QĐ-UBND                    Quảng Trị, ngày 14 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc giao nhiệm vụ kiểm tra
+"""
+        return extract_metadata([PageInput(text)], options=OPTIONS).fields["issuing_agency"]
+
+    # a speck before the unit's name read as a second copy of its first word
+    assert agency("TỈNH _QUẢNG QUẢNG TRỊ").confidence < 0.8
+    assert agency("TỈNH QUẢNG QUẢNG TRỊ").confidence < 0.8
+    whole = agency("TỈNH QUẢNG TRỊ")
+    assert whole.value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"
+    assert whole.confidence >= 0.8
