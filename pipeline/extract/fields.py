@@ -15,7 +15,7 @@ from datetime import date
 from pipeline.extract import lexicon
 from pipeline.extract import patterns as P
 from pipeline.extract.doc import Doc, place_start, title_type
-from pipeline.extract.layout import Line
+from pipeline.extract.layout import Line, WordBox
 from pipeline.extract.vocab import AGENCY_PHRASES, lost_word, normalise_agency, split_agencies
 from pipeline.vntext import (
     collapse,
@@ -308,6 +308,10 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
         text = collapse(norm.text).strip(" .,;:")
         if lost_word(text) is not None:
             return Found(text, min(conf, 0.6), "a word of the agency name seems lost")
+        if _NAME_CUT.search(text.lower()):  # "SỞ KHOA HỌC VÀ": its next line was not taken
+            return Found(text, min(conf, 0.6), "the agency name ends mid-phrase")
+        if _GHOST_WORD.search(text):  # "SỞ _TƯ TƯ PHÁP": a speck read as a word beside it
+            return Found(text, min(conf, 0.6), "a speck or a doubled word in the agency name")
         return Found(text, conf)
 
     agency = found(names[-1])
@@ -317,6 +321,15 @@ def find_agencies(doc: Doc) -> tuple[Found | None, Found | None]:
     if parent.conf < 0.98:  # a district or commune name nothing else confirms
         parent = Found(parent.value, min(parent.conf, 0.79))
     return agency, parent
+
+
+# A name does not end with a conjunction or "của"; compared with the tone marks, as a place
+# name may fold to the same letters ("Núi Voi", "Phú La").
+_NAME_CUT = re.compile(r"(?:^|\s)(và|của|hoặc|với|các|những)\s*[,;:-]?\s*$")
+
+
+# A word with a speck glued to it ("_TƯ") or a word read twice in a row ("TƯ TƯ").
+_GHOST_WORD = re.compile(r"(?:^|\s)[_~|^\\]+\w|\w[_~|^\\]+(?:\s|$)|\b(\w+)\s+\1\b")
 
 
 # ---------------------------------------------------------------- title and subject
@@ -436,25 +449,74 @@ HEAD_TITLE = re.compile(r"^\s*(chu\s*tich|giam\s*doc|truong\s*(phong|ban)|cuc\s*
 
 def _subject_lines(doc: Doc, candidates: list[int], *, letter: bool, axis: Line) -> Found | None:
     picked: list[int] = []
+    left_out: int | None = None  # the line the subject stopped before
     for i in candidates:
         if letter and picked and _beside(doc.lines[i], doc.lines[picked[-1]]):
             continue  # the right-hand column of the same header row (place and date)
         if not _subject_line(doc, i, letter=letter, axis=axis, first=picked[0] if picked else None):
+            left_out = i
             break
         picked.append(i)
         if not letter and doc.lines[i].text.rstrip().endswith((";", ":")):
             break
     if not picked:
         return None
-    text = collapse(" ".join(w for i in picked for w in doc.lines[i].text.split()
-                             if has_word_char(w) or w in ("-", "–")))
-    text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text)
+    text, widened = _joined_subject(doc, picked)
     conf = min(line_conf(doc.lines[i]) for i in picked)
+    if widened:  # a letter of a numeral was lost: restored from its box, a guess
+        return Found(text, min(conf, 0.6), "a Roman numeral was read short of its box")
+    if left_out is not None and (_opens_lower(doc.lines[left_out].text) or _subject_line(
+            doc, left_out, letter=letter, axis=doc.lines[left_out], first=picked[0])):
+        # the next line goes on a sentence, or would have been taken had it been centred (a
+        # skewed or curled page moves it): the subject may not end here
+        return Found(text, min(conf, 0.6), "a line that seems to go on the subject was left out")
     if _DANGLING.search(fold(text)):  # "… định kỳ của": a line of the subject was not taken
         return Found(text.strip(), min(conf, 0.5), "the subject ends mid-phrase")
     if text.strip()[:1].islower():  # a trích yếu opens with a capital: its first line was lost
         return Found(text.strip(), min(conf, 0.5), "the subject starts mid-phrase")
     return Found(text.strip(), conf * (1.0 if SUBJECT_OK.match(fold(text)) else 0.9))
+
+
+def _joined_subject(doc: Doc, picked: list[int]) -> tuple[str, int]:
+    """The subject's text and how many Roman numerals were read short of their box."""
+    tokens = [(_numeral_as_wide(w, box), w) for i in picked
+              for w, box in _tokens_and_boxes(doc.lines[i])]
+    text = collapse(" ".join(w for w, _ in tokens if has_word_char(w) or w in ("-", "–")))
+    text = re.sub(r"^\s*[Vv]\s*/\s*[Vv]\s*[:.]?\s*", "V/v ", text).strip()
+    return text, sum(w != read for w, read in tokens)
+
+
+def _tokens_and_boxes(line: Line) -> list[tuple[str, WordBox | None]]:
+    tokens = line.text.split()
+    if len(tokens) == len(line.words):
+        return list(zip(tokens, line.words, strict=True))
+    return [(t, None) for t in tokens]
+
+
+# An "I" of a Times numeral with its spacing is about half as wide as it is high (advance
+# 0.333 em, cap height 0.662 em in Times New Roman): "III" read "II" keeps the box of three
+# letters.
+_I_WIDTH = 0.52
+
+
+def _numeral_as_wide(token: str, box: WordBox | None) -> str:
+    """A Roman numeral of I's as many letters long as its box is wide ("II" in the box of
+    three letters is "III"); other tokens as read."""
+    core = token.strip(",.;:()")
+    if box is None or not core or set(core) != {"I"} or box.height <= 0:
+        return token
+    count = box.width / box.height / _I_WIDTH
+    n = round(count)
+    if len(core) < n <= 4 and abs(count - n) < 0.3:
+        return token.replace(core, "I" * n)
+    return token
+
+
+def _opens_lower(text: str) -> bool:
+    """The line's first word opens in lower case: it goes on a sentence. A block (the body's
+    opening phrase, an article, the authority line, a label) opens with a capital."""
+    first = next((w for w in text.split() if any(c.isalpha() for c in w)), "")
+    return next((c for c in first if c.isalpha()), "").islower()
 
 
 # A Vietnamese phrase does not end with a preposition or a conjunction.
@@ -475,7 +537,10 @@ def _centred_on(line: Line, axis: Line) -> bool:
 
 def _subject_line(doc: Doc, i: int, *, letter: bool, axis: Line, first: int | None) -> bool:
     line, f = doc.lines[i], doc.folded[i]
-    if P.BODY_START.match(f) or P.RECIPIENTS_LABEL.match(f) or P.RULE_LINE.match(line.text):
+    # a body's opening phrase ("Thực hiện …") opens with a capital; in lower case under the
+    # subject's first line the same words go on the subject ("… thủ tục / thực hiện …")
+    opener = P.BODY_START.match(f) and (first is None or not _opens_lower(line.text))
+    if opener or P.RECIPIENTS_LABEL.match(f) or P.RULE_LINE.match(line.text):
         return False
     if P.MOTTO_NATION.search(f) or P.MOTTO_SLOGAN.search(f):
         return False
@@ -612,7 +677,9 @@ def read_sideways(doc: Doc, lines: list[int]) -> bool:
 
 def find_signer(doc: Doc) -> tuple[Found | None, Found | None, Found | None]:
     """(name, title, authority prefix) from the bottom-right block of the last page."""
-    parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip())
+    # a speck at either end of a line ("; TUQ. CHỦ TỊCH _") is no part of it
+    parts = [(i, re.sub(r"[\"'`´‘’“”„]", "", _signer_part(doc, i)).strip(" _~|\\^")
+              .lstrip(" ;:,."))
              for i in _signer_block(doc)]
     parts = [(i, t) for i, t in parts if t and not P.SIGN_NOISE.match(fold(t))
              and not _scribble(doc.lines[i], t)]
@@ -812,6 +879,7 @@ def find_recipients(doc: Doc) -> Found | None:
     # the recipients' column: the left half of the page (the signer block is the right)
     right_edge = max((ln.x1 for ln, _ in candidates if ln.has_box and ln.x1 < 0.6), default=0.0)
     prev_line: Line | None = None
+    used = [label_line]  # the label and the lines the items were read from
     for line, text in candidates:
         text = text.strip()
         if items and not ended and prev_line is not None and _short_of_column(
@@ -836,6 +904,7 @@ def find_recipients(doc: Doc) -> Found | None:
             items.append(strip_punct(text))
             confs.append(_item_conf(line))
             ended = text.endswith((";", "."))
+            used.append(line)
         elif items and not ended and not is_upper_text(text) and not P.AUTHORITY_LINE.match(
                 fold(text)) and (line.has_box or text[:1].islower() or (
                     # flat text: a wrapped name goes on with a capital ("Việt / Nam;") and
@@ -843,17 +912,31 @@ def find_recipients(doc: Doc) -> Found | None:
                     not archived and text.endswith((";", ".")))):
             items[-1] = f"{items[-1]} {strip_punct(text)}"
             ended = text.endswith((";", "."))
+            used.append(line)
         elif items:
             break
     pairs = [_recipient(it, c) for it, c in zip(items, confs, strict=False) if it]
     if not pairs:
         return None
     conf = min(c for _, c in pairs)
+    if _line_lost(used):
+        conf = min(conf, 0.6)  # a gap of a whole line inside the list: OCR lost an item
     if not fold(pairs[-1][0]).startswith("luu"):
         conf = min(conf, 0.6)  # the list always ends with "Lưu: VT, …": items were lost
     elif re.search(r"VT\s*,\s*\S", pairs[-1][0]):
         conf = min(conf, 0.79)  # the unit code after "Lưu: VT," is a code nothing confirms
     return Found([it for it, _ in pairs], conf)
+
+
+def _line_lost(lines: list[Line]) -> bool:
+    """The list's lines (label first) leave a gap where a line of their own pitch would fit:
+    a line OCR did not read (the items are printed single-spaced, Decree 30 Annex I)."""
+    ys = [ln.y for ln in lines if ln.has_box]
+    if len(ys) < 3 or len(ys) != len(lines):
+        return False
+    steps = [b - a for a, b in zip(ys, ys[1:], strict=False)]
+    pitch = min(steps)
+    return pitch > 0 and max(steps) > 1.75 * pitch
 
 
 def _short_of_column(prev: Line, line: Line, right_edge: float) -> bool:
@@ -1005,5 +1088,6 @@ def _formula(item: str) -> str | None:
 def _copies_and_report(item: str) -> str:
     """"(NNb)" and "(b/c)" at an item's end, as printed."""
     item = _COPIES.sub(lambda c: f"({c.group(1)}b)", item)
-    # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c
-    return re.sub(r"\(\s*b\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)
+    # "(b/c)" (để báo cáo, "to report") is written in small letters; OCR raises the c and
+    # reads the b's bowl as "6", "0" or "o"
+    return re.sub(r"\(\s*[b60o]\s*/\s*c\s*\)", "(b/c)", item, flags=re.IGNORECASE)

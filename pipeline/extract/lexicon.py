@@ -463,13 +463,29 @@ class PlaceCheck:
 def check_place(name: str, *, provinces_only: bool = False) -> PlaceCheck:
     """A place name against the gazetteer (case-insensitive; diacritics restored if unique)."""
     idx = _unit_index("provinces" if provinces_only else "all")
-    hits = idx.get(_key(name), frozenset())
-    exact = [h for h in hits if _lower(h) == _lower(" ".join(name.split()))]
+    read = " ".join(name.split())
+    hits = _one_per_name(idx.get(_key(name), frozenset()), read)
+    exact = [h for h in hits if _lower(h) == _lower(read)]
     if exact:
         return PlaceCheck(_case_like(exact[0], name), True, False, False)
     if len(hits) == 1:
         return PlaceCheck(_case_like(next(iter(hits)), name), False, True, False)
     return PlaceCheck(name, False, False, len(hits) > 1)
+
+
+def _one_per_name(hits: Iterable[str], read: str) -> list[str]:
+    """One spelling per name where the gazetteer's sources write a name in two letter cases
+    ("Pa Ủ" and "Pa ủ"): the one written as read, else the one capitalising the most
+    syllables (each syllable of a place name is capitalised, Decree 30 Annex II) and fewest
+    other letters; the choice never rests on a set's iteration order."""
+    groups: dict[str, list[str]] = {}
+    for h in sorted(hits):
+        groups.setdefault(_lower(h), []).append(h)
+
+    def capitalised(h: str) -> tuple[int, int]:
+        return (sum(w[:1].isupper() for w in h.split()), -sum(c.isupper() for c in h))
+
+    return [read if read in g else max(g, key=capitalised) for g in groups.values()]
 
 
 def _case_like(value: str, model: str) -> str:
