@@ -24,7 +24,7 @@ letter heights); a flat page returns None and is never resampled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -229,6 +229,61 @@ def displacement(lines: list[TextLine], shape: tuple[int, ...],
     return np.asarray(full, dtype=np.float32)
 
 
+def _flattest_column(lines: list[TextLine], width: int, letter_px: float) -> float | None:
+    """The column where the page lies flattest: where the lines crossing it are closest to
+    the page's common slope (a curl lifts an edge or a corner; the rest of the sheet lies
+    on the table), among the columns most lines cross. None when too few lines cross any."""
+    lengths = np.array([line.x1 - line.x0 for line in lines])
+    common = _weighted_quantile(np.array([_slope(line) for line in lines]), lengths, 0.5)
+    xs = np.arange(0.0, width, max(4.0, letter_px))
+    crossing = np.array([[line.x0 <= x <= line.x1 for line in lines] for x in xs])
+    counts = crossing.sum(axis=1)
+    enough = counts >= max(MIN_LINES, 0.5 * counts.max())
+    if not enough.any():
+        return None
+    best, best_x = np.inf, None
+    for x, row in zip(xs[enough], crossing[enough], strict=True):
+        tilt = [abs(float(np.polyval(np.polyder(line.poly), x)) - common)
+                for line, crosses in zip(lines, row, strict=True) if crosses]
+        score = float(np.median(tilt))
+        if score < best:
+            best, best_x = score, float(x)
+    return best_x
+
+
+def level_rows(lines: list[TextLine], shape: tuple[int, ...],
+               letter_px: float) -> list[TextLine]:
+    """The row each line is straightened onto, the same for the whole page: where the line
+    crosses the flattest column (the part of the sheet that lies on the table), and for a line
+    that does not reach that column (a header block or a line end in a curled corner, a line
+    the grouping cut in two) the row the lines that do reach it put it on. A line's own mean
+    row would drag a line lying mostly in the curl towards the curl, and leave the two pieces
+    of a cut line on different rows: the field between lines would then squeeze or fold."""
+    x_ref = _flattest_column(lines, shape[1], letter_px)
+    if x_ref is None:
+        return lines
+    anchored = [replace(line, row=float(np.polyval(line.poly, x_ref)))
+                for line in lines if line.x0 <= x_ref <= line.x1]
+    if len(anchored) < MIN_LINES:
+        return lines
+    field = displacement(anchored, shape, letter_px)
+    h, w = field.shape
+    out = []
+    for line in lines:
+        if line.x0 <= x_ref <= line.x1:
+            out.append(replace(line, row=float(np.polyval(line.poly, x_ref))))
+            continue
+        xs = np.linspace(line.x0, line.x1, 16)
+        cols = np.clip(xs.round().astype(np.int64), 0, w - 1)
+        seen = np.polyval(line.poly, xs)
+        target = seen.copy()
+        for _ in range(3):  # the row whose source row (row + field) is where the line is
+            rows = np.clip(target.round().astype(np.int64), 0, h - 1)
+            target = seen - field[rows, cols]
+        out.append(replace(line, row=float(target.mean())))
+    return out
+
+
 def measure_curl(grey: Image, letter_px: float = 0.0) -> Curl | None:
     """The page's curl, or None when it is flat (or has too few lines to tell).
 
@@ -244,6 +299,7 @@ def measure_curl(grey: Image, letter_px: float = 0.0) -> Curl | None:
     bend = page_bend(lines, letter_px)
     if bend < FLAT_MAX_BEND:
         return None
+    lines = level_rows(lines, grey.shape, letter_px)
     field = displacement(lines, grey.shape, letter_px)
     return Curl(lines=tuple(lines), letter_px=letter_px, bend=bend, field=field)
 
