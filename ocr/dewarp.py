@@ -13,13 +13,17 @@ Text-line dewarp, as page_dewarp and similar methods do it, numpy and OpenCV onl
 2. text lines: each letter's core (a thin band around its centre) smeared sideways over about
    a letter's width, so letters of one line join and neighbouring lines do not;
 3. a smooth curve y = p(x) per line (least squares, degree 2, one round of outlier removal);
-4. a vertical displacement field: at a column x, each line covering it wants its row p(x) moved
-   to its mean row; between lines the shift is interpolated, above the first and below the
+4. one level for the whole page (`level_rows`): each line belongs on the row where it crosses
+   the column the sheet lies flattest at, a line that does not reach that column (a header in
+   a curled corner, a line cut in two) on the row the lines that do reach it put it on;
+5. a vertical displacement field: at a column x, each line covering it wants its row p(x) moved
+   to that row; between lines the shift is interpolated, above the first and below the
    last it is held; columns no line covers take their neighbours'; then smoothed;
-5. `cv2.remap`: every line becomes straight and horizontal.
+6. `cv2.remap`: every line becomes straight and horizontal.
 
-How bent a page is, is measured first (how far its lines stray from their own mean row, in
-letter heights); a flat page returns None and is never resampled.
+How bent a page is, is measured first (how far its lines stray from straight, in letter
+heights: the typical line, or the most bent long line for a curled corner); a flat page
+returns None and is never resampled.
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ from ocr.preprocess import Image, letter_ink, text_height
 # A page whose lines stray less than this from straight and level (in letter heights, the
 # typical line) is flat: remapping it would only resample its pixels.
 FLAT_MAX_BEND = 0.3
+# Or one long line (CORNER_MIN_LENGTH letter heights or more) bent this much: a curled corner.
+# Flat pages of the real dev set bend no line more than 0.42.
+CORNER_MIN_BEND = 1.0
+CORNER_MIN_LENGTH = 15.0
 MIN_LINES = 4  # fewer fitted lines: not enough evidence to bend a page
 MIN_LINE_LETTERS = 6
 MIN_LINE_LENGTH = 6.0  # in letter heights: a fitted line spans at least this much
@@ -161,13 +169,10 @@ def _slope(line: TextLine) -> float:
     )
 
 
-def page_bend(lines: list[TextLine], letter_px: float) -> float:
-    """How bent the page is, in letter heights: how far its lines stray from straight lines
-    of the page's common slope (a residual skew the deskew left is not a bend; a slope that
-    changes down the page, or across it, is), the 75th percentile by line length. 0 on a flat
-    page."""
-    if len(lines) < MIN_LINES or letter_px <= 0:
-        return 0.0
+def _line_bends(lines: list[TextLine]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(each line's distance (px) from a straight line of the page's common slope, each line's
+    length): a residual skew the deskew left is not a bend; a slope that changes down the page,
+    or across it, is."""
     lengths = np.array([line.x1 - line.x0 for line in lines])
     slopes = np.array([_slope(line) for line in lines])
     common = _weighted_quantile(slopes, lengths, 0.5)
@@ -176,7 +181,27 @@ def page_bend(lines: list[TextLine], letter_px: float) -> float:
         xs = np.linspace(line.x0, line.x1, 16)
         level = np.polyval(line.poly, xs) - common * (xs - xs.mean())
         bends.append(float(np.abs(level - level.mean()).max()))
-    return _weighted_quantile(np.array(bends) / letter_px, lengths, 0.75)
+    return np.array(bends), lengths
+
+
+def page_bend(lines: list[TextLine], letter_px: float) -> float:
+    """How bent the page is, in letter heights: how far its lines stray from straight lines
+    of the page's common slope, the 75th percentile by line length. 0 on a flat page."""
+    if len(lines) < MIN_LINES or letter_px <= 0:
+        return 0.0
+    bends, lengths = _line_bends(lines)
+    return _weighted_quantile(bends / letter_px, lengths, 0.75)
+
+
+def corner_bend(lines: list[TextLine], letter_px: float) -> float:
+    """The most bent long line, in letter heights: a sheet curled at one corner or along one
+    edge bends a few lines a lot and leaves most of them straight, which the page's typical
+    line (`page_bend`) does not see. 0 on a flat page."""
+    if len(lines) < MIN_LINES or letter_px <= 0:
+        return 0.0
+    bends, lengths = _line_bends(lines)
+    long = lengths >= CORNER_MIN_LENGTH * letter_px
+    return float(bends[long].max() / letter_px) if long.any() else 0.0
 
 
 def _weighted_quantile(values: NDArray[np.float64], weights: NDArray[np.float64],
@@ -297,7 +322,7 @@ def measure_curl(grey: Image, letter_px: float = 0.0) -> Curl | None:
         letter_px *= factor
     lines, letter_px = text_lines(grey, letter_px)
     bend = page_bend(lines, letter_px)
-    if bend < FLAT_MAX_BEND:
+    if bend < FLAT_MAX_BEND and corner_bend(lines, letter_px) < CORNER_MIN_BEND:
         return None
     lines = level_rows(lines, grey.shape, letter_px)
     field = displacement(lines, grey.shape, letter_px)
