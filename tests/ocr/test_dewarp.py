@@ -38,13 +38,19 @@ def _bent(page: np.ndarray, *, lift: float = 0.12, dpi: float = 110) -> np.ndarr
     up, seen from above the page's centre, then shrunk to `dpi`."""
     h, w = page.shape
     u = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
-    height = lift * (1.0 - u**2) + 0.05 * np.clip(u, 0.0, 1.0) ** 3
+    return _lifted(page, lift * (1.0 - u**2) + 0.05 * np.clip(u, 0.0, 1.0) ** 3, dpi)
+
+
+def _lifted(page: np.ndarray, height: np.ndarray, dpi: float) -> np.ndarray:
+    """The page seen from above its centre with each point lifted by `height` (relative to the
+    camera's distance, broadcast over the page), then shrunk to `dpi`."""
+    h, w = page.shape
     xs = np.arange(w, dtype=np.float32)[None, :]
     ys = np.arange(h, dtype=np.float32)[:, None]
-    map_x = w / 2 + (xs - w / 2) * (1.0 - height)
-    map_y = h / 2 + (ys - h / 2) * (1.0 - height)
-    bent = cv2.remap(page, np.ascontiguousarray(np.broadcast_to(map_x, (h, w))),
-                     np.ascontiguousarray(np.broadcast_to(map_y, (h, w))), cv2.INTER_LINEAR,
+    map_x = np.broadcast_to(w / 2 + (xs - w / 2) * (1.0 - height), (h, w))
+    map_y = np.broadcast_to(h / 2 + (ys - h / 2) * (1.0 - height), (h, w))
+    bent = cv2.remap(page, np.ascontiguousarray(map_x, dtype=np.float32),
+                     np.ascontiguousarray(map_y, dtype=np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     return cv2.resize(bent, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
 
@@ -138,14 +144,7 @@ def _corner_curled(*, lift: float = 0.10, dpi: float = 110, top_only: bool = Fal
     if top_only:
         v = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
         height = height * np.clip((0.4 - v) / 0.4, 0.0, 1.0) ** 2
-    xs = np.arange(w, dtype=np.float32)[None, :]
-    ys = np.arange(h, dtype=np.float32)[:, None]
-    map_x = w / 2 + (xs - w / 2) * (1.0 - height)
-    map_y = h / 2 + (ys - h / 2) * (1.0 - height)
-    bent = cv2.remap(page, np.ascontiguousarray(np.broadcast_to(map_x, (h, w))),
-                     np.ascontiguousarray(np.broadcast_to(map_y, (h, w))), cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    return cv2.resize(bent, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+    return _lifted(page, height, dpi)
 
 
 def test_curled_corner_header_lands_on_the_rows_of_its_flat_neighbours(tmp_path: Path) -> None:
