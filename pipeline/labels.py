@@ -206,6 +206,14 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "the subject starts mid-phrase")),
     (re.compile(r"the title seems cut: a known title goes on"), lambda m: _(
         "the title seems cut: a known title goes on")),
+    (re.compile(r"the agency name ends mid-phrase"), lambda m: _(
+        "the agency name ends mid-phrase: its next line may be lost")),
+    (re.compile(r"a speck or a doubled word in the agency name"), lambda m: _(
+        "a speck or a doubled word in the agency name")),
+    (re.compile(r"a Roman numeral was read short of its box"), lambda m: _(
+        "a Roman numeral was read with fewer letters than its box holds")),
+    (re.compile(r"a line that seems to go on the subject was left out"), lambda m: _(
+        "a line that seems to go on the subject was left out")),
     (re.compile(r"symbol (\S+) names a document type but no title was read"), lambda m: _(
         "the symbol {symbol} names a document type but no title was read").format(
             symbol=m[1])),
