@@ -62,6 +62,7 @@ def write_page_pdf(
         pdf = pikepdf.open(text_pdf)
         page = pdf.pages[0]
         _even_line_sizes(pdf, page)
+        _words_within_gaps(pdf, page)
         _fit_text_page(pdf, page, w_pt, h_pt)
     else:
         pdf = pikepdf.new()
@@ -111,6 +112,69 @@ def _even_line_sizes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
         edited.append(pikepdf.ContentStreamInstruction(args, op.operator))
     if changed:
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(edited))
+
+
+def _glyph_width(page: pikepdf.Page) -> float:
+    """Advance of one glyph of Tesseract's glyph-less font, in text space units per point of
+    font size (its default width /DW is 500 of 1000)."""
+    try:
+        fonts = page.Resources.Font
+        font = next(iter(fonts.values()))
+        return float(font.DescendantFonts[0].get("/DW", 1000)) / 1000
+    except (AttributeError, KeyError, IndexError, StopIteration, TypeError, ValueError):
+        return 0.5
+
+
+def _words_within_gaps(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Narrow a word's invisible glyphs so they end where the next word of its line starts.
+
+    Tesseract stretches each word's glyphs (`Tz`) over the word's box, and a box it ran across
+    its neighbours (a bold title word whose box covered the whole line, 522 px for 125) lays
+    the word's glyphs over the next words' glyphs. A reader that orders characters by position
+    (pdfplumber, search tools) then interleaves them: "TRƯỞCÔNNGG A N" for "TRƯỞNG CÔNG AN".
+    The record's text is not affected; this keeps the searchable layer saying the same."""
+    parsed = pikepdf.parse_content_stream(page)
+    ops = [op for op in parsed if isinstance(op, pikepdf.ContentStreamInstruction)]
+    if len(ops) != len(parsed):
+        return  # not a text-only page as Tesseract writes it: left as it is
+    glyph = _glyph_width(page)
+    edited: list[list[Any]] = [list(op.operands) for op in ops]
+    size, tz_at = 0.0, -1
+    # The last word drawn on the current line: its `Tz`, glyphs and size, and how far the
+    # text position has moved since it (blank words in between, dropped noise, draw nothing).
+    word: tuple[int, int, float] | None = None
+    moved = 0.0
+    changed = False
+    for k, op in enumerate(ops):
+        name = str(op.operator)
+        if name == "Tf" and len(op.operands) == 2:
+            size = float(op.operands[1])
+        elif name == "Tz" and len(op.operands) == 1:
+            tz_at = k
+        elif name == "Td" and len(op.operands) == 2 and float(op.operands[1]) == 0:
+            moved += float(op.operands[0])
+        elif name == "TJ" and _glyph_count(op):
+            if word is not None and moved > 0:
+                at, chars, at_size = word
+                tz = float(edited[at][0])
+                advance = chars * glyph * at_size * tz / 100
+                if advance > moved * 1.02:
+                    edited[at][0] = round(tz * moved / advance, 3)
+                    changed = True
+            word = (tz_at, _glyph_count(op), size) if tz_at >= 0 else None
+            moved = 0.0
+        elif name in ("Td", "Tm", "T*", "BT", "ET"):
+            word, moved = None, 0.0  # a new line: the last word of a line keeps its stretch
+    if changed:
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(
+            [pikepdf.ContentStreamInstruction(args, op.operator)
+             for args, op in zip(edited, ops, strict=True)]))
+
+
+def _glyph_count(tj: pikepdf.ContentStreamInstruction) -> int:
+    """Glyphs a `[ <hex> ] TJ` of Tesseract's text-only page draws (two bytes each)."""
+    return sum(len(bytes(part)) // 2 for operand in tj.operands for part in operand
+               if isinstance(part, pikepdf.String))
 
 
 def _fit_text_page(pdf: pikepdf.Pdf, page: pikepdf.Page, w_pt: float, h_pt: float) -> None:

@@ -1,9 +1,10 @@
 """The searchable PDF's text layer reads back line by line (pdfplumber groups characters into
 lines by their top): a line Tesseract sized far taller than its neighbours must not swallow the
-line above it."""
+line above it, and a word whose box ran over its neighbours must not interleave with them."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import cv2
@@ -64,3 +65,45 @@ def test_image_only_page_is_unchanged(tmp_path: Path) -> None:
                    colour=True, text_pdf=None)
     with pdfplumber.open(out) as doc:
         assert (doc.pages[0].extract_text() or "") == ""
+
+
+def _tesseract_text_page(tmp_path: Path, words: str) -> Path:
+    """Tesseract's own text-only page for one printed line (its glyph-less font, a `Tz` per
+    word sized to the word's box)."""
+    image = np.full((120, 900), 255, np.uint8)
+    cv2.putText(image, words, (20, 80), cv2.FONT_HERSHEY_DUPLEX, 1.6, 0, 3)
+    png = tmp_path / "line.png"
+    cv2.imwrite(str(png), image)
+    subprocess.run(["tesseract", str(png), str(tmp_path / "line"), "-l", "vie", "--psm", "7",
+                    "--dpi", "300", "-c", "textonly_pdf=1", "pdf"],
+                   check=True, capture_output=True)
+    return tmp_path / "line.pdf"
+
+
+def _stretch_first_word(text_pdf: Path, factor: float) -> None:
+    """Make the first word's glyphs run over the next ones, as Tesseract does when it gives a
+    word a box spanning its whole line."""
+    with pikepdf.open(text_pdf, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        ops = list(pikepdf.parse_content_stream(page))
+        at = next(k for k, op in enumerate(ops) if str(op.operator) == "Tz")
+        tz = float(ops[at].operands[0])
+        ops[at] = pikepdf.ContentStreamInstruction([round(tz * factor, 3)], ops[at].operator)
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        pdf.save(text_pdf)
+
+
+def _page_text(tmp_path: Path, text_pdf: Path) -> str:
+    out = tmp_path / "page.pdf"
+    write_page_pdf(out, jpeg=encode_jpeg(np.full((120, 900), 255, np.uint8), 75),
+                   width_px=900, height_px=120, dpi=300, colour=False, text_pdf=text_pdf)
+    with pdfplumber.open(out) as doc:
+        return doc.pages[0].extract_text() or ""
+
+
+def test_a_word_whose_box_ran_over_its_neighbours_reads_back_whole(tmp_path: Path) -> None:
+    text_pdf = _tesseract_text_page(tmp_path, "TRUONG CONG AN")
+    assert _page_text(tmp_path, text_pdf) == "TRUONG CONG AN"
+    _stretch_first_word(text_pdf, 3.0)
+    # Unnarrowed, the characters of the three words interleave ("TRUOCONNGG A N").
+    assert _page_text(tmp_path, text_pdf) == "TRUONG CONG AN"
