@@ -15,6 +15,7 @@ from ocr.dewarp import straightened
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout, OcrEngine
 from ocr.pages import RasterPage
 from ocr.quality import reading_quality, text_quality
+from ocr.recover import recover_lines
 from ocr.types import (
     FLAG_BORDER_CLEANED,
     FLAG_DENOISED,
@@ -41,6 +42,7 @@ UPRIGHT_RATIO = 1.6  # above: upright; below its inverse: upside down; between: 
 MAX_OCR_PIXELS = 16_000_000
 SMALL_PAGE_PIXELS = 4_000_000
 SPARSE_PSM = 11  # Tesseract's "sparse text" segmentation, the cascade's other reading
+ROWS_PSM = 6  # "a uniform block of text": the stacked rows a first reading missed
 ROTATION_MARGIN = 0.1  # how much better (valid-word share) a turned reading must score
 STRAIGHT_MARGIN = 0.05  # share of the best read's valid words a straightened read may lack
 CANDIDATE_MIN_TIMEOUT_S = 10.0  # floor of a candidate's timeout (4x the first reading's time)
@@ -416,9 +418,7 @@ def cascade(
     is also read straightened, and that reading is kept unless clearly worse."""
     if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
-    # An alternative reads about as fast as the first reading; one that takes far longer is
-    # Tesseract lost in noise (a sideways reading of a speckled page can take minutes).
-    timeout = min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
+    timeout = _candidate_timeout(options, first_read_s)
     # A curled page (a hand-held photo of a sheet that does not lie flat) is read straightened
     # too, even after a clean read: its words can be valid while its lines stay sloped, and a
     # text layer along sloped lines reads back with neighbouring lines interleaved. Measuring
@@ -456,6 +456,29 @@ def cascade(
     return best
 
 
+def _candidate_timeout(options: OcrOptions, first_read_s: float) -> float:
+    """An alternative reads about as fast as the first reading; one that takes far longer is
+    Tesseract lost in noise (a sideways reading of a speckled page can take minutes)."""
+    return min(options.page_timeout_s, max(CANDIDATE_MIN_TIMEOUT_S, 4 * first_read_s))
+
+
+def _with_missed_lines(prepared: PreparedPage, output: EngineOutput, engine: OcrEngine,
+                       base: Path, timeout_s: float) -> EngineOutput:
+    """The kept reading with the lines Tesseract's layout left out read too (`ocr.recover`):
+    their rows are read as one block of text."""
+    block = _with_psm(engine, ROWS_PSM)
+
+    def read(png: Path) -> EngineOutput | None:
+        try:
+            return block.recognise(png, png.with_suffix(""), dpi=prepared.ocr_dpi,
+                                   timeout_s=timeout_s)
+        except (EngineTimeout, EngineFailure):
+            return None
+
+    return recover_lines(prepared.ocr, output, read, base.with_name(base.name + "-rows"),
+                         prepared.ocr_dpi)
+
+
 def _prefer_straight(best: Reading, straight: Reading) -> Reading:
     """The straightened reading of a curled page, unless it reads clearly fewer valid words
     than the best one (the syllable score does not see that the other reading's lines are
@@ -489,8 +512,11 @@ def process_page(
     prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd.png"))
     started = time.monotonic()
     output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
-    prepared, output = cascade(raster, (prepared, output), options, engine, base,
-                               time.monotonic() - started)
+    first_read_s = time.monotonic() - started
+    prepared, output = cascade(raster, (prepared, output), options, engine, base, first_read_s)
+    if output is not None and options.recover_lines:
+        output = _with_missed_lines(prepared, output, engine, base,
+                                    _candidate_timeout(options, first_read_s))
     if output is not None:
         failure = None
     h, w = prepared.display.shape[:2]

@@ -106,6 +106,10 @@ class OcrOptions:
     # A curled or bent page (a hand-held photo) whose lines stay curved after the deskew is
     # also read straightened (`ocr.dewarp`); a flat page never is.
     dewarp: bool = True
+    # Rows of letters no recognised word covers (a line Tesseract's layout took for part of a
+    # picture: beside a signature, inside a stamp's frame) are read on their own and kept when
+    # they read as text (`ocr.recover`).
+    recover_lines: bool = True
     # Tone marks of each recognised line restored by the caller's lexicon (the application
     # passes `pipeline.ocrtext.repair_line`): the page text and its searchable layer carry the
     # repair, the word boxes keep what Tesseract read. None: the text as read.

@@ -1,0 +1,416 @@
+"""Lines Tesseract's layout analysis left out, found in the ink and read on their own.
+
+Tesseract's page segmentation sometimes takes a whole printed line for part of a picture and
+does not read it at all: a short line beside a signature ("- Lưu: …" under a recipient list),
+a boxed stamp word, a title line next to a seal. Plain Tesseract loses those lines too. Here
+the page's letter-sized ink components that no recognised word covers are grouped into rows;
+each row is cut out with everything that is not letter-sized (signature strokes, rules, frames)
+erased, the rows are stacked on a blank sheet and read in one run as a block of text, and a
+row's reading joins the page only when it reads as text (confident, valid syllables). The
+recovered words get their place in the page's reading order and in the searchable layer.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pikepdf
+from numpy.typing import NDArray
+
+from ocr.engine import EngineOutput
+from ocr.preprocess import Image
+from ocr.quality import reading_quality
+from ocr.types import Word
+
+# A component is letter-sized when its height is within these multiples of the page's median
+# letter and it is not much wider than tall (a few touching letters at most).
+LETTER_MIN, LETTER_MAX, LETTER_MAX_WIDTH = 0.45, 2.0, 4.0
+# Ink far larger than a letter (a signature stroke, a rule, a stamp's frame) is erased from a
+# row before it is read.
+STROKE_HEIGHT, STROKE_WIDTH = 2.2, 10.0
+COVER_MARGIN = 0.35  # × letter height around a word's box: its marks and punctuation
+ROW_GAP = 1.6  # × letter height: components further apart are not one row of text
+MIN_ROW_LETTERS = 4
+MAX_UNCOVERED = 800  # more loose "letters" than this is noise, not a missed line: no re-read
+MAX_ROWS = 12
+_RIM = np.ones((3, 3), np.uint8)
+# A recovered row is kept only when it reads as text: Tesseract's mean word confidence and
+# the share of valid syllables among its judged tokens.
+MIN_ROW_CONF = 75.0
+MIN_ROW_QUALITY = 0.75
+# A word under this confidence is garbled rather than read (a line run into a bold title
+# beside it: "c HA TH Mi co" at 0-34 %); a doubtful word (under `DOUBT_CONF`) touching it
+# goes with it. Their ink is read again as a row, and replaced when that reads as text.
+WEAK_CONF = 50.0
+DOUBT_CONF = 80.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of uncovered letters: its box in page pixels."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+Reader = Callable[[Path], EngineOutput | None]
+
+
+def _letter_height(words: Sequence[Word]) -> float:
+    # A word's box holds ascenders, descenders and marks; the letters' own median is about
+    # two thirds of it.
+    return 0.66 * statistics.median(w.height for w in words)
+
+
+def missed_rows(grey: Image, words: Sequence[Word]) -> tuple[list[Row], NDArray[np.int32],
+                                                                NDArray[np.bool_]]:
+    """Rows of letter-sized ink that no recognised word covers; also the page's component
+    labels and which labels a row's cut-out erases (strokes, ink of words already read)."""
+    empty: tuple[list[Row], NDArray[np.int32], NDArray[np.bool_]] = (
+        [], np.zeros((1, 1), np.int32), np.zeros(1, bool))
+    if not words:
+        return empty
+    letter = _letter_height(words)
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    h = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    w = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    strokes = (h > STROKE_HEIGHT * letter) | (w > STROKE_WIDTH * letter)
+    strokes[0] = False
+    # Where a word was read: its box (whose ink a row's cut-out erases), and that box with a
+    # margin for its marks and punctuation (where a loose letter is not looked for).
+    boxes = np.zeros(grey.shape[:2], np.uint8)
+    padded = np.zeros(grey.shape[:2], np.uint8)
+    pad = round(COVER_MARGIN * letter)
+    for word in words:
+        right, bottom = word.left + word.width, word.top + word.height
+        cv2.rectangle(boxes, (word.left, word.top), (right, bottom), 1, -1)
+        cv2.rectangle(padded, (word.left - pad, word.top - pad), (right + pad, bottom + pad),
+                      1, -1)
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    cy = np.minimum(y + stats[:, cv2.CC_STAT_HEIGHT] // 2, grey.shape[0] - 1)
+    cx = np.minimum(x + stats[:, cv2.CC_STAT_WIDTH] // 2, grey.shape[1] - 1)
+    inside = padded[cy, cx].astype(bool)
+    read = boxes[cy, cx].astype(bool)
+    inside[0] = read[0] = False
+    sized = (h >= LETTER_MIN * letter) & (h <= LETTER_MAX * letter) & (w <= LETTER_MAX_WIDTH * h)
+    loose = np.flatnonzero(sized & ~inside & ~strokes)
+    loose = loose[loose > 0]
+    if not len(loose) or len(loose) > MAX_UNCOVERED:
+        return empty
+    letters = [(int(x[k]), int(y[k]), int(x[k] + w[k]), int(y[k] + h[k])) for k in loose]
+    # What a row's cut-out must not show: strokes, and the ink of words already read (the
+    # descenders of the line above, a neighbouring column), but not the row's own tone marks
+    # in the margin under the line above.
+    return _rows(letters, letter), np.asarray(labels, np.int32), strokes | read
+
+
+def _rows(boxes: list[tuple[int, int, int, int]], letter: float) -> list[Row]:
+    """Group letter boxes into rows: overlapping vertically by half a letter, no wider gap
+    than `ROW_GAP` letters between neighbours."""
+    boxes.sort()
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    gap = ROW_GAP * letter
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            if b[0] - a[2] > gap:
+                break  # sorted by left edge: every later box is further right
+            overlap = min(a[3], b[3]) - max(a[1], b[1])
+            if overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]):
+                parent[root(j)] = root(i)
+    groups: dict[int, list[tuple[int, int, int, int]]] = {}
+    for i, box in enumerate(boxes):
+        groups.setdefault(root(i), []).append(box)
+    rows = []
+    for members in groups.values():
+        left, right = min(b[0] for b in members), max(b[2] for b in members)
+        if len(members) >= MIN_ROW_LETTERS and right - left >= 3 * letter:
+            rows.append(Row(left, min(b[1] for b in members), right,
+                            max(b[3] for b in members)))
+    rows.sort(key=lambda r: (r.top, r.left))
+    return rows[:MAX_ROWS]
+
+
+@dataclass(frozen=True)
+class _Cut:
+    row: Row
+    x0: int  # crop origin on the page
+    y0: int
+    top: int  # where the crop sits on the stacked sheet
+    height: int
+
+
+def _sheet(grey: Image, rows: Sequence[Row], labels: NDArray[np.int32],
+           erase: NDArray[np.bool_], letter: float) -> tuple[Image, list[_Cut]]:
+    """The rows cut out (`erase`d components blanked) and stacked with blank space between
+    them."""
+    page_h, page_w = grey.shape[:2]
+    margin = round(letter)
+    cuts, pieces = [], []
+    y = margin
+    for row in rows:
+        # A letter's width either side: the dash or bullet before a row is not letter-sized.
+        x0 = max(0, row.left - round(1.2 * letter))
+        x1 = min(page_w, row.right + round(0.8 * letter))
+        y0 = max(0, row.top - round(0.9 * letter))  # the marks above capitals
+        y1 = min(page_h, row.bottom + round(0.6 * letter))
+        piece = grey[y0:y1, x0:x1].copy()
+        # Only the row's own ink, with a rim for its anti-aliased edges; the rest blank.
+        ids = labels[y0:y1, x0:x1]
+        keep = cv2.dilate(((ids > 0) & ~erase[ids]).astype(np.uint8), _RIM)
+        piece[keep == 0] = 255
+        pieces.append(piece)
+        cuts.append(_Cut(row, x0, y0, y, y1 - y0))
+        y += (y1 - y0) + round(ROW_GAP * letter)
+    width = max(p.shape[1] for p in pieces) + 2 * margin
+    sheet = np.full((y + margin, width), 255, np.uint8)
+    for cut, piece in zip(cuts, pieces, strict=True):
+        sheet[cut.top:cut.top + piece.shape[0], margin:margin + piece.shape[1]] = piece
+    return sheet, [replace(c, x0=c.x0 - margin) for c in cuts]
+
+
+def weak_words(words: Sequence[Word]) -> set[int]:
+    """Words read so poorly that their ink counts as not read: under `WEAK_CONF`, and the
+    doubtful words touching them on their line (a dash read as "c" before a garbled run)."""
+    weak = {k for k, w in enumerate(words) if w.conf < WEAK_CONF}
+    if not weak:
+        return weak
+    letter = _letter_height(words)
+    grown = True
+    while grown:
+        grown = False
+        for k, w in enumerate(words):
+            if k in weak or w.conf >= DOUBT_CONF:
+                continue
+            if any(words[j].line == w.line and _gap(w, words[j]) <= letter for j in weak):
+                weak.add(k)
+                grown = True
+    return weak
+
+
+def _gap(a: Word, b: Word) -> int:
+    return max(b.left - (a.left + a.width), a.left - (b.left + b.width), 0)
+
+
+def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path,
+                  dpi: int) -> EngineOutput:
+    """`output` with the rows it missed, and the rows it garbled (`weak_words`), read on
+    their own and placed in reading order (and in its text layer). A garbled run is replaced
+    only by a row that reads as text; `output` itself when nothing does."""
+    if not output.words:
+        return output
+    weak = weak_words(output.words)
+    strong = [w for k, w in enumerate(output.words) if k not in weak]
+    if not strong:
+        return output
+    rows, labels, erase = missed_rows(grey, strong)
+    if not rows:
+        return output
+    letter = _letter_height(strong)
+    sheet, cuts = _sheet(grey, rows, labels, erase, letter)
+    png = scratch.with_suffix(".png")
+    cv2.imwrite(str(png), sheet)
+    try:
+        found = read(png)
+    finally:
+        png.unlink(missing_ok=True)
+    if found is None or not found.words:
+        return output
+    recovered = _placed(found, cuts)
+    if not recovered:
+        return output
+    # Each recovered line replaces the garbled words its own words lie over.
+    replaces = [{k for k in weak if _overlaps(output.words[k], words, letter)}
+                for _, words, _ in recovered]
+    merged, text, slots, drawn = _merge(output, [(t, ws, r) for (t, ws, _), r in
+                                                 zip(recovered, replaces, strict=True)])
+    if output.text_pdf is not None:
+        if slots and not retext_words_in_text_pdf(output.text_pdf, slots, len(output.words)):
+            return output  # the layer could not follow: the reading stays as it was
+        add_lines_to_text_pdf(output.text_pdf, drawn, dpi=dpi, page_height_px=grey.shape[0])
+    return EngineOutput(words=merged, text=text, text_pdf=output.text_pdf)
+
+
+def _overlaps(word: Word, words: Sequence[Word], letter: float) -> bool:
+    """The word's centre lies within the span of `words` (with the marks above and below)."""
+    cx, cy = word.left + word.width / 2, word.top + word.height / 2
+    return (min(w.left for w in words) - letter / 2 <= cx
+            <= max(w.left + w.width for w in words) + letter / 2
+            and min(w.top for w in words) - letter <= cy
+            <= max(w.top + w.height for w in words) + letter)
+
+
+def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[Word], Row]]:
+    """The sheet's lines that read as text, as (line text, words in page pixels, their row)."""
+    texts = found.text.split("\n")
+    lines: dict[int, list[Word]] = {}
+    for word in found.words:
+        lines.setdefault(word.line, []).append(word)
+    out = []
+    for number, words in sorted(lines.items()):
+        text = texts[number] if number < len(texts) else " ".join(w.text for w in words)
+        middle = statistics.median(w.top + w.height / 2 for w in words)
+        cut = next((c for c in cuts if c.top <= middle < c.top + c.height), None)
+        if cut is None or not _reads_as_text(text, words):
+            continue
+        out.append((text, [replace(w, left=w.left + cut.x0, top=w.top - cut.top + cut.y0)
+                           for w in words], cut.row))
+    return out
+
+
+def _reads_as_text(text: str, words: Sequence[Word]) -> bool:
+    if sum(c.isalnum() for c in text) < 3:
+        return False
+    if statistics.mean(w.conf for w in words) < MIN_ROW_CONF:
+        return False
+    quality = reading_quality(text)
+    return quality.tokens > 0 and quality.score >= MIN_ROW_QUALITY
+
+
+Drawn = tuple[list[Word], list[Word]]  # words to draw in the text layer, the line they sit on
+
+
+def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]]]
+           ) -> tuple[tuple[Word, ...], str, dict[int, str], list[Drawn]]:
+    """The page's lines without the words the recovered lines replace. A recovered line that
+    replaced words of a line that keeps others joins that line, in left-to-right order (a
+    garbled word or two inside a line); any other is a line of its own, put after the nearest
+    line above it in the same column (before the page's first line when none is above). Words
+    are renumbered in that order.
+
+    Also how the text layer follows: the replaced words' new text (a joining line's text takes
+    the place of the first word it replaces, in Tesseract's own line; the others are blanked),
+    and the lines of their own to draw."""
+    replaced = set().union(*(r for _, _, r in recovered))
+    slots = dict.fromkeys(replaced, "")
+    texts = output.text.split("\n")
+    lines: dict[int, list[int]] = {}
+    for k, word in enumerate(output.words):
+        lines.setdefault(word.line, []).append(k)
+    order: list[list[tuple[str, Word]]] = []
+    host: dict[int, int] = {}  # index of an output word kept -> its line in `order`
+    for n, members in sorted(lines.items()):
+        # The text's tokens are the line's words (repaired): one per word.
+        tokens = texts[n].split(" ") if n < len(texts) else []
+        if len(tokens) != len(members):
+            tokens = [output.words[k].text for k in members]
+        kept = [(t, k) for t, k in zip(tokens, members, strict=True) if k not in replaced]
+        if kept:
+            host.update({k: len(order) for _, k in kept})
+            order.append([(t, output.words[k]) for t, k in kept])
+    block = max(w.block for w in output.words) + 1
+    drawn: list[Drawn] = []
+    for text, words, took in recovered:
+        tokens = text.split(" ")
+        pairs = list(zip(tokens, (replace(w, block=block) for w in words), strict=True)) if len(
+            tokens) == len(words) else [(w.text, replace(w, block=block)) for w in words]
+        mates = {host[j] for k in took for j in lines[output.words[k].line] if j in host}
+        if len(mates) == 1 and took:
+            line = order[mates.pop()]
+            line.extend(pairs)
+            line.sort(key=lambda pair: pair[1].left)
+            slots[min(took, key=lambda k: output.words[k].left)] = " ".join(t for t, _ in pairs)
+            continue
+        at = _insert_at([[w for _, w in line] for line in order], words)
+        order.insert(at, pairs)
+        host = {k: n + (n >= at) for k, n in host.items()}
+        drawn.append(([w for _, w in pairs], [w for _, w in pairs]))
+    merged = [replace(w, line=n) for n, line in enumerate(order) for _, w in line]
+    text = "\n".join(" ".join(t for t, _ in line) for line in order)
+    return tuple(merged), text, slots, drawn
+
+
+def _insert_at(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int:
+    left = min(w.left for w in words)
+    right = max(w.left + w.width for w in words)
+    middle = statistics.median(w.top + w.height / 2 for w in words)
+    best, best_bottom = 0, float("-inf")
+    for n, ws in enumerate(order):
+        bottom = max(w.top + w.height / 2 for w in ws)
+        same_column = min(right, max(w.left + w.width for w in ws)) > max(
+            left, min(w.left for w in ws))
+        if same_column and bottom < middle and bottom > best_bottom:
+            best, best_bottom = n + 1, bottom
+    return best
+
+
+def retext_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
+    """Give words of the reading (indices into its words) new text in Tesseract's text-only
+    page ("" blanks one). The page draws one `TJ` per word it read, the dropped ones blank, so
+    its non-blank `TJ`s are the reading's words in order; when they are not as many, nothing
+    is changed (False)."""
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        ops = list(pikepdf.parse_content_stream(page))
+        drawn = [n for n, op in enumerate(ops) if isinstance(op, pikepdf.ContentStreamInstruction)
+                 and str(op.operator) == "TJ" and _drawn_text(op)]
+        if len(drawn) != word_count:
+            return False
+        for k, text in texts.items():
+            data = (text + " ").encode("utf-16-be") if text else b""
+            ops[drawn[k]] = pikepdf.ContentStreamInstruction(
+                [pikepdf.Array([pikepdf.String(data)])], ops[drawn[k]].operator)
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
+        pdf.save(pdf_path)
+    return True
+
+
+def _drawn_text(tj: pikepdf.ContentStreamInstruction) -> bool:
+    return any(len(bytes(part)) for operand in tj.operands for part in operand
+               if isinstance(part, pikepdf.String))
+
+
+def add_lines_to_text_pdf(pdf_path: Path, lines: Sequence[Drawn], *, dpi: int,
+                          page_height_px: int) -> bool:
+    """Draw each line's words (boxes in the pixels of the image Tesseract read at `dpi`) as
+    invisible text on Tesseract's text-only page, as it draws its own: its glyph-less font,
+    the baseline and size of the line they sit on, a `Tz` stretching each word over its box.
+    False when the page has no such font (nothing drawn)."""
+    lines = [(words, on) for words, on in lines if words and on]
+    if not lines:
+        return True
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        fonts = page.Resources.get("/Font")
+        if not fonts:
+            return False
+        name = next(iter(fonts.keys()))
+        glyph = float(fonts[name].DescendantFonts[0].get("/DW", 1000)) / 1000
+        pt = 72.0 / dpi
+        ops = []
+        for words, on in lines:
+            # As Tesseract sizes a line: its box's height; the baseline from its tall words
+            # (a dash's or a comma's box does not sit on it).
+            tallest = max(w.height for w in on)
+            tall = [w for w in on if w.height >= 0.6 * tallest]
+            base = statistics.median(w.top + w.height for w in tall)
+            size = round((max(w.top + w.height for w in on) - min(w.top for w in on)) * pt, 2)
+            y = (page_height_px - base) * pt
+            neighbours = sorted({*on, *words}, key=lambda w: w.left)
+            for w in sorted(words, key=lambda w: w.left):
+                text = w.text + " "
+                # A box Tesseract ran over the next word ends where that word starts.
+                after = next((n for n in neighbours if n.left > w.left), None)
+                width = w.width if after is None else min(w.width, after.left - w.left)
+                tz = 100 * (max(1, width) * pt) / (len(text) * glyph * size)
+                hexed = text.encode("utf-16-be").hex().upper()
+                ops.append(f"BT 3 Tr 1 0 0 1 {w.left * pt:.2f} {y:.2f} Tm {name} {size} Tf "
+                           f"{tz:.3f} Tz [ <{hexed}> ] TJ ET")
+        page.contents_add(pikepdf.Stream(pdf, ("\n" + "\n".join(ops) + "\n").encode("ascii")))
+        pdf.save(pdf_path)
+    return True

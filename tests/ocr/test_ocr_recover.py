@@ -1,0 +1,139 @@
+"""Lines Tesseract's layout left out, or garbled, are found in the ink and read on their own
+(`ocr.recover`), with real Tesseract: a missed line comes back in its place in the text and in
+the searchable layer, a garbled run is replaced by its reading; ink that is not text (a
+scribble, blots) adds nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pdfplumber
+import pytest
+
+from ocr.engine import EngineOutput
+from ocr.recover import missed_rows, recover_lines
+from ocr.tesseract import TesseractEngine
+from ocr.words import page_text, renumber_lines, rewrite_words_in_text_pdf
+from tests.ocr.ocr_testpages import LINES, cer, render_page
+
+DPI = 300
+
+
+@pytest.fixture(scope="module")
+def engine() -> TesseractEngine:
+    engine = TesseractEngine(psm=3)
+    engine.check()
+    return engine
+
+
+def _reader(engine: TesseractEngine):  # type: ignore[no-untyped-def]
+    block = engine.with_psm(6)
+    return lambda png: block.recognise(png, png.with_suffix(""), dpi=DPI, timeout_s=60)
+
+
+def _read(grey: np.ndarray, engine: TesseractEngine, tmp_path: Path) -> EngineOutput:
+    png = tmp_path / "page.png"
+    cv2.imwrite(str(png), grey)
+    return engine.recognise(png, tmp_path / "page", dpi=DPI, timeout_s=120)
+
+
+def _without_line(output: EngineOutput, number: int) -> EngineOutput:
+    """The reading as if Tesseract had not seen line `number` (its words gone from the words,
+    the text and the searchable layer)."""
+    assert output.text_pdf is not None
+    gone = {k for k, w in enumerate(output.words) if w.line == number}
+    assert rewrite_words_in_text_pdf(output.text_pdf, dict.fromkeys(gone, ""),
+                                     len(output.words))
+    words = renumber_lines([w for k, w in enumerate(output.words) if k not in gone])
+    return EngineOutput(words=words, text=page_text(words), text_pdf=output.text_pdf)
+
+
+def _garbled_line(output: EngineOutput, number: int) -> EngineOutput:
+    """The reading as if Tesseract had garbled line `number` (low-confidence nonsense in the
+    words, the text and the searchable layer), as it does with a line run into a bold title."""
+    assert output.text_pdf is not None
+    bad = {k for k, w in enumerate(output.words) if w.line == number}
+    assert rewrite_words_in_text_pdf(output.text_pdf, dict.fromkeys(bad, "xq"),
+                                     len(output.words))
+    words = tuple(replace(w, text="xq", conf=12.0) if k in bad else w
+                  for k, w in enumerate(output.words))
+    return EngineOutput(words=words, text=page_text(words), text_pdf=output.text_pdf)
+
+
+def _layer_lines(text_pdf: Path) -> list[str]:
+    with pdfplumber.open(text_pdf) as pdf:
+        return (pdf.pages[0].extract_text() or "").splitlines()
+
+
+def test_a_missed_line_is_read_and_put_back_in_its_place(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    assert len(full.text.splitlines()) == len(LINES)
+    missing = 7  # "Điều 1. …", between two other lines of the body
+    partial = _without_line(full, missing)
+    assert LINES[missing] not in partial.text
+
+    out = recover_lines(grey, partial, _reader(engine), tmp_path / "rows", DPI)
+
+    lines = out.text.splitlines()
+    assert len(lines) == len(LINES)
+    assert cer(LINES[missing], lines[missing]) < 0.05
+    assert cer(LINES[missing - 1], lines[missing - 1]) < 0.05  # its neighbours stay around it
+    assert cer(LINES[missing + 1], lines[missing + 1]) < 0.05
+    assert sorted({w.line for w in out.words}) == list(range(len(LINES)))
+    # The searchable layer says it too, on its own line in the same place.
+    assert out.text_pdf is not None
+    layer = _layer_lines(out.text_pdf)
+    assert len(layer) == len(LINES)
+    assert cer(LINES[missing], layer[missing]) < 0.05
+
+
+def test_a_page_read_whole_has_nothing_to_recover(engine: TesseractEngine, tmp_path: Path) -> None:
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    rows, _, _ = missed_rows(grey, full.words)
+    assert rows == []
+    assert recover_lines(grey, full, _reader(engine), tmp_path / "rows", DPI) is full
+
+
+def test_ink_that_is_not_text_adds_nothing(engine: TesseractEngine, tmp_path: Path) -> None:
+    grey = render_page(LINES[:4])
+    full = _read(grey, engine, tmp_path)
+    # Below the text: a scribble (one long stroke) and a row of letter-sized blots.
+    h, w = grey.shape
+    pts = np.array([[300 + 40 * k, int(0.75 * h) + (60 if k % 2 else 0)] for k in range(20)])
+    cv2.polylines(grey, [pts.astype(np.int32)], False, 0, 4)
+    rng = np.random.default_rng(5)
+    for k in range(14):
+        centre = (320 + 70 * k, int(0.9 * h))
+        cv2.ellipse(grey, centre, (int(rng.integers(8, 16)), int(rng.integers(14, 22))),
+                    float(rng.integers(0, 180)), 0, 360, 0, -1)
+    rows, _, _ = missed_rows(grey, full.words)
+    assert len(rows) == 1  # the blots form a row; the scribble is a stroke, not letters
+    out = recover_lines(grey, full, _reader(engine), tmp_path / "rows", DPI)
+    assert out.text == full.text
+    assert out.words == full.words
+
+
+def test_a_garbled_line_is_read_again_and_replaced(engine: TesseractEngine, tmp_path: Path) -> None:
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    garbled = _garbled_line(full, 4)
+    assert "xq" in garbled.text.splitlines()[4]
+
+    out = recover_lines(grey, garbled, _reader(engine), tmp_path / "rows", DPI)
+
+    lines = out.text.splitlines()
+    assert len(lines) == len(LINES)
+    assert cer(LINES[4], lines[4]) < 0.05
+    assert "xq" not in out.text
+    assert all(w.text != "xq" for w in out.words)
+    assert out.text_pdf is not None
+    layer = _layer_lines(out.text_pdf)
+    assert "xq" not in " ".join(layer)
+    assert cer(LINES[4], layer[4]) < 0.05
