@@ -13,6 +13,9 @@ import pikepdf
 from ocr.types import LineRepair, Word
 
 NOISE_HEIGHT = 2.3  # × median word height: signature scribbles and seals read as "words"
+# A "word" of letters far shorter than any printed word (a speck of a signature read as "co",
+# 6 px in a page of 45-px words) below `NOISE_CONF` is not text either.
+TINY_HEIGHT = 0.3
 NOISE_CONF = 60.0
 SYMBOL_CONF = 50.0
 # A scribble read with fair confidence ("Và", "am", "YY" at 68-85 %) is still far taller than
@@ -53,7 +56,8 @@ def _ends_a_word(words: Sequence[Word], i: int, median: float) -> bool:
 
 def noise_word_indices(words: Sequence[Word]) -> set[int]:
     """Words that are not text: tall low-confidence shapes (a signature or seal read as
-    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high), scribbles far taller or wider
+    "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high) and tiny ones (a speck read as
+    "co" at 8 %, a seventh of a line high), scribbles far taller or wider
     than any printed word, and symbol runs that are low-confidence (rules and dots read as
     "—", "|", "°") or taller than a line, except sentence punctuation closing a word."""
     if not words:
@@ -62,10 +66,11 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
     drop = set()
     for i, w in enumerate(words):
         tall = w.height > NOISE_HEIGHT * median and w.conf < NOISE_CONF
+        tiny = w.height < TINY_HEIGHT * median and w.conf < NOISE_CONF
         symbols = not any(c.isalnum() for c in w.text) and (
             w.conf < SYMBOL_CONF or w.height > TALL_SYMBOL_HEIGHT * median
         ) and not _ends_a_word(words, i, median)
-        if tall or symbols or _is_scribble(w, median):
+        if tall or tiny or symbols or _is_scribble(w, median):
             drop.add(i)
     return drop
 

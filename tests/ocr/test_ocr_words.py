@@ -36,6 +36,18 @@ def test_signature_scribbles_and_symbol_noise_dropped() -> None:
     assert noise_word_indices(words) == {3, 4, 5}
 
 
+def test_tiny_low_confidence_words_are_specks_not_text() -> None:
+    words = [
+        _w("Quyết", 44, 96, 0),
+        _w("định", 43, 95, 0),
+        _w("co", 6, 8, 1),  # a speck beside a signature, read at 8 %
+        _w("cơ", 6, 85, 1),  # as small but read with confidence: kept
+        _w("-", 3, 76, 1),  # a dash is that thin and is kept
+        _w("số", 40, 30, 2),  # a printed word read poorly is not a speck
+    ]
+    assert noise_word_indices(words) == {2}
+
+
 def test_text_rebuilt_with_consecutive_lines() -> None:
     words = [_w("a", 30, 90, 0), _w("b", 30, 90, 2), _w("c", 30, 90, 2), _w("d", 30, 90, 5)]
     kept = renumber_lines(words)
