@@ -7,14 +7,20 @@ runs on each line of a page's words: a syllable changes only where `lexicon.repa
 decides it (an unknown form with exactly one candidate, or a word pair of the word list that
 holds exactly one candidate); a valid syllable changes only where the new one makes a common
 word with a neighbour, and never by a tone swap between two marked syllables, which needs more
-context than a line gives. The page's text and its searchable layer carry the repair; the
-word boxes keep what Tesseract read, with its confidence, for extraction and review.
+context than a line gives. A run of words in capitals (a heading, an agency's name, a signer's
+title) is read again as a whole (`_repair_capitals`): there Tesseract's marks are much less
+reliable ("BIÊN BẠN HỌP", "HỢP ĐỒNG LAO ĐỌNG"), and the reading of the run that common words make
+most likely is taken, a mark changed at a cost. The page's text and its searchable layer carry
+the repair; the word boxes keep what Tesseract read, with its confidence, for extraction and
+review.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from pipeline.extract import lexicon
 from pipeline.vntext import fold
@@ -48,19 +54,18 @@ def repair_line(words: Sequence[str]) -> list[str]:
     tokens = list(words)
     if not tokens or any(not t or " " in t for t in tokens):
         return tokens
+    kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
         return tokens  # one word alone: no neighbour to decide by
     valid = sum(lexicon.is_syllable(w) for w in letters)
-    if valid < MIN_VALID_SHARE * len(letters):
-        return tokens
-    kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
-    for _ in range(PASSES):
-        again = _one_pass(tokens, kept)
-        if again == tokens:
-            break
-        tokens = again
-    return tokens
+    if valid >= MIN_VALID_SHARE * len(letters):
+        for _ in range(PASSES):
+            again = _one_pass(tokens, kept)
+            if again == tokens:
+                break
+            tokens = again
+    return _repair_capitals(tokens, kept)
 
 
 def _one_pass(tokens: list[str], kept: set[int]) -> list[str]:
@@ -96,3 +101,154 @@ def _common_with_a_neighbour(bare: list[str], k: int) -> bool:
 def _marks_only(before: str, after: str) -> bool:
     """Only diacritics differ (a safety net: a repair never changes letters or length)."""
     return len(before) == len(after) and fold(before) == fold(after)
+
+
+# ---------------------------------------------------------------- runs of capitals
+
+# Costs, in nats, of a mark Tesseract got wrong on capitals: a lost mark (the frequent error:
+# "LAO ĐỌNG" for "LAO ĐỘNG") costs less than a different one ("TẢI CHÍNH" for "TÀI CHÍNH").
+RESTORE_COST = 3.0
+SWAP_COST = 7.0
+SINGLE_PRIOR = 0.5  # a word the counts never saw, as if seen half a time
+_LONGEST_WORD = 4
+_CAPITALS = re.compile(r"[^\w]*([^\W\d_]+)[^\w]*")
+
+Key = tuple[lexicon.SyllableKey, ...]
+
+
+def _repair_capitals(tokens: list[str], kept: set[int]) -> list[str]:
+    """Each run of two or more words in capitals read again as a whole (`_best_reading`)."""
+    out = list(tokens)
+    k = 0
+    while k < len(tokens):
+        end = k
+        while end < len(tokens) and _in_capitals(tokens[end]):
+            end += 1
+        if end - k >= 2:
+            out[k:end] = _best_reading(tokens[k:end], {i - k for i in kept if k <= i < end})
+        k = max(end, k + 1)
+    return out
+
+
+def _in_capitals(token: str) -> bool:
+    m = _CAPITALS.fullmatch(token)
+    return bool(m and m.group(1).isupper())
+
+
+def _best_reading(tokens: list[str], kept: set[int]) -> list[str]:
+    """The run as the most likely sequence of words: each word's likelihood from how often it
+    is used (`lexicon.word_counts`, a common word of two syllables or more as seen once), times
+    the cost of each mark changed to read it. A syllable alone is never changed (that needs
+    context), and the run changes only where its best reading beats the best one as read."""
+    bare = [m.group(1) for t in tokens if (m := _CAPITALS.fullmatch(t))]
+    keys = [lexicon.syllable_key(b) for b in bare]
+    units = _names_and_places(bare)
+    fixed = kept | units | {k for k, t in enumerate(tokens) if _abbreviation(t)}
+    words: list[list[tuple[int, Key, float, bool]]] = [[] for _ in tokens]  # by last syllable
+    for i in range(len(tokens)):
+        words[i].append((i, (keys[i],), _log_likelihood((keys[i],)), False))
+        for end in range(i + 2, min(len(tokens), i + _LONGEST_WORD) + 1):
+            if not _joined(tokens[end - 2], tokens[end - 1]):
+                break
+            for word in _words().get(tuple(k.letters for k in keys[i:end]), ()):
+                cost = _cost(bare[i:end], keys[i:end], word, fixed, i)
+                if cost and units.intersection(range(i, end)):
+                    continue  # a word across a name's edge ("XÃ BÔNG TRANG" is no "XÀ BÔNG")
+                if cost is not None:
+                    words[end - 1].append((i, word, _log_likelihood(word) - cost, cost > 0))
+    best, reading = _viterbi(words, changes=True)
+    as_read, _ = _viterbi(words, changes=False)
+    if best <= as_read:
+        return tokens
+    out = list(tokens)
+    for k, key in enumerate(reading):
+        if key != keys[k]:
+            m = _CAPITALS.fullmatch(tokens[k])
+            assert m is not None
+            new = lexicon.respell(bare[k], key)
+            if new is not None and _marks_only(bare[k], new):  # `_cost` checked it
+                out[k] = tokens[k][:m.start(1)] + new + tokens[k][m.end(1):]
+    return out
+
+
+def _joined(left: str, right: str) -> bool:
+    """No word runs across punctuation ("HÀ NỘI, VIỆT NAM")."""
+    return left[-1:].isalpha() and right[:1].isalpha()
+
+
+def _cost(bare: list[str], read: list[lexicon.SyllableKey], word: Key, fixed: set[int],
+          start: int) -> float | None:
+    """The cost of reading `word` where `bare` was read, or None where it may not be read: a
+    fixed syllable changed, two marks of the word read differently (then it is another word),
+    a name's syllable changed into no name, or a syllable the inventory does not spell."""
+    cost = 0.0
+    swaps = 0
+    for t, (r, w) in enumerate(zip(read, word, strict=True)):
+        if r == w:
+            continue
+        if start + t in fixed or lexicon.respell(bare[t], w) is None:
+            return None
+        if lexicon.is_name_part(bare[t]) and not lexicon.is_name_part(
+                lexicon.respell(bare[t], w) or ""):
+            return None
+        lost = r.tone in ("", w.tone) and all(w.marks.count(c) >= r.marks.count(c)
+                                               for c in r.marks)
+        swaps += not lost
+        cost += RESTORE_COST if lost else SWAP_COST
+    return cost if swaps <= 1 else None
+
+
+def _viterbi(words: list[list[tuple[int, Key, float, bool]]], *, changes: bool
+             ) -> tuple[float, list[lexicon.SyllableKey]]:
+    """The best segmentation of the run into words (log-likelihood, syllable keys)."""
+    best: list[tuple[float, list[lexicon.SyllableKey]]] = [(0.0, [])]
+    for end in range(len(words)):
+        options = [(best[i][0] + score, best[i][1] + list(word))
+                   for i, word, score, changed in words[end] if changes or not changed]
+        best.append(max(options, key=lambda o: o[0]))
+    return best[-1]
+
+
+def _log_likelihood(word: Key) -> float:
+    counts = lexicon.word_counts()
+    total = max(1, _total())
+    seen = counts.get(word, 0)
+    if len(word) == 1:
+        return math.log((seen + SINGLE_PRIOR) / total)
+    in_list = word in lexicon.common_words().get(tuple(k.letters for k in word), ())
+    return math.log((seen + in_list) / total) if seen + in_list else -math.inf
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[tuple[str, ...], tuple[Key, ...]]:
+    """Words of two syllables or more, by their letters: the common-word lists' and those the
+    counts saw (terms and names no list holds)."""
+    out = {k: set(v) for k, v in lexicon.common_words().items()}
+    for word in lexicon.word_counts():
+        if len(word) > 1:
+            out.setdefault(tuple(k.letters for k in word), set()).add(word)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _total() -> int:
+    return sum(lexicon.word_counts().values())
+
+
+def _names_and_places(bare: list[str]) -> set[int]:
+    """Syllables no word list judges: a run of name syllables (three or more, or two after a
+    surname: "NGUYỄN VĂN" is no "NGUYÊN VĂN"), and a span read as a unit's name ("CAO BẰNG")."""
+    out: set[int] = set()
+    k = 0
+    while k < len(bare):
+        end = k
+        while end < len(bare) and lexicon.is_name_part(bare[end]):
+            end += 1
+        if end - k >= 3 or (end - k == 2 and lexicon.is_surname(bare[k])):
+            out.update(range(k, end))
+        k = max(end, k + 1)
+    for i in range(len(bare)):
+        for end in range(i + 2, min(len(bare), i + _LONGEST_WORD) + 1):
+            if lexicon.known_place_words(bare[i:end]):
+                out.update(range(i, end))
+    return out

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.vntext import fold
 
@@ -310,6 +311,82 @@ def _bare(token: str) -> str | None:
     return m.group(1) if m and m.group(1).isalpha() else None
 
 
+# ---------------------------------------------------------------- words in context
+
+class SyllableKey(NamedTuple):
+    """A syllable as letters, vowel marks and tone, apart: "hòa" and "hoà", "quý" and "quí" are
+    one key (old and new tone placement, i or y after a consonant)."""
+
+    letters: str  # folded, with "i" for a final "y" after a consonant
+    marks: str  # the vowel marks (circumflex, breve, horn) and "đ", sorted
+    tone: str  # the combining tone mark, or ""
+
+
+_CONSONANT_Y = re.compile(r"(?:qu|[bcdghklmnprstvx]|ch|gh|kh|ng|ngh|nh|ph|th|tr)y")
+
+
+@lru_cache(maxsize=32768)
+def syllable_key(syllable: str) -> SyllableKey:
+    word = _lower(syllable)
+    letters = fold(word)
+    if _CONSONANT_Y.fullmatch(letters):
+        letters = letters[:-1] + "i"
+    nfd = unicodedata.normalize("NFD", word)
+    marks = "".join(sorted(c for c in nfd if unicodedata.combining(c) and c not in _TONES))
+    return SyllableKey(letters, marks + "đ" * word.count("đ"),
+                       "".join(c for c in nfd if c in _TONES))
+
+
+def respell(token: str, key: SyllableKey) -> str | None:
+    """`token` with the marks of `key`, its letters and case as read ("QUY" → "QUÝ"), or None
+    where no syllable of the inventory is so spelled."""
+    found = [c for c in _by_fold().get(fold(_lower(token)), ()) if syllable_key(c) == key]
+    # the word list spells a few with the tone on the consonant's letter ("qúy", "gía")
+    found = [c for c in found if not _ONSET_TONE.match(c)] or found
+    return _same_case(_preferred(found), token) if found else None
+
+
+_ONSET_TONE = re.compile("(?:q[úùủũụ]|g[íìỉĩị])[aăâeêioôơuưy]")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> dict[tuple[str, ...], tuple[tuple[SyllableKey, ...], ...]]:
+    """The words of two to four syllables of `underthesea`'s common-word lists (Viet11K, 22K and
+    39K: a word can be in one list and not the next), by their letters."""
+    base = _package_dir("underthesea")
+    found: set[tuple[SyllableKey, ...]] = set()
+    for name in ("Viet11K.txt", "Viet22K.txt", "Viet39K.txt"):
+        path = base / "corpus" / "data" / name if base else None
+        if path is None or not path.exists():
+            continue
+        for w in path.read_text("utf-8").split("\n"):
+            parts = _syllables_of(w)
+            if 2 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
+                found.add(tuple(syllable_key(p) for p in parts))
+    by_letters: dict[tuple[str, ...], list[tuple[SyllableKey, ...]]] = defaultdict(list)
+    for word in sorted(found):
+        by_letters[tuple(k.letters for k in word)].append(word)
+    return {k: tuple(v) for k, v in by_letters.items()}
+
+
+@lru_cache(maxsize=1)
+def word_counts() -> dict[tuple[SyllableKey, ...], int]:
+    """How often each word occurs in the word-segmented VLSP 2013 text `underthesea` ships with
+    its tagger (68,000 words of laws and news): "của" and "quy định" often, "cửa nhà" never.
+    Empty where the package does not ship it (then nothing is decided by it)."""
+    base = _package_dir("underthesea")
+    path = (base / "pipeline" / "pos_tag" / "models" / "pos_crf_vlsp2013_20230303"
+            / "test_output.txt") if base else None
+    counts: dict[tuple[SyllableKey, ...], int] = defaultdict(int)
+    if path is None or not path.exists():
+        return {}
+    for line in path.read_text("utf-8").split("\n"):
+        parts = _syllables_of(line.split("\t")[0])
+        if 1 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
+            counts[tuple(syllable_key(p) for p in parts)] += 1
+    return dict(counts)
+
+
 # ---------------------------------------------------------------- personal names
 
 @lru_cache(maxsize=1)
@@ -338,6 +415,20 @@ def given_name_syllables() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _name_parts() -> frozenset[str]:
     return frozenset(_lower(s) for s in (*surnames(), *given_name_syllables(), "thị", "văn"))
+
+
+def is_name_part(word: str) -> bool:
+    """A known surname, middle or given name syllable, with its marks as written."""
+    return _lower(word) in _name_parts()
+
+
+def is_surname(word: str) -> bool:
+    return _lower(word) in _surname_set()
+
+
+@lru_cache(maxsize=1)
+def _surname_set() -> frozenset[str]:
+    return frozenset(_lower(s) for s in surnames())
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,26 @@ def test_a_valid_syllable_changes_only_into_a_common_word() -> None:
 
 def test_a_repaired_syllable_decides_its_neighbour() -> None:
     assert _fixed("PHO CHU TỊCH NƯỚC") == "PHÓ CHỦ TỊCH NƯỚC"
+
+
+def test_capitals_a_valid_syllable_with_the_wrong_mark_is_read_as_the_common_word() -> None:
+    # Each misread form is a valid syllable ("bạn", "tải", "đọng"), which the word pairs of
+    # body text never swap; on capitals the whole run decides.
+    assert _fixed("BIÊN BẠN HỌP") == "BIÊN BẢN HỌP"
+    assert _fixed("BÁO CÁO TẢI CHÍNH") == "BÁO CÁO TÀI CHÍNH"
+    assert _fixed("HỢP ĐỒNG LAO ĐỌNG") == "HỢP ĐỒNG LAO ĐỘNG"
+
+
+def test_a_run_of_capitals_inside_a_line_is_repaired_alone() -> None:
+    # two columns read as one line: the heading's run, not the motto beside it
+    assert _fixed("SỞ XẨY DỰNG Độc lập - Tự do - Hạnh phúc") == (
+        "SỞ XÂY DỰNG Độc lập - Tự do - Hạnh phúc")
+    assert _fixed("Kính gửi: SỞ XẨY DỰNG") == "Kính gửi: SỞ XÂY DỰNG"
+    assert _fixed("Biên bạn họp") == "Biên bạn họp"  # not capitals: left to the word pairs
+
+
+def test_capitals_names_and_places_are_not_read_as_words() -> None:
+    # "nguyên văn" and "xà bông" are common words; a name and a commune are not judged by them
+    assert _fixed("NGUYỄN VĂN BÌNH") == "NGUYỄN VĂN BÌNH"
+    assert _fixed("UBND XÃ BÔNG TRANG") == "UBND XÃ BÔNG TRANG"
+    assert _fixed("HÀ NỘI, VIỆT NAM") == "HÀ NỘI, VIỆT NAM"

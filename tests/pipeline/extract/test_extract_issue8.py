@@ -19,6 +19,20 @@ def test_lexicons_come_from_the_packages() -> None:
     assert "bố" in lexicon.syllables() and "Nguyễn" in lexicon.surnames()
 
 
+def test_words_in_context_come_from_the_package() -> None:
+    key = lexicon.syllable_key
+    # old and new tone placement, and i or y after a consonant, are one syllable
+    assert key("hòa") == key("hoà") and key("QUÝ") == key("quí") and key("kỹ") == key("kĩ")
+    assert key("huy") != key("hui") and key("bản") != key("bạn")
+    words = lexicon.common_words()[("bien", "ban")]
+    assert (key("biên"), key("bản")) in words
+    counts = lexicon.word_counts()  # a word-segmented text: single and compound words
+    assert counts[(key("của"),)] > 100 and counts[(key("quy"), key("định"))] > 10
+    assert lexicon.respell("BAN", key("bản")) == "BẢN"
+    assert lexicon.respell("QUY", key("quí")) == "QUÝ"  # letters as read, never "QÚY"
+    assert lexicon.respell("BAN", key("bún")) is None  # other letters: never
+
+
 def test_a_lost_tone_mark_is_restored_by_a_word_pair() -> None:
     assert repair_text("công bô danh mục thuộc thâm quyền giải quyêt")[0] == \
         "công bố danh mục thuộc thẩm quyền giải quyết"
