@@ -38,6 +38,8 @@ ROW_GAP = 1.6  # × letter height: components further apart are not one row of t
 MIN_ROW_LETTERS = 4
 MAX_UNCOVERED = 800  # more loose "letters" than this is noise, not a missed line: no re-read
 MAX_ROWS = 12
+OBSTRUCTION = 1.5  # × letter height either side of a row where a large shape obstructs it
+FRAME_INNER_SHARE = 0.15  # a frame has almost all of its ink along its box's edges
 _RIM = np.ones((3, 3), np.uint8)
 # A recovered row is kept only when it reads as text: Tesseract's mean word confidence and
 # the share of valid syllables among its judged tokens.
@@ -109,7 +111,30 @@ def missed_rows(grey: Image, words: Sequence[Word]) -> tuple[list[Row], NDArray[
     # What a row's cut-out must not show: strokes, and the ink of words already read (the
     # descenders of the line above, a neighbouring column), but not the row's own tone marks
     # in the margin under the line above.
-    return _rows(letters, letter), np.asarray(labels, np.int32), strokes | read
+    ids: NDArray[np.int32] = np.asarray(labels, np.int32)
+    boxes_of: NDArray[np.int32] = np.asarray(stats, np.int32)
+    rows = [r for r in _rows(letters, letter)
+            if not _obstructed(r, ids, strokes, boxes_of, letter)]
+    return rows, ids, strokes | read
+
+
+def _obstructed(row: Row, labels: NDArray[np.int32], strokes: NDArray[np.bool_],
+                stats: NDArray[np.int32], letter: float) -> bool:
+    """A shape larger than a letter reaches into the row's band (within `OBSTRUCTION` letters
+    either side): a seal over a signer's title, a signature across a line. Its letters that
+    touch the shape are erased with it, so the row would be read in part ("Ủ TƯỚNG" for "PHÓ
+    THỦ TƯỚNG" under a seal) and stored as if whole: such a row is left unread. A rectangular
+    frame around the row (a boxed copy mark) does not obstruct it."""
+    reach = round(OBSTRUCTION * letter)
+    band = labels[row.top:row.bottom, max(0, row.left - reach):row.right + reach]
+    for k in np.unique(band[strokes[band]]):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        ink = labels[y:y + h, x:x + w] == k
+        edge = max(3, round(0.1 * min(w, h)))
+        inner = ink[edge:h - edge, edge:w - edge]
+        if inner.size == 0 or inner.sum() > FRAME_INNER_SHARE * ink.sum():
+            return True
+    return False
 
 
 def _rows(boxes: list[tuple[int, int, int, int]], letter: float) -> list[Row]:
@@ -322,7 +347,8 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
         mates = {host[j] for k in took for j in lines[output.words[k].line] if j in host}
         if len(mates) == 1 and took:
             line = order[mates.pop()]
-            line.extend(pairs)
+            # Words of that line: its block too (extraction reads a line's columns by block).
+            line.extend((t, replace(w, block=line[0][1].block)) for t, w in pairs)
             line.sort(key=lambda pair: pair[1].left)
             slots[min(took, key=lambda k: output.words[k].left)] = " ".join(t for t, _ in pairs)
             continue

@@ -137,3 +137,61 @@ def test_a_garbled_line_is_read_again_and_replaced(engine: TesseractEngine, tmp_
     layer = _layer_lines(out.text_pdf)
     assert "xq" not in " ".join(layer)
     assert cer(LINES[4], layer[4]) < 0.05
+
+
+def _line_box(output: EngineOutput, number: int) -> tuple[int, int, int, int]:
+    words = [w for w in output.words if w.line == number]
+    return (min(w.left for w in words), min(w.top for w in words),
+            max(w.left + w.width for w in words), max(w.top + w.height for w in words))
+
+
+def test_a_line_under_a_seal_is_left_unread(engine: TesseractEngine, tmp_path: Path) -> None:
+    # A ring crossing the start of the line (a seal over a signer's title) takes the letters
+    # it touches with it: the rest would be stored as if it were the whole line.
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    missing = 7
+    left, top, right, bottom = _line_box(full, missing)
+    cv2.circle(grey, (left + 40, (top + bottom) // 2), 260, 0, 9)
+    partial = _without_line(full, missing)
+    rows, _, _ = missed_rows(grey, partial.words)
+    assert all(not (r.top < bottom and r.bottom > top) for r in rows)
+    out = recover_lines(grey, partial, _reader(engine), tmp_path / "rows", DPI)
+    assert out.text == partial.text
+
+
+def test_a_framed_line_is_read(engine: TesseractEngine, tmp_path: Path) -> None:
+    # A rectangle drawn around a line (a boxed copy mark) is a frame, not an obstruction.
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    missing = 3  # "QUYẾT ĐỊNH"
+    left, top, right, bottom = _line_box(full, missing)
+    cv2.rectangle(grey, (left - 25, top - 25), (right + 25, bottom + 25), 0, 5)
+    partial = _without_line(full, missing)
+    out = recover_lines(grey, partial, _reader(engine), tmp_path / "rows", DPI)
+    assert cer(LINES[missing], out.text.splitlines()[missing]) < 0.05
+
+
+def test_a_garbled_word_inside_a_line_is_replaced_in_that_line(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    number = 7
+    members = [k for k, w in enumerate(full.words) if w.line == number]
+    # The longest word inside the line (a row needs a few letters), its neighbours read well.
+    k = max(members[1:-1], key=lambda j: len(full.words[j].text))
+    assert full.text_pdf is not None
+    assert rewrite_words_in_text_pdf(full.text_pdf, {k: "xq"}, len(full.words))
+    words = tuple(replace(w, text="xq", conf=5.0) if j == k else w
+                  for j, w in enumerate(full.words))
+    garbled = EngineOutput(words=words, text=page_text(words), text_pdf=full.text_pdf)
+
+    out = recover_lines(grey, garbled, _reader(engine), tmp_path / "rows", DPI)
+
+    assert out.text.splitlines()[number] == full.text.splitlines()[number]
+    line = [w for w in out.words if w.line == number]
+    assert [w.text for w in line] == [full.words[j].text for j in members]
+    assert {w.block for w in line} == {full.words[members[0]].block}  # one line, one block
+    assert out.text_pdf is not None
+    assert cer(LINES[number], _layer_lines(out.text_pdf)[number]) < 0.05
