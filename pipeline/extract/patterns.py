@@ -35,7 +35,7 @@ MIXED_CASE_ABBRS = ("QyĐ", "CTr", "TTr", "TrS")
 
 AUTHORITY_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
-_S = r"[\s.,:;'\"]*"  # OCR sprinkles dots and quotes between the motto's words
+_S = r"[\s.,:;'\"\-]*"  # OCR sprinkles dots, quotes and hyphens between the motto's words
 MOTTO_NATION = re.compile(rf"c[o0]ng{_S}h[o0]a{_S}x[a4]{_S}h[o0]i{_S}ch[u]{_S}ngh[i1l]a{_S}"
                           rf"v[i1l]e[t7]{_S}nam")
 # The same with a garbled first word, as OCR reads it where two columns overprint.

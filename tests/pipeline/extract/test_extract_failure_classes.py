@@ -673,3 +673,12 @@ Về việc giao nhiệm vụ kiểm tra
     whole = agency("TỈNH QUẢNG TRỊ")
     assert whole.value == "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"
     assert whole.confidence >= 0.8
+
+
+def test_a_national_title_read_with_a_hyphen_still_cuts_the_merged_header_line() -> None:
+    # OCR joined the agency and the national title into one line and read "VIỆT-NAM": the
+    # agency ends where the national title begins, not after it.
+    from pipeline.extract.doc import column_cuts
+
+    line = "SỞ GIÁO DỤC VÀ ĐÀO TẠO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT-NAM"
+    assert column_cuts(line)[0] == line.index("CỘNG")
