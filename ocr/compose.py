@@ -114,7 +114,7 @@ def _even_line_sizes(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(edited))
 
 
-def _glyph_width(page: pikepdf.Page) -> float:
+def glyph_width(page: pikepdf.Page) -> float:
     """Advance of one glyph of Tesseract's glyph-less font, in text space units per point of
     font size (its default width /DW is 500 of 1000)."""
     try:
@@ -137,7 +137,7 @@ def _words_within_gaps(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
     ops = [op for op in parsed if isinstance(op, pikepdf.ContentStreamInstruction)]
     if len(ops) != len(parsed):
         return  # not a text-only page as Tesseract writes it: left as it is
-    glyph = _glyph_width(page)
+    glyph = glyph_width(page)
     edited: list[list[Any]] = [list(op.operands) for op in ops]
     size, tz_at = 0.0, -1
     # The last word drawn on the current line: its `Tz`, glyphs and size, and how far the

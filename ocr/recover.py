@@ -22,10 +22,12 @@ import numpy as np
 import pikepdf
 from numpy.typing import NDArray
 
+from ocr.compose import glyph_width
 from ocr.engine import EngineOutput
 from ocr.preprocess import Image
 from ocr.quality import reading_quality
 from ocr.types import Word
+from ocr.words import rewrite_words_in_text_pdf
 
 # A component is letter-sized when its height is within these multiples of the page's median
 # letter and it is not much wider than tall (a few touching letters at most).
@@ -173,7 +175,6 @@ def _rows(boxes: list[tuple[int, int, int, int]], letter: float) -> list[Row]:
 
 @dataclass(frozen=True)
 class _Cut:
-    row: Row
     x0: int  # crop origin on the page
     y0: int
     top: int  # where the crop sits on the stacked sheet
@@ -200,7 +201,7 @@ def _sheet(grey: Image, rows: Sequence[Row], labels: NDArray[np.int32],
         keep = cv2.dilate(((ids > 0) & ~erase[ids]).astype(np.uint8), _RIM)
         piece[keep == 0] = 255
         pieces.append(piece)
-        cuts.append(_Cut(row, x0, y0, y, y1 - y0))
+        cuts.append(_Cut(x0, y0, y, y1 - y0))
         y += (y1 - y0) + round(ROW_GAP * letter)
     width = max(p.shape[1] for p in pieces) + 2 * margin
     sheet = np.full((y + margin, width), 255, np.uint8)
@@ -260,12 +261,12 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
     if not recovered:
         return output
     # Each recovered line replaces the garbled words its own words lie over.
-    replaces = [{k for k in weak if _overlaps(output.words[k], words, letter)}
-                for _, words, _ in recovered]
-    merged, text, slots, drawn = _merge(output, [(t, ws, r) for (t, ws, _), r in
-                                                 zip(recovered, replaces, strict=True)])
+    merged, text, slots, drawn = _merge(output, [
+        (text, words, {k for k in weak if _overlaps(output.words[k], words, letter)})
+        for text, words in recovered])
     if output.text_pdf is not None:
-        if slots and not retext_words_in_text_pdf(output.text_pdf, slots, len(output.words)):
+        if slots and not rewrite_words_in_text_pdf(output.text_pdf, slots, len(output.words),
+                                                   drawn_only=True):
             return output  # the layer could not follow: the reading stays as it was
         add_lines_to_text_pdf(output.text_pdf, drawn, dpi=dpi, page_height_px=grey.shape[0])
     return EngineOutput(words=merged, text=text, text_pdf=output.text_pdf)
@@ -280,8 +281,8 @@ def _overlaps(word: Word, words: Sequence[Word], letter: float) -> bool:
             <= max(w.top + w.height for w in words) + letter)
 
 
-def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[Word], Row]]:
-    """The sheet's lines that read as text, as (line text, words in page pixels, their row)."""
+def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[Word]]]:
+    """The sheet's lines that read as text, as (line text, words in page pixels)."""
     texts = found.text.split("\n")
     lines: dict[int, list[Word]] = {}
     for word in found.words:
@@ -294,7 +295,7 @@ def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[W
         if cut is None or not _reads_as_text(text, words):
             continue
         out.append((text, [replace(w, left=w.left + cut.x0, top=w.top - cut.top + cut.y0)
-                           for w in words], cut.row))
+                           for w in words]))
     return out
 
 
@@ -375,32 +376,6 @@ def _insert_at(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int:
     return best
 
 
-def retext_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
-    """Give words of the reading (indices into its words) new text in Tesseract's text-only
-    page ("" blanks one). The page draws one `TJ` per word it read, the dropped ones blank, so
-    its non-blank `TJ`s are the reading's words in order; when they are not as many, nothing
-    is changed (False)."""
-    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        ops = list(pikepdf.parse_content_stream(page))
-        drawn = [n for n, op in enumerate(ops) if isinstance(op, pikepdf.ContentStreamInstruction)
-                 and str(op.operator) == "TJ" and _drawn_text(op)]
-        if len(drawn) != word_count:
-            return False
-        for k, text in texts.items():
-            data = (text + " ").encode("utf-16-be") if text else b""
-            ops[drawn[k]] = pikepdf.ContentStreamInstruction(
-                [pikepdf.Array([pikepdf.String(data)])], ops[drawn[k]].operator)
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(ops))
-        pdf.save(pdf_path)
-    return True
-
-
-def _drawn_text(tj: pikepdf.ContentStreamInstruction) -> bool:
-    return any(len(bytes(part)) for operand in tj.operands for part in operand
-               if isinstance(part, pikepdf.String))
-
-
 def add_lines_to_text_pdf(pdf_path: Path, lines: Sequence[Drawn], *, dpi: int,
                           page_height_px: int) -> bool:
     """Draw each line's words (boxes in the pixels of the image Tesseract read at `dpi`) as
@@ -416,7 +391,7 @@ def add_lines_to_text_pdf(pdf_path: Path, lines: Sequence[Drawn], *, dpi: int,
         if not fonts:
             return False
         name = next(iter(fonts.keys()))
-        glyph = float(fonts[name].DescendantFonts[0].get("/DW", 1000)) / 1000
+        glyph = glyph_width(page)
         pt = 72.0 / dpi
         ops = []
         for words, on in lines:

@@ -126,10 +126,13 @@ def trimmed_leaders(words: Sequence[Word]) -> dict[int, str]:
     return out
 
 
-def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int) -> bool:
+def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count: int, *,
+                              drawn_only: bool = False) -> bool:
     """Give words of Tesseract's text-only PDF page new text ("" blanks a word), so that the
     searchable PDF says what the record says. Tesseract writes one `[ <utf-16 hex> ] TJ` per
-    word in TSV order; when the counts disagree the layer is left as it is (returns False)."""
+    word in TSV order; when the counts disagree the layer is left as it is (returns False).
+    With `drawn_only`, indices and count are those of the words still drawn (not blank): once
+    the dropped words are blanked, those are the reading's words in order."""
     if not texts:
         return True
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
@@ -137,7 +140,13 @@ def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count:
         contents = page.obj.Contents
         streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
         data = b"".join(s.read_bytes() for s in streams)
-        if len(_TJ.findall(data)) != word_count:
+        found = _TJ.findall(data)
+        if drawn_only:
+            drawn = [n for n, hexed in enumerate(found) if hexed]
+            if len(drawn) != word_count:
+                return False
+            texts, word_count = {drawn[k]: t for k, t in texts.items()}, len(found)
+        if len(found) != word_count:
             return False
         counter = iter(range(word_count))
 
