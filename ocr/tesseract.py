@@ -150,6 +150,10 @@ class TesseractEngine:
         """The same engine with another page segmentation mode."""
         return replace(self, psm=psm)
 
+    def with_first_language(self) -> TesseractEngine:
+        """The same engine with its first model only ("vie" of "vie+Vietnamese")."""
+        return replace(self, languages=self.languages.split("+")[0])
+
     def _data_args(self) -> list[str]:
         return ["--tessdata-dir", str(self.tessdata_dir)] if self.tessdata_dir else []
 

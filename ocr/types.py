@@ -110,6 +110,9 @@ class OcrOptions:
     # picture: beside a signature, inside a stamp's frame) are read on their own and kept when
     # they read as text (`ocr.recover`).
     recover_lines: bool = True
+    # Lines holding words in capitals read again on their own, where Tesseract reads their
+    # marks better than within the page (`ocr.reread`).
+    reread_capitals: bool = True
     # Tone marks of each recognised line restored by the caller's lexicon (the application
     # passes `pipeline.ocrtext.repair_line`): the page text and its searchable layer carry the
     # repair, the word boxes keep what Tesseract read. None: the text as read.

@@ -100,7 +100,9 @@ def test_bent_photo_reads_better_dewarped(tmp_path: Path) -> None:
     image = save_png(_bent(_sheet()), tmp_path / "bent.png", dpi=72)
     before, after = _read_without_and_with_dewarp(image, tmp_path)
     assert after < 0.05
-    assert after < before - 0.1, (before, after)  # 20.6 % -> 1.8 % when written
+    # 20.6 % -> 1.8 % when written; 12.0 % -> 2.0 % once capitals were read again on their own
+    # (`ocr.reread`), which mends part of the bent reading too
+    assert after < before / 3, (before, after)
 
 
 def test_sharp_photo_of_a_bent_sheet_is_read_straightened(tmp_path: Path) -> None:

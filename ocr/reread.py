@@ -1,0 +1,206 @@
+"""Lines with words in capitals read again on their own.
+
+Read as part of a whole page, Tesseract loses marks on capitals that it reads right when the
+same line is read alone: a bold title's "GIÁM ĐỐC" comes out "GIAM ĐỌC", "SÔNG HÀN" comes out
+"SÓNG HAN", the archive line's "VT," comes out "VI,". Plain Tesseract reads them the same way.
+Here the words in capitals of each line are cut out with only their own ink (their marks above
+and below included, the line's other words and the neighbouring lines' letters left out), the
+cut lines are stacked on a blank sheet and read in one run as a block of text, and the second
+reading of a capitals word replaces the first only where Tesseract is clearly surer of it
+(`_better`). The word keeps its box; the page's text and its searchable layer take the new
+reading.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr.engine import EngineOutput
+from ocr.preprocess import Image
+from ocr.syllables import is_valid_syllable
+from ocr.types import Word
+from ocr.words import rewrite_words_in_text_pdf
+
+# Margins around a line's words, × the page's median word height: the marks above capitals
+# (often lost, so outside the word boxes) and the dots and hooks below.
+ABOVE, BELOW, LEFT, RIGHT = 0.9, 0.6, 1.2, 0.8
+# Ink wholly inside the margins joins the line only this close to its words (× word height):
+# a mark sits just above its letter, a neighbouring line's accent does not.
+MARK_REACH_ABOVE, MARK_REACH_BELOW, MARK_REACH_SIDE = 0.5, 0.3, 0.3
+LINE_GAP = 1.6  # × word height between the lines on the sheet
+# The second reading wins only when Tesseract is sure of it and surer than of the first; where
+# both readings are valid syllables (a mark against another), by a clear margin.
+MIN_CONF = 85.0
+VALID_MARGIN = 2.0
+MAX_LINES = 40
+
+Reader = Callable[[Path], "EngineOutput | None"]
+_ALNUM = re.compile(r"[^\w]")
+
+
+@dataclass(frozen=True)
+class _Cut:
+    line: int  # the page line the piece holds
+    x0: int  # its origin on the page
+    y0: int
+    top: int  # where it sits on the sheet
+    height: int
+
+
+def in_capitals(text: str) -> bool:
+    """Two letters or more, all capitals ("VT,", "GIÁM", "UBND")."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
+                    scratch: Path) -> EngineOutput:
+    """`output` with its words in capitals read again line by line where that reading is
+    better (`_better`); `output` itself when none is. The words must be those of Tesseract's
+    text layer, in its order (before `ocr.recover` adds lines)."""
+    words = output.words
+    lines: dict[int, list[int]] = {}
+    for k, w in enumerate(words):
+        lines.setdefault(w.line, []).append(k)
+    spans = {n: [words[k] for k in members if in_capitals(words[k].text)]
+             for n, members in sorted(lines.items())}
+    chosen = [n for n, caps in spans.items() if caps][:MAX_LINES]
+    if not chosen:
+        return output
+    letter = float(statistics.median(w.height for w in words))
+    sheet, cuts, margin = _sheet(grey, [spans[n] for n in chosen], chosen, letter)
+    png = scratch.with_suffix(".png")
+    cv2.imwrite(str(png), sheet)
+    try:
+        found = read(png)
+    finally:
+        png.unlink(missing_ok=True)
+    if found is None or not found.words:
+        return output
+    changes = _changes(words, lines, found, cuts, margin)
+    if not changes:
+        return output
+    texts = output.text.split("\n")
+    new_lines = []
+    for n, line in enumerate(texts):
+        members = lines.get(n, [])
+        tokens = line.split(" ")
+        if members and len(tokens) == len(members) and any(k in changes for k in members):
+            tokens = [changes[k][1] if k in changes else t for k, t in zip(members, tokens,
+                                                                         strict=True)]
+        new_lines.append(" ".join(tokens))
+    if output.text_pdf is not None and not rewrite_words_in_text_pdf(
+            output.text_pdf, {k: token for k, (_, token) in changes.items()}, len(words),
+            drawn_only=True):
+        return output  # the layer could not follow: the reading stays as it was
+    merged = tuple(replace(w, text=changes[k][0].text, conf=changes[k][0].conf)
+                   if k in changes else w for k, w in enumerate(words))
+    return EngineOutput(words=merged, text="\n".join(new_lines), text_pdf=output.text_pdf)
+
+
+def _sheet(grey: Image, lines: Sequence[Sequence[Word]], numbers: Sequence[int],
+           letter: float) -> tuple[Image, list[_Cut], int]:
+    """The words in capitals of each line cut out with only their own ink (the line's other
+    words blank), the lines stacked with blank space between them."""
+    page_h, page_w = grey.shape[:2]
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, w, h = (stats[:, i] for i in range(4))
+    margin = round(letter)
+    cuts: list[_Cut] = []
+    pieces = []
+    top = margin
+    for number, words in zip(numbers, lines, strict=True):
+        box_top = min(wd.top for wd in words)
+        box_bottom = max(wd.top + wd.height for wd in words)
+        x0 = max(0, min(wd.left for wd in words) - round(LEFT * letter))
+        x1 = min(page_w, max(wd.left + wd.width for wd in words) + round(RIGHT * letter))
+        y0 = max(0, box_top - round(ABOVE * letter))
+        y1 = min(page_h, box_bottom + round(BELOW * letter))
+        # The components wholly inside the cut (a neighbouring line's letters are cut by its
+        # edge) that reach the line's words.
+        middle = x + w / 2
+        under = np.zeros(len(x), bool)
+        for wd in words:  # a mark lost from a word is still above it
+            under |= (middle >= wd.left - MARK_REACH_SIDE * letter) & (
+                middle <= wd.left + wd.width + MARK_REACH_SIDE * letter)
+        own = (under & (x >= x0) & (y >= y0) & (x + w <= x1) & (y + h <= y1)
+               & (y + h >= box_top - MARK_REACH_ABOVE * letter)
+               & (y <= box_bottom + MARK_REACH_BELOW * letter))
+        own[0] = False  # the background
+        keep = cv2.dilate(own[labels[y0:y1, x0:x1]].astype(np.uint8), np.ones((3, 3), np.uint8))
+        piece = grey[y0:y1, x0:x1].copy()
+        piece[keep == 0] = 255
+        pieces.append(piece)
+        cuts.append(_Cut(number, x0, y0, top, y1 - y0))
+        top += (y1 - y0) + round(LINE_GAP * letter)
+    sheet = np.full((top + margin, max(p.shape[1] for p in pieces) + 2 * margin), 255, np.uint8)
+    for cut, piece in zip(cuts, pieces, strict=True):
+        sheet[cut.top:cut.top + cut.height, margin:margin + piece.shape[1]] = piece
+    return sheet, cuts, margin
+
+
+def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOutput,
+             cuts: Sequence[_Cut], margin: int) -> dict[int, tuple[Word, str]]:
+    """Index of a page word -> (its second reading, that reading's text token) where the
+    second reading is better. A word is paired with the one second-read word that lies over
+    it, and that word over no other."""
+    texts = found.text.split("\n")
+    by_line: dict[int, list[Word]] = {}
+    for word in found.words:
+        by_line.setdefault(word.line, []).append(word)
+    out: dict[int, tuple[Word, str]] = {}
+    for number, second in by_line.items():
+        tokens = texts[number].split(" ") if number < len(texts) else []
+        if len(tokens) != len(second):
+            tokens = [w.text for w in second]
+        middle = statistics.median(w.top + w.height / 2 for w in second)
+        cut = next((c for c in cuts if c.top <= middle < c.top + c.height), None)
+        if cut is None:
+            continue
+        first = lines[cut.line]
+        placed = [replace(w, left=w.left - margin + cut.x0, top=w.top - cut.top + cut.y0)
+                  for w in second]
+        for again, token in zip(placed, tokens, strict=True):
+            over = [k for k in first if _overlap(again, words[k])]
+            if len(over) != 1 or sum(_overlap(w, words[over[0]]) for w in placed) != 1:
+                continue
+            k = over[0]
+            before = words[k]
+            if _better(before, again, token):
+                out[k] = (again, token)
+    return out
+
+
+def _overlap(a: Word, b: Word) -> bool:
+    """Half the smaller box, across and down."""
+    across = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    down = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    return (across >= 0.5 * min(a.width, b.width) and down >= 0.5 * min(a.height, b.height))
+
+
+def _better(before: Word, again: Word, token: str) -> bool:
+    """The second reading of a word in capitals is taken when it is as long as the first,
+    Tesseract is sure of it (`MIN_CONF`) and surer than of the first; when both are valid
+    syllables (a mark against another mark), by `VALID_MARGIN`."""
+    if before.text == again.text or len(before.text) != len(again.text):
+        return False
+    if not (in_capitals(before.text) or in_capitals(again.text)):
+        return False
+    if again.conf < MIN_CONF or again.conf <= before.conf:
+        return False
+    if _syllable(before.text) and _syllable(token):
+        return again.conf - before.conf >= VALID_MARGIN
+    return True
+
+
+def _syllable(text: str) -> bool:
+    bare = _ALNUM.sub("", text)
+    return bare.isalpha() and is_valid_syllable(bare)

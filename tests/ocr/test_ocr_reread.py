@@ -1,0 +1,127 @@
+"""Lines holding words in capitals are read again on their own (`ocr.reread`), with real
+Tesseract: a capitals word whose marks the first reading lost is replaced in the words, the
+text and the searchable layer; a reading Tesseract is surer of, or a word not in capitals, is
+left as it is."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pdfplumber
+import pytest
+
+from ocr.engine import EngineOutput
+from ocr.reread import _better, in_capitals, reread_capitals
+from ocr.tesseract import TesseractEngine
+from ocr.types import Word
+from ocr.words import page_text, rewrite_words_in_text_pdf
+from tests.ocr.ocr_testpages import LINES, render_page
+
+DPI = 300
+TITLE = 0  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+BODY = 4  # "Về việc cấp giấy chứng nhận …"
+
+
+@pytest.fixture(scope="module")
+def engine() -> TesseractEngine:
+    engine = TesseractEngine(psm=3)
+    engine.check()
+    return engine
+
+
+@pytest.fixture(scope="module")
+def page(engine: TesseractEngine, tmp_path_factory: pytest.TempPathFactory
+         ) -> tuple[np.ndarray, EngineOutput]:
+    grey = render_page()
+    tmp = tmp_path_factory.mktemp("page")
+    png = tmp / "page.png"
+    cv2.imwrite(str(png), grey)
+    full = engine.recognise(png, tmp / "page", dpi=DPI, timeout_s=120)
+    assert full.text.splitlines()[TITLE] == LINES[TITLE]
+    return grey, full
+
+
+def _reader(engine: TesseractEngine):  # type: ignore[no-untyped-def]
+    block = engine.with_psm(6)
+    return lambda png: block.recognise(png, png.with_suffix(""), dpi=DPI, timeout_s=60)
+
+
+def _misread(output: EngineOutput, tmp_path: Path, line: int,
+             changes: dict[str, tuple[str, float]]) -> EngineOutput:
+    """A copy of the reading whose words on `line` read as `changes` says (text, confidence),
+    in the words, the text and its own copy of the searchable layer."""
+    assert output.text_pdf is not None
+    pdf = tmp_path / "layer.pdf"
+    pdf.write_bytes(output.text_pdf.read_bytes())
+    edits = {k: changes[w.text] for k, w in enumerate(output.words)
+             if w.line == line and w.text in changes}
+    assert len(edits) == len(changes)
+    assert rewrite_words_in_text_pdf(pdf, {k: t for k, (t, _) in edits.items()},
+                                     len(output.words))
+    words = tuple(replace(w, text=edits[k][0], conf=edits[k][1]) if k in edits else w
+                  for k, w in enumerate(output.words))
+    return EngineOutput(words=words, text=page_text(words), text_pdf=pdf)
+
+
+def _layer(pdf: Path) -> str:
+    with pdfplumber.open(pdf) as doc:
+        return doc.pages[0].extract_text() or ""
+
+
+def test_capitals_whose_marks_were_lost_are_read_again(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    grey, full = page
+    lost = _misread(full, tmp_path, TITLE, {"HÒA": ("HOA", 70.0), "NGHĨA": ("NGHIA", 72.0)})
+    assert "CỘNG HOA XÃ HỘI CHỦ NGHIA" in lost.text
+    out = reread_capitals(grey, lost, _reader(engine), tmp_path / "caps")
+    assert out.text.splitlines()[TITLE] == LINES[TITLE]
+    assert [w.text for w in out.words if w.line == TITLE] == LINES[TITLE].split()
+    assert out.text.splitlines()[1:] == lost.text.splitlines()[1:]
+    assert out.text_pdf is not None
+    assert LINES[TITLE] in _layer(out.text_pdf)
+    # the words keep their boxes
+    assert [(w.left, w.top) for w in out.words] == [(w.left, w.top) for w in lost.words]
+
+
+def test_a_reading_tesseract_was_surer_of_stays(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    grey, full = page
+    # A valid syllable read with full confidence: the second reading is not clearly surer.
+    sure = _misread(full, tmp_path, TITLE, {"HÒA": ("HÓA", 99.0)})
+    out = reread_capitals(grey, sure, _reader(engine), tmp_path / "caps")
+    assert out is sure
+
+
+def test_words_not_in_capitals_are_not_read_again(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    grey, full = page
+    lower = _misread(full, tmp_path, BODY, {"việc": ("viec", 40.0)})
+    out = reread_capitals(grey, lower, _reader(engine), tmp_path / "caps")
+    assert "Về viec cấp" in out.text
+
+
+def _word(text: str, conf: float) -> Word:
+    return Word(text=text, left=0, top=0, width=100, height=40, conf=conf, block=0, line=0)
+
+
+def test_the_second_reading_wins_only_when_clearly_better() -> None:
+    assert in_capitals("VT,") and in_capitals("GIÁM") and not in_capitals("Số:")
+    assert not in_capitals("A")
+    # one of the two readings no syllable: a surer second reading of the same length wins
+    assert _better(_word("VI,", 40.0), _word("VT,", 92.0), "VT,")
+    assert _better(_word("ĐÔC", 57.0), _word("ĐỐC", 96.0), "ĐỐC")
+    # two valid syllables: only by a clear margin
+    assert not _better(_word("TỈNH", 92.0), _word("TĨNH", 93.0), "TĨNH")
+    assert _better(_word("TÍNH", 91.0), _word("TỈNH", 93.0), "TỈNH")
+    assert _better(_word("SÓNG", 82.0), _word("SÔNG", 93.0), "SÔNG")
+    # not sure enough, not surer, another length, not capitals
+    assert not _better(_word("GIAM", 60.0), _word("GIÁM", 80.0), "GIÁM")
+    assert not _better(_word("GIAM", 95.0), _word("GIÁM", 93.0), "GIÁM")
+    assert not _better(_word("H", 93.0), _word("TỊCH", 96.0), "TỊCH")
+    assert not _better(_word("viec", 40.0), _word("việc", 96.0), "việc")
