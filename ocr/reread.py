@@ -187,11 +187,13 @@ def _overlap(a: Word, b: Word) -> bool:
 
 
 def _better(before: Word, again: Word, token: str) -> bool:
-    """The second reading of a word in capitals is taken when it is as long as the first,
-    Tesseract is sure of it (`MIN_CONF`) and surer than of the first; when both are valid
-    syllables (a mark against another mark), by `VALID_MARGIN`."""
-    if before.text == again.text or len(before.text) != len(again.text):
-        return False
+    """The second reading of a word in capitals is taken when its letters and digits differ
+    from the first's but are as many (the punctuation around them may differ: "VD" read
+    again "VT,"), Tesseract is sure of it (`MIN_CONF`) and surer than of the first; when both
+    are valid syllables (a mark against another mark), by `VALID_MARGIN`."""
+    first, second = _core(before.text), _core(again.text)
+    if first == second or len(first) != len(second):
+        return False  # the same word, or another one
     if not (in_capitals(before.text) or in_capitals(again.text)):
         return False
     if again.conf < MIN_CONF or again.conf <= before.conf:
@@ -201,6 +203,10 @@ def _better(before: Word, again: Word, token: str) -> bool:
     return True
 
 
+def _core(text: str) -> str:
+    return _ALNUM.sub("", text)
+
+
 def _syllable(text: str) -> bool:
-    bare = _ALNUM.sub("", text)
+    bare = _core(text)
     return bare.isalpha() and is_valid_syllable(bare)

@@ -65,7 +65,25 @@ def repair_line(words: Sequence[str]) -> list[str]:
             if again == tokens:
                 break
             tokens = again
-    return _repair_capitals(tokens, kept)
+    return _roman_numeral(_repair_capitals(tokens, kept))
+
+
+# A heading's Roman numeral with two I run together into an H ("IH." for "III."): in bold serif
+# capitals the serifs of neighbouring I's touch. A lone "H." is left as read (an initial).
+_NUMERAL_READ = re.compile(r"([IVXH]{2,})\.")
+_ROMAN = re.compile(r"X{0,3}(?:IX|IV|VI{0,3}|I{1,3})")
+
+
+def _roman_numeral(tokens: list[str]) -> list[str]:
+    """A line opening with a Roman numeral read with an H, its other words in capitals (a
+    section heading: "IH. PHƯƠNG HƯỚNG, NHIỆM VỤ"), opens with the numeral."""
+    m = _NUMERAL_READ.fullmatch(tokens[0]) if len(tokens) >= 2 else None
+    if m is None or "H" not in m.group(1):
+        return tokens
+    if not all(_in_capitals(t) for t in tokens[1:] if any(c.isalpha() for c in t)):
+        return tokens
+    numeral = m.group(1).replace("H", "II")
+    return [numeral + ".", *tokens[1:]] if _ROMAN.fullmatch(numeral) else tokens
 
 
 def _one_pass(tokens: list[str], kept: set[int]) -> list[str]:

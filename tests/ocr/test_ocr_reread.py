@@ -115,6 +115,7 @@ def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert not in_capitals("A")
     # one of the two readings no syllable: a surer second reading of the same length wins
     assert _better(_word("VI,", 40.0), _word("VT,", 92.0), "VT,")
+    assert _better(_word("VD", 82.0), _word("VT,", 91.0), "VT,")  # the comma lost at first
     assert _better(_word("ĐÔC", 57.0), _word("ĐỐC", 96.0), "ĐỐC")
     # two valid syllables: only by a clear margin
     assert not _better(_word("TỈNH", 92.0), _word("TĨNH", 93.0), "TĨNH")
@@ -124,4 +125,6 @@ def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert not _better(_word("GIAM", 60.0), _word("GIÁM", 80.0), "GIÁM")
     assert not _better(_word("GIAM", 95.0), _word("GIÁM", 93.0), "GIÁM")
     assert not _better(_word("H", 93.0), _word("TỊCH", 96.0), "TỊCH")
+    assert not _better(_word("IH.", 80.0), _word("III.", 90.0), "III.")
+    assert not _better(_word("VP", 70.0), _word("VP.", 90.0), "VP.")
     assert not _better(_word("viec", 40.0), _word("việc", 96.0), "việc")

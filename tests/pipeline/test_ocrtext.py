@@ -65,3 +65,14 @@ def test_capitals_names_and_places_are_not_read_as_words() -> None:
     assert _fixed("NGUYỄN VĂN BÌNH") == "NGUYỄN VĂN BÌNH"
     assert _fixed("UBND XÃ BÔNG TRANG") == "UBND XÃ BÔNG TRANG"
     assert _fixed("HÀ NỘI, VIỆT NAM") == "HÀ NỘI, VIỆT NAM"
+
+
+def test_a_heading_numeral_read_with_an_h_is_a_roman_numeral() -> None:
+    # bold serif capitals: two I's whose serifs touch are read as an H
+    assert _fixed("IH. KẾT LUẬN VÀ KIẾN NGHỊ") == "III. KẾT LUẬN VÀ KIẾN NGHỊ"
+    assert _fixed("VH. TỔ CHỨC THỰC HIỆN") == "VII. TỔ CHỨC THỰC HIỆN"
+    # not a heading in capitals, a lone initial, no numeral: as read
+    assert _fixed("IH. Kết luận") == "IH. Kết luận"
+    assert _fixed("H. TỒN ĐỌNG") == "H. TỒN ĐỌNG"
+    assert _fixed("HH. KẾT LUẬN") == "HH. KẾT LUẬN"
+    assert _fixed("IV. KẾT LUẬN") == "IV. KẾT LUẬN"
