@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ocr.preprocess import Image, letter_ink, text_height
+from ocr.preprocess import Image, components, letter_ink, text_height
 
 # A page whose lines stray less than this from straight and level (in letter heights, the
 # typical line) is flat: remapping it would only resample its pixels.
@@ -99,7 +99,7 @@ def _letters(grey: Image, letter_px: float) -> NDArray[np.float64]:
     """(x0, x1, centre y) of the letter-sized components: about a letter tall, not a mark, a
     rule or a blot."""
     ink = letter_ink(grey).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats = components(ink)
     x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     keep = (h >= 0.55 * letter_px) & (h <= 1.8 * letter_px) & (w <= 4 * letter_px)

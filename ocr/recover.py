@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from ocr.compose import glyph_width
 from ocr.engine import EngineOutput
-from ocr.preprocess import Image
+from ocr.preprocess import Image, components
 from ocr.quality import reading_quality
 from ocr.types import Word
 from ocr.words import rewrite_words_in_text_pdf
@@ -83,7 +83,7 @@ def missed_rows(grey: Image, words: Sequence[Word]) -> tuple[list[Row], NDArray[
         return empty
     letter = _letter_height(words)
     _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    count, labels, stats = components(binary)
     h = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
     w = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     strokes = (h > STROKE_HEIGHT * letter) | (w > STROKE_WIDTH * letter)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ocr.engine import EngineOutput
-from ocr.preprocess import Image
+from ocr.preprocess import Image, components
 from ocr.syllables import is_valid_syllable
 from ocr.types import Word
 from ocr.words import rewrite_words_in_text_pdf
@@ -38,6 +38,7 @@ LINE_GAP = 1.6  # × word height between the lines on the sheet
 # The second reading wins only when Tesseract is sure of it and surer than of the first; where
 # both readings are valid syllables (a mark against another), by a clear margin.
 MIN_CONF = 85.0
+DOUBT_CONF = 96.0
 VALID_MARGIN = 2.0
 MAX_LINES = 40
 
@@ -60,6 +61,12 @@ def in_capitals(text: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+def _doubtful(word: Word) -> bool:
+    """A word in capitals Tesseract is not sure of (every mark it lost was read under
+    `DOUBT_CONF`; the others are left out of the second reading, which costs by the word)."""
+    return word.conf < DOUBT_CONF and in_capitals(word.text)
+
+
 def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
                     scratch: Path) -> EngineOutput:
     """`output` with its words in capitals read again line by line where that reading is
@@ -69,7 +76,7 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     lines: dict[int, list[int]] = {}
     for k, w in enumerate(words):
         lines.setdefault(w.line, []).append(k)
-    spans = {n: [words[k] for k in members if in_capitals(words[k].text)]
+    spans = {n: [words[k] for k in members if _doubtful(words[k])]
              for n, members in sorted(lines.items())}
     chosen = [n for n, caps in spans.items() if caps][:MAX_LINES]
     if not chosen:
@@ -111,7 +118,7 @@ def _sheet(grey: Image, lines: Sequence[Sequence[Word]], numbers: Sequence[int],
     words blank), the lines stacked with blank space between them."""
     page_h, page_w = grey.shape[:2]
     _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats = components(ink)
     x, y, w, h = (stats[:, i] for i in range(4))
     margin = round(letter)
     cuts: list[_Cut] = []
