@@ -249,12 +249,7 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
         return output
     letter = _letter_height(strong)
     sheet, cuts = _sheet(grey, rows, labels, erase, letter)
-    png = scratch.with_suffix(".png")
-    cv2.imwrite(str(png), sheet)
-    try:
-        found = read(png)
-    finally:
-        png.unlink(missing_ok=True)
+    found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
     recovered = _placed(found, cuts)
@@ -270,6 +265,16 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
             return output  # the layer could not follow: the reading stays as it was
         add_lines_to_text_pdf(output.text_pdf, drawn, dpi=dpi, page_height_px=grey.shape[0])
     return EngineOutput(words=merged, text=text, text_pdf=output.text_pdf)
+
+
+def read_sheet(sheet: Image, read: Reader, scratch: Path) -> EngineOutput | None:
+    """The sheet of stacked rows written to `scratch` (.png) for `read`, and removed."""
+    png = scratch.with_suffix(".png")
+    cv2.imwrite(str(png), sheet)
+    try:
+        return read(png)
+    finally:
+        png.unlink(missing_ok=True)
 
 
 def _overlaps(word: Word, words: Sequence[Word], letter: float) -> bool:

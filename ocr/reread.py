@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from ocr.engine import EngineOutput
 from ocr.preprocess import Image, components
+from ocr.recover import Reader, read_sheet
 from ocr.syllables import is_valid_syllable
 from ocr.types import Word
 from ocr.words import rewrite_words_in_text_pdf
@@ -42,7 +43,6 @@ DOUBT_CONF = 96.0
 VALID_MARGIN = 2.0
 MAX_LINES = 40
 
-Reader = Callable[[Path], "EngineOutput | None"]
 _ALNUM = re.compile(r"[^\w]")
 
 
@@ -83,12 +83,7 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
         return output
     letter = float(statistics.median(w.height for w in words))
     sheet, cuts, margin = _sheet(grey, [spans[n] for n in chosen], chosen, letter)
-    png = scratch.with_suffix(".png")
-    cv2.imwrite(str(png), sheet)
-    try:
-        found = read(png)
-    finally:
-        png.unlink(missing_ok=True)
+    found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
     changes = _changes(words, lines, found, cuts, margin)
