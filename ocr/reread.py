@@ -3,12 +3,12 @@
 Read as part of a whole page, Tesseract loses marks on capitals that it reads right when the
 same line is read alone: a bold title's "GIÁM ĐỐC" comes out "GIAM ĐỌC", "SÔNG HÀN" comes out
 "SÓNG HAN", the archive line's "VT," comes out "VI,". Plain Tesseract reads them the same way.
-Here the words in capitals of each line are cut out with only their own ink (their marks above
-and below included, the line's other words and the neighbouring lines' letters left out), the
-cut lines are stacked on a blank sheet and read in one run as a block of text, and the second
-reading of a capitals word replaces the first only where Tesseract is clearly surer of it
-(`_better`). The word keeps its box; the page's text and its searchable layer take the new
-reading.
+Here the capitals Tesseract doubts (`DOUBT_CONF`) in each line are cut out with only their own
+ink (their marks above and below included, the line's other words and the neighbouring lines'
+letters left out), the cut lines are stacked on a blank sheet and read in one run as a block of
+text, and the second reading of a capitals word replaces the first only where Tesseract is
+clearly surer of it (`_better`). The word keeps its box; the page's text and its searchable
+layer take the new reading.
 """
 
 from __future__ import annotations
@@ -86,17 +86,20 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
-    changes = _changes(words, lines, found, cuts, margin)
+    texts = output.text.split("\n")
+    # Only where the text has one token per word can the text follow the words and the layer.
+    aligned = {n for n, members in lines.items()
+               if n < len(texts) and len(texts[n].split(" ")) == len(members)}
+    changes = {k: c for k, c in _changes(words, lines, found, cuts, margin).items()
+               if words[k].line in aligned}
     if not changes:
         return output
-    texts = output.text.split("\n")
     new_lines = []
     for n, line in enumerate(texts):
-        members = lines.get(n, [])
         tokens = line.split(" ")
-        if members and len(tokens) == len(members) and any(k in changes for k in members):
-            tokens = [changes[k][1] if k in changes else t for k, t in zip(members, tokens,
-                                                                         strict=True)]
+        if n in aligned:
+            tokens = [changes[k][1] if k in changes else t
+                      for k, t in zip(lines[n], tokens, strict=True)]
         new_lines.append(" ".join(tokens))
     if output.text_pdf is not None and not rewrite_words_in_text_pdf(
             output.text_pdf, {k: token for k, (_, token) in changes.items()}, len(words),
