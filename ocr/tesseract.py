@@ -17,13 +17,17 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import cv2
 import pytesseract
+from numpy.typing import NDArray
 
 from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import LineRepair, Word
 from ocr.words import (
+    inkless_word_indices,
     noise_word_indices,
     page_text,
     renumber_lines,
@@ -33,6 +37,12 @@ from ocr.words import (
 )
 
 _COMBINING_OUTSIDE_CLUSTER = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+", re.MULTILINE)
+
+
+def _grey(image_png: Path) -> NDArray[Any] | None:
+    """The image Tesseract read, in grey (None when it cannot be read back)."""
+    grey = cv2.imread(str(image_png), cv2.IMREAD_GRAYSCALE)
+    return grey if grey is not None and grey.size else None
 
 
 def nfc(text: str) -> str:
@@ -185,7 +195,7 @@ class TesseractEngine:
             raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
         tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
         read = parse_tsv(tsv)
-        drop = noise_word_indices(read)
+        drop = noise_word_indices(read) | inkless_word_indices(read, lambda: _grey(image_png))
         trims = {i: t for i, t in trimmed_leaders(read).items() if i not in drop}
         kept = [i for i in range(len(read)) if i not in drop]
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import cv2
+import numpy as np
 import pikepdf
+from numpy.typing import NDArray
 
 from ocr.types import LineRepair, Word
 
@@ -29,6 +33,10 @@ TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./."
 # The sentence punctuation of printed pages, which Tesseract often reads at low confidence
 # (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
 _SENTENCE_PUNCTUATION = set(".,;:/!?)")
+# A printed mark fills a good part of the box Tesseract gives it (a dot a third, a hyphen all
+# of it); a box with hardly a dark pixel in it was read from nothing.
+MIN_INK_SHARE = 0.02
+INKLESS_CONF = 90.0  # those read from nothing came at 57-73 %; printed hyphens at 93 %
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -73,6 +81,32 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
         if tall or tiny or symbols or _is_scribble(w, median):
             drop.add(i)
     return drop
+
+
+def inkless_word_indices(words: Sequence[Word],
+                         load_grey: Callable[[], NDArray[Any] | None]) -> set[int]:
+    """Symbol words read where the image has no ink: in a wide gap between two fields of a
+    form line, or beside a table's cell edge, Tesseract's line model writes a "." or a "_"
+    (at 57-73 % confidence) over white paper. Such a word's box holds almost no dark pixel
+    (darker than the page's Otsu level). Only words without letters or digits that Tesseract
+    doubts (`INKLESS_CONF`) are judged (a faint word may be lighter than the level; a stray dot
+    lost costs one character), and the image is loaded only when the page has one."""
+    symbols = [i for i, w in enumerate(words)
+               if not any(c.isalnum() for c in w.text) and w.conf < INKLESS_CONF
+               and w.width > 0 and w.height > 0]
+    if not symbols:
+        return set()
+    grey = load_grey()
+    if grey is None:
+        return set()
+    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    out = set()
+    for i in symbols:
+        w = words[i]
+        box = grey[max(0, w.top):w.top + w.height, max(0, w.left):w.left + w.width]
+        if box.size and np.count_nonzero(box <= level) < MIN_INK_SHARE * box.size:
+            out.add(i)
+    return out
 
 
 def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:

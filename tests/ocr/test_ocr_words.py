@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 from ocr_testpages import render_page, save_png
 
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import (
+    inkless_word_indices,
     noise_word_indices,
     page_text,
     renumber_lines,
@@ -144,3 +146,27 @@ def test_a_repair_that_changes_the_word_count_is_ignored() -> None:
     words = [_w("a", 30, 90, 0), _w("b", 30, 90, 0), _w("c", 30, 90, 1)]
     assert repaired_texts(words, lambda ws: [" ".join(ws)] if len(ws) == 2 else ["C"]) == {2: "C"}
     assert repaired_texts(words, None) == {}
+
+
+def test_symbols_read_over_white_paper_are_dropped_printed_ones_kept() -> None:
+    grey = np.full((120, 400), 250, np.uint8)
+    grey[40:80, 10:90] = 20  # a word
+    grey[70:78, 95:103] = 30  # its full stop
+    grey[50:54, 300:316] = 25  # a hyphen further on
+    words = [
+        Word(text="1982", left=10, top=40, width=80, height=40, conf=88, block=1, line=0),
+        Word(text=".", left=95, top=70, width=8, height=8, conf=60, block=1, line=0),
+        Word(text=".", left=150, top=30, width=23, height=65, conf=73, block=1, line=0),
+        Word(text="_", left=200, top=30, width=24, height=56, conf=58, block=1, line=0),
+        Word(text="-", left=300, top=50, width=16, height=4, conf=93, block=1, line=0),
+        Word(text="Số", left=330, top=40, width=60, height=40, conf=97, block=1, line=0),
+    ]
+    loads: list[int] = []
+
+    def load() -> np.ndarray:
+        loads.append(1)
+        return grey
+
+    assert inkless_word_indices(words, load) == {2, 3}
+    # words of letters are never judged, and the image is not even loaded for them
+    assert inkless_word_indices([words[0], words[5]], load) == set() and len(loads) == 1
