@@ -60,12 +60,92 @@ def repair_line(words: Sequence[str]) -> list[str]:
         return tokens  # one word alone: no neighbour to decide by
     valid = sum(lexicon.is_syllable(w) for w in letters)
     if valid >= MIN_VALID_SHARE * len(letters):
+        tokens, places = _unit_names(tokens)
+        kept |= places
         for _ in range(PASSES):
             again = _one_pass(tokens, kept)
             if again == tokens:
                 break
             tokens = again
+        tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
     return _roman_numeral(_repair_capitals(tokens, kept))
+
+
+# ---------------------------------------------------------------- a unit's name after its type
+
+_LONGEST_PLACE = 4
+
+
+def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
+    """A unit's name read right after its type ("THÀNH PHỐ CÂN THƠ", "phường Trấn Hưng Đạo")
+    spelled as the gazetteer spells it, where the capitalised words after the type are no unit
+    as read and exactly one unit of two syllables or more is spelled so ignoring marks
+    (`lexicon.check_place`); each word changes in its marks only. Also the indices of the
+    words now read as a unit's name, which no later step changes."""
+    out = list(tokens)
+    fixed: set[int] = set()
+    lowered = [_bare(t).lower() for t in tokens]
+    for k in range(len(tokens)):
+        for unit in sorted((u.split() for u in lexicon.UNIT_TYPES), key=len, reverse=True):
+            start = k + len(unit)
+            if lowered[k:start] != unit or not tokens[start - 1][-1:].isalpha():
+                continue
+            end = start
+            while end < len(tokens) and end - start < _LONGEST_PLACE and _capitalised(tokens[end]):
+                end += 1
+                if not tokens[end - 1][-1:].isalpha():
+                    break  # "xã Phú Xuyên, tỉnh …": the name ends at its comma
+            for stop in range(end, start, -1):
+                names = [_bare(t) for t in out[start:stop]]
+                check = lexicon.check_place(" ".join(names))
+                if check.known:
+                    fixed.update(range(start, stop))
+                    break
+                spelled = check.text.split(" ")
+                if (check.restored and len(names) >= 2 and len(spelled) == len(names)
+                        and all(_marks_only(a, b) for a, b in zip(names, spelled, strict=True))):
+                    for i, new in zip(range(start, stop), spelled, strict=True):
+                        out[i] = out[i].replace(names[i - start], new, 1)
+                    fixed.update(range(start, stop))
+                    break
+            break
+    return out, fixed
+
+
+def _capitalised(token: str) -> bool:
+    m = _WORD.fullmatch(token)
+    return bool(m and m.group(1).isalpha() and m.group(1)[:1].isupper()
+                and not token[:1].isspace() and token[:1].isalpha())
+
+
+# ---------------------------------------------------------------- a tone read on no tone
+
+def _tone_swaps(tokens: list[str], kept: set[int]) -> list[str]:
+    """A valid syllable whose tone makes no word with its neighbours, where the same letters
+    with no tone, or a tone where it had none, make a common word with one of them: Tesseract
+    reads a stray mark over an "i" ("chỉ phí" for "chi phí", "Luật Thì đua") and loses one
+    that has no circumflex under it ("Uy ban"). A swap between two tones ("tố chức") needs
+    more context than a line gives, and is left to extraction. The word that decides is in
+    lower case (a name's syllables are all capitalised: "bà Lê" is no "ba lê"), and it follows
+    a capitalised word ("Thì đua"); words in capitals are left to `_repair_capitals`."""
+    fixed, changed, _ = lexicon.repair_text(" ".join(tokens), tone_swaps=True)
+    out = fixed.split(" ")
+    if not changed or len(out) != len(tokens):
+        return tokens
+    bare = [_bare(t) for t in out]
+    result = list(tokens)
+    for k, (t, o) in enumerate(zip(tokens, out, strict=True)):
+        was, now = _bare(t), bare[k]
+        if (t == o or k in kept or not _marks_only(t, o) or was.isupper()
+                or lexicon.toneless(was) != lexicon.toneless(now)
+                or (lexicon.toneless(was) != was and lexicon.toneless(now) != now)):
+            continue
+        before = bare[k - 1] if k > 0 and not was[:1].isupper() else ""
+        after = bare[k + 1] if k + 1 < len(bare) else ""
+        if (before.isalpha() and before.islower() and lexicon.common_pair(before, now)) or (
+                after.isalpha() and after.islower() and lexicon.common_pair(now, after)):
+            result[k] = o
+    return result
 
 
 # A heading's Roman numeral with two I run together into an H ("IH." for "III."): in bold serif

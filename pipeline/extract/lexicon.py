@@ -86,18 +86,29 @@ def word_pairs() -> frozenset[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def common_word_pairs() -> frozenset[tuple[str, str]]:
-    """Adjacent syllable pairs of the common words only (`underthesea`'s Viet39K, the 39,000
-    most used of Viet74K): enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or
-    a place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
+    """Adjacent syllable pairs of the common words only: `underthesea`'s Viet11K, 22K and 39K
+    (the most used of Viet74K; a word can be in one list and not the next), and the words of
+    two syllables or more its VLSP text uses `COUNTED_COMMON` times or more ("đầu tư", which
+    no list holds). Enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or a
+    place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
     base = _package_dir("underthesea")
-    path = base / "corpus" / "data" / "Viet39K.txt" if base else None
-    if path is None or not path.exists():
-        return frozenset()
+    words: list[str] = []
+    for name in ("Viet11K.txt", "Viet22K.txt", "Viet39K.txt"):
+        path = base / "corpus" / "data" / name if base else None
+        if path is not None and path.exists():
+            words += path.read_text("utf-8").split("\n")
+    counted: dict[str, int] = defaultdict(int)
+    for token in _vlsp_tokens():
+        counted[token] += 1
+    words += [w for w, seen in counted.items() if seen >= COUNTED_COMMON]
     pairs: set[tuple[str, str]] = set()
-    for w in path.read_text("utf-8").split("\n"):
+    for w in words:
         parts = [_ckey(p) for p in _syllables_of(w)]
         pairs.update(zip(parts, parts[1:], strict=False))
     return frozenset(pairs)
+
+
+COUNTED_COMMON = 2
 
 
 def common_pair(a: str, b: str) -> bool:
@@ -106,10 +117,14 @@ def common_pair(a: str, b: str) -> bool:
 
 
 def _ckey(syllable: str) -> str:
-    """Spelling-independent key: "hòa" and "hoà" (old and new tone placement) are one."""
+    """Spelling-independent key: "hòa" and "hoà" (old and new tone placement), "kỳ" and "kì"
+    (i or y after a consonant: the word list writes "kì thi", a decree "kỳ thi") are one."""
     nfd = unicodedata.normalize("NFD", syllable.lower())
     tones = "".join(c for c in nfd if c in _TONES)
-    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)) + tones
+    base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+    if _CONSONANT_Y.fullmatch(fold(base)):
+        base = base[:-1] + "i"
+    return base + tones
 
 
 def _preferred(spellings: Iterable[str]) -> str:
@@ -143,7 +158,8 @@ _CIRCUMFLEXED = re.compile("[âêôăơư]")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
-def _toneless(syllable: str) -> str:
+def toneless(syllable: str) -> str:
+    """The syllable without its tone mark ("quyết" → "quyêt"); the vowels' own marks stay."""
     nfd = unicodedata.normalize("NFD", syllable)
     return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
 
@@ -197,7 +213,7 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
     word_known = wkey in inventory_keys
     # OCR loses or confuses the tone mark far more often than the vowel's own mark (â, ơ, ư):
     # candidates keeping the letters as read, differing in tone only, are tried first.
-    same_letters = [c for c in candidates if _toneless(c) == _toneless(word)]
+    same_letters = [c for c in candidates if toneless(c) == toneless(word)]
     if same_letters and (not word_known or allowed is None):
         candidates = same_letters
     pairs = word_pairs()
@@ -212,7 +228,7 @@ def repair_syllable(token: str, *, prev: str | None = None, nxt: str | None = No
         # A valid syllable is changed only where its tone mark was lost (the frequent OCR
         # error: "công bô"), never swapped for another tone ("nước thuộc" stays).
         paired = [c for c in candidates if c != word and in_pair(c)]
-        if _toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
+        if toneless(word) == word and _CIRCUMFLEXED.search(word) and len(paired) == 1:
             return Repair(_same_case(paired[0], token), True, False)
         common = common_word_pairs()
         prev_free = prev is not None and not prev_bound
@@ -374,17 +390,24 @@ def word_counts() -> dict[tuple[SyllableKey, ...], int]:
     """How often each word occurs in the word-segmented VLSP 2013 text `underthesea` ships with
     its tagger (68,000 words of laws and news): "của" and "quy định" often, "cửa nhà" never.
     Empty where the package does not ship it (then nothing is decided by it)."""
-    base = _package_dir("underthesea")
-    path = (base / "pipeline" / "pos_tag" / "models" / "pos_crf_vlsp2013_20230303"
-            / "test_output.txt") if base else None
     counts: dict[tuple[SyllableKey, ...], int] = defaultdict(int)
-    if path is None or not path.exists():
-        return {}
-    for line in path.read_text("utf-8").split("\n"):
-        parts = _syllables_of(line.split("\t")[0])
+    for token in _vlsp_tokens():
+        parts = _syllables_of(token)
         if 1 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
             counts[tuple(syllable_key(p) for p in parts)] += 1
     return dict(counts)
+
+
+@lru_cache(maxsize=1)
+def _vlsp_tokens() -> tuple[str, ...]:
+    """The words of that text, one per occurrence ("tiếp cận", "thông tin")."""
+    base = _package_dir("underthesea")
+    path = (base / "pipeline" / "pos_tag" / "models" / "pos_crf_vlsp2013_20230303"
+            / "test_output.txt") if base else None
+    if path is None or not path.exists():
+        return ()
+    return tuple(t for line in path.read_text("utf-8").split("\n")
+                 if (t := line.split("\t")[0].strip()))
 
 
 # ---------------------------------------------------------------- personal names
@@ -471,14 +494,14 @@ def check_person_name(name: str) -> NameCheck:
 
 # ---------------------------------------------------------------- administrative units
 
-_UNIT_TYPES = ("thành phố", "tỉnh", "quận", "huyện", "thị xã", "thị trấn", "xã", "phường",
-               "đặc khu")
+UNIT_TYPES = ("thành phố", "tỉnh", "quận", "huyện", "thị xã", "thị trấn", "xã", "phường",
+              "đặc khu")
 
 
 def _short(name: str) -> str:
     """"Thành phố Hà Nội" → "Hà Nội"; "Phường 12" stays whole."""
     low = _lower(name)
-    for t in _UNIT_TYPES:
+    for t in UNIT_TYPES:
         if low.startswith(t + " "):
             rest = name[len(t) + 1:].strip()
             return name if rest.isdigit() else rest

@@ -76,3 +76,23 @@ def test_a_heading_numeral_read_with_an_h_is_a_roman_numeral() -> None:
     assert _fixed("H. TỒN ĐỌNG") == "H. TỒN ĐỌNG"
     assert _fixed("HH. KẾT LUẬN") == "HH. KẾT LUẬN"
     assert _fixed("IV. KẾT LUẬN") == "IV. KẾT LUẬN"
+
+
+def test_a_unit_name_after_its_type_takes_the_gazetteer_marks() -> None:
+    assert _fixed("UBND THÀNH PHỐ ĐÀ NÂNG") == "UBND THÀNH PHỐ ĐÀ NẴNG"
+    assert _fixed("UBND PHƯỜNG BÊN NGHÉ") == "UBND PHƯỜNG BẾN NGHÉ"
+    # two units are spelled so ignoring marks (Tiên Hải, Tiền Hải): left as read
+    assert _fixed("tại xã Tiền Hai nộp") == "tại xã Tiền Hai nộp"
+    # "XÃ" of "XÃ HỘI" is no commune: nothing after it is a unit's name
+    assert _fixed("CỘNG HÒA XÃ HỘI CHỦ NGHĨA") == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA"
+
+
+def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
+    assert _fixed("giao cho đơn vị thì hành") == "giao cho đơn vị thi hành"
+    assert _fixed("Giám đốc được uy nhiệm ký") == "Giám đốc được ủy nhiệm ký"
+    # a name's syllables decide nothing ("ba lê" is a word; "bà Lê" a woman)
+    assert _fixed("bà Lê Thì Hoa nộp") == "bà Lê Thì Hoa nộp"
+    # "kỳ thi" is a word, whether the list spells it "kì" or "kỳ"; "kỳ thị" is another
+    assert _fixed("tổ chức kỳ thi học kỳ") == "tổ chức kỳ thi học kỳ"
+    # the first reading of a capitalised word stays unless a lower-case word decides
+    assert _fixed("Thì Hoa nộp") == "Thì Hoa nộp"

@@ -33,6 +33,14 @@ def test_words_in_context_come_from_the_package() -> None:
     assert lexicon.respell("BAN", key("bún")) is None  # other letters: never
 
 
+def test_common_words_take_the_counted_text_and_either_spelling() -> None:
+    # no common-word list holds "đầu tư"; the package's VLSP text uses it thirty times
+    assert lexicon.common_pair("đầu", "tư") and not lexicon.common_pair("đâu", "tư")
+    # the list writes "kì thi", a decree "kỳ thi": one word pair
+    assert repair_syllable("thi", prev="kỳ", nxt="học", tone_swaps=True).text == "thi"
+    assert lexicon.common_pair("kỳ", "thi") and lexicon.common_pair("kì", "thi")
+
+
 def test_a_lost_tone_mark_is_restored_by_a_word_pair() -> None:
     assert repair_text("công bô danh mục thuộc thâm quyền giải quyêt")[0] == \
         "công bố danh mục thuộc thẩm quyền giải quyết"
