@@ -6,13 +6,14 @@ quyên", "giải quyêt", "Căn cứ Nghị định sô …") and, on headings i
 runs on each line of a page's words: a syllable changes only where `lexicon.repair_text`
 decides it (an unknown form with exactly one candidate, or a word pair of the word list that
 holds exactly one candidate); a valid syllable changes only where the new one makes a common
-word with a neighbour, and never by a tone swap between two marked syllables, which needs more
-context than a line gives. A run of words in capitals (a heading, an agency's name, a signer's
-title) is read again as a whole (`_repair_capitals`): there Tesseract's marks are much less
-reliable ("BIÊN BẠN HỌP", "HỢP ĐỒNG LAO ĐỌNG"), and the reading of the run that common words make
-most likely is taken, a mark changed at a cost. The page's text and its searchable layer carry
-the repair; the word boxes keep what Tesseract read, with its confidence, for extraction and
-review.
+word with a lower-case neighbour, and a tone for another tone only where that word is used
+more than the syllable alone (`_tone_swaps`). A unit's name after its type takes the
+gazetteer's marks (`_unit_names`). A run of words in capitals (a heading, an agency's name, a
+signer's title) is read again as a whole (`_repair_capitals`): there Tesseract's marks are
+much less reliable ("BIÊN BẠN HỌP", "HỢP ĐỒNG LAO ĐỌNG"), and the reading of the run that
+common words make most likely is taken, a mark changed at a cost. The page's text and its
+searchable layer carry the repair; the word boxes keep what Tesseract read, with its
+confidence, for extraction and review.
 """
 
 from __future__ import annotations
@@ -122,12 +123,16 @@ def _capitalised(token: str) -> bool:
 
 def _tone_swaps(tokens: list[str], kept: set[int]) -> list[str]:
     """A valid syllable whose tone makes no word with its neighbours, where the same letters
-    with no tone, or a tone where it had none, make a common word with one of them: Tesseract
-    reads a stray mark over an "i" ("chỉ phí" for "chi phí", "Luật Thì đua") and loses one
-    that has no circumflex under it ("Uy ban"). A swap between two tones ("tố chức") needs
-    more context than a line gives, and is left to extraction. The word that decides is in
-    lower case (a name's syllables are all capitalised: "bà Lê" is no "ba lê"), and it follows
-    a capitalised word ("Thì đua"); words in capitals are left to `_repair_capitals`."""
+    with another tone make a common word with one of them (`lexicon.repair_text`'s
+    `tone_swaps`): Tesseract reads a stray mark over an "i" ("chỉ phí" for "chi phí"), loses
+    one that has no circumflex under it ("Uy ban") and confuses hỏi with huyền or sắc on
+    real scans ("bồ sung", "thấm quyền"). A tone for another tone is taken only where the
+    package's VLSP text uses the word more often than the syllable as read alone: a syllable
+    that is a word by itself ("ngày ký.", "thì chủ đầu tư") is not swapped into a rarer word
+    ("ngày kỵ", "thí chủ"), nor is a syllable at either end of the line, whose word may go on
+    across the line break ("công sử | dụng" is no "công sứ"). The word that decides is in
+    lower case (a name's syllables are all capitalised: "bà Lê" is no "ba lê"), also after a
+    capitalised word ("Thì đua"); words in capitals are left to `_repair_capitals`."""
     fixed, changed, _ = lexicon.repair_text(" ".join(tokens), tone_swaps=True)
     out = fixed.split(" ")
     if not changed or len(out) != len(tokens):
@@ -137,15 +142,24 @@ def _tone_swaps(tokens: list[str], kept: set[int]) -> list[str]:
     for k, (t, o) in enumerate(zip(tokens, out, strict=True)):
         was, now = _bare(t), bare[k]
         if (t == o or k in kept or not _marks_only(t, o) or was.isupper()
-                or lexicon.toneless(was) != lexicon.toneless(now)
-                or (lexicon.toneless(was) != was and lexicon.toneless(now) != now)):
+                or lexicon.toneless(was) != lexicon.toneless(now)):
             continue
         before = bare[k - 1] if k > 0 and not was[:1].isupper() else ""
         after = bare[k + 1] if k + 1 < len(bare) else ""
-        if (before.isalpha() and before.islower() and lexicon.common_pair(before, now)) or (
-                after.isalpha() and after.islower() and lexicon.common_pair(now, after)):
-            result[k] = o
+        pairs = [(a, b) for a, b in ((before, now), (now, after))
+                 if a.isalpha() and b.isalpha() and a.islower() and b.islower()
+                 and lexicon.common_pair(a, b)]
+        if not pairs:
+            continue
+        if lexicon.toneless(was) != was and lexicon.toneless(now) != now and (
+                max(_seen(*pair) for pair in pairs) <= _seen(was) or k in (0, len(tokens) - 1)):
+            continue  # a tone for another: only where the word is used more than the syllable
+        result[k] = o
     return result
+
+
+def _seen(*syllables: str) -> int:
+    return lexicon.word_counts().get(tuple(lexicon.syllable_key(s) for s in syllables), 0)
 
 
 # A heading's Roman numeral with two I run together into an H ("IH." for "III."): in bold serif

@@ -96,3 +96,12 @@ def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
     assert _fixed("tổ chức kỳ thi học kỳ") == "tổ chức kỳ thi học kỳ"
     # the first reading of a capitalised word stays unless a lower-case word decides
     assert _fixed("Thì Hoa nộp") == "Thì Hoa nộp"
+
+
+def test_a_tone_for_another_where_the_word_is_used_more_than_the_syllable() -> None:
+    assert _fixed("lập kể hoạch năm nay") == "lập kế hoạch năm nay"
+    assert _fixed("hồ sơ thấm định xong") == "hồ sơ thẩm định xong"
+    # "thì" is a word by itself, used far more than "thí chủ"
+    assert _fixed("khởi công thì chủ đầu tư phải") == "khởi công thì chủ đầu tư phải"
+    # at the line's end the word may go on on the next line ("sử | dụng")
+    assert _fixed("dịch vụ sự nghiệp công sử") == "dịch vụ sự nghiệp công sử"
