@@ -146,9 +146,8 @@ def _tone_swaps(tokens: list[str], kept: set[int]) -> list[str]:
             continue
         before = bare[k - 1] if k > 0 and not was[:1].isupper() else ""
         after = bare[k + 1] if k + 1 < len(bare) else ""
-        pairs = [(a, b) for a, b in ((before, now), (now, after))
-                 if a.isalpha() and b.isalpha() and a.islower() and b.islower()
-                 and lexicon.common_pair(a, b)]
+        pairs = [(a, b) for a, b, neighbour in ((before, now, before), (now, after, after))
+                 if neighbour.isalpha() and neighbour.islower() and lexicon.common_pair(a, b)]
         if not pairs:
             continue
         if lexicon.toneless(was) != was and lexicon.toneless(now) != now and (

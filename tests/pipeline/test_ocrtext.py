@@ -90,6 +90,7 @@ def test_a_unit_name_after_its_type_takes_the_gazetteer_marks() -> None:
 def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
     assert _fixed("giao cho đơn vị thì hành") == "giao cho đơn vị thi hành"
     assert _fixed("Giám đốc được uy nhiệm ký") == "Giám đốc được ủy nhiệm ký"
+    assert _fixed("Uy nhiệm cho cấp phó") == "Ủy nhiệm cho cấp phó"  # a line's first word
     # a name's syllables decide nothing ("ba lê" is a word; "bà Lê" a woman)
     assert _fixed("bà Lê Thì Hoa nộp") == "bà Lê Thì Hoa nộp"
     # "kỳ thi" is a word, whether the list spells it "kì" or "kỳ"; "kỳ thị" is another
