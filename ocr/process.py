@@ -33,6 +33,7 @@ from ocr.types import (
     FLAG_UPSCALED,
     SOURCE_FAILED,
     SOURCE_OCR,
+    WORD_SPACE,
     OcrOptions,
     PageOcr,
     Word,
@@ -553,7 +554,7 @@ def process_page(
     words = _to_display(output.words, factor) if output else ()
     page = PageOcr(
         index=raster.index,
-        text=output.text if output else "",
+        text=output.text.replace(WORD_SPACE, " ") if output else "",
         words=words,
         confidence=round(float(np.mean([x.conf for x in words])), 2) if words else 0.0,
         width=w,

@@ -26,7 +26,7 @@ from ocr.compose import glyph_width
 from ocr.engine import EngineOutput
 from ocr.preprocess import Image, components
 from ocr.quality import reading_quality
-from ocr.types import Word
+from ocr.types import WORD_SPACE, Word
 from ocr.words import rewrite_words_in_text_pdf
 
 # A component is letter-sized when its height is within these multiples of the page's median
@@ -409,7 +409,7 @@ def add_lines_to_text_pdf(pdf_path: Path, lines: Sequence[Drawn], *, dpi: int,
             y = (page_height_px - base) * pt
             neighbours = sorted({*on, *words}, key=lambda w: w.left)
             for w in sorted(words, key=lambda w: w.left):
-                text = w.text + " "
+                text = w.text.replace(WORD_SPACE, " ") + " "
                 # A box Tesseract ran over the next word ends where that word starts.
                 after = next((n for n in neighbours if n.left > w.left), None)
                 width = w.width if after is None else min(w.width, after.left - w.left)

@@ -28,6 +28,11 @@ FLAG_TABLE_GRID_REMOVED = "table-grid-removed"
 
 # The words of one recognised line in, the same number of words out (see OcrOptions.text_repair).
 LineRepair = Callable[[Sequence[str]], Sequence[str]]
+# The space a repair puts inside one word's text where Tesseract ran two words together
+# ("Sáng02/10/2025"): the line's text keeps one token per word for the steps that pair tokens
+# with words (`ocr.reread`, `ocr.recover`); the page's text and its searchable layer get a
+# plain space.
+WORD_SPACE = "\u2009"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pikepdf
 from numpy.typing import NDArray
 
-from ocr.types import LineRepair, Word
+from ocr.types import WORD_SPACE, LineRepair, Word
 
 NOISE_HEIGHT = 2.3  # × median word height: signature scribbles and seals read as "words"
 # A "word" of letters far shorter than any printed word (a speck of a signature read as "co",
@@ -188,7 +188,8 @@ def rewrite_words_in_text_pdf(pdf_path: Path, texts: dict[int, str], word_count:
             text = texts.get(next(counter))
             if text is None:
                 return match.group(0)
-            hexed = (text + " ").encode("utf-16-be").hex().upper() if text else ""
+            spaced = text.replace(WORD_SPACE, " ")
+            hexed = (spaced + " ").encode("utf-16-be").hex().upper() if text else ""
             return b"[ <" + hexed.encode("ascii") + b"> ] TJ"
 
         page.obj.Contents = pdf.make_stream(_TJ.sub(rewrite, data))

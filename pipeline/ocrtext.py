@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ocr.types import WORD_SPACE
 from pipeline.extract import lexicon
 from pipeline.vntext import fold
 
@@ -58,7 +59,7 @@ def repair_line(words: Sequence[str]) -> list[str]:
     kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
-        return tokens  # one word alone: no neighbour to decide by
+        return _spaced(tokens)  # one word alone: no neighbour to decide its marks by
     valid = sum(lexicon.is_syllable(w) for w in letters)
     if valid >= MIN_VALID_SHARE * len(letters):
         tokens, places = _unit_names(tokens)
@@ -69,7 +70,46 @@ def repair_line(words: Sequence[str]) -> list[str]:
                 break
             tokens = again
         tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
-    return _roman_numeral(_repair_capitals(tokens, kept))
+    return _spaced(_roman_numeral(_repair_capitals(tokens, kept)))
+
+
+# ---------------------------------------------------------------- a space Tesseract lost
+
+_GLUED_NUMBER = re.compile(r"([^\W\d_]{2,})(\d\S*)")  # "Sáng02/10/2025", "ngày22"
+_GLUED_COLON = re.compile(r"([^\W\d_]{2,}:)([^\W\d_]\S*)")  # "tộc:Kinh"
+_MIN_PART = 2
+
+
+def _spaced(tokens: list[str]) -> list[str]:
+    """Each word Tesseract ran together with the next one given its space back (as
+    `WORD_SPACE`, so the line keeps a token per word): a syllable and a number ("Sáng02/10/2025"),
+    a label's colon and the word after it ("tộc:Kinh"), two syllables that no syllable spells
+    together but the word list pairs, split in exactly one place ("Hộtịch"). Words in capitals
+    (a code, an abbreviation) are left as read."""
+    out = []
+    for token in tokens:
+        m = _GLUED_NUMBER.fullmatch(token) or _GLUED_COLON.fullmatch(token)
+        if m and not m.group(1).isupper() and lexicon.is_syllable(m.group(1).rstrip(":")):
+            out.append(m.group(1) + WORD_SPACE + m.group(2))
+            continue
+        out.append(_two_syllables(token))
+    return out
+
+
+def _two_syllables(token: str) -> str:
+    m = _WORD.fullmatch(token)
+    word = m.group(1) if m else ""
+    if (len(word) < 2 * _MIN_PART or not word.isalpha() or word.isupper()
+            or lexicon.is_syllable(word)):
+        return token
+    splits = [k for k in range(_MIN_PART, len(word) - _MIN_PART + 1)
+              if lexicon.is_syllable(word[:k]) and lexicon.is_syllable(word[k:])
+              and lexicon.word_pair(word[:k], word[k:])]
+    if len(splits) != 1:
+        return token
+    start = token.index(word)
+    k = start + splits[0]
+    return token[:k] + WORD_SPACE + token[k:]
 
 
 # ---------------------------------------------------------------- a unit's name after its type

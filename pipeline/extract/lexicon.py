@@ -111,6 +111,11 @@ def common_word_pairs() -> frozenset[tuple[str, str]]:
 COUNTED_COMMON = 2
 
 
+def word_pair(a: str, b: str) -> bool:
+    """Do two adjacent syllables make (part of) a word of the word list or a unit's name?"""
+    return (_ckey(a), _ckey(b)) in word_pairs()
+
+
 def common_pair(a: str, b: str) -> bool:
     """Do two adjacent syllables make (part of) a common word ("tổ chức"; not a place name)?"""
     return (_ckey(a), _ckey(b)) in common_word_pairs()

@@ -7,8 +7,9 @@ import numpy as np
 import pdfplumber
 from ocr_testpages import render_page, save_png
 
+from ocr.document import ocr_file
 from ocr.tesseract import TesseractEngine
-from ocr.types import Word
+from ocr.types import WORD_SPACE, OcrOptions, Word
 from ocr.words import (
     inkless_word_indices,
     noise_word_indices,
@@ -170,3 +171,22 @@ def test_symbols_read_over_white_paper_are_dropped_printed_ones_kept() -> None:
     assert inkless_word_indices(words, load) == {2, 3}
     # words of letters are never judged, and the image is not even loaded for them
     assert inkless_word_indices([words[0], words[5]], load) == set() and len(loads) == 1
+
+
+def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_path: Path) -> None:
+    # A repair gives back a space Tesseract lost as WORD_SPACE, inside the one word's text: the
+    # page's text and its searchable layer say a plain space, the word keeps its one box.
+    def repair(words: Sequence[str]) -> list[str]:
+        return [w + WORD_SPACE + "x" if w == "định" else w for w in words]
+
+    page = render_page(["Quyết định số hóa", "Độc lập - Tự do - Hạnh phúc"])
+    png = save_png(page, tmp_path / "p.png")
+    result = ocr_file(png, kind="png", options=OcrOptions(text_repair=repair),
+                      workdir=tmp_path / "w")
+    text = result.pages[0].text
+    assert "định x số" in text and WORD_SPACE not in text
+    assert [w.text for w in result.pages[0].words].count("định") == 1
+    (tmp_path / "out.pdf").write_bytes(result.pdf)
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        layer = " ".join((pdf.pages[0].extract_text() or "").split())
+    assert "định x số" in layer and WORD_SPACE not in layer

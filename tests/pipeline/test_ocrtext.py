@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ocr.types import WORD_SPACE
 from pipeline.ocrtext import repair_line
 
 
@@ -106,3 +107,17 @@ def test_a_tone_for_another_where_the_word_is_used_more_than_the_syllable() -> N
     assert _fixed("khởi công thì chủ đầu tư phải") == "khởi công thì chủ đầu tư phải"
     # at the line's end the word may go on on the next line ("sử | dụng")
     assert _fixed("dịch vụ sự nghiệp công sử") == "dịch vụ sự nghiệp công sử"
+
+
+def test_a_space_tesseract_lost_is_given_back_inside_the_word() -> None:
+    def spaced(line: str) -> str:
+        return _fixed(line).replace(WORD_SPACE, " ")
+
+    assert spaced("Chiều15/10/2026 tại trụ sở") == "Chiều 15/10/2026 tại trụ sở"
+    assert spaced("Nghề nghiệp:Giáo viên") == "Nghề nghiệp: Giáo viên"
+    assert spaced("ngành kinhdoanh vận tải") == "ngành kinh doanh vận tải"
+    # the word keeps one token in the line (the steps after pair tokens with words)
+    assert len(_fixed("ngành kinhdoanh vận tải").split(" ")) == 4
+    # codes, an article's letter, a piece no syllable spells: as read
+    for line in ("QĐ123 của UBND2", "Điều 12a. Sửa đổi", "lhai thực hiện"):
+        assert spaced(line) == line
