@@ -115,6 +115,7 @@ def _two_syllables(token: str) -> str:
 # ---------------------------------------------------------------- a unit's name after its type
 
 _LONGEST_PLACE = 4
+_UNIT_TYPES_LONGEST_FIRST = sorted((u.split() for u in lexicon.UNIT_TYPES), key=len, reverse=True)
 
 
 def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
@@ -127,7 +128,7 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
     fixed: set[int] = set()
     lowered = [_bare(t).lower() for t in tokens]
     for k in range(len(tokens)):
-        for unit in sorted((u.split() for u in lexicon.UNIT_TYPES), key=len, reverse=True):
+        for unit in _UNIT_TYPES_LONGEST_FIRST:
             start = k + len(unit)
             if lowered[k:start] != unit or not tokens[start - 1][-1:].isalpha():
                 continue

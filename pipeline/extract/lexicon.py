@@ -121,6 +121,7 @@ def common_pair(a: str, b: str) -> bool:
     return (_ckey(a), _ckey(b)) in common_word_pairs()
 
 
+@lru_cache(maxsize=65536)
 def _ckey(syllable: str) -> str:
     """Spelling-independent key: "hòa" and "hoà" (old and new tone placement), "kỳ" and "kì"
     (i or y after a consonant: the word list writes "kì thi", a decree "kỳ thi") are one."""
@@ -163,6 +164,7 @@ _CIRCUMFLEXED = re.compile("[âêôăơư]")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
+@lru_cache(maxsize=65536)
 def toneless(syllable: str) -> str:
     """The syllable without its tone mark ("quyết" → "quyêt"); the vowels' own marks stay."""
     nfd = unicodedata.normalize("NFD", syllable)
