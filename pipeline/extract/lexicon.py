@@ -91,12 +91,7 @@ def common_word_pairs() -> frozenset[tuple[str, str]]:
     two syllables or more its VLSP text uses `COUNTED_COMMON` times or more ("đầu tư", which
     no list holds). Enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or a
     place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
-    base = _package_dir("underthesea")
-    words: list[str] = []
-    for name in ("Viet11K.txt", "Viet22K.txt", "Viet39K.txt"):
-        path = base / "corpus" / "data" / name if base else None
-        if path is not None and path.exists():
-            words += path.read_text("utf-8").split("\n")
+    words = list(_common_list_words())
     counted: dict[str, int] = defaultdict(int)
     for token in _vlsp_tokens():
         counted[token] += 1
@@ -373,19 +368,27 @@ _ONSET_TONE = re.compile("(?:q[úùủũụ]|g[íìỉĩị])[aăâeêioôơuưy
 
 
 @lru_cache(maxsize=1)
+def _common_list_words() -> tuple[str, ...]:
+    """The lines of `underthesea`'s common-word lists, Viet11K, 22K and 39K (the most used of
+    Viet74K; a word can be in one list and not the next)."""
+    base = _package_dir("underthesea")
+    words: list[str] = []
+    for name in ("Viet11K.txt", "Viet22K.txt", "Viet39K.txt"):
+        path = base / "corpus" / "data" / name if base else None
+        if path is not None and path.exists():
+            words += path.read_text("utf-8").split("\n")
+    return tuple(words)
+
+
+@lru_cache(maxsize=1)
 def common_words() -> dict[tuple[str, ...], tuple[tuple[SyllableKey, ...], ...]]:
     """The words of two to four syllables of `underthesea`'s common-word lists (Viet11K, 22K and
     39K: a word can be in one list and not the next), by their letters."""
-    base = _package_dir("underthesea")
     found: set[tuple[SyllableKey, ...]] = set()
-    for name in ("Viet11K.txt", "Viet22K.txt", "Viet39K.txt"):
-        path = base / "corpus" / "data" / name if base else None
-        if path is None or not path.exists():
-            continue
-        for w in path.read_text("utf-8").split("\n"):
-            parts = _syllables_of(w)
-            if 2 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
-                found.add(tuple(syllable_key(p) for p in parts))
+    for w in _common_list_words():
+        parts = _syllables_of(w)
+        if 2 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
+            found.add(tuple(syllable_key(p) for p in parts))
     by_letters: dict[tuple[str, ...], list[tuple[SyllableKey, ...]]] = defaultdict(list)
     for word in sorted(found):
         by_letters[tuple(k.letters for k in word)].append(word)
