@@ -49,7 +49,9 @@ def substitute_certificate(signed: bytes, other: x509.Certificate) -> bytes:
     start = signed.index(b"/Contents <") + len(b"/Contents <")
     end = signed.index(b">", start)
     hex_blob = signed[start:end]
-    content = cms.ContentInfo.load(bytes.fromhex(hex_blob.decode()).rstrip(b"\0"))
+    # The blob is zero-padded; load() reads the DER length and ignores the padding. Stripping
+    # zeros instead would also cut a signature whose last byte is 0x00 (1 run in 256).
+    content = cms.ContentInfo.load(bytes.fromhex(hex_blob.decode()))
     signed_data = content["content"]
     signed_data["certificates"] = cms.CertificateSet(
         [cms.CertificateChoices(name="certificate", value=other)]
