@@ -12,6 +12,7 @@ recovered words get their place in the page's reading order and in the searchabl
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ MAX_UNCOVERED = 800  # more loose "letters" than this is noise, not a missed lin
 MAX_ROWS = 12
 OBSTRUCTION = 1.5  # × letter height either side of a row where a large shape obstructs it
 FRAME_INNER_SHARE = 0.15  # a frame has almost all of its ink along its box's edges
+RULE_RUN, RULE_RESIDUE = 2.0, 0.5  # a grid: runs of 2 letters, under half a letter left over
 _RIM = np.ones((3, 3), np.uint8)
 # A recovered row is kept only when it reads as text: Tesseract's mean word confidence and
 # the share of valid syllables among its judged tokens.
@@ -134,9 +136,23 @@ def _obstructed(row: Row, labels: NDArray[np.int32], strokes: NDArray[np.bool_],
         ink = labels[y:y + h, x:x + w] == k
         edge = max(3, round(0.1 * min(w, h)))
         inner = ink[edge:h - edge, edge:w - edge]
-        if inner.size == 0 or inner.sum() > FRAME_INNER_SHARE * ink.sum():
+        framed = inner.size > 0 and inner.sum() <= FRAME_INNER_SHARE * ink.sum()
+        if not framed and not _ruled(ink, letter):
             return True
     return False
+
+
+def _ruled(ink: NDArray[np.bool_], letter: float) -> bool:
+    """A table's grid (or a lone rule): ink made of straight horizontal and vertical runs at
+    least `RULE_RUN` letters long, with less than `RULE_RESIDUE` of a letter's square left
+    over (a letter run into a rule, a seal's ring or a signature's curve leaves more)."""
+    run = max(3, round(RULE_RUN * letter))
+    mask = ink.astype(np.uint8)
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)) | cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    left = int(np.count_nonzero(mask & (1 - lines)))
+    return left < RULE_RESIDUE * letter * letter
 
 
 def _rows(boxes: list[tuple[int, int, int, int]], letter: float) -> list[Row]:
@@ -310,7 +326,16 @@ def _reads_as_text(text: str, words: Sequence[Word]) -> bool:
     if statistics.mean(w.conf for w in words) < MIN_ROW_CONF:
         return False
     quality = reading_quality(text)
-    return quality.tokens > 0 and quality.score >= MIN_ROW_QUALITY
+    if quality.tokens == 0:
+        # a table cell of digits (a date, an id number): no syllable to judge, so only a sure
+        # reading of digits and their separators counts
+        return (all(_NUMBER.fullmatch(t) for t in text.split())
+                and min(w.conf for w in words) >= MIN_NUMBER_CONF)
+    return quality.score >= MIN_ROW_QUALITY
+
+
+_NUMBER = re.compile(r"\d[\d/.,:-]*\d")
+MIN_NUMBER_CONF = 90.0
 
 
 Drawn = tuple[list[Word], list[Word]]  # words to draw in the text layer, the line they sit on
