@@ -148,10 +148,10 @@ def _ruled(ink: NDArray[np.bool_], letter: float) -> bool:
     over (a letter run into a rule, a seal's ring or a signature's curve leaves more)."""
     run = max(3, round(RULE_RUN * letter))
     mask = ink.astype(np.uint8)
-    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)) | cv2.morphologyEx(
-        mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
-    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    left = int(np.count_nonzero(mask & (1 - lines)))
+    across = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)))
+    down = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)))
+    lines = np.asarray(cv2.dilate(np.maximum(across, down), np.ones((3, 3), np.uint8))) > 0
+    left = int(np.count_nonzero(ink & ~lines))
     return left < RULE_RESIDUE * letter * letter
 
 
