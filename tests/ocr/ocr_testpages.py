@@ -45,6 +45,36 @@ def render_page(
     return np.asarray(img, dtype=np.uint8).copy()
 
 
+def render_table(
+    rows: list[tuple[str, ...]],
+    *,
+    dpi: int = 300,
+    size_pt: float = 13.0,
+    widths: tuple[int, ...] = (130, 700, 450, 560),
+    row_h: int = 90,
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Grey page with a ruled table of `rows` (3 px rules, cells in Liberation Serif) under a
+    line of text; also each row's band (top, bottom) in pixels."""
+    w, h = int(8.27 * dpi), int(4.0 * dpi)
+    img = Image.new("L", (w, h), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), int(size_pt * dpi / 72))
+    left, y0 = int(0.6 * dpi), int(0.5 * dpi) + 120
+    draw.text((left, int(0.5 * dpi)), LINES[4], font=font, fill=0)
+    cols = [left + sum(widths[:k]) for k in range(len(widths) + 1)]
+    bands = []
+    for r, cells in enumerate(rows):
+        y = y0 + r * row_h
+        bands.append((y, y + row_h))
+        for c, text in enumerate(cells):
+            draw.text((cols[c] + 18, y + 16), text, font=font, fill=0)
+    for r in range(len(rows) + 1):
+        draw.line([(cols[0], y0 + r * row_h), (cols[-1], y0 + r * row_h)], fill=0, width=3)
+    for x in cols:
+        draw.line([(x, y0), (x, y0 + len(rows) * row_h)], fill=0, width=3)
+    return np.asarray(img, dtype=np.uint8).copy(), bands
+
+
 def rotate(grey: np.ndarray, angle_deg: float) -> np.ndarray:
     h, w = grey.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)

@@ -14,10 +14,11 @@ import pdfplumber
 import pytest
 
 from ocr.engine import EngineOutput
-from ocr.recover import missed_rows, recover_lines
+from ocr.recover import _reads_as_text, missed_rows, recover_lines
 from ocr.tesseract import TesseractEngine
+from ocr.types import Word
 from ocr.words import page_text, renumber_lines, rewrite_words_in_text_pdf
-from tests.ocr.ocr_testpages import LINES, cer, render_page
+from tests.ocr.ocr_testpages import LINES, cer, render_page, render_table
 
 DPI = 300
 
@@ -43,8 +44,11 @@ def _read(grey: np.ndarray, engine: TesseractEngine, tmp_path: Path) -> EngineOu
 def _without_line(output: EngineOutput, number: int) -> EngineOutput:
     """The reading as if Tesseract had not seen line `number` (its words gone from the words,
     the text and the searchable layer)."""
+    return _without(output, {k for k, w in enumerate(output.words) if w.line == number})
+
+
+def _without(output: EngineOutput, gone: set[int]) -> EngineOutput:
     assert output.text_pdf is not None
-    gone = {k for k, w in enumerate(output.words) if w.line == number}
     assert rewrite_words_in_text_pdf(output.text_pdf, dict.fromkeys(gone, ""),
                                      len(output.words))
     words = renumber_lines([w for k, w in enumerate(output.words) if k not in gone])
@@ -195,3 +199,43 @@ def test_a_garbled_word_inside_a_line_is_replaced_in_that_line(
     assert {w.block for w in line} == {full.words[members[0]].block}  # one line, one block
     assert out.text_pdf is not None
     assert cer(LINES[number], _layer_lines(out.text_pdf)[number]) < 0.05
+
+
+TABLE = [
+    ("TT", "Họ và tên", "Ngày sinh", "Số định danh"),
+    ("1", "Phạm Văn Hùng", "12/04/1986", "001086012345"),
+    ("2", "Nguyễn Thị Lan", "03/11/1990", "001190054321"),
+    ("3", "Trần Quốc Bảo", "27/08/1979", "001079098765"),
+]
+
+
+def test_a_missed_table_row_is_read_beside_the_grid(engine: TesseractEngine,
+                                                    tmp_path: Path) -> None:
+    # On a phone photo the grid stays on the page (it is not removed before reading). The last
+    # row's cells touch no letter of the grid, and the grid is not a seal: the row is read,
+    # its name and also its cells of digits alone (a date, an id number).
+    grey, rows = render_table(TABLE)
+    full = _read(grey, engine, tmp_path)
+    top, bottom = rows[-1]
+    last = {k for k, w in enumerate(full.words) if top <= w.top + w.height / 2 <= bottom}
+    assert [full.words[k].text for k in sorted(last)] == " ".join(TABLE[-1]).split()
+    partial = _without(full, last)
+    assert "27/08/1979" not in partial.text
+    out = recover_lines(grey, partial, _reader(engine), tmp_path / "rows", DPI)
+    found = [w.text for w in out.words if top <= w.top + w.height / 2 <= bottom]
+    assert "Bảo" in found and "27/08/1979" in found and "001079098765" in found, found
+    assert out.text_pdf is not None
+    assert "27/08/1979" in " ".join(_layer_lines(out.text_pdf))
+
+
+def _word(text: str, conf: float) -> Word:
+    return Word(text=text, conf=conf, left=0, top=0, width=40, height=30, block=0, line=0)
+
+
+def test_a_row_of_digits_is_kept_only_when_read_surely() -> None:
+    # No syllable to judge a row of numbers by: every word must be a number read at 90 or more.
+    sure = [_word("27/08/1979", 96.0), _word("001079098765", 93.0)]
+    assert _reads_as_text("27/08/1979 001079098765", sure)
+    assert not _reads_as_text("27/08/1979 001079098765", [sure[0], _word("001079098765", 80.0)])
+    assert not _reads_as_text("27/08/1979 |", [sure[0], _word("|", 95.0)])
+    assert not _reads_as_text("::", [_word("::", 95.0)])
