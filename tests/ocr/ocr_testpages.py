@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -46,7 +47,7 @@ def render_page(
 
 
 def render_table(
-    rows: list[tuple[str, ...]],
+    rows: Sequence[tuple[str, ...]],
     *,
     dpi: int = 300,
     size_pt: float = 13.0,
