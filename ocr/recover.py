@@ -43,7 +43,9 @@ MAX_UNCOVERED = 800  # more loose "letters" than this is noise, not a missed lin
 MAX_ROWS = 12
 OBSTRUCTION = 1.5  # × letter height either side of a row where a large shape obstructs it
 FRAME_INNER_SHARE = 0.15  # a frame has almost all of its ink along its box's edges
-RULE_RUN, RULE_RESIDUE = 2.0, 0.5  # a grid: runs of 2 letters, under half a letter left over
+# A grid: runs of 2 letters, under half a letter's square left over; a rule may slant (a
+# curled page) by a tenth of a letter over the run.
+RULE_RUN, RULE_RESIDUE, RULE_SLANT = 2.0, 0.5, 0.1
 _RIM = np.ones((3, 3), np.uint8)
 # A recovered row is kept only when it reads as text: Tesseract's mean word confidence and
 # the share of valid syllables among its judged tokens.
@@ -145,11 +147,15 @@ def _obstructed(row: Row, labels: NDArray[np.int32], strokes: NDArray[np.bool_],
 def _ruled(ink: NDArray[np.bool_], letter: float) -> bool:
     """A table's grid (or a lone rule): ink made of straight horizontal and vertical runs at
     least `RULE_RUN` letters long, with less than `RULE_RESIDUE` of a letter's square left
-    over (a letter run into a rule, a seal's ring or a signature's curve leaves more)."""
+    over (a letter run into a rule, a seal's ring or a signature's curve leaves more). Each
+    run may drift `RULE_SLANT` of a letter to either side: the rules of a curled page slant."""
     run = max(3, round(RULE_RUN * letter))
+    drift = 2 * max(1, round(RULE_SLANT * letter)) + 1
     mask = ink.astype(np.uint8)
-    across = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)))
-    down = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)))
+    flat = np.asarray(cv2.dilate(mask, np.ones((drift, 1), np.uint8)))
+    upright = np.asarray(cv2.dilate(mask, np.ones((1, drift), np.uint8)))
+    across = np.asarray(cv2.morphologyEx(flat, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)))
+    down = np.asarray(cv2.morphologyEx(upright, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8)))
     lines = np.asarray(cv2.dilate(np.maximum(across, down), np.ones((3, 3), np.uint8))) > 0
     left = int(np.count_nonzero(ink & ~lines))
     return left < RULE_RESIDUE * letter * letter
@@ -345,9 +351,10 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
            ) -> tuple[tuple[Word, ...], str, dict[int, str], list[Drawn]]:
     """The page's lines without the words the recovered lines replace. A recovered line that
     replaced words of a line that keeps others joins that line, in left-to-right order (a
-    garbled word or two inside a line); any other is a line of its own, put after the nearest
-    line above it in the same column (before the page's first line when none is above). Words
-    are renumbered in that order.
+    garbled word or two inside a line); so does one beside a line at its height (a table's
+    cell beside its row's other cells, `_beside`); any other is a line of its own, put after
+    the nearest line above it in the same column (before the page's first line when none is
+    above). Words are renumbered in that order.
 
     Also how the text layer follows: the replaced words' new text (a joining line's text takes
     the place of the first word it replaces, in Tesseract's own line; the others are blanked),
@@ -383,13 +390,38 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
             line.sort(key=lambda pair: pair[1].left)
             slots[min(took, key=lambda k: output.words[k].left)] = " ".join(t for t, _ in pairs)
             continue
+        drawn.append(([w for _, w in pairs], [w for _, w in pairs]))
+        beside = _beside([[w for _, w in line] for line in order], words)
+        if beside is not None:
+            # a cell of a table row (or a column's line) whose neighbours were read: it takes
+            # its place in their line, left to right, as Tesseract reads a row across columns
+            order[beside].extend(pairs)
+            order[beside].sort(key=lambda pair: pair[1].left)
+            continue
         at = _insert_at([[w for _, w in line] for line in order], words)
         order.insert(at, pairs)
         host = {k: n + (n >= at) for k, n in host.items()}
-        drawn.append(([w for _, w in pairs], [w for _, w in pairs]))
     merged = [replace(w, line=n) for n, line in enumerate(order) for _, w in line]
     text = "\n".join(" ".join(t for t, _ in line) for line in order)
     return tuple(merged), text, slots, drawn
+
+
+def _beside(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int | None:
+    """The line whose height holds the middle of `words` and none of whose words they lie
+    over (the nearest by middle when several do); None when no line does."""
+    left = min(w.left for w in words)
+    right = max(w.left + w.width for w in words)
+    middle = statistics.median(w.top + w.height / 2 for w in words)
+    best, best_gap = None, float("inf")
+    for n, ws in enumerate(order):
+        if not min(w.top for w in ws) <= middle <= max(w.top + w.height for w in ws):
+            continue
+        if any(min(right, w.left + w.width) > max(left, w.left) for w in ws):
+            continue
+        gap = abs(statistics.median(w.top + w.height / 2 for w in ws) - middle)
+        if gap < best_gap:
+            best, best_gap = n, gap
+    return best
 
 
 def _insert_at(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int:

@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from ocr.engine import EngineOutput
-from ocr.recover import _reads_as_text, missed_rows, recover_lines
+from ocr.recover import _reads_as_text, _ruled, missed_rows, recover_lines
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import page_text, renumber_lines, rewrite_words_in_text_pdf
@@ -226,6 +226,54 @@ def test_a_missed_table_row_is_read_beside_the_grid(engine: TesseractEngine,
     assert "Bảo" in found and "27/08/1979" in found and "001079098765" in found, found
     assert out.text_pdf is not None
     assert "27/08/1979" in " ".join(_layer_lines(out.text_pdf))
+
+
+def test_a_missed_cell_joins_its_row(engine: TesseractEngine, tmp_path: Path) -> None:
+    # Only the last cell of a row is missed: it is read, and it joins its row's line at the
+    # end, as Tesseract reads a row across the columns (not a line of its own elsewhere).
+    grey, rows = render_table(TABLE)
+    full = _read(grey, engine, tmp_path)
+    top, bottom = rows[2]
+    row = [k for k, w in enumerate(full.words) if top <= w.top + w.height / 2 <= bottom]
+    partial = _without(full, {row[-1]})
+    line = next(n for n, text in enumerate(partial.text.splitlines()) if "Lan" in text)
+    assert "001190054321" not in partial.text
+    out = recover_lines(grey, partial, _reader(engine), tmp_path / "rows", DPI)
+    assert out.text.splitlines()[line].split() == " ".join(TABLE[2]).split()
+    assert len(out.text.splitlines()) == len(partial.text.splitlines())
+
+
+def _grid(slant: float) -> np.ndarray:
+    """A table grid's ink (2 px rules, 4 rows, 4 columns) whose last column's rules slant by
+    `slant` (a curled page: they drift a few pixels over a cell)."""
+    ink = np.zeros((400, 1600), np.uint8)
+    for r in range(5):
+        y = 20 + 90 * r
+        cv2.line(ink, (20, y), (1200, y), 1, 2)
+        cv2.line(ink, (1200, y), (1580, y + round(slant * 380)), 1, 2)
+    for x in (20, 400, 800, 1200):
+        cv2.line(ink, (x, 20), (x, 380), 1, 2)
+    cv2.line(ink, (1580, 20 + round(slant * 380)), (1580, 380 + round(slant * 380)), 1, 2)
+    return ink > 0
+
+
+def test_a_grid_is_ruled_and_a_seal_or_signature_is_not() -> None:
+    letter = 24.0
+    assert _ruled(_grid(0.0), letter)
+    assert _ruled(_grid(0.08), letter)  # slanting 4.6 degrees
+    ring = np.zeros((600, 600), np.uint8)
+    cv2.circle(ring, (300, 300), 260, 1, 9)
+    assert not _ruled(ring > 0, letter)
+    signature = np.zeros((200, 700), np.uint8)
+    points = [[20 + 30 * k, 100 + round(60 * np.sin(k / 2))] for k in range(22)]
+    cv2.polylines(signature, [np.array(points, np.int32)], False, 1, 4)
+    assert not _ruled(signature > 0, letter)
+    lettered = _grid(0.0)  # a word run into a rule is not part of the grid
+    word = np.zeros((40, 100), np.uint8)  # "ooo" run into the column's rule at x=400
+    for k in range(3):
+        cv2.circle(word, (13 + 22 * k, 20), 12, 1, 3)
+    lettered[60:100, 400:500] |= word > 0
+    assert not _ruled(lettered, letter)
 
 
 def _word(text: str, conf: float) -> Word:
