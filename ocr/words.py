@@ -37,6 +37,9 @@ _SENTENCE_PUNCTUATION = set(".,;:/!?)")
 # of it); a box with hardly a dark pixel in it was read from nothing.
 MIN_INK_SHARE = 0.02
 INKLESS_CONF = 90.0  # those read from nothing came at 57-73 %; printed hyphens at 93 %
+# A mark's ink ends at its box; a rule's goes on: a table's rule read as "|" (78-81 %) belongs to
+# a shape reaching past the box by more than the box's own height or width.
+RULE_REACH = 2.0
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -85,12 +88,14 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
 
 def inkless_word_indices(words: Sequence[Word],
                          load_grey: Callable[[], NDArray[Any] | None]) -> set[int]:
-    """Symbol words read where the image has no ink: in a wide gap between two fields of a
-    form line, or beside a table's cell edge, Tesseract's line model writes a "." or a "_"
-    (at 57-73 % confidence) over white paper. Such a word's box holds almost no dark pixel
-    (darker than the page's Otsu level). Only words without letters or digits that Tesseract
-    doubts (`INKLESS_CONF`) are judged (a faint word may be lighter than the level; a stray dot
-    lost costs one character), and the image is loaded only when the page has one."""
+    """Symbol words read where the image has no ink of their own: in a wide gap between two
+    fields of a form line, or beside a table's cell edge, Tesseract's line model writes a "."
+    or a "_" (at 57-73 % confidence) over white paper; a table's rule that stayed on the page
+    is read as "|". The first kind's box holds almost no dark pixel (darker than the page's
+    Otsu level); the second's ink is mostly one shape reaching far past it (`_on_a_rule`).
+    Only words without letters or digits that Tesseract doubts (`INKLESS_CONF`) are judged (a
+    faint word may be lighter than the level; a stray dot lost costs one character), and the
+    image is loaded only when the page has one."""
     symbols = [i for i, w in enumerate(words)
                if not any(c.isalnum() for c in w.text) and w.conf < INKLESS_CONF
                and w.width > 0 and w.height > 0]
@@ -104,9 +109,24 @@ def inkless_word_indices(words: Sequence[Word],
     for i in symbols:
         w = words[i]
         box = grey[max(0, w.top):w.top + w.height, max(0, w.left):w.left + w.width]
-        if box.size and np.count_nonzero(box <= level) < MIN_INK_SHARE * box.size:
+        if box.size and (np.count_nonzero(box <= level) < MIN_INK_SHARE * box.size
+                         or _on_a_rule(grey, level, w)):
             out.add(i)
     return out
+
+
+def _on_a_rule(grey: NDArray[Any], level: float, w: Word) -> bool:
+    """Most of the ink in the word's box is one shape that reaches past the box by more than
+    `RULE_REACH` times its height or width (looked for around the box only)."""
+    y0, x0 = max(0, w.top - 2 * w.height), max(0, w.left - 2 * w.width)
+    window = (grey[y0:w.top + 3 * w.height, x0:w.left + 3 * w.width] <= level).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
+    box = labels[w.top - y0:w.top - y0 + w.height, w.left - x0:w.left - x0 + w.width]
+    shapes, counts = np.unique(box[box > 0], return_counts=True)
+    if not len(shapes) or counts.max() < 0.5 * counts.sum():
+        return False
+    width, height = (int(v) for v in stats[shapes[np.argmax(counts)], 2:4])
+    return height > RULE_REACH * w.height or width > RULE_REACH * w.width
 
 
 def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:

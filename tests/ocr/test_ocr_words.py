@@ -173,6 +173,21 @@ def test_symbols_read_over_white_paper_are_dropped_printed_ones_kept() -> None:
     assert inkless_word_indices([words[0], words[5]], load) == set() and len(loads) == 1
 
 
+def test_a_symbol_read_over_a_table_rule_is_dropped_a_printed_bar_kept() -> None:
+    grey = np.full((400, 600), 250, np.uint8)
+    grey[20:380, 100:103] = 30  # a table's vertical rule, across every row
+    grey[150:190, 20:40] = 20  # the row's number
+    grey[150:192, 300:303] = 30  # a bar printed in the text, as tall as its line
+    grey[168:172, 400:416] = 25  # a hyphen
+    words = [
+        Word(text="1", left=20, top=150, width=20, height=40, conf=95, block=1, line=0),
+        Word(text="|", left=92, top=146, width=19, height=52, conf=81, block=1, line=0),
+        Word(text="|", left=296, top=148, width=12, height=46, conf=80, block=1, line=0),
+        Word(text="-", left=400, top=168, width=16, height=4, conf=85, block=1, line=0),
+    ]
+    assert inkless_word_indices(words, lambda: grey) == {1}
+
+
 def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_path: Path) -> None:
     # A repair gives back a space Tesseract lost as WORD_SPACE, inside the one word's text: the
     # page's text and its searchable layer say a plain space, the word keeps its one box.
