@@ -50,12 +50,14 @@ def _name_like(token: str) -> bool:
 
 def repair_line(words: Sequence[str]) -> list[str]:
     """The words of one OCR'd line with tone marks restored where the lexicon decides; the
-    same number of words, each changed in its marks only. A repair can decide its neighbour
+    same number of words, each changed in its marks only (and in a space Tesseract lost, or a
+    stray "_" at its edge). A repair can decide its neighbour
     ("PHO CHU TỊCH": "CHỦ TỊCH", then "PHÓ CHỦ"), so the line is gone over until it holds
     (at most `PASSES` times)."""
     tokens = list(words)
     if not tokens or any(not t or " " in t for t in tokens):
         return tokens
+    tokens = [_without_stray_underscore(t) for t in tokens]
     kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
@@ -71,6 +73,17 @@ def repair_line(words: Sequence[str]) -> list[str]:
             tokens = again
         tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
     return _spaced(_roman_numeral(_repair_capitals(tokens, kept)))
+
+
+def _without_stray_underscore(token: str) -> str:
+    """A word with one "_" at its start or end loses it: Tesseract writes it where a word
+    meets a table's cell edge or a rule ("2_", "_SỞ"). A blank to fill in is a run of them,
+    and a name joined by one ("nguyen_van") has it inside: both are kept."""
+    if len(token) >= 2 and token[-1] == "_" and token[-2] != "_":
+        token = token[:-1]
+    if len(token) >= 2 and token[0] == "_" and token[1] != "_":
+        token = token[1:]
+    return token
 
 
 # ---------------------------------------------------------------- a space Tesseract lost

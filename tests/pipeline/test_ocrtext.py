@@ -121,3 +121,12 @@ def test_a_space_tesseract_lost_is_given_back_inside_the_word() -> None:
     # codes, an article's letter, a piece no syllable spells: as read
     for line in ("QĐ123 của UBND2", "Điều 12a. Sửa đổi", "lhai thực hiện"):
         assert spaced(line) == line
+
+
+def test_a_stray_underscore_at_a_word_edge_is_dropped() -> None:
+    # Tesseract writes "_" where a word meets a table's cell edge or a rule
+    assert _fixed("2_ Quách Gia Kiên 07/04/2013 Con") == "2 Quách Gia Kiên 07/04/2013 Con"
+    assert _fixed("_SỞ TÀI CHÍNH") == "SỞ TÀI CHÍNH"
+    # a blank to fill in, a lone mark and a name joined by one are kept
+    for line in ("Họ và tên: ____", "ghi chú _ hết", "tài khoản nguyen_van"):
+        assert _fixed(line) == line
