@@ -44,8 +44,9 @@ MAX_ROWS = 12
 OBSTRUCTION = 1.5  # × letter height either side of a row where a large shape obstructs it
 FRAME_INNER_SHARE = 0.15  # a frame has almost all of its ink along its box's edges
 # A grid: runs of 2 letters, under half a letter's square left over; a rule may slant (a
-# curled page) by a tenth of a letter over the run.
-RULE_RUN, RULE_RESIDUE, RULE_SLANT = 2.0, 0.5, 0.1
+# curled page) by a tenth of a letter over the run. It reaches 6 letters or more: a straight
+# pen stroke in the row (a handwritten "1", 2-3 letters tall) is no rule.
+RULE_RUN, RULE_RESIDUE, RULE_SLANT, RULE_MIN_LENGTH = 2.0, 0.5, 0.1, 6.0
 _RIM = np.ones((3, 3), np.uint8)
 # A recovered row is kept only when it reads as text: Tesseract's mean word confidence and
 # the share of valid syllables among its judged tokens.
@@ -148,7 +149,11 @@ def _ruled(ink: NDArray[np.bool_], letter: float) -> bool:
     """A table's grid (or a lone rule): ink made of straight horizontal and vertical runs at
     least `RULE_RUN` letters long, with less than `RULE_RESIDUE` of a letter's square left
     over (a letter run into a rule, a seal's ring or a signature's curve leaves more). Each
-    run may drift `RULE_SLANT` of a letter to either side: the rules of a curled page slant."""
+    run may drift `RULE_SLANT` of a letter to either side: the rules of a curled page slant.
+    The shape reaches `RULE_MIN_LENGTH` letters: a handwritten "1" in the row is straight too,
+    and erasing it would store "4" for a day written "14"."""
+    if max(ink.shape) < RULE_MIN_LENGTH * letter:
+        return False
     run = max(3, round(RULE_RUN * letter))
     drift = 2 * max(1, round(RULE_SLANT * letter)) + 1
     mask = ink.astype(np.uint8)

@@ -268,6 +268,11 @@ def test_a_grid_is_ruled_and_a_seal_or_signature_is_not() -> None:
     points = [[20 + 30 * k, 100 + round(60 * np.sin(k / 2))] for k in range(22)]
     cv2.polylines(signature, [np.array(points, np.int32)], False, 1, 4)
     assert not _ruled(signature > 0, letter)
+    # a straight pen stroke in the row (a handwritten "1" of a day, 2.5 letters tall) is not a
+    # rule: taken for one, it was erased and a day written "14" was stored as "4"
+    stroke = np.zeros((60, 12), np.uint8)
+    cv2.line(stroke, (6, 0), (4, 59), 1, 4)
+    assert not _ruled(stroke > 0, letter)
     lettered = _grid(0.0)  # a word run into a rule is not part of the grid
     word = np.zeros((40, 100), np.uint8)  # "ooo" run into the column's rule at x=400
     for k in range(3):
