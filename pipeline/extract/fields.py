@@ -781,7 +781,8 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
         title = " ".join(own)
     else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
-        title = lines[-1][prefixes[-1].end():] if prefixes else lines[-1]
+        mark = prefixes[-1] if prefixes else _MISREAD_AUTHORITY.match(fold(lines[-1]))
+        title = lines[-1][mark.end():] if mark else lines[-1]  # "Q:" is no part of the title
         if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
             return Found(None, 0.0, "signer title unreadable"), prefix
     title = collapse(title).strip(" .,")

@@ -314,6 +314,17 @@ def test_a_misread_prefix_is_restored_unsure_and_a_surname_like_an_agency_word_i
         "authority_prefix"] is None
 
 
+def test_a_misread_prefix_on_the_titles_own_line_is_no_part_of_the_title() -> None:
+    """"Q. CHỦ TỊCH" read "Q: CHỦ TỊCH": the title is "CHỦ TỊCH", the prefix restored unsure."""
+    text = MISREAD_PREFIX.replace("TI.. GIÁM ĐỐC", "Q: GIÁM ĐỐC").replace(
+        "- Văn phòng Sở;                                         CHÁNH VĂN PHÒNG",
+        "- Văn phòng Sở;")
+    ex = run(boxes_from_grid(text))
+    assert ex.values()["signer_title"] == "GIÁM ĐỐC"
+    assert ex.values()["authority_prefix"] == "Q."
+    assert ex.fields["authority_prefix"].confidence < 0.8
+
+
 LAND_DECISION = """
 UBND TỈNH NINH BÌNH                           CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG                       Độc lập - Tự do - Hạnh phúc
