@@ -772,6 +772,7 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     prefix = Found(prefixes[-1].group(1).upper() + "." if prefixes else None, prefix_conf)
     misread = [t for t in lines if _MISREAD_AUTHORITY.match(fold(t))
                and not P.AUTHORITY_LINE.match(fold(t))]
+    restored = None
     if misread and not prefixes:
         prefix = Found(None, 0.3, "authority prefix unreadable")
         restored = _confusable_prefix(misread[-1])
@@ -781,8 +782,11 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if own:  # the title may wrap: "PHÓ CHỦ TỊCH" / "THƯỜNG TRỰC"
         title = " ".join(own)
     else:  # "Q. CHỦ TỊCH": the title follows the prefix on the same line
-        mark = prefixes[-1] if prefixes else _MISREAD_AUTHORITY.match(fold(lines[-1]))
-        title = lines[-1][mark.end():] if mark else lines[-1]  # "Q:" is no part of the title
+        # a prefix read wrong but restored ("Q:" for "Q.") is no part of the title either; a
+        # token no prefix can be stays ("P. TRƯỞNG PHÒNG", the deputy's "P.")
+        mark = prefixes[-1] if prefixes else (
+            _MISREAD_AUTHORITY.match(fold(lines[-1])) if restored else None)
+        title = lines[-1][mark.end():] if mark else lines[-1]
         if snap(title, AGENCY_PHRASES):  # "TM. ỦY BAN NHÂN DÂN": the title line was lost
             return Found(None, 0.0, "signer title unreadable"), prefix
     title = collapse(title).strip(" .,")

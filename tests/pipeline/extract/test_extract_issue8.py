@@ -323,6 +323,9 @@ def test_a_misread_prefix_on_the_titles_own_line_is_no_part_of_the_title() -> No
     assert ex.values()["signer_title"] == "GIÁM ĐỐC"
     assert ex.values()["authority_prefix"] == "Q."
     assert ex.fields["authority_prefix"].confidence < 0.8
+    # a token no prefix can be is the title's own: "P." for the deputy ("Phó")
+    deputy = run(boxes_from_grid(text.replace("Q: GIÁM ĐỐC", "P. GIÁM ĐỐC")))
+    assert deputy.values()["signer_title"] == "P. GIÁM ĐỐC"
 
 
 LAND_DECISION = """
