@@ -396,14 +396,15 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
             slots[min(took, key=lambda k: output.words[k].left)] = " ".join(t for t, _ in pairs)
             continue
         drawn.append(([w for _, w in pairs], [w for _, w in pairs]))
-        beside = _beside([[w for _, w in line] for line in order], words)
+        page_lines = [[w for _, w in line] for line in order]
+        beside = _beside(page_lines, words)
         if beside is not None:
             # a cell of a table row (or a column's line) whose neighbours were read: it takes
             # its place in their line, left to right, as Tesseract reads a row across columns
             order[beside].extend(pairs)
             order[beside].sort(key=lambda pair: pair[1].left)
             continue
-        at = _insert_at([[w for _, w in line] for line in order], words)
+        at = _insert_at(page_lines, words)
         order.insert(at, pairs)
         host = {k: n + (n >= at) for k, n in host.items()}
     merged = [replace(w, line=n) for n, line in enumerate(order) for _, w in line]
@@ -414,9 +415,7 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
 def _beside(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int | None:
     """The line whose height holds the middle of `words` and none of whose words they lie
     over (the nearest by middle when several do); None when no line does."""
-    left = min(w.left for w in words)
-    right = max(w.left + w.width for w in words)
-    middle = statistics.median(w.top + w.height / 2 for w in words)
+    left, right, middle = _span(words)
     best, best_gap = None, float("inf")
     for n, ws in enumerate(order):
         if not min(w.top for w in ws) <= middle <= max(w.top + w.height for w in ws):
@@ -429,10 +428,14 @@ def _beside(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int | Non
     return best
 
 
+def _span(words: Sequence[Word]) -> tuple[int, int, float]:
+    """Left and right edges of `words`, and the median of their middles."""
+    return (min(w.left for w in words), max(w.left + w.width for w in words),
+            statistics.median(w.top + w.height / 2 for w in words))
+
+
 def _insert_at(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int:
-    left = min(w.left for w in words)
-    right = max(w.left + w.width for w in words)
-    middle = statistics.median(w.top + w.height / 2 for w in words)
+    left, right, middle = _span(words)
     best, best_bottom = 0, float("-inf")
     for n, ws in enumerate(order):
         bottom = max(w.top + w.height / 2 for w in ws)
