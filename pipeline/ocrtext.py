@@ -64,13 +64,16 @@ def repair_line(words: Sequence[str]) -> list[str]:
         return _spaced(tokens)  # one word alone: no neighbour to decide its marks by
     valid = sum(lexicon.is_syllable(w) for w in letters)
     if valid >= MIN_VALID_SHARE * len(letters):
-        tokens, places = _unit_names(tokens)
-        kept |= places
         for _ in range(PASSES):
+            tokens, places = _unit_names(tokens)  # a repaired type can name its unit
+            kept |= places
             again = _one_pass(tokens, kept)
             if again == tokens:
                 break
             tokens = again
+        else:
+            tokens, places = _unit_names(tokens)
+            kept |= places
         tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
     return _spaced(_roman_numeral(_repair_capitals(tokens, kept)))
 

@@ -88,6 +88,11 @@ def test_a_unit_name_after_its_type_takes_the_gazetteer_marks() -> None:
     assert _fixed("CỘNG HÒA XÃ HỘI CHỦ NGHĨA") == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA"
 
 
+def test_a_unit_type_the_repair_restores_names_its_unit() -> None:
+    # "PHÔ" is no unit type until the word pair makes it "PHỐ"; then the name takes its marks
+    assert _fixed("ỦY BAN NHÂN DÂN THÀNH PHÔ ĐA NĂNG") == "ỦY BAN NHÂN DÂN THÀNH PHỐ ĐÀ NẴNG"
+
+
 def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
     assert _fixed("giao cho đơn vị thì hành") == "giao cho đơn vị thi hành"
     assert _fixed("Giám đốc được uy nhiệm ký") == "Giám đốc được ủy nhiệm ký"
