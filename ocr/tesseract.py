@@ -29,6 +29,7 @@ from ocr.types import LineRepair, Word
 from ocr.words import (
     inkless_word_indices,
     noise_word_indices,
+    numbered_headings,
     page_text,
     renumber_lines,
     repaired_texts,
@@ -201,6 +202,7 @@ class TesseractEngine:
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]
                                 for i in kept])
         fixes = repaired_texts(words, self.repair)
+        fixes |= numbered_headings(words, fixes)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:
             # Map indices among non-empty words to indices among all TSV words.

@@ -156,6 +156,62 @@ def repaired_texts(words: Sequence[Word], repair: LineRepair | None) -> dict[int
     return out
 
 
+# A section heading's Roman numeral as Tesseract reads it: in bold serif capitals an "I" comes
+# out "l", "|" or "T", two touching I's an "H", and one I of "III" is often lost. ("1." is an
+# Arabic heading number, not a misread I.)
+_HEADING_NUMERAL = re.compile(r"([IVXHTl|]{1,5})\.")
+_AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
+_ROMAN_VALUES = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_LONGEST_SEQUENCE = 39
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in _ROMAN_VALUES:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def numbered_headings(words: Sequence[Word], texts: dict[int, str]) -> dict[int, str]:
+    """Index -> numeral of the section headings whose Roman numeral breaks the page's sequence
+    where the next numeral of the sequence explains the reading: the heading after "I." read
+    "H." or "l.", the one after "II." read "II." (an I lost). A heading opens its line with
+    the numeral and a dot, and its other words are in capitals; "I." starts a sequence again
+    (a new part), and a numeral that is neither the next one nor a reading of it is left as
+    read. `texts` holds the words' current texts where they differ from `words`."""
+    lines: dict[int, list[int]] = {}
+    for k, w in enumerate(words):
+        lines.setdefault(w.line, []).append(k)
+    out: dict[int, str] = {}
+    previous = 0
+    for line in sorted(lines):
+        first, *rest = lines[line]
+        m = _HEADING_NUMERAL.fullmatch(texts.get(first, words[first].text))
+        others = [texts.get(k, words[k].text) for k in rest]
+        others = [t for t in others if any(c.isalpha() for c in t)]
+        if m is None or not others or not all(_upper(t) for t in others):
+            continue
+        read = m.group(1).translate(_AS_I).replace("H", "II")
+        expected = _roman(previous + 1)
+        if read == "I":
+            previous = 1  # a sequence starts (again)
+        elif previous and (read == expected or (
+                expected.count("I") >= 2 and read == expected.replace("I", "", 1))):
+            if m.group(1) != expected:
+                out[first] = expected + "."
+            previous += 1
+        elif read == m.group(1):  # a numeral as printed: the sequence goes on from it
+            previous = next((n for n in range(1, _LONGEST_SEQUENCE + 1) if _roman(n) == read), 0)
+        else:
+            previous = 0
+    return out
+
+
+def _upper(text: str) -> bool:
+    return all(c.isupper() for c in text if c.isalpha())
+
+
 def page_text(words: Sequence[Word]) -> str:
     lines: dict[int, list[str]] = {}
     for w in words:

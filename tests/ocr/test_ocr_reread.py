@@ -128,3 +128,15 @@ def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert not _better(_word("IH.", 80.0), _word("III.", 90.0), "III.")
     assert not _better(_word("VP", 70.0), _word("VP.", 90.0), "VP.")
     assert not _better(_word("viec", 40.0), _word("việc", 96.0), "việc")
+
+
+def test_a_word_whose_letters_the_line_repair_changed_keeps_the_repair(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    # As "IH." made "III." by the line repair, which a second reading "II." would undo: the
+    # text holds a token of other letters than the word Tesseract read, and keeps it.
+    grey, full = page
+    lost = _misread(full, tmp_path, TITLE, {"HÒA": ("HOA", 70.0), "NGHĨA": ("NGHIA", 72.0)})
+    repaired = replace(lost, text=lost.text.replace("CỘNG HOA", "CỘNG HOAI", 1))
+    out = reread_capitals(grey, repaired, _reader(engine), tmp_path / "caps")
+    assert out.text.splitlines()[TITLE] == LINES[TITLE].replace("HÒA", "HOAI")

@@ -13,6 +13,7 @@ from ocr.types import WORD_SPACE, OcrOptions, Word
 from ocr.words import (
     inkless_word_indices,
     noise_word_indices,
+    numbered_headings,
     page_text,
     renumber_lines,
     repaired_texts,
@@ -205,3 +206,31 @@ def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_pa
     with pdfplumber.open(tmp_path / "out.pdf") as pdf:
         layer = " ".join((pdf.pages[0].extract_text() or "").split())
     assert "định x số" in layer and WORD_SPACE not in layer
+
+
+def _headings(lines: Sequence[str], texts: dict[int, str] | None = None) -> list[str]:
+    words = [_w(t, 40, 90, n) for n, line in enumerate(lines) for t in line.split(" ")]
+    fixed = numbered_headings(words, texts or {})
+    return [" ".join(fixed.get(k, (texts or {}).get(k, w.text)) for k, w in enumerate(words)
+                     if w.line == n) for n in range(len(lines))]
+
+
+def test_a_heading_numeral_that_breaks_the_sequence_is_read_as_the_next_one() -> None:
+    # "H." for the II that follows I.; "II." for the III that follows II. (an I lost)
+    assert _headings(["I. KẾT QUẢ", "nội dung", "H. KHÓ KHĂN", "II. KIẾN NGHỊ"]) == [
+        "I. KẾT QUẢ", "nội dung", "II. KHÓ KHĂN", "III. KIẾN NGHỊ"]
+    assert _headings(["I. MỤC TIÊU", "II. NỘI DUNG", "II. TỔ CHỨC", "IV. KINH PHÍ"]) == [
+        "I. MỤC TIÊU", "II. NỘI DUNG", "III. TỔ CHỨC", "IV. KINH PHÍ"]
+    # the heading's numeral as the line repair left it
+    assert _headings(["I. A B", "l. C D"], {3: "lI."}) == ["I. A B", "II. C D"]
+
+
+def test_numerals_in_sequence_or_not_headings_are_left_as_read() -> None:
+    # a new part starts again at I.; Arabic numbers, a line in lower case and an initial
+    # that opens no sequence are no Roman headings
+    assert _headings(["I. A", "II. B", "I. C", "II. D"]) == ["I. A", "II. B", "I. C", "II. D"]
+    assert _headings(["1. A", "2. B", "2. C"]) == ["1. A", "2. B", "2. C"]
+    assert _headings(["I. A", "II. có nội dung"]) == ["I. A", "II. có nội dung"]
+    assert _headings(["H. NGUYỄN VĂN AN", "II. B"]) == ["H. NGUYỄN VĂN AN", "II. B"]
+    # a numeral that is no reading of the next one starts the sequence from itself
+    assert _headings(["I. A", "V. B", "VI. C"]) == ["I. A", "V. B", "VI. C"]
