@@ -90,12 +90,12 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     # Only where the text has one token per word can the text follow the words and the layer.
     aligned = {n for n, members in lines.items()
                if n < len(texts) and len(texts[n].split(" ")) == len(members)}
-    tokens = {k: token for n in aligned for k, token in zip(lines[n], texts[n].split(" "),
-                                                            strict=True)}
+    current = {k: token for n in aligned for k, token in zip(lines[n], texts[n].split(" "),
+                                                             strict=True)}
     # A word whose letters the line repair changed ("IH." made "III.") keeps that reading: the
     # second one is judged against what Tesseract read, and an I lost again would undo it.
     changes = {k: c for k, c in _changes(words, lines, found, cuts, margin).items()
-               if k in tokens and len(_core(tokens[k])) == len(_core(words[k].text))}
+               if k in current and len(_core(current[k])) == len(_core(words[k].text))}
     if not changes:
         return output
     new_lines = []

@@ -31,6 +31,7 @@ from ocr.words import (
     noise_word_indices,
     numbered_headings,
     page_text,
+    raised_units,
     renumber_lines,
     repaired_texts,
     rewrite_words_in_text_pdf,
@@ -196,13 +197,15 @@ class TesseractEngine:
             raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
         tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
         read = parse_tsv(tsv)
-        drop = noise_word_indices(read) | inkless_word_indices(read, lambda: _grey(image_png))
+        load_grey = lru_cache(maxsize=1)(lambda: _grey(image_png))
+        drop = noise_word_indices(read) | inkless_word_indices(read, load_grey)
         trims = {i: t for i, t in trimmed_leaders(read).items() if i not in drop}
         kept = [i for i in range(len(read)) if i not in drop]
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]
                                 for i in kept])
         fixes = repaired_texts(words, self.repair)
         fixes |= numbered_headings(words, fixes)
+        fixes |= raised_units(words, fixes, load_grey)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:
             # Map indices among non-empty words to indices among all TSV words.

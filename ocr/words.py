@@ -129,6 +129,97 @@ def _on_a_rule(grey: NDArray[Any], level: float, w: Word) -> bool:
     return height > RULE_REACH * w.height or width > RULE_REACH * w.width
 
 
+# A unit of area or volume printed with a raised "2" or "3" ("m²", "km²", "m³"): Debian's `vie`
+# model has no character for it, so Tesseract writes "m", "m?", "m”'", "mỶ" or "m2" after a
+# number.
+_UNIT = re.compile(r"(\d[\d.,]*)?([kcdm]?m)(\S{0,2}?)([.,;:)]?)")
+_NUMBER = re.compile(r"\d[\d.,]*")
+# Around the "m" (× its height): a raised digit starts within `RAISED_REACH` of its right edge,
+# ends above its middle and is `RAISED_MIN`-`RAISED_MAX` of its height tall.
+RAISED_REACH, RAISED_MIN, RAISED_MAX = 0.6, 0.4, 1.2
+M_MIN_WIDTH = 0.9  # an "m" is wider than tall (× its height)
+# × the "m"'s height: a word space (0.61-0.70 between a number and its unit in table cells
+# Tesseract read as one word); a number printed against its unit leaves 0.03-0.57.
+SPACE_GAP = 0.6
+# The lower half of a "2" (its diagonal and base) has about as much ink left of its middle as
+# right of it; a "3"'s lower bowl lies right (left/right 0.77-1.6 against 0.29-0.68 over nine
+# fonts at 150-300 dpi, sharp and blurred).
+LOWER_LEFT = 0.72
+
+
+def raised_units(words: Sequence[Word], texts: dict[int, str],
+                 load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of the units after a number as the image prints them: the raised "2" or
+    "3" Tesseract could not write ("305 m?" -> "305 m²"; one shape beside the "m", ending above
+    its middle), and the space it lost between the number and the unit ("61m" -> "61 m"; a gap
+    a word space wide, `SPACE_GAP`), see `_unit_shapes`. `texts` holds the words' current texts
+    where they differ from `words`; the image is loaded only when the page has such a unit."""
+    found = []
+    for k, w in enumerate(words):
+        m = _UNIT.fullmatch(texts.get(k, w.text))
+        if m is None or w.width <= 0 or w.height <= 0 or not _read_as_raised(m.group(3)):
+            continue
+        before = texts.get(k - 1, words[k - 1].text) if k and words[k - 1].line == w.line else ""
+        if m.group(1) or _NUMBER.fullmatch(before.rstrip(".,")):
+            found.append((k, m))
+    if not found:
+        return {}
+    grey = load_grey()
+    if grey is None:
+        return {}
+    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    out = {}
+    for k, m in found:
+        shapes = _unit_shapes(grey, level, words[k])
+        if shapes is None:
+            continue
+        spaced, digit = shapes
+        number = (m.group(1) + WORD_SPACE if spaced else m.group(1)) if m.group(1) else ""
+        text = f"{number}{m.group(2)}{digit or m.group(3)}{m.group(4)}"
+        if digit or spaced:
+            out[k] = text
+    return out
+
+
+def _read_as_raised(text: str) -> bool:
+    """What Tesseract wrote for a raised digit: nothing, symbols, a letter ("Ỷ"; a vowel with a
+    mark: "mẻ", "mô") or a digit ("m7"); the image tells it from a word (`_unit_shapes`). Two
+    digits are a number, not a raised one."""
+    return sum(c.isdigit() for c in text) <= 1
+
+
+def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] | None:
+    """Around the word's last "m" (its rightmost shape wider than tall): whether a word space
+    parts it from the shape before it, and "²" or "³" when one shape just right of it ends above
+    its middle (`LOWER_LEFT` tells which), "" when none does. None when the "m" is not found
+    or a shape on the line follows it (a digit as printed: "m2")."""
+    y0, x0 = max(0, w.top - w.height // 2), max(0, w.left)
+    window = (grey[y0:w.top + w.height, x0:w.left + w.width + w.height] <= level)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(window.astype(np.uint8),
+                                                          connectivity=8)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
+    wide = [b for b in boxes if b[2] >= M_MIN_WIDTH * b[3] and b[3] >= 0.25 * w.height
+            and b[0] < w.left - x0 + w.width]
+    if not wide:
+        return None
+    mx, my, mw, mh = max(wide, key=lambda b: b[0])
+    middle = my + mh / 2
+    reach = mx + mw + RAISED_REACH * mh
+    if any(mx + mw <= b[0] <= reach and b[1] + b[3] > middle and b[3] >= mh / 2 for b in boxes):
+        return None
+    ends = [b[0] + b[2] for b in boxes if b[0] + b[2] <= mx and b[1] + b[3] > middle]
+    spaced = bool(ends) and mx - max(ends) >= SPACE_GAP * mh
+    raised = [b for b in boxes if mx + mw / 2 <= b[0] <= reach and b[1] + b[3] <= middle
+              and RAISED_MIN * mh <= b[3] <= RAISED_MAX * mh]
+    if len(raised) != 1:
+        return spaced, ""
+    x, y, width, height = raised[0]
+    lower = window[y + height // 2:y + height, x:x + width]
+    left = int(np.count_nonzero(lower[:, :width // 2]))
+    right = int(np.count_nonzero(lower[:, (width + 1) // 2:]))
+    return spaced, "²" if left >= LOWER_LEFT * max(1, right) else "³"
+
+
 def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:
     """Consecutive 0-based line numbers in reading order after words were dropped."""
     mapping: dict[int, int] = {}

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 BOLD = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf")
+SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # not a held-out generator font
 
 LINES = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -33,12 +34,13 @@ def render_page(
     size_pt: float = 13.0,
     width_in: float = 8.27,
     height_in: float = 5.5,
+    font_file: Path = FONT,
 ) -> np.ndarray:
-    """Grey page (uint8) with the lines in Liberation Serif (Times metrics)."""
+    """Grey page (uint8) with the lines in Liberation Serif (Times metrics) or `font_file`."""
     w, h = int(width_in * dpi), int(height_in * dpi)
     img = Image.new("L", (w, h), 255)
     draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(FONT), int(size_pt * dpi / 72))
+    font = ImageFont.truetype(str(font_file), int(size_pt * dpi / 72))
     y = int(0.6 * dpi)
     for line in lines:
         draw.text((int(0.8 * dpi), y), line, font=font, fill=0)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pdfplumber
-from ocr_testpages import render_page, save_png
+from ocr_testpages import SANS, render_page, save_png
+from PIL import Image, ImageDraw, ImageFont
 
 from ocr.document import ocr_file
 from ocr.tesseract import TesseractEngine
@@ -15,6 +16,7 @@ from ocr.words import (
     noise_word_indices,
     numbered_headings,
     page_text,
+    raised_units,
     renumber_lines,
     repaired_texts,
     trimmed_leaders,
@@ -234,3 +236,39 @@ def test_numerals_in_sequence_or_not_headings_are_left_as_read() -> None:
     assert _headings(["H. NGUYỄN VĂN AN", "II. B"]) == ["H. NGUYỄN VĂN AN", "II. B"]
     # a numeral that is no reading of the next one starts the sequence from itself
     assert _headings(["I. A", "V. B", "VI. C"]) == ["I. A", "V. B", "VI. C"]
+
+
+def test_a_raised_unit_digit_tesseract_cannot_write_is_read_from_the_image(
+        tmp_path: Path) -> None:
+    # Debian's `vie` has no "²" or "³": Tesseract writes "m", "m?", "mỶ" or a marked vowel.
+    # A printed "m2", a unit without a raised digit and words opening with "m" stay as read.
+    lines = ["Diện tích đất 305 m², đất ở 120,5 m²;", "Khối lượng đào 18 m³ và 7,5 m³.",
+             "Cao 18 m, rộng 4 m và 12 m2 sân.", "Có 3 mẹ con và 2 mà thôi.",
+             "Thửa đất 61m² và 2 km² rừng;"]
+    png = save_png(render_page(lines, font_file=SANS), tmp_path / "p.png")
+    out = TesseractEngine(psm=3).recognise(png, tmp_path / "p", dpi=300, timeout_s=60)
+    text = " ".join(out.text.split())
+    for part in ("305 m², đất ở 120,5 m²;", "18 m³ và 7,5 m³.", "Cao 18 m, rộng 4 m và 12 m2",
+                 "3 mẹ con và 2 mà", "61m² và 2 km² rừng;"):
+        assert part in text
+    assert out.text_pdf is not None
+    with pdfplumber.open(out.text_pdf) as pdf:
+        layer = " ".join((pdf.pages[0].extract_text() or "").split())
+    assert "305 m²," in layer and "18 m³" in layer
+
+
+def test_the_space_tesseract_lost_between_a_number_and_its_unit_is_given_back() -> None:
+    # A table cell's "18,5 m" read as one word "18,5m": the gap before the "m" is a word space.
+    # Printed against the number ("61m²"), it stays.
+    font = ImageFont.truetype(str(SANS), 54)
+    img = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (text, read) in enumerate((("18,5 m", "18,5m"), ("61m²", "61m?"))):
+        x, y = 40 + 450 * n, 60
+        draw.text((x, y), text, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, y), text, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=90.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    assert raised_units(words, {}, lambda: grey) == {0: f"18,5{WORD_SPACE}m", 1: "61m²"}
