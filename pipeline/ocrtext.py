@@ -100,8 +100,8 @@ def _spaced(tokens: list[str]) -> list[str]:
     """Each word Tesseract ran together with the next one given its space back (as
     `WORD_SPACE`, so the line keeps a token per word): a syllable and a number ("Sáng02/10/2025"),
     a label's colon and the word after it ("tộc:Kinh"), two syllables that no syllable spells
-    together but the word list pairs, split in exactly one place ("Hộtịch"). Words in capitals
-    (a code, an abbreviation) are left as read."""
+    together but the word list pairs, split in exactly one place ("Hộtịch"); in capitals (a
+    code, an abbreviation), only where the two make a unit's name of the gazetteer ("SƠNLA")."""
     out = []
     for token in tokens:
         m = _GLUED_NUMBER.fullmatch(token) or _GLUED_COLON.fullmatch(token)
@@ -115,12 +115,14 @@ def _spaced(tokens: list[str]) -> list[str]:
 def _two_syllables(token: str) -> str:
     m = _WORD.fullmatch(token)
     word = m.group(1) if m else ""
-    if (len(word) < 2 * _MIN_PART or not word.isalpha() or word.isupper()
-            or lexicon.is_syllable(word)):
+    if len(word) < 2 * _MIN_PART or not word.isalpha() or lexicon.is_syllable(word):
         return token
+    # In capitals (a code, an abbreviation) only a unit's name is split ("TỈNH SƠNLA").
+    pair = (lambda a, b: lexicon.check_place(f"{a} {b}").known) if word.isupper() else (
+        lexicon.word_pair)
     splits = [k for k in range(_MIN_PART, len(word) - _MIN_PART + 1)
               if lexicon.is_syllable(word[:k]) and lexicon.is_syllable(word[k:])
-              and lexicon.word_pair(word[:k], word[k:])]
+              and pair(word[:k], word[k:])]
     if len(splits) != 1:
         return token
     start = token.index(word)

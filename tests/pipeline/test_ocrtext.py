@@ -123,8 +123,11 @@ def test_a_space_tesseract_lost_is_given_back_inside_the_word() -> None:
     assert spaced("ngành kinhdoanh vận tải") == "ngành kinh doanh vận tải"
     # the word keeps one token in the line (the steps after pair tokens with words)
     assert len(_fixed("ngành kinhdoanh vận tải").split(" ")) == 4
-    # codes, an article's letter, a piece no syllable spells: as read
-    for line in ("QĐ123 của UBND2", "Điều 12a. Sửa đổi", "lhai thực hiện"):
+    # in capitals, a unit's name the gazetteer spells in two syllables
+    assert spaced("SỞ NỘI VỤ TỈNH HÀTĨNH") == "SỞ NỘI VỤ TỈNH HÀ TĨNH"
+    # codes, an article's letter, a piece no syllable spells, capitals no unit is named: as read
+    for line in ("QĐ123 của UBND2", "Điều 12a. Sửa đổi", "lhai thực hiện", "CÔNG TY TNHH",
+                 "BAN CHỈ ĐẠO KINHDOANH"):
         assert spaced(line) == line
 
 
