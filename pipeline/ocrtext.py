@@ -75,8 +75,7 @@ def repair_line(words: Sequence[str]) -> list[str]:
             tokens, places = _unit_names(tokens)
             kept |= places
         tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
-    tokens, names = _person_name(tokens)
-    return _spaced(_roman_numeral(_repair_capitals(tokens, kept | names)))
+    return _spaced(_roman_numeral(_repair_capitals(tokens, kept)))
 
 
 def _without_stray_underscore(token: str) -> str:
@@ -129,42 +128,6 @@ def _two_syllables(token: str) -> str:
     start = token.index(word)
     k = start + splits[0]
     return token[:k] + WORD_SPACE + token[k:]
-
-
-# ---------------------------------------------------------------- a person's name
-
-_LONGEST_NAME = 4
-
-
-def _person_name(tokens: list[str]) -> tuple[list[str], set[int]]:
-    """A person's name alone on its line ("Đỉnh Hồng Ly" under a signature) or after a label's
-    colon ("tên: KIỂU HUYỀN HIỀN"): two to four words, a name syllable of the names lexicon
-    among those after the first. The first, the surname, takes the marks of the one name
-    syllable spelled like it where it is none ("Đinh", "KIỀU": no Vietnamese surname is
-    "Đỉnh" or "Kiểu"); several candidates leave it as read, and so does a unit's name ("Định
-    Hóa"). The given names are left as read: the names list is far from complete ("Định" is
-    a given name it lacks). Also the indices of a repaired name's words, which no later step
-    changes."""
-    colon = max((k for k, t in enumerate(tokens) if t.endswith(":")), default=-1)
-    start = colon + 1
-    run = tokens[start:]
-    if not 2 <= len(run) <= _LONGEST_NAME or not all(_name_word(t, colon >= 0) for t in run):
-        return tokens, set()
-    if (lexicon.is_name_part(run[0]) or not any(lexicon.is_name_part(t) for t in run[1:])
-            or lexicon.check_place(" ".join(run)).known):
-        return tokens, set()
-    fixed = lexicon.repair_syllable(run[0], allowed=lexicon.name_parts())
-    if not fixed.changed or fixed.unsure or not _marks_only(run[0], fixed.text):
-        return tokens, set()
-    out = list(tokens)
-    out[start] = fixed.text.upper() if run[0].isupper() else fixed.text
-    return out, set(range(start, len(tokens)))
-
-
-def _name_word(token: str, capitals: bool) -> bool:
-    """A word of a name: a capital initial and small letters, or (after a label) capitals."""
-    return token.isalpha() and (token[:1].isupper() and (
-        token[1:].islower() or (capitals and token.isupper())))
 
 
 # ---------------------------------------------------------------- a unit's name after its type

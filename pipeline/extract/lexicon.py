@@ -450,11 +450,6 @@ def _name_parts() -> frozenset[str]:
     return frozenset(_lower(s) for s in (*surnames(), *given_name_syllables(), "thị", "văn"))
 
 
-def name_parts() -> frozenset[str]:
-    """Every surname, middle and given name syllable, in small letters."""
-    return _name_parts()
-
-
 def is_name_part(word: str) -> bool:
     """A known surname, middle or given name syllable, with its marks as written."""
     return _lower(word) in _name_parts()

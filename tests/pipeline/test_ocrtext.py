@@ -138,13 +138,3 @@ def test_a_stray_underscore_at_a_word_edge_is_dropped() -> None:
     # a blank to fill in, a lone mark and a name joined by one are kept
     for line in ("Họ và tên: ____", "ghi chú _ hết", "tài khoản nguyen_van"):
         assert _fixed(line) == line
-
-
-def test_a_surname_no_name_list_holds_takes_the_one_spelled_like_it() -> None:
-    # a name alone on its line (under a signature), or in capitals after a label's colon
-    assert _fixed("Đỉnh Văn Toàn") == "Đinh Văn Toàn"
-    assert _fixed("Họ và tên: KIỂU THỊ MAI") == "Họ và tên: KIỀU THỊ MAI"
-    # given names are left as read (the list lacks many), and so are a unit's name, a title
-    # and a run with no name syllable after its first word
-    for line in ("Nguyễn Văn Định", "Quê quán: Định Hóa", "Chức vụ: CHỦ TỊCH", "Đỉnh Núi"):
-        assert _fixed(line) == line
