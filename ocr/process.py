@@ -490,11 +490,9 @@ def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine:
         # models, and the step took 7 % of the page's time instead of 16 % (one model to load).
         language = engine.with_first_language() if hasattr(
             engine, "with_first_language") else engine
-        latin = engine.with_latin() if hasattr(engine, "with_latin") else None
         output = reread_capitals(prepared.ocr, output,
                                  _block_reader(prepared, language, timeout_s),
-                                 base.with_name(base.name + "-caps"),
-                                 _block_reader(prepared, latin, timeout_s) if latin else None)
+                                 base.with_name(base.name + "-caps"))
     if options.recover_lines:
         output = recover_lines(prepared.ocr, output, _block_reader(prepared, engine, timeout_s),
                                base.with_name(base.name + "-rows"), prepared.ocr_dpi)

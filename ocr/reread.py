@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,10 +42,6 @@ MIN_CONF = 85.0
 DOUBT_CONF = 96.0
 VALID_MARGIN = 2.0
 MAX_LINES = 40
-# A word in capitals this short that the Vietnamese model still doubts after its second
-# reading is read by a model of Latin script too (an abbreviation: "VT", "TCD", "UBND").
-ABBREVIATION_LETTERS = 4
-LATIN_CONF = 90.0
 
 _ALNUM = re.compile(r"[^\w]")
 
@@ -73,12 +68,10 @@ def _doubtful(word: Word) -> bool:
 
 
 def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
-                    scratch: Path, read_latin: Reader | None = None) -> EngineOutput:
+                    scratch: Path) -> EngineOutput:
     """`output` with its words in capitals read again line by line where that reading is
-    better (`_better`), and its short ones still doubted read by `read_latin` (a model of
-    Latin script) where that reading is an abbreviation (`_latin_better`); `output` itself
-    when none is. The words must be those of Tesseract's text layer, in its order (before
-    `ocr.recover` adds lines)."""
+    better (`_better`); `output` itself when none is. The words must be those of Tesseract's
+    text layer, in its order (before `ocr.recover` adds lines)."""
     words = output.words
     lines: dict[int, list[int]] = {}
     for k, w in enumerate(words):
@@ -91,6 +84,8 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     letter = float(statistics.median(w.height for w in words))
     sheet, cuts, margin = _sheet(grey, [spans[n] for n in chosen], chosen, letter)
     found = read_sheet(sheet, read, scratch)
+    if found is None or not found.words:
+        return output
     texts = output.text.split("\n")
     # Only where the text has one token per word can the text follow the words and the layer.
     aligned = {n for n, members in lines.items()
@@ -99,22 +94,8 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
                                                              strict=True)}
     # A word whose letters the line repair changed ("IH." made "III.") keeps that reading: the
     # second one is judged against what Tesseract read, and an I lost again would undo it.
-    changes = {k: c for k, c in _changes(words, lines, found, cuts, margin, _better).items()
-               if k in current and len(_core(current[k])) == len(_core(words[k].text))
-               } if found is not None else {}
-    if read_latin is not None:
-        best = [changes[k][0] if k in changes else w for k, w in enumerate(words)]
-        short = {n: [k for k in lines[n] if k in current and _doubtful(best[k])
-                     and len(_core(best[k].text)) <= ABBREVIATION_LETTERS
-                     and len(_core(current[k])) == len(_core(words[k].text))]
-                 for n in chosen}
-        short = {n: ks for n, ks in short.items() if ks}
-        if short:
-            sheet, cuts, margin = _sheet(grey, [[words[k] for k in ks] for ks in short.values()],
-                                         list(short), letter)
-            latin = read_sheet(sheet, read_latin, scratch.with_name(scratch.name + "-latin"))
-            if latin is not None:
-                changes |= _changes(best, lines, latin, cuts, margin, _latin_better)
+    changes = {k: c for k, c in _changes(words, lines, found, cuts, margin).items()
+               if k in current and len(_core(current[k])) == len(_core(words[k].text))}
     if not changes:
         return output
     new_lines = []
@@ -176,10 +157,9 @@ def _sheet(grey: Image, lines: Sequence[Sequence[Word]], numbers: Sequence[int],
 
 
 def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOutput,
-             cuts: Sequence[_Cut], margin: int,
-             better: Callable[[Word, Word, str], bool]) -> dict[int, tuple[Word, str]]:
+             cuts: Sequence[_Cut], margin: int) -> dict[int, tuple[Word, str]]:
     """Index of a page word -> (its second reading, that reading's text token) where the
-    second reading is `better`. A word is paired with the one second-read word that lies over
+    second reading is better. A word is paired with the one second-read word that lies over
     it, and that word over no other."""
     texts = found.text.split("\n")
     by_line: dict[int, list[Word]] = {}
@@ -203,7 +183,7 @@ def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOu
                 continue
             k = over[0]
             before = words[k]
-            if better(before, again, token):
+            if _better(before, again, token):
                 out[k] = (again, token)
     return out
 
@@ -230,24 +210,6 @@ def _better(before: Word, again: Word, token: str) -> bool:
     if _syllable(before.text) and _syllable(token):
         return again.conf - before.conf >= VALID_MARGIN
     return True
-
-
-def _latin_better(before: Word, again: Word, token: str) -> bool:
-    """The Latin model's reading of a short word in capitals is taken when it is an
-    abbreviation ("VT", "TCD": capitals no Vietnamese syllable spells) whose letters differ
-    from the reading so far beyond its marks ("VI," "VỊ," "VD" for "VT,"), and the model is
-    sure of it (`LATIN_CONF`) and surer than of that reading. The Vietnamese model reads such
-    letters as a syllable; a word with marks ("HÀN" read "HAN") is never taken from it."""
-    first, second = _core(before.text), _core(again.text)
-    return (2 <= len(second) <= ABBREVIATION_LETTERS and second.isascii() and second.isalpha()
-            and second.isupper() and not is_valid_syllable(second)
-            and _unmarked(first).upper() != second
-            and again.conf >= LATIN_CONF and again.conf > before.conf)
-
-
-def _unmarked(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text.replace("Đ", "D").replace(
-        "đ", "d")) if not unicodedata.combining(c))
 
 
 def _core(text: str) -> str:

@@ -150,9 +150,6 @@ def _tsv_word_count(tsv: str) -> int:
     return len(_drawn_rows(tsv))
 
 
-LATIN_MODEL = "eng"
-
-
 @dataclass(frozen=True)
 class TesseractEngine:
     languages: str = "vie+Vietnamese"
@@ -168,15 +165,6 @@ class TesseractEngine:
     def with_first_language(self) -> TesseractEngine:
         """The same engine with its first model only ("vie" of "vie+Vietnamese")."""
         return replace(self, languages=self.languages.split("+")[0])
-
-    def with_latin(self) -> TesseractEngine | None:
-        """The same engine with Tesseract's model of Latin script ("eng", installed with
-        Tesseract itself) and no line repair, for abbreviations in capitals (`ocr.reread`);
-        None when that model is missing."""
-        data = self.tessdata_dir or default_tessdata_dir()
-        if not (data / f"{LATIN_MODEL}.traineddata").is_file():
-            return None
-        return replace(self, languages=LATIN_MODEL, repair=None)
 
     def _data_args(self) -> list[str]:
         return ["--tessdata-dir", str(self.tessdata_dir)] if self.tessdata_dir else []

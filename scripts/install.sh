@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie tesseract-ocr-script-viet  # OCR + models
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet  # OCR engine + Vietnamese models
   poppler-utils qpdf unpaper                                  # pdftotext/pdfsig/pdftoppm, qpdf; unpaper for bench/ocr.py
   softhsm2 libnss3-tools                                      # PKCS#11 token tests, pdfsig trust store
   fonts-noto-core fonts-liberation2 fonts-dejavu-core         # stamp font, sample rendering

@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from ocr.engine import EngineOutput
-from ocr.reread import _better, _latin_better, in_capitals, reread_capitals
+from ocr.reread import _better, in_capitals, reread_capitals
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import page_text, rewrite_words_in_text_pdf
@@ -140,37 +140,3 @@ def test_a_word_whose_letters_the_line_repair_changed_keeps_the_repair(
     repaired = replace(lost, text=lost.text.replace("CỘNG HOA", "CỘNG HOAI", 1))
     out = reread_capitals(grey, repaired, _reader(engine), tmp_path / "caps")
     assert out.text.splitlines()[TITLE] == LINES[TITLE].replace("HÒA", "HOAI")
-
-
-def test_an_abbreviation_the_vietnamese_model_reads_as_a_syllable_is_read_in_latin_script(
-    engine: TesseractEngine, tmp_path: Path
-) -> None:
-    # The Vietnamese model reads the archive line's "VT," as "VE", "VI," or "VỊ," in a serif
-    # face, first and second time alike; the Latin model reads the abbreviation.
-    lines = ["Nơi nhận:", "- Như Điều 3;", "- Lưu: VT, TCCB."]
-    grey = render_page(lines, height_in=2.5)
-    png = tmp_path / "page.png"
-    cv2.imwrite(str(png), grey)
-    first = engine.recognise(png, tmp_path / "page", dpi=DPI, timeout_s=120)
-    assert "VT," not in first.text
-    again = reread_capitals(grey, first, _reader(engine), tmp_path / "caps")
-    assert "VT," not in again.text
-    latin = engine.with_latin()
-    assert latin is not None
-    out = reread_capitals(grey, first, _reader(engine), tmp_path / "caps", _reader(latin))
-    assert out.text.splitlines()[-1] == lines[-1]
-    assert out.text_pdf is not None and "VT," in _layer(out.text_pdf)
-
-
-def test_the_latin_reading_is_taken_only_for_an_abbreviation() -> None:
-    assert _latin_better(_word("VI,", 83.0), _word("VT,", 93.0), "VT,")
-    assert _latin_better(_word("VỊ,", 90.0), _word("VT,", 93.0), "VT,")
-    assert _latin_better(_word("VLE", 52.0), _word("VT,", 93.0), "VT,")
-    # a syllable ("HAN" for "HÀN"), the same letters without their marks, a word too long
-    assert not _latin_better(_word("HÀN", 80.0), _word("HAN", 95.0), "HAN")
-    assert not _latin_better(_word("ĐT", 80.0), _word("DT", 95.0), "DT")
-    assert not _latin_better(_word("GIÁM", 80.0), _word("GIAM", 95.0), "GIAM")
-    assert not _latin_better(_word("UBNĐX", 60.0), _word("UBNDX", 95.0), "UBNDX")
-    # not sure enough, or not surer than the reading so far
-    assert not _latin_better(_word("VI,", 83.0), _word("VT,", 88.0), "VT,")
-    assert not _latin_better(_word("VP", 94.0), _word("VF", 93.0), "VF")
