@@ -27,6 +27,7 @@ from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import LineRepair, Word
 from ocr.words import (
+    dropped_marks,
     inkless_word_indices,
     noise_word_indices,
     numbered_headings,
@@ -206,6 +207,7 @@ class TesseractEngine:
         fixes = repaired_texts(words, self.repair)
         fixes |= numbered_headings(words, fixes)
         fixes |= raised_units(words, fixes, load_grey)
+        fixes |= dropped_marks(words, fixes, load_grey)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:
             # Map indices among non-empty words to indices among all TSV words.

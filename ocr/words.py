@@ -220,6 +220,101 @@ def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] 
     return spaced, "²" if left >= LOWER_LEFT * max(1, right) else "³"
 
 
+# A mark Tesseract left off a line's last word, as parts of its letters' height (`_letters`):
+# within `MARK_GAP` of the word, at most `MARK_WIDTH` wide; a dot ends at the baseline
+# (`BASELINE_SLACK`) and is at most `DOT_HEIGHT` tall, a comma's tail goes below it.
+MARK_GAP, MARK_WIDTH, DOT_HEIGHT, BASELINE_SLACK = 0.6, 0.45, 0.35, 0.12
+MIN_MARK = 0.08  # smaller than this is a speck, not a printed mark
+
+
+def dropped_marks(words: Sequence[Word], texts: dict[int, str],
+                  load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a line's last word with the mark after it that the image prints and
+    Tesseract left off ("VP" for "VP.", "tư" for "tư;"): the only ink just right of the word
+    is a dot on the baseline ("."), a comma's shape (","), or a dot above either (":", ";"),
+    and no other word's box reaches there (`_mark_after`). `texts` holds the words' current
+    texts where they differ from `words`."""
+    last: dict[int, int] = {}
+    for k, w in enumerate(words):
+        if w.line not in last or w.left > words[last[w.line]].left:
+            last[w.line] = k
+    ends = [k for k in last.values()
+            if texts.get(k, words[k].text)[-1:].isalnum() and words[k].height > 0]
+    if not ends:
+        return {}
+    grey = load_grey()
+    if grey is None:
+        return {}
+    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    out = {}
+    for k in ends:
+        mark = _mark_after(grey, level, words, k)
+        if mark:
+            out[k] = texts.get(k, words[k].text) + mark
+    return out
+
+
+def _boxes(ink: NDArray[Any]) -> list[tuple[int, int, int, int]]:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    return [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+            for i in range(1, count)]
+
+
+def _letters(ink: NDArray[Any]) -> tuple[float, float] | None:
+    """(baseline, letter height) of a word's ink: the median bottom and height of its shapes
+    at least a third of its box tall (marks and dots left out)."""
+    shapes = [b for b in _boxes(ink) if b[3] >= ink.shape[0] / 3]
+    if not shapes:
+        return None
+    return (float(np.median([y + h for _, y, _, h in shapes])),
+            float(np.median([h for _, _, _, h in shapes])))
+
+
+def _mark_after(grey: NDArray[Any], level: float, words: Sequence[Word], k: int) -> str:
+    """The mark right of word `k`'s last letter (inside its box, where Tesseract often leaves
+    it, or in the gap after it), or "" when that ink is anything else."""
+    w = words[k]
+    page_h, page_w = grey.shape[:2]
+    top, bottom = max(0, w.top), min(page_h, w.top + w.height)
+    letters = _letters(grey[top:bottom, max(0, w.left):w.left + w.width] <= level)
+    if letters is None:
+        return ""
+    baseline, height = letters[0] + top, letters[1]
+    right = w.left + w.width
+    x0, x1 = max(0, w.left), min(page_w, right + round(MARK_GAP * height))
+    y0, y1 = max(0, round(baseline - 1.2 * height)), min(page_h, round(baseline + 0.6 * height))
+    if x1 - right < 2 or any(i != k and o.left < x1 and o.left + o.width > right and o.top < y1
+                             and o.top + o.height > y0 for i, o in enumerate(words)):
+        return ""
+    shapes = _boxes(grey[y0:y1, x0:x1] <= level)
+    tall = [b for b in shapes if b[3] >= height / 2]
+    if not tall:
+        return ""
+    # Right of the last letter's middle: a dot tucks under a "P"'s or "V"'s overhang; a mark
+    # above or below a letter sits at its middle.
+    lx, _, lw, _ = max(tall, key=lambda b: b[0] + b[2])
+    last = lx + lw
+    after = [b for b in shapes if b not in tall and b[0] >= lx + lw / 2]
+    if not after or len(after) > 2 or any(
+            y == 0 or x + bw >= x1 - x0 or y + bh >= y1 - y0 or bw > MARK_WIDTH * height
+            or max(bw, bh) < MIN_MARK * height for x, y, bw, bh in after):
+        return ""  # nothing, a letter running on, or specks
+    line = baseline - y0
+    x, y, bw, bh = max(after, key=lambda b: b[1])
+    if abs(y + bh - line) <= BASELINE_SLACK * height and bh <= DOT_HEIGHT * height:
+        mark = "."
+    elif y + bh > line + BASELINE_SLACK * height and y < line and bh >= 1.2 * bw:
+        mark = ","
+    else:
+        return ""
+    if len(after) == 1:
+        return mark
+    ux, uy, uw, uh = min(after, key=lambda b: b[1])
+    dot_above = (uy + uh <= line - 0.3 * height and uh <= DOT_HEIGHT * height
+                 and ux >= last - 1 and x >= last - 1 and ux < x + bw and x < ux + uw)
+    return (":" if mark == "." else ";") if dot_above else ""
+
+
 def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:
     """Consecutive 0-based line numbers in reading order after words were dropped."""
     mapping: dict[int, int] = {}
