@@ -12,6 +12,7 @@ from ocr.document import ocr_file
 from ocr.tesseract import TesseractEngine
 from ocr.types import WORD_SPACE, OcrOptions, Word
 from ocr.words import (
+    dropped_marks,
     inkless_word_indices,
     noise_word_indices,
     numbered_headings,
@@ -272,3 +273,33 @@ def test_the_space_tesseract_lost_between_a_number_and_its_unit_is_given_back() 
                           height=bottom - top, conf=90.0, block=1, line=n))
     grey = np.asarray(img, dtype=np.uint8)
     assert raised_units(words, {}, lambda: grey) == {0: f"18,5{WORD_SPACE}m", 1: "61m²"}
+
+
+def _marked_line(texts: Sequence[tuple[str, str, bool]]) -> dict[int, str]:
+    """Draw each (printed, read, box holds the mark) on its own line in DejaVu Sans; the word's
+    box as Tesseract gives it: over the whole print, or over the letters only."""
+    font = ImageFont.truetype(str(SANS), 50)
+    img = Image.new("L", (700, 120 * len(texts) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (printed, read, holds) in enumerate(texts):
+        x, y = 60, 40 + 120 * n
+        draw.text((x, y), printed, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, y), printed if holds else read, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=92.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    return dropped_marks(words, {}, lambda: grey)
+
+
+def test_a_mark_tesseract_left_off_a_lines_last_word_is_read_from_the_image() -> None:
+    # the dot inside the word's box (under the "P"), or in the gap after it
+    assert _marked_line([("VT, VP.", "VP.", True)]) == {}  # read: nothing to add
+    assert _marked_line([("VP.", "VP", True), ("tư;", "tư", False), ("sau:", "sau", False),
+                         ("hạn,", "hạn", False)]) == {0: "VP.", 1: "tư;", 2: "sau:", 3: "hạn,"}
+
+
+def test_no_mark_is_made_of_letters_marks_or_specks() -> None:
+    # a word's own marks (a dot below, a tone above) and a last letter are no punctuation
+    assert _marked_line([("Hạ", "Hạ", True), ("lá", "lá", True), ("VP", "VP", True),
+                         ("ngày", "ngày", True)]) == {}
