@@ -225,6 +225,7 @@ def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] 
 # (`BASELINE_SLACK`) and is at most `DOT_HEIGHT` tall, a comma's tail goes below it.
 MARK_GAP, MARK_WIDTH, DOT_HEIGHT, BASELINE_SLACK = 0.6, 0.45, 0.35, 0.12
 MIN_MARK = 0.08  # smaller than this is a speck, not a printed mark
+MARK_CLEAR = 0.1  # white between a mark and the letters, × their height
 
 
 def dropped_marks(words: Sequence[Word], texts: dict[int, str],
@@ -286,15 +287,24 @@ def _mark_after(grey: NDArray[Any], level: float, words: Sequence[Word], k: int)
     if x1 - right < 2 or any(i != k and o.left < x1 and o.left + o.width > right and o.top < y1
                              and o.top + o.height > y0 for i, o in enumerate(words)):
         return ""
-    shapes = _boxes(grey[y0:y1, x0:x1] <= level)
+    ink = (grey[y0:y1, x0:x1] <= level).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    shapes = [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+              for i in range(1, count)]
     tall = [b for b in shapes if b[3] >= height / 2]
     if not tall:
         return ""
     # Right of the last letter's middle: a dot tucks under a "P"'s or "V"'s overhang; a mark
-    # above or below a letter sits at its middle.
+    # above or below a letter sits at its middle. A piece of a broken letter (a serif's foot
+    # on a photo) lies against the rest of it: a mark keeps `MARK_CLEAR` from every letter.
     lx, _, lw, _ = max(tall, key=lambda b: b[0] + b[2])
     last = lx + lw
-    after = [b for b in shapes if b not in tall and b[0] >= lx + lw / 2]
+    body = np.isin(labels, [i + 1 for i, b in enumerate(shapes) if b in tall])
+    clear = max(2, round(MARK_CLEAR * height))
+    after = [b for b in shapes if b not in tall and b[0] >= lx + lw / 2 and not body[
+        max(0, b[1] - clear):b[1] + b[3] + clear, max(0, b[0] - clear):b[0] + b[2] + clear].any()]
+    if len(after) != sum(1 for b in shapes if b not in tall and b[0] >= lx + lw / 2):
+        return ""  # ink against the last letter: a broken letter, not a mark
     if not after or len(after) > 2 or any(
             y == 0 or x + bw >= x1 - x0 or y + bh >= y1 - y0 or bw > MARK_WIDTH * height
             or max(bw, bh) < MIN_MARK * height for x, y, bw, bh in after):

@@ -303,3 +303,22 @@ def test_no_mark_is_made_of_letters_marks_or_specks() -> None:
     # a word's own marks (a dot below, a tone above) and a last letter are no punctuation
     assert _marked_line([("Hạ", "Hạ", True), ("lá", "lá", True), ("VP", "VP", True),
                          ("ngày", "ngày", True)]) == {}
+
+
+def test_a_piece_against_the_last_letter_is_a_broken_letter_not_a_mark() -> None:
+    # a photo breaks a serif's foot off its stem: a dot one pixel from the letter is that
+    font = ImageFont.truetype(str(SANS), 50)
+    img = Image.new("L", (500, 160), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((60, 40), "Bệnh", font=font, fill=0)
+    left, top, right, bottom = draw.textbbox((60, 40), "Bệnh", font=font)
+    ink = np.asarray(img) < 128
+    end = int(np.flatnonzero(ink.any(axis=0)).max())  # the "h"'s last stem
+    base = int(np.flatnonzero(ink[:, end]).max())  # its foot
+    words = [Word(text="Bệnh", left=left, top=top, width=end + 16 - left,
+                  height=bottom - top, conf=92.0, block=1, line=0)]
+    for gap, expected in ((2, {}), (9, {0: "Bệnh."})):
+        piece = img.copy()
+        ImageDraw.Draw(piece).rectangle((end + gap, base - 5, end + gap + 5, base), fill=0)
+        grey = np.asarray(piece, dtype=np.uint8)
+        assert dropped_marks(words, {}, lambda grey=grey: grey) == expected
