@@ -162,12 +162,10 @@ def raised_units(words: Sequence[Word], texts: dict[int, str],
         before = texts.get(k - 1, words[k - 1].text) if k and words[k - 1].line == w.line else ""
         if m.group(1) or _NUMBER.fullmatch(before.rstrip(".,")):
             found.append((k, m))
-    if not found:
+    image = _with_level(load_grey) if found else None
+    if image is None:
         return {}
-    grey = load_grey()
-    if grey is None:
-        return {}
-    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    grey, level = image
     out = {}
     for k, m in found:
         shapes = _unit_shapes(grey, level, words[k])
@@ -179,6 +177,16 @@ def raised_units(words: Sequence[Word], texts: dict[int, str],
         if digit or spaced:
             out[k] = text
     return out
+
+
+def _with_level(load_grey: Callable[[], NDArray[Any] | None]
+                ) -> tuple[NDArray[Any], float] | None:
+    """The page image and its Otsu ink level (ink is at or below it); None without an image."""
+    grey = load_grey()
+    if grey is None:
+        return None
+    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return grey, float(level)
 
 
 def _read_as_raised(text: str) -> bool:
@@ -241,12 +249,10 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
             last[w.line] = k
     ends = [k for k in last.values()
             if texts.get(k, words[k].text)[-1:].isalnum() and words[k].height > 0]
-    if not ends:
+    image = _with_level(load_grey) if ends else None
+    if image is None:
         return {}
-    grey = load_grey()
-    if grey is None:
-        return {}
-    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    grey, level = image
     out = {}
     for k in ends:
         mark = _mark_after(grey, level, words, k)
