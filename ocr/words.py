@@ -101,10 +101,10 @@ def inkless_word_indices(words: Sequence[Word],
                and w.width > 0 and w.height > 0]
     if not symbols:
         return set()
-    grey = load_grey()
-    if grey is None:
+    image = _with_level(load_grey)
+    if image is None:
         return set()
-    level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    grey, level = image
     out = set()
     for i in symbols:
         w = words[i]
@@ -203,9 +203,7 @@ def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] 
     or a shape on the line follows it (a digit as printed: "m2")."""
     y0, x0 = max(0, w.top - w.height // 2), max(0, w.left)
     window = (grey[y0:w.top + w.height, x0:w.left + w.width + w.height] <= level)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(window.astype(np.uint8),
-                                                          connectivity=8)
-    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
+    boxes = _boxes(window)
     wide = [b for b in boxes if b[2] >= M_MIN_WIDTH * b[3] and b[3] >= 0.25 * w.height
             and b[0] < w.left - x0 + w.width]
     if not wide:
@@ -261,10 +259,16 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
     return out
 
 
+def _labelled(ink: NDArray[Any]) -> tuple[NDArray[Any], list[tuple[int, int, int, int]]]:
+    """The ink's shapes: their label image (shape i is label i + 1) and boxes (x, y, w, h)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8),
+                                                               connectivity=8)
+    return labels, [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+                    for i in range(1, count)]
+
+
 def _boxes(ink: NDArray[Any]) -> list[tuple[int, int, int, int]]:
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    return [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
-            for i in range(1, count)]
+    return _labelled(ink)[1]
 
 
 def _letters(ink: NDArray[Any]) -> tuple[float, float] | None:
@@ -293,10 +297,7 @@ def _mark_after(grey: NDArray[Any], level: float, words: Sequence[Word], k: int)
     if x1 - right < 2 or any(i != k and o.left < x1 and o.left + o.width > right and o.top < y1
                              and o.top + o.height > y0 for i, o in enumerate(words)):
         return ""
-    ink = (grey[y0:y1, x0:x1] <= level).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    shapes = [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
-              for i in range(1, count)]
+    labels, shapes = _labelled(grey[y0:y1, x0:x1] <= level)
     tall = [b for b in shapes if b[3] >= height / 2]
     if not tall:
         return ""
