@@ -67,6 +67,18 @@ def _doubtful(word: Word) -> bool:
     return word.conf < DOUBT_CONF and in_capitals(word.text)
 
 
+def _doubtful_number(word: Word) -> bool:
+    """A day, a month or a year Tesseract is not sure of: read in a line of bold italic text,
+    an "8" can come out "6" that the same word read alone does not."""
+    return word.conf < DOUBT_CONF and _short_number(word.text)
+
+
+def _short_number(text: str) -> bool:
+    """One to four digits, the punctuation around them aside ("28", "08,", "2026")."""
+    core = _core(text)
+    return 1 <= len(core) <= 4 and core.isdigit()
+
+
 def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
                     scratch: Path) -> EngineOutput:
     """`output` with its words in capitals read again line by line where that reading is
@@ -76,13 +88,18 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     lines: dict[int, list[int]] = {}
     for k, w in enumerate(words):
         lines.setdefault(w.line, []).append(k)
-    spans = {n: [words[k] for k in members if _doubtful(words[k])]
-             for n, members in sorted(lines.items())}
-    chosen = [n for n, caps in spans.items() if caps][:MAX_LINES]
-    if not chosen:
+    # The capitals of a line are cut as one piece; each doubted number is a piece of its own,
+    # below them all, so that the capitals read as they would without it.
+    pieces = [(n, caps) for n, members in sorted(lines.items())
+              if (caps := [words[k] for k in members if _doubtful(words[k])])]
+    pieces += [(words[k].line, [words[k]]) for k in range(len(words))
+               if _doubtful_number(words[k])]
+    pieces = pieces[:MAX_LINES]
+    if not pieces:
         return output
     letter = float(statistics.median(w.height for w in words))
-    sheet, cuts, margin = _sheet(grey, [spans[n] for n in chosen], chosen, letter)
+    sheet, cuts, margin = _sheet(grey, [span for _, span in pieces], [n for n, _ in pieces],
+                                 letter)
     found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
@@ -203,7 +220,8 @@ def _better(before: Word, again: Word, token: str) -> bool:
     first, second = _core(before.text), _core(again.text)
     if first == second or len(first) != len(second):
         return False  # the same word, or another one
-    if not (in_capitals(before.text) or in_capitals(again.text)):
+    if not (in_capitals(before.text) or in_capitals(again.text)
+            or (_short_number(before.text) and _short_number(again.text))):
         return False
     if again.conf < MIN_CONF or again.conf <= before.conf:
         return False

@@ -22,6 +22,7 @@ from tests.ocr.ocr_testpages import LINES, render_page
 
 DPI = 300
 TITLE = 0  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+DATE = 2  # "Quảng Trị, ngày 05 tháng 3 năm 2024"
 BODY = 4  # "Về việc cấp giấy chứng nhận …"
 
 
@@ -54,6 +55,7 @@ def _misread(output: EngineOutput, tmp_path: Path, line: int,
     """A copy of the reading whose words on `line` read as `changes` says (text, confidence),
     in the words, the text and its own copy of the searchable layer."""
     assert output.text_pdf is not None
+    tmp_path.mkdir(parents=True, exist_ok=True)
     pdf = tmp_path / "layer.pdf"
     pdf.write_bytes(output.text_pdf.read_bytes())
     edits = {k: changes[w.text] for k, w in enumerate(output.words)
@@ -85,6 +87,25 @@ def test_capitals_whose_marks_were_lost_are_read_again(
     assert LINES[TITLE] in _layer(out.text_pdf)
     # the words keep their boxes
     assert [(w.left, w.top) for w in out.words] == [(w.left, w.top) for w in lost.words]
+
+
+def test_a_doubted_day_is_read_again_on_its_own(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    # As a bold italic "28" read "26" inside its page: the day's own ink, read alone, says
+    # "05"; the title's capitals, read on the same sheet, come back as well.
+    grey, full = page
+    lost = _misread(full, tmp_path, TITLE, {"HÒA": ("HOA", 70.0)})
+    lost = _misread(lost, tmp_path / "d", DATE, {"05": ("06", 90.0), "2024": ("2024", 91.0)})
+    assert "ngày 06 tháng" in lost.text
+    out = reread_capitals(grey, lost, _reader(engine), tmp_path / "caps")
+    assert out.text.splitlines()[DATE] == LINES[DATE]
+    assert out.text.splitlines()[TITLE] == LINES[TITLE]
+    assert [w.text for w in out.words if w.line == DATE] == LINES[DATE].split()
+    assert out.text_pdf is not None and LINES[DATE] in _layer(out.text_pdf)
+    # a number Tesseract was sure of is not read again
+    sure = _misread(full, tmp_path / "s", DATE, {"05": ("06", 99.0)})
+    assert reread_capitals(grey, sure, _reader(engine), tmp_path / "caps") is sure
 
 
 def test_a_reading_tesseract_was_surer_of_stays(
@@ -128,6 +149,12 @@ def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert not _better(_word("IH.", 80.0), _word("III.", 90.0), "III.")
     assert not _better(_word("VP", 70.0), _word("VP.", 90.0), "VP.")
     assert not _better(_word("viec", 40.0), _word("việc", 96.0), "việc")
+    # a day, a month, a year: a surer second reading of as many digits
+    assert _better(_word("26", 92.0), _word("28", 96.0), "28")
+    assert _better(_word("06", 95.0), _word("08", 96.5), "08")
+    assert not _better(_word("26", 92.0), _word("28", 84.0), "28")
+    assert not _better(_word("26", 92.0), _word("286", 96.0), "286")
+    assert not _better(_word("123456", 80.0), _word("123458", 96.0), "123458")
 
 
 def test_a_word_whose_letters_the_line_repair_changed_keeps_the_repair(
