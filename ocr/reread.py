@@ -7,14 +7,21 @@ Here the capitals Tesseract doubts (`DOUBT_CONF`) in each line are cut out with 
 ink (their marks above and below included, the line's other words and the neighbouring lines'
 letters left out), the cut lines are stacked on a blank sheet and read in one run as a block of
 text, and the second reading of a capitals word replaces the first only where Tesseract is
-clearly surer of it (`_better`). The word keeps its box; the page's text and its searchable
-layer take the new reading.
+clearly surer of it (`_better`), or where it adds a mark the first reading lost and the page
+shows ink where that mark goes (`_marks_shown`); a second reading that takes away a mark the
+page shows is refused, however sure. The word keeps its box; the page's text and
+its searchable layer take the new reading.
+
+The numbers of a day, a month or a year that Tesseract doubts are read again the same way,
+each cut out on its own below the capitals: inside a line of bold italic text an "8" can
+come out a "6" that the same word read alone does not.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +49,16 @@ MIN_CONF = 85.0
 DOUBT_CONF = 96.0
 VALID_MARGIN = 2.0
 MAX_LINES = 40
+# A mark the second reading adds is taken where the page shows one (`_marks_shown`): a shape
+# under `LETTER_SHARE` of the word's height whose edge lies within `MARK_GAP` of the capitals'
+# top (or baseline), or a letter reaching `MARK_JOINED` beyond them (× capital height); the
+# shapes are looked for `MARK_SEARCH` × the word's height above and below its box.
+ABOVE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309")
+BELOW_MARK = "\u0323"
+LETTER_SHARE = 0.5
+MARK_GAP = 0.45
+MARK_JOINED = 0.12
+MARK_SEARCH = 0.8
 
 _ALNUM = re.compile(r"[^\w]")
 
@@ -98,8 +115,10 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     if not pieces:
         return output
     letter = float(statistics.median(w.height for w in words))
-    sheet, cuts, margin = _sheet(grey, [span for _, span in pieces], [n for n, _ in pieces],
-                                 letter)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, labels, stats = components(ink)
+    sheet, cuts, margin = _sheet(grey, labels, stats, [span for _, span in pieces],
+                                 [n for n, _ in pieces], letter)
     found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
@@ -111,7 +130,7 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
                                                              strict=True)}
     # A word whose letters the line repair changed ("IH." made "III.") keeps that reading: the
     # second one is judged against what Tesseract read, and an I lost again would undo it.
-    changes = {k: c for k, c in _changes(words, lines, found, cuts, margin).items()
+    changes = {k: c for k, c in _changes(words, lines, found, cuts, margin, stats).items()
                if k in current and len(_core(current[k])) == len(_core(words[k].text))}
     if not changes:
         return output
@@ -131,13 +150,12 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     return EngineOutput(words=merged, text="\n".join(new_lines), text_pdf=output.text_pdf)
 
 
-def _sheet(grey: Image, lines: Sequence[Sequence[Word]], numbers: Sequence[int],
-           letter: float) -> tuple[Image, list[_Cut], int]:
+def _sheet(grey: Image, labels: Image, stats: Image, lines: Sequence[Sequence[Word]],
+           numbers: Sequence[int], letter: float) -> tuple[Image, list[_Cut], int]:
     """The words in capitals of each line cut out with only their own ink (the line's other
-    words blank), the lines stacked with blank space between them."""
+    words blank), the lines stacked with blank space between them. `labels` and `stats` are
+    the page's ink shapes."""
     page_h, page_w = grey.shape[:2]
-    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _, labels, stats = components(ink)
     x, y, w, h = (stats[:, i] for i in range(4))
     margin = round(letter)
     cuts: list[_Cut] = []
@@ -174,10 +192,11 @@ def _sheet(grey: Image, lines: Sequence[Sequence[Word]], numbers: Sequence[int],
 
 
 def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOutput,
-             cuts: Sequence[_Cut], margin: int) -> dict[int, tuple[Word, str]]:
+             cuts: Sequence[_Cut], margin: int, stats: Image) -> dict[int, tuple[Word, str]]:
     """Index of a page word -> (its second reading, that reading's text token) where the
-    second reading is better. A word is paired with the one second-read word that lies over
-    it, and that word over no other."""
+    second reading is better and takes away no mark the page shows, or puts marks where the
+    page has them (`_marks_shown`). A word is paired with the one second-read word that lies
+    over it, and that word over no other."""
     texts = found.text.split("\n")
     by_line: dict[int, list[Word]] = {}
     for word in found.words:
@@ -200,9 +219,19 @@ def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOu
                 continue
             k = over[0]
             before = words[k]
-            if _better(before, again, token):
+            if _taken(stats, before, again, token):
                 out[k] = (again, token)
     return out
+
+
+def _taken(stats: Image, before: Word, again: Word, token: str) -> bool:
+    """The page decides a mark one reading has and the other has not, where it shows one:
+    the second reading is taken when it adds marks the page shows and Tesseract is sure of
+    it, or when it is better (`_better`) and takes away no mark the page shows."""
+    if again.conf >= MIN_CONF and _marks_shown(stats, before, again):
+        return True
+    return _better(before, again, token) and not _marks_shown(
+        stats, replace(before, text=again.text), before)
 
 
 def _overlap(a: Word, b: Word) -> bool:
@@ -227,6 +256,83 @@ def _better(before: Word, again: Word, token: str) -> bool:
         return False
     if _syllable(before.text) and _syllable(token):
         return again.conf - before.conf >= VALID_MARGIN
+    return True
+
+
+def _added_marks(first: str, second: str) -> list[tuple[int, bool, bool]]:
+    """(letter index, a mark above, a mark below) for each letter the second reading marks
+    above or below where the first has no mark there ("O" made "Ò", "Ê" made "Ệ"); [] when
+    the two differ otherwise (another letter, a mark changed or taken away, a horn)."""
+    a, b = _core(first), _core(second)
+    if len(a) != len(b) or a == b:
+        return []
+    out = []
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
+            continue
+        bare, marked = unicodedata.normalize("NFD", x), unicodedata.normalize("NFD", y)
+        had, has = set(bare[1:]), set(marked[1:])
+        added = has - had
+        if (marked[0] != bare[0] or not had < has or not added <= ABOVE_MARKS | {BELOW_MARK}
+                or (added & ABOVE_MARKS and had & ABOVE_MARKS)):
+            return []  # a mark above beside one already there: the ink cannot tell
+        out.append((i, bool(added & ABOVE_MARKS), BELOW_MARK in added))
+    return out
+
+
+def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
+    """The second reading only adds marks to letters the first left bare ("PHONG" read again
+    "PHÒNG"), and the page has ink where each of them goes: a small shape just above the
+    letter's capital height (or the letter itself reaching above it), or just below its
+    baseline, nearer to the word's letters than to any other line's. A mark Tesseract lost in
+    the page is still on the page; one it makes up on the second reading is not."""
+    added = _added_marks(before.text, again.text)
+    if not added:
+        return False
+    x, y, w, h = (stats[1:, i].astype(float) for i in range(4))
+    near = ((x < before.left + before.width) & (x + w > before.left)
+            & (y + h > before.top - MARK_SEARCH * before.height)
+            & (y < before.top + (1 + MARK_SEARCH) * before.height))
+    x, y, w, h = x[near], y[near], w[near], h[near]
+    big = h >= LETTER_SHARE * before.height
+    # the word's letters: tall shapes across the lower half of its box; the other tall
+    # shapes belong to the lines above and below
+    ours = big & (y < before.top + before.height) & (y + h > before.top + before.height / 2)
+    if not ours.any():
+        return False
+    cap_top = float(np.median(y[ours]))
+    cap_h = float(np.median(h[ours]))
+    base = cap_top + cap_h
+    order = np.argsort(x[ours])
+    lx, lw, ly, lh = x[ours][order], w[ours][order], y[ours][order], h[ours][order]
+    count = len(_core(before.text))
+    middle = x + w / 2
+    others = np.nonzero(big & ~ours)[0]
+
+    def ours_nearer(i: int, gap: float, up: bool) -> bool:
+        """No other line's letter under (`up`: over) shape i is nearer to it than `gap`."""
+        across = (x[others] < x[i] + w[i]) & (x[others] + w[others] > x[i])
+        other = y[others] - (y[i] + h[i]) if up else y[i] - (y[others] + h[others])
+        return not (across & (other >= -MARK_JOINED * cap_h) & (other < gap)).any()
+
+    for index, above, below in added:
+        if len(lx) == count:  # one shape a letter: that letter's columns
+            left, right = lx[index], lx[index] + lw[index]
+            reach_up = ly[index] < cap_top - MARK_JOINED * cap_h
+            reach_down = ly[index] + lh[index] > base + MARK_JOINED * cap_h
+        else:  # letters touching: the word's width shared evenly
+            span = (lx[-1] + lw[-1] - lx[0]) / count
+            left, right = lx[0] + index * span, lx[0] + (index + 1) * span
+            reach_up = reach_down = False
+        over = np.nonzero(~big & (middle >= left) & (middle <= right))[0]
+        if above and not reach_up and not any(
+                -MARK_JOINED * cap_h <= cap_top - (y[i] + h[i]) <= MARK_GAP * cap_h
+                and ours_nearer(int(i), cap_top - (y[i] + h[i]), up=False) for i in over):
+            return False
+        if below and not reach_down and not any(
+                -MARK_JOINED * cap_h <= y[i] - base <= MARK_GAP * cap_h
+                and ours_nearer(int(i), y[i] - base, up=True) for i in over):
+            return False
     return True
 
 

@@ -14,7 +14,8 @@ import pdfplumber
 import pytest
 
 from ocr.engine import EngineOutput
-from ocr.reread import _better, in_capitals, reread_capitals
+from ocr.preprocess import components
+from ocr.reread import _better, _marks_shown, _taken, in_capitals, reread_capitals
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import page_text, rewrite_words_in_text_pdf
@@ -167,3 +168,42 @@ def test_a_word_whose_letters_the_line_repair_changed_keeps_the_repair(
     repaired = replace(lost, text=lost.text.replace("CỘNG HOA", "CỘNG HOAI", 1))
     out = reread_capitals(grey, repaired, _reader(engine), tmp_path / "caps")
     assert out.text.splitlines()[TITLE] == LINES[TITLE].replace("HÒA", "HOAI")
+
+
+def test_a_mark_the_second_reading_adds_is_taken_only_where_the_page_has_it(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    # The same capitals printed with their marks and without: "PHONG" read again "PHÒNG" is
+    # taken on the first line (the grave is there), not on the second, whatever Tesseract's
+    # confidence; a mark moved or taken away is never taken this way.
+    marked, bare = "PHÒNG NHIỆM HẢI", "PHONG NHIEM HAI"
+    grey = render_page([marked, bare])
+    png = tmp_path / "caps.png"
+    cv2.imwrite(str(png), grey)
+    read = engine.recognise(png, tmp_path / "caps", dpi=DPI, timeout_s=60)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    stats = components(ink)[2]
+    lines = sorted({w.line for w in read.words})
+    assert len(lines) == 2
+    for line, has_marks in zip(lines, (True, False), strict=True):
+        words = [w for w in read.words if w.line == line]
+        assert len(words) == 3
+        for word, with_marks, without in zip(words, marked.split(), bare.split(), strict=True):
+            first = replace(word, text=without)
+            assert _marks_shown(stats, first, replace(word, text=with_marks)) is has_marks
+        # only the dot below: shown on the first line too
+        assert _marks_shown(stats, replace(words[1], text="NHIÊM"),
+                            replace(words[1], text="NHIỆM")) is has_marks
+    # a surer second reading that takes a mark away: refused where the page shows the mark
+    for line, has_marks in zip(lines, (True, False), strict=True):
+        word = [w for w in read.words if w.line == line][2]
+        first, again = replace(word, text="HẢI", conf=93.0), replace(word, text="HAI", conf=95.5)
+        assert _better(first, again, "HAI")
+        assert _taken(stats, first, again, "HAI") is not has_marks
+        # and one that adds it: taken where the page shows it, even a little less sure
+        first, again = replace(word, text="HAI", conf=93.0), replace(word, text="HẢI", conf=90.0)
+        assert _taken(stats, first, again, "HẢI") is has_marks
+    word = next(w for w in read.words if w.line == lines[0])
+    assert not _marks_shown(stats, replace(word, text="PHÒNG"), replace(word, text="PHONG"))
+    assert not _marks_shown(stats, replace(word, text="PHÓNG"), replace(word, text="PHÒNG"))
+    assert not _marks_shown(stats, replace(word, text="PHONG"), replace(word, text="PHƠNG"))
