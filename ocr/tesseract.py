@@ -30,6 +30,7 @@ from ocr.words import (
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
+    number_separators,
     numbered_headings,
     page_text,
     raised_units,
@@ -206,6 +207,7 @@ class TesseractEngine:
                                 for i in kept])
         fixes = repaired_texts(words, self.repair)
         fixes |= numbered_headings(words, fixes)
+        fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)
         fixes |= dropped_marks(words, fixes, load_grey)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}

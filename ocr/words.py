@@ -318,11 +318,8 @@ def _mark_after(grey: NDArray[Any], level: float, words: Sequence[Word], k: int)
         return ""  # nothing, a letter running on, or specks
     line = baseline - y0
     x, y, bw, bh = max(after, key=lambda b: b[1])
-    if abs(y + bh - line) <= BASELINE_SLACK * height and bh <= DOT_HEIGHT * height:
-        mark = "."
-    elif y + bh > line + BASELINE_SLACK * height and y < line and bh >= 1.2 * bw:
-        mark = ","
-    else:
+    mark = _dot_or_comma(y, bw, bh, line, height)
+    if not mark:
         return ""
     if len(after) == 1:
         return mark
@@ -330,6 +327,88 @@ def _mark_after(grey: NDArray[Any], level: float, words: Sequence[Word], k: int)
     dot_above = (uy + uh <= line - 0.3 * height and uh <= DOT_HEIGHT * height
                  and ux >= last - 1 and x >= last - 1 and ux < x + bw and x < ux + uw)
     return (":" if mark == "." else ";") if dot_above else ""
+
+
+def _dot_or_comma(y: float, bw: float, bh: float, baseline: float, height: float) -> str:
+    """"." for a shape `bw` × `bh` from `y` down that ends on the baseline and is at most
+    `DOT_HEIGHT` of the letters' `height` tall, "," for one that starts above the baseline and
+    goes below it, taller than wide; "" for anything else."""
+    if abs(y + bh - baseline) <= BASELINE_SLACK * height and bh <= DOT_HEIGHT * height:
+        return "."
+    if y + bh > baseline + BASELINE_SLACK * height and y < baseline and bh >= 1.2 * bw:
+        return ","
+    return ""
+
+
+_DIGITS = re.compile(r"\d{2,}")
+
+
+def number_separators(words: Sequence[Word], texts: dict[int, str],
+                      load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a number with the comma or dot between its digits that the image
+    prints and Tesseract left out ("185m" for "18,5 m", "1500000" for "1.500.000"): between
+    two of the digits that start the word, a dot on the baseline or a comma's shape
+    (`_separators`), where the number they make is grouped as Vietnamese numbers are
+    (`_well_grouped`; a speck that lands between two digits seldom is). `texts` holds the
+    words' current texts where they differ from `words`."""
+    found = [(k, m.end()) for k, w in enumerate(words)
+             if w.height > 0 and (m := _DIGITS.match(texts.get(k, w.text)))]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k, digits in found:
+        text = texts.get(k, words[k].text)
+        marks = _separators(grey, level, words[k], digits, sum(c.isalnum() for c in text))
+        if not marks:
+            continue
+        new = "".join(marks.get(i, "") + c for i, c in enumerate(text[:digits])) + text[digits:]
+        number = _NUMBER.match(new)
+        if number is not None and _well_grouped(number.group().rstrip(".,")):
+            out[k] = new
+    return out
+
+
+def _well_grouped(number: str) -> bool:
+    """A decimal comma once ("18,5"), or dots between thousands ("1.500.000", "1.500,25")."""
+    whole, _, fraction = number.partition(",")
+    groups = whole.split(".")
+    return "," not in fraction and "." not in fraction and bool(groups[0]) and all(
+        len(g) == 3 for g in groups[1:]) and (bool(fraction) or "," not in number)
+
+
+def _separators(grey: NDArray[Any], level: float, w: Word, digits: int,
+                letters: int) -> dict[int, str]:
+    """Digit index -> the "." or "," printed just before that digit of word `w`, whose first
+    `digits` characters are digits and whose `letters` letters and digits are each printed as
+    one shape; {} when the shapes do not tell (as many shapes as characters read, digits
+    touching, ink of another kind between them)."""
+    page_h, page_w = grey.shape[:2]
+    top, bottom = max(0, w.top), min(page_h, w.top + w.height)
+    x0, x1 = max(0, w.left), min(page_w, w.left + w.width)
+    found = _letters(grey[top:bottom, x0:x1] <= level)
+    if found is None:
+        return {}
+    baseline, height = found[0] + top, found[1]
+    y1 = min(page_h, round(baseline + 0.6 * height))
+    shapes = _boxes(grey[top:y1, x0:x1] <= level)
+    tall = sorted((b for b in shapes if b[3] >= height / 2), key=lambda b: b[0])
+    if len(tall) != letters or any(b[2] > 0.9 * height for b in tall[:digits]):
+        return {}  # a digit misread, lost or made up: the shapes cannot be matched to it
+    end = tall[digits - 1][0] + tall[digits - 1][2]
+    out = {}
+    for x, y, bw, bh in shapes:
+        if (x, y, bw, bh) in tall or x + bw / 2 >= end or max(bw, bh) < MIN_MARK * height:
+            continue
+        # one shape wholly between two digits, a dot or a comma (printed close to them)
+        after = next((i for i, b in enumerate(tall[:digits]) if b[0] >= x + bw), None)
+        mark = _dot_or_comma(y, bw, bh, baseline - top, height)
+        if (after is None or after == 0 or after in out or not mark
+                or tall[after - 1][0] + tall[after - 1][2] > x):
+            return {}
+        out[after] = mark
+    return out
 
 
 def renumber_lines(words: Sequence[Word]) -> tuple[Word, ...]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pdfplumber
-from ocr_testpages import SANS, render_page, save_png
+from ocr_testpages import FONT, SANS, render_page, save_png
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.document import ocr_file
@@ -15,6 +15,7 @@ from ocr.words import (
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
+    number_separators,
     numbered_headings,
     page_text,
     raised_units,
@@ -322,3 +323,49 @@ def test_a_piece_against_the_last_letter_is_a_broken_letter_not_a_mark() -> None
         ImageDraw.Draw(piece).rectangle((end + gap, base - 5, end + gap + 5, base), fill=0)
         grey = np.asarray(piece, dtype=np.uint8)
         assert dropped_marks(words, {}, lambda grey=grey: grey) == expected
+
+
+def _numbers(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
+    """Draw each (printed, read) on its own line; `number_separators` on the words as read,
+    each boxed over its whole print."""
+    font = ImageFont.truetype(str(font_file), size)
+    img = Image.new("L", (900, int(2.2 * size) * len(texts) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (printed, read) in enumerate(texts):
+        x, y = 60, 30 + int(2.2 * size) * n
+        draw.text((x, y), printed, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, y), printed, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=90.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    return number_separators(words, {}, lambda: grey)
+
+
+def test_a_comma_or_dot_tesseract_lost_inside_a_number_is_read_from_the_image() -> None:
+    # "18,5 m" read "185m": a number ten times too large. Serif and sans, two sizes.
+    for font_file, size in ((FONT, 42), (FONT, 60), (SANS, 36), (SANS, 54)):
+        found = _numbers([("18,5m", "185m"), ("1.500.000", "1500000"), ("12,75", "1275"),
+                          ("2.350,5", "23505"), ("18,5", "18,5")], font_file, size)
+        assert found == {0: "18,5m", 1: "1.500.000", 2: "12,75", 3: "2.350,5"}, font_file
+
+
+def test_no_separator_is_made_of_digits_specks_or_other_groupings() -> None:
+    # no ink between the digits; dots that group a date, not thousands; a digit Tesseract
+    # made up ("75,0" read "795,0": its shapes cannot be matched to the digits read); a
+    # speck too small
+    for font_file in (FONT, SANS):
+        assert _numbers([("2026", "2026"), ("022200753097", "022200753097"),
+                         ("21.11.2000", "21112000"), ("185 m", "185"), ("75,0", "795,0"),
+                         ("89,3", "593.3")], font_file, 48) == {}
+    font = ImageFont.truetype(str(FONT), 48)
+    img = Image.new("L", (400, 160), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 40), "1500", font=font, fill=0)
+    left, top, right, bottom = draw.textbbox((40, 40), "1500", font=font)
+    one = draw.textbbox((40, 40), "1", font=font)
+    draw.rectangle((one[2] + 2, bottom - 2, one[2] + 3, bottom), fill=0)  # a 2-pixel speck
+    words = [Word(text="1500", left=left, top=top, width=right - left, height=bottom - top,
+                  conf=90.0, block=1, line=0)]
+    grey = np.asarray(img, dtype=np.uint8)
+    assert number_separators(words, {}, lambda: grey) == {}
