@@ -797,9 +797,9 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     if canonical is not None and canonical != title:  # diacritics and spacing restored
         # restored from a hand list: one weak signal, so below the review threshold
         title, conf, reason = canonical, min(conf, 0.79), "title restored from the titles list"
-    elif canonical is None and _going_on(title, P.SIGNER_TITLES):
-        # "GIÁM" for "GIÁM ĐỐC": the OCR lost the end of the line; its own confidence says
-        # nothing about the words it did not read
+    elif canonical is None and _going_on(title, P.SIGNER_TITLES, within_a_word=True):
+        # "GIÁM" for "GIÁM ĐỐC", "PHÓ C" for "PHÓ CHỦ TỊCH": the OCR lost the end of the
+        # line; its own confidence says nothing about the letters it did not read
         conf, reason = min(conf, 0.6), "the title seems cut: a known title goes on"
     if _torn_row(doc, titles[-1][0]):
         # other fragments on the title's row: part of the block was lost ("PHÓ", "KT.")
@@ -815,11 +815,14 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
     return Found(title, conf, reason), prefix
 
 
-def _going_on(text: str, known: Iterable[str]) -> list[str]:
+def _going_on(text: str, known: Iterable[str], *, within_a_word: bool = False) -> list[str]:
     """The known phrases that go on after the whole of `text` ("PHÓ TRƯỞNG" → "PHÓ TRƯỞNG
-    PHÒNG"), compared without diacritics: what a line cut short by the OCR may have been."""
+    PHÒNG"; with `within_a_word`, also from inside its last word: "PHÓ C" → "PHÓ CHỦ TỊCH"),
+    compared without diacritics: what a line cut short by the OCR may have been."""
     key = " ".join(fold(text).split())
-    return [t for t in known if key and " ".join(fold(t).split()).startswith(key + " ")]
+    end = "" if within_a_word else " "
+    return [t for t in known if key and (phrase := " ".join(fold(t).split())) != key
+            and phrase.startswith(key + end)]
 
 
 # Head titles whose deputy is "PHÓ <title>" (a minister's deputy is "THỨ TRƯỞNG" instead).

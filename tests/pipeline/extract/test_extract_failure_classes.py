@@ -497,6 +497,19 @@ def test_a_signer_title_whose_last_word_was_lost_is_unsure() -> None:
     assert title.confidence < 0.8
 
 
+def test_a_signer_title_cut_inside_a_word_is_unsure() -> None:
+    # a photocopy's toner took the title's end after its first letter: "PHÓ C"
+    text = HEADER + ("Điều 1. Giao nhiệm vụ kiểm tra cho các phòng.\n"
+                     "Nơi nhận:                                  KT. CHỦ TỊCH\n"
+                     "- Như Điều 1;                              PHÓ C\n"
+                     "- Lưu: VT.\n\n"
+                     "                                            Nguyễn Văn Bình\n")
+    ex = extract_metadata([PageInput(text)], options=OPTIONS)
+    title = ex.fields["signer_title"]
+    assert title.value == "PHÓ C"
+    assert title.confidence < 0.8 and title.reason is not None and "cut" in title.reason
+
+
 def test_a_whole_signer_title_is_not_taken_for_a_cut_one() -> None:
     text = HEADER + ("Điều 1. Giao nhiệm vụ kiểm tra cho các phòng.\n"
                      "Nơi nhận:                                  GIÁM ĐỐC\n"
