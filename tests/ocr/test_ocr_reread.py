@@ -90,10 +90,10 @@ def test_capitals_whose_marks_were_lost_are_read_again(
     assert [(w.left, w.top) for w in out.words] == [(w.left, w.top) for w in lost.words]
 
 
-def test_a_doubted_day_is_read_again_on_its_own(
+def test_a_doubted_day_is_read_again_in_its_lines_piece(
     engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
 ) -> None:
-    # As a bold italic "28" read "26" inside its page: the day's own ink, read alone, says
+    # As a bold italic "28" read "26" inside its page: the day's own ink, read again, says
     # "05"; the title's capitals, read on the same sheet, come back as well.
     grey, full = page
     lost = _misread(full, tmp_path, TITLE, {"HÒA": ("HOA", 70.0)})
