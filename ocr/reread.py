@@ -100,9 +100,9 @@ def _short_number(text: str) -> bool:
 
 def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
                     scratch: Path) -> EngineOutput:
-    """`output` with its words in capitals read again line by line where that reading is
-    better (`_better`); `output` itself when none is. The words must be those of Tesseract's
-    text layer, in its order (before `ocr.recover` adds lines)."""
+    """`output` with its doubted words in capitals and short numbers read again line by
+    line where that reading is taken (`_taken`); `output` itself when none is. The words
+    must be those of Tesseract's text layer, in its order (before `ocr.recover` adds lines)."""
     words = output.words
     lines: dict[int, list[int]] = {}
     for k, w in enumerate(words):
@@ -153,8 +153,9 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
 
 def _sheet(grey: Image, labels: Image, stats: Image, lines: Sequence[Sequence[Word]],
            numbers: Sequence[int], letter: float) -> tuple[Image, list[_Cut], int]:
-    """The words in capitals of each line cut out with only their own ink (the line's other
-    words blank), the lines stacked with blank space between them. `labels` and `stats` are
+    """The given words of each line (its doubted capitals and numbers) cut out with only
+    their own ink (the line's other words blank), the lines stacked with blank space between
+    them. `labels` and `stats` are
     the page's ink shapes."""
     page_h, page_w = grey.shape[:2]
     x, y, w, h = (stats[:, i] for i in range(4))
