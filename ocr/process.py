@@ -48,6 +48,9 @@ SPARSE_PSM = 11  # Tesseract's "sparse text" segmentation, the cascade's other r
 ROWS_PSM = 6  # "a uniform block of text": stacked rows and lines read again
 ROTATION_MARGIN = 0.1  # how much better (valid-word share) a turned reading must score
 STRAIGHT_MARGIN = 0.05  # share of the best read's valid words a straightened read may lack
+SIDEWAYS_MIN_CHARS = 3  # letters or digits in a word whose box shape tells its direction
+SIDEWAYS_MIN_WORDS = 3
+SIDEWAYS_SHARE = 0.6  # of those words taller than wide: the reading runs down the page
 CANDIDATE_MIN_TIMEOUT_S = 10.0  # floor of a candidate's timeout (4x the first reading's time)
 
 
@@ -453,9 +456,48 @@ def cascade(
     if options.detect_orientation and _quality(turnable) < options.rotate_below_quality:
         turned = _try_rotations(turnable, options, engine, base, timeout)
         if turned is not turnable:
+            readings.append(turned)
             best = _best([best, turned])
             if straight is not None and turned[0].name.startswith("dewarp"):
                 best = _prefer_straight(best, turned)
+    if options.detect_orientation and _sideways(best[1]):
+        best = _upright(best, readings, options, engine, base, timeout)
+    return best
+
+
+def _sideways(output: EngineOutput | None) -> bool:
+    """A reading whose words run down the page: Tesseract's default segmentation reads
+    vertical lines too, and can score as well as the upright reading, but its text layer lies
+    on a page the clerk sees turned and reads back one word per line."""
+    if output is None:
+        return False
+    words = [w for w in output.words if sum(c.isalnum() for c in w.text) >= SIDEWAYS_MIN_CHARS]
+    if len(words) < SIDEWAYS_MIN_WORDS:
+        return False
+    return sum(w.height > w.width for w in words) >= SIDEWAYS_SHARE * len(words)
+
+
+def _upright(best: Reading, readings: list[Reading], options: OcrOptions, engine: OcrEngine,
+             base: Path, timeout_s: float) -> Reading:
+    """An upright reading instead of the sideways `best`: the best upright one already read
+    if it scores nearly as well, else `best` turned a quarter either way (OSD's choice
+    first). A page no upright reading matches keeps its reading."""
+    upright = [r for r in readings if r[1] is not None and not _sideways(r[1])]
+    floor = _quality(best) - ROTATION_MARGIN
+    if upright and _quality(_best(upright)) >= floor:
+        return _best(upright)
+    order = [90, 270]
+    hint = osd_rotation(pp.to_grey(best[0].ocr), best[0].ocr_dpi, engine,
+                        base.with_name(base.name + "-osd3.png"),
+                        min(30.0, options.page_timeout_s))
+    if hint == 270:
+        order.reverse()
+    for clockwise in order:
+        turned = _turned(best[0], clockwise)
+        output, _ = _recognise(turned, engine, base.with_name(f"{base.name}-u{clockwise}"),
+                               timeout_s)
+        if output is not None and not _sideways(output) and _quality((turned, output)) >= floor:
+            return turned, output
     return best
 
 
