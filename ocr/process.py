@@ -77,11 +77,6 @@ class PageOutcome:
     page_pdf: Path
 
 
-def _write_png(image: pp.Image, path: Path) -> Path:
-    cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    return path
-
-
 def osd_rotation(
     grey: pp.Image, dpi: int, engine: OcrEngine, scratch: Path, timeout_s: float
 ) -> int:
@@ -90,12 +85,13 @@ def osd_rotation(
     small = grey
     if scale < 1:
         small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    image = pp.write_for_engine(small, scratch)
     try:
-        rotate, conf = engine.orientation(_write_png(small, scratch), timeout_s=timeout_s)
+        rotate, conf = engine.orientation(image, timeout_s=timeout_s)
     except (EngineTimeout, EngineFailure):
         return 0
     finally:
-        scratch.unlink(missing_ok=True)
+        image.unlink(missing_ok=True)
     return rotate % 360 if conf >= OSD_MIN_CONFIDENCE else 0
 
 
@@ -280,16 +276,16 @@ def judge(page: PageOcr, options: OcrOptions) -> PageOcr:
 def _recognise(
     prepared: PreparedPage, engine: OcrEngine, base: Path, timeout_s: float
 ) -> tuple[EngineOutput | None, str | None]:
-    png = _write_png(prepared.ocr, base.with_suffix(".png"))
+    image = pp.write_for_engine(prepared.ocr, base)
     try:
         reader = _with_psm(engine, prepared.psm)
-        return reader.recognise(png, base, dpi=prepared.ocr_dpi, timeout_s=timeout_s), None
+        return reader.recognise(image, base, dpi=prepared.ocr_dpi, timeout_s=timeout_s), None
     except EngineTimeout:
         return None, FLAG_TIMEOUT
     except EngineFailure:
         return None, FLAG_ENGINE_ERROR
     finally:
-        png.unlink(missing_ok=True)
+        image.unlink(missing_ok=True)
 
 
 def _with_psm(engine: OcrEngine, psm: int | None) -> OcrEngine:
@@ -389,7 +385,7 @@ def _try_rotations(
     prepared = best[0]
     order = [90, 180, 270]
     hint = osd_rotation(pp.to_grey(prepared.ocr), prepared.ocr_dpi, engine,
-                        base.with_name(base.name + "-osd2.png"),
+                        base.with_name(base.name + "-osd2"),
                         min(30.0, options.page_timeout_s))
     if hint in order:
         order.remove(hint)
@@ -488,7 +484,7 @@ def _upright(best: Reading, readings: list[Reading], options: OcrOptions, engine
         return _best(upright)
     order = [90, 270]
     hint = osd_rotation(pp.to_grey(best[0].ocr), best[0].ocr_dpi, engine,
-                        base.with_name(base.name + "-osd3.png"),
+                        base.with_name(base.name + "-osd3"),
                         min(30.0, options.page_timeout_s))
     if hint == 270:
         order.reverse()
@@ -513,9 +509,9 @@ def _block_reader(prepared: PreparedPage, engine: OcrEngine,
     engine fails or takes too long: the page keeps its reading)."""
     block = _with_psm(engine, ROWS_PSM)
 
-    def read(png: Path) -> EngineOutput | None:
+    def read(image: Path) -> EngineOutput | None:
         try:
-            return block.recognise(png, png.with_suffix(""), dpi=prepared.ocr_dpi,
+            return block.recognise(image, image.with_suffix(""), dpi=prepared.ocr_dpi,
                                    timeout_s=timeout_s)
         except (EngineTimeout, EngineFailure):
             return None
@@ -571,7 +567,7 @@ def process_page(
     raster: RasterPage, options: OcrOptions, engine: OcrEngine, workdir: Path
 ) -> PageOutcome:
     base = workdir / f"page-{raster.index:06d}"
-    prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd.png"))
+    prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd"))
     started = time.monotonic()
     output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
     first_read_s = time.monotonic() - started

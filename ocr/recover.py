@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from ocr.compose import glyph_width
 from ocr.engine import EngineOutput
-from ocr.preprocess import Image, components
+from ocr.preprocess import Image, components, write_for_engine
 from ocr.quality import reading_quality
 from ocr.types import WORD_SPACE, Word
 from ocr.words import rewrite_words_in_text_pdf
@@ -295,13 +295,12 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
 
 
 def read_sheet(sheet: Image, read: Reader, scratch: Path) -> EngineOutput | None:
-    """The sheet of stacked rows written to `scratch` (.png) for `read`, and removed."""
-    png = scratch.with_suffix(".png")
-    cv2.imwrite(str(png), sheet)
+    """The sheet of stacked rows written to `scratch` for `read`, and removed."""
+    image = write_for_engine(sheet, scratch)
     try:
-        return read(png)
+        return read(image)
     finally:
-        png.unlink(missing_ok=True)
+        image.unlink(missing_ok=True)
 
 
 def _overlaps(word: Word, words: Sequence[Word], letter: float) -> bool:
