@@ -37,6 +37,7 @@ from ocr.words import (
     renumber_lines,
     repaired_texts,
     rewrite_words_in_text_pdf,
+    stroke_word_indices,
     trimmed_leaders,
 )
 
@@ -201,6 +202,7 @@ class TesseractEngine:
         read = parse_tsv(tsv)
         load_grey = lru_cache(maxsize=1)(lambda: _grey(image_png))
         drop = noise_word_indices(read) | inkless_word_indices(read, load_grey)
+        drop |= stroke_word_indices(read, load_grey)
         trims = {i: t for i, t in trimmed_leaders(read).items() if i not in drop}
         kept = [i for i in range(len(read)) if i not in drop]
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +42,13 @@ INKLESS_CONF = 90.0  # those read from nothing came at 57-73 %; printed hyphens 
 # A mark's ink ends at its box; a rule's goes on: a table's rule read as "|" (78-81 %) belongs to
 # a shape reaching past the box by more than the box's own height or width.
 RULE_REACH = 2.0
+# A signature's stroke (`stroke_word_indices`): a shape at least this many × the median word
+# height tall, inking less than this share of its bounding box; words under this confidence.
+# On the dev pages the strokes read as words inked 3-6 % of their box, printed words touching
+# a rule or each other 18 % or more.
+STROKE_HEIGHT = 2.0
+STROKE_FILL = 0.07
+STROKE_CONF = 85.0
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -118,15 +127,54 @@ def inkless_word_indices(words: Sequence[Word],
 def _on_a_rule(grey: NDArray[Any], level: float, w: Word) -> bool:
     """Most of the ink in the word's box is one shape that reaches past the box by more than
     `RULE_REACH` times its height or width (looked for around the box only)."""
+    shape = _main_shape(grey, level, w)
+    return shape is not None and _reaches_past(shape, w)
+
+
+def _reaches_past(shape: tuple[int, int, float], w: Word) -> bool:
+    return shape[1] > RULE_REACH * w.height or shape[0] > RULE_REACH * w.width
+
+
+def _main_shape(grey: NDArray[Any], level: float, w: Word) -> tuple[int, int, float] | None:
+    """The shape holding most of the ink in the word's box, looked for around the box only:
+    (width, height, share of its own bounding box it inks); None when no shape does."""
     y0, x0 = max(0, w.top - 2 * w.height), max(0, w.left - 2 * w.width)
     window = (grey[y0:w.top + 3 * w.height, x0:w.left + 3 * w.width] <= level).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
     box = labels[w.top - y0:w.top - y0 + w.height, w.left - x0:w.left - x0 + w.width]
     shapes, counts = np.unique(box[box > 0], return_counts=True)
     if not len(shapes) or counts.max() < 0.5 * counts.sum():
-        return False
-    width, height = (int(v) for v in stats[shapes[np.argmax(counts)], 2:4])
-    return height > RULE_REACH * w.height or width > RULE_REACH * w.width
+        return None
+    width, height, area = (int(v) for v in stats[shapes[np.argmax(counts)], 2:5])
+    return width, height, area / max(1, width * height)
+
+
+def stroke_word_indices(words: Sequence[Word],
+                        load_grey: Callable[[], NDArray[Any] | None]) -> set[int]:
+    """Words read from a drawn stroke: a signature's curve read as "V", "Vi", "ý", "ƒ" (at
+    0-83 % confidence, one to two lines high, so the height rules of `noise_word_indices` let
+    them through). Most of such a word's ink is one shape reaching past its box
+    (`_on_a_rule`) that is taller than `STROKE_HEIGHT` lines and inks less than `STROKE_FILL`
+    of its own bounding box: a thin curve. Printed letters are compact shapes; letters touching
+    an underline (the motto's "lập", "Hạnh") or each other on a dark scan make a shape one line
+    high that inks a fifth of its box or more. Only words Tesseract doubts are judged."""
+    doubted = [i for i, w in enumerate(words)
+               if w.conf < STROKE_CONF and w.width > 0 and w.height > 0
+               and any(c.isalnum() for c in w.text)]
+    if not doubted:
+        return set()
+    image = _with_level(load_grey)
+    if image is None:
+        return set()
+    grey, level = image
+    line = statistics.median(w.height for w in words)
+    out = set()
+    for i in doubted:
+        shape = _main_shape(grey, level, words[i])
+        if (shape is not None and _reaches_past(shape, words[i])
+                and shape[1] >= STROKE_HEIGHT * line and shape[2] < STROKE_FILL):
+            out.add(i)
+    return out
 
 
 # A unit of area or volume printed with a raised "2" or "3" ("m²", "km²", "m³"): Debian's `vie`
@@ -185,8 +233,26 @@ def _with_level(load_grey: Callable[[], NDArray[Any] | None]
     grey = load_grey()
     if grey is None:
         return None
+    return grey, _otsu_level(grey)
+
+
+# A reading's checks (inkless symbols, strokes, units, marks, separators) each need the level
+# of the one image they share: it is computed once per image (7 ms on an A4 page at 300 dpi).
+_levels: dict[int, tuple[weakref.ref[NDArray[Any]], float]] = {}
+_levels_lock = threading.Lock()
+
+
+def _otsu_level(grey: NDArray[Any]) -> float:
+    with _levels_lock:
+        known = _levels.get(id(grey))
+        if known is not None and known[0]() is grey:
+            return known[1]
     level, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return grey, float(level)
+    with _levels_lock:
+        for key in [k for k, (ref, _) in _levels.items() if ref() is None]:
+            del _levels[key]
+        _levels[id(grey)] = (weakref.ref(grey), float(level))
+    return float(level)
 
 
 def _read_as_raised(text: str) -> bool:

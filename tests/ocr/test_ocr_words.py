@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pdfplumber
 from ocr_testpages import FONT, SANS, render_page, save_png
@@ -21,6 +22,7 @@ from ocr.words import (
     raised_units,
     renumber_lines,
     repaired_texts,
+    stroke_word_indices,
     trimmed_leaders,
 )
 
@@ -191,6 +193,35 @@ def test_a_symbol_read_over_a_table_rule_is_dropped_a_printed_bar_kept() -> None
         Word(text="-", left=400, top=168, width=16, height=4, conf=85, block=1, line=0),
     ]
     assert inkless_word_indices(words, lambda: grey) == {1}
+
+
+def test_a_word_read_from_a_signature_stroke_is_dropped_printed_words_kept() -> None:
+    grey = np.full((600, 900), 250, np.uint8)
+    for n in range(4):  # four printed lines of letter-sized blocks, 40 px high
+        for x in range(20, 860, 30):
+            grey[40 + 60 * n:80 + 60 * n, x:x + 22] = 20
+    # the motto's underline touching the letters above it: one shape, a line high, dense
+    grey[78:81, 20:400] = 20
+    # a signature: a thin curve three lines high below the text
+    curve = np.array([[300, 330], [360, 480], [420, 360], [470, 500], [560, 340]], np.int32)
+    cv2.polylines(grey, [curve], False, 30, thickness=2)
+    words = [Word(text="lập", left=20, top=40, width=82, height=41, conf=70, block=1, line=0)]
+    words += [Word(text="của", left=140 + 100 * n, top=100, width=82, height=40, conf=96, block=1,
+                   line=1) for n in range(6)]
+    words += [
+        Word(text="V", left=340, top=420, width=45, height=62, conf=43, block=2, line=2),
+        Word(text="Vi", left=430, top=400, width=50, height=70, conf=83, block=2, line=2),
+        Word(text="ý", left=520, top=340, width=40, height=60, conf=91, block=2, line=2),
+    ]
+    assert stroke_word_indices(words, lambda: grey) == {7, 8}  # a sure reading is not judged
+    loads: list[int] = []
+
+    def load() -> np.ndarray:
+        loads.append(1)
+        return grey
+
+    assert stroke_word_indices(words[1:7], load) == set()
+    assert not loads  # no doubted word: the image is not even loaded
 
 
 def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_path: Path) -> None:
