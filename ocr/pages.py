@@ -41,6 +41,9 @@ class RasterPage:
     index: int
     image: Image  # BGR (H, W, 3) or grey (H, W)
     dpi: int
+    # False when the file states no usable resolution and `dpi` is DEFAULT_DPI: the page's size
+    # in the output PDF then follows from its letters (`ocr.process.page_dpi`).
+    dpi_known: bool = True
 
 
 def check_kind(kind: str) -> None:
@@ -50,14 +53,24 @@ def check_kind(kind: str) -> None:
         )
 
 
-def image_dpi(frame: PilImage.Image) -> int:
+def _stated_dpi(frame: PilImage.Image) -> int:
+    """The resolution the file states, 0 when it states none or nonsense (72 dpi from
+    screenshots and phones, 1 dpi from some scanners)."""
     dpi = frame.info.get("dpi")
     try:
         value = round(float(dpi[0])) if dpi else 0
     except (TypeError, ValueError, IndexError):
         value = 0
-    # Missing or nonsense metadata (72 dpi from screenshots, 1 dpi from some scanners).
-    return value if 100 <= value <= 1200 else DEFAULT_DPI
+    return value if 100 <= value <= 1200 else 0
+
+
+def image_dpi(frame: PilImage.Image) -> int:
+    return _stated_dpi(frame) or DEFAULT_DPI
+
+
+def dpi_stated(frame: PilImage.Image) -> bool:
+    """Whether the file states a usable resolution (`image_dpi` did not fall back)."""
+    return _stated_dpi(frame) > 0
 
 
 def pil_to_array(frame: PilImage.Image) -> Image:
@@ -118,7 +131,7 @@ def _reduced_page(path: Path, img: PilImage.Image) -> RasterPage | None:
     # orientation itself, as the full decode below does, so compare the long sides).
     scale = max(image.shape[:2]) / max(img.size)
     dpi = max(1, round(image_dpi(img) * scale))
-    return RasterPage(index=0, image=image, dpi=dpi)
+    return RasterPage(index=0, image=image, dpi=dpi, dpi_known=dpi_stated(img))
 
 
 def iter_image_pages(path: Path) -> Iterator[RasterPage]:
@@ -131,7 +144,8 @@ def iter_image_pages(path: Path) -> Iterator[RasterPage]:
             for index, frame in enumerate(ImageSequence.Iterator(img)):
                 dpi = image_dpi(frame)
                 upright = ImageOps.exif_transpose(frame) if index == 0 else frame
-                yield RasterPage(index=index, image=pil_to_array(upright), dpi=dpi)
+                yield RasterPage(index=index, image=pil_to_array(upright), dpi=dpi,
+                                 dpi_known=dpi_stated(frame))
     except OcrError:
         raise
     except (OSError, ValueError, SyntaxError, PilImage.DecompressionBombError) as e:

@@ -48,6 +48,8 @@ SPARSE_PSM = 11  # Tesseract's "sparse text" segmentation, the cascade's other r
 ROWS_PSM = 6  # "a uniform block of text": stacked rows and lines read again
 ROTATION_MARGIN = 0.1  # how much better (valid-word share) a turned reading must score
 STRAIGHT_MARGIN = 0.05  # share of the best read's valid words a straightened read may lack
+OVERLAP_SHARE = 0.5  # of the smaller box: two words on one spot, the same ink read twice
+OVERLAP_CLEAN_MAX = 2  # words read twice a clean reading may hold (a mark's box on the next line)
 SIDEWAYS_MIN_CHARS = 3  # letters or digits in a word whose box shape tells its direction
 SIDEWAYS_MIN_WORDS = 3
 SIDEWAYS_SHARE = 0.6  # of those words taller than wide: the reading runs down the page
@@ -184,6 +186,18 @@ def _text_scale_and_dpi(grey: pp.Image, dpi: int, options: OcrOptions) -> tuple[
     return scale, max(30, round(dpi * scale))
 
 
+def page_dpi(raster: RasterPage, grey: pp.Image, options: OcrOptions) -> int:
+    """The resolution that gives the page its size in the output PDF: the file's, or, when the
+    file states none (a phone photo saved at "72 dpi", taken as 300), the one its letters stand
+    for (`letter_dpi`). A 1023-px photo of an A4 page told 300 dpi became a 3.4-inch page, and
+    on it two curled header lines lay within a few points of each other: its text layer read
+    back with their letters interleaved (24 % CER from a reading at 3 %)."""
+    if raster.dpi_known or not options.normalise_dpi:
+        return raster.dpi
+    measured = pp.text_height(grey) if options.scale_by_text_height else 0.0
+    return letter_dpi(measured, options) if measured > 0 else raster.dpi
+
+
 def letter_dpi(letter_px: float, options: OcrOptions) -> int:
     """The resolution at which body letters `letter_px` tall are printed body text."""
     return max(30, round(options.ocr_dpi * letter_px / options.target_text_px))
@@ -205,6 +219,7 @@ def prepare(
     # an A4 page in the output PDF, whatever its file claims (a text layer on a 2-inch page
     # is read back with its two header columns interleaved).
     dpi = max(30, round(scaled_dpi / scale)) if scale > 0 else dpi
+    shown_dpi = page_dpi(raster, grey, options) if abs(scale - 1.0) <= 0.02 else dpi
     photo = scale > 1.5
     if photo:
         # A low-resolution photo: upscale before orientation and deskew have to find its lines.
@@ -247,7 +262,7 @@ def prepare(
     return PreparedPage(
         display=display,
         ocr=grey,
-        dpi=dpi,
+        dpi=shown_dpi,
         ocr_dpi=ocr_dpi,
         rotation=work.rotation,
         skew=skew,
@@ -304,7 +319,31 @@ def read_value(output: EngineOutput | None) -> float:
         return float("-inf")
     quality = reading_quality(output.text)
     conf = float(np.mean([w.conf for w in output.words])) if output.words else 0.0
-    return quality.valid - (quality.tokens - quality.valid) + conf / 1000
+    twice = overlapping_words(output.words)
+    return quality.valid - (quality.tokens - quality.valid) - twice + conf / 1000
+
+
+def overlapping_words(words: tuple[Word, ...]) -> int:
+    """Words of two letters or more whose box lies mostly (`OVERLAP_SHARE` of the smaller box)
+    on a word of another line: the same ink read twice. On a curled page whose lines the
+    dewarp did not see, Tesseract's layout can take one printed line for two crossing ones and
+    read the motto twice; every copy scored as valid syllables, and the text layer, two words
+    on one spot, read back letter by letter interleaved. Printed lines do not overlap."""
+    ws = [w for w in words if sum(c.isalnum() for c in w.text) >= 2 and w.width and w.height]
+    if len(ws) < 2:
+        return 0
+    left = np.array([w.left for w in ws])
+    top = np.array([w.top for w in ws])
+    right = left + np.array([w.width for w in ws])
+    bottom = top + np.array([w.height for w in ws])
+    line = np.array([w.line for w in ws])
+    across = np.minimum(right[:, None], right[None, :]) - np.maximum(left[:, None], left[None, :])
+    down = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(top[:, None], top[None, :])
+    shared = np.clip(across, 0, None) * np.clip(down, 0, None)
+    area = (right - left) * (bottom - top)
+    smaller = np.minimum(area[:, None], area[None, :])
+    hit = (shared >= OVERLAP_SHARE * smaller) & (line[:, None] != line[None, :])
+    return int(hit.any(axis=1).sum())
 
 
 def is_clean_read(output: EngineOutput | None, options: OcrOptions) -> bool:
@@ -317,15 +356,17 @@ def is_clean_read(output: EngineOutput | None, options: OcrOptions) -> bool:
         quality.tokens >= 3
         and quality.score >= options.fast_min_quality
         and conf >= options.fast_min_confidence
+        and overlapping_words(output.words) <= OVERLAP_CLEAN_MAX
     )
 
 
-def _plain(raster: RasterPage) -> PreparedPage:
+def _plain(raster: RasterPage, options: OcrOptions) -> PreparedPage:
     """The page exactly as plain `tesseract -l vie` sees it: no preprocessing, default
     page segmentation, the file's resolution. Being one of the candidates, a poorly read page
     never ends worse than plain Tesseract by the score."""
     grey = pp.to_grey(raster.image)
-    return PreparedPage(display=raster.image, ocr=grey, dpi=raster.dpi, ocr_dpi=raster.dpi,
+    return PreparedPage(display=raster.image, ocr=grey, dpi=page_dpi(raster, grey, options),
+                        ocr_dpi=raster.dpi,
                         rotation=0, skew=0.0, flags=(), psm=3, name="plain")
 
 
@@ -433,7 +474,7 @@ def cascade(
         return _prefer_straight(first, (dewarped, output))
     readings = [first]
     sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
-    candidates = [_plain(raster), _flattened(first[0], options)]
+    candidates = [_plain(raster, options), _flattened(first[0], options)]
     if options.psm != SPARSE_PSM:
         candidates.insert(0, sparse)
     if dewarped is not None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ocr.engine import EngineOutput
 from ocr.pages import RasterPage
-from ocr.process import PreparedPage, cascade
+from ocr.process import PreparedPage, cascade, is_clean_read, overlapping_words, read_value
 from ocr.types import OcrOptions, Word
 
 UPRIGHT_TEXT = "Nơi nhận:\n- Như trên;\n- Lưu: VT, QLXD.\nBùi Văn Đạt"
@@ -30,7 +30,7 @@ class MarkerEngine:
         h, w = grey.shape
         upright = grey[h - 10:, w - 10:].mean() < 128
         text = UPRIGHT_TEXT if upright else GARBAGE_TEXT
-        words = tuple(Word(t, 0, 0, 10, 10, 90.0, 0, i) for i, t in enumerate(text.split()))
+        words = tuple(Word(t, 20 * i, 0, 10, 10, 90.0, 0, i) for i, t in enumerate(text.split()))
         return EngineOutput(words=words, text=text, text_pdf=None)
 
     def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
@@ -95,7 +95,7 @@ class SidewaysEngine:
             text, box = UPRIGHT_BLOCK, (40, 10)
         else:
             text, box = GARBAGE_TEXT, (40, 10)
-        words = tuple(Word(t, 0, 0, *box, 90.0, 0, i) for i, t in enumerate(text.split()))
+        words = tuple(Word(t, 50 * i, 0, *box, 90.0, 0, i) for i, t in enumerate(text.split()))
         return EngineOutput(words=words, text=text, text_pdf=None)
 
     def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
@@ -132,3 +132,28 @@ def test_upright_page_with_tall_words_is_not_turned(tmp_path: Path) -> None:
     raster = RasterPage(index=0, image=prepared.ocr, dpi=300)
     page, output = cascade(raster, (prepared, first), OcrOptions(), engine, tmp_path / "p")
     assert page is prepared and output is first and engine.calls == 1
+
+
+def _line(text: str, top: int, line: int, left: int = 100, height: int = 30) -> list[Word]:
+    out, x = [], left
+    for token in text.split():
+        out.append(Word(token, x, top, 22 * len(token), height, 95.0, 0, line))
+        x += 22 * len(token) + 15
+    return out
+
+
+def test_a_line_read_twice_counts_against_the_reading() -> None:
+    # A curled header: Tesseract's layout took the motto for two crossing lines and read it
+    # twice, each copy valid syllables; the copy lies on the same ink as the first.
+    motto = "Độc lập - Tự do - Hạnh phúc"
+    once = _line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA", 100, 0) + _line(motto, 150, 1)
+    twice = once + _line(motto, 154, 2, left=104, height=20)
+    header = _line("ỦY BAN NHÂN DÂN", 100, 0, left=0) + _line("CỘNG HÒA XÃ HỘI", 100, 1,
+                                                               left=500)
+    assert overlapping_words(tuple(once)) == 0 and overlapping_words(tuple(header)) == 0
+    assert overlapping_words(tuple(twice)) == 2 * 6  # both copies of each word of 2+ letters
+    text_once = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA\n" + motto
+    read_once = EngineOutput(words=tuple(once), text=text_once, text_pdf=None)
+    read_twice = EngineOutput(words=tuple(twice), text=text_once + "\n" + motto, text_pdf=None)
+    assert read_value(read_once) > read_value(read_twice)
+    assert is_clean_read(read_once, OcrOptions()) and not is_clean_read(read_twice, OcrOptions())
