@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -481,7 +479,9 @@ def cascade(
         candidates.insert(0, sparse)
     if dewarped is not None:
         candidates.append(dewarped)
-    readings += _read_all(candidates, engine, base, timeout, options)
+    for n, candidate in enumerate(candidates):
+        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
+        readings.append((candidate, output))
     straight = next((r for r in readings if r[0] is dewarped), None)
     best = _best(readings) if straight is None else _prefer_straight(_best(readings), straight)
     # Turn the best preprocessed reading when none of them is clean: the plain one is the raw
@@ -536,24 +536,6 @@ def _upright(best: Reading, readings: list[Reading], options: OcrOptions, engine
         if output is not None and not _sideways(output) and _quality((turned, output)) >= floor:
             return turned, output
     return best
-
-
-def _read_all(candidates: list[PreparedPage], engine: OcrEngine, base: Path, timeout_s: float,
-              options: OcrOptions) -> list[Reading]:
-    """The candidates' readings, in order. They are independent: on a machine with cores the
-    page's batch leaves idle (one document alone, `jobs` below the cores) they run at once, so
-    a clerk waits for the slowest, not for the sum; otherwise one after the other."""
-    def read(n_candidate: tuple[int, PreparedPage]) -> Reading:
-        n, candidate = n_candidate
-        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout_s)
-        return candidate, output
-
-    spare = (os.cpu_count() or 1) // max(1, options.jobs)
-    workers = max(1, min(len(candidates), spare))
-    if workers == 1:
-        return [read(item) for item in enumerate(candidates)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-candidate") as pool:
-        return list(pool.map(read, enumerate(candidates)))
 
 
 def _candidate_timeout(options: OcrOptions, first_read_s: float) -> float:
