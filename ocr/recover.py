@@ -57,6 +57,11 @@ MIN_ROW_QUALITY = 0.75
 # goes with it. Their ink is read again as a row, and replaced when that reads as text.
 WEAK_CONF = 50.0
 DOUBT_CONF = 80.0
+# A column read down the page: this many words of one line, one under another. A mark read
+# apart within this many letter heights right of one of them is cut out with it.
+STACK_MIN = 3
+STACK_JOIN = 0.5
+LEVEL = 0.25  # × a line's word height: a recovered word that far from its middle is level
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,15 @@ def missed_rows(grey: Image, words: Sequence[Word]) -> tuple[list[Row], NDArray[
         [], np.zeros((1, 1), np.int32), np.zeros(1, bool))
     if not words:
         return empty
+    rows, labels, strokes, read = _missed_rows(grey, words)
+    return (rows, labels, strokes | read) if rows else empty
+
+
+def _missed_rows(grey: Image, words: Sequence[Word]) -> tuple[
+        list[Row], NDArray[np.int32], NDArray[np.bool_], NDArray[np.bool_]]:
+    """`missed_rows` with the page's labels, its strokes and the components under the words
+    apart, even when no row is missed (a column read down the page is cut from the same
+    labels)."""
     letter = _letter_height(words)
     _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     count, labels, stats = components(binary)
@@ -112,17 +126,17 @@ def missed_rows(grey: Image, words: Sequence[Word]) -> tuple[list[Row], NDArray[
     sized = (h >= LETTER_MIN * letter) & (h <= LETTER_MAX * letter) & (w <= LETTER_MAX_WIDTH * h)
     loose = np.flatnonzero(sized & ~inside & ~strokes)
     loose = loose[loose > 0]
-    if not len(loose) or len(loose) > MAX_UNCOVERED:
-        return empty
-    letters = [(int(x[k]), int(y[k]), int(x[k] + w[k]), int(y[k] + h[k])) for k in loose]
     # What a row's cut-out must not show: strokes, and the ink of words already read (the
     # descenders of the line above, a neighbouring column), but not the row's own tone marks
     # in the margin under the line above.
     ids: NDArray[np.int32] = np.asarray(labels, np.int32)
+    if not len(loose) or len(loose) > MAX_UNCOVERED:
+        return [], ids, strokes, read
+    letters = [(int(x[k]), int(y[k]), int(x[k] + w[k]), int(y[k] + h[k])) for k in loose]
     boxes_of: NDArray[np.int32] = np.asarray(stats, np.int32)
     rows = [r for r in _rows(letters, letter)
             if not _obstructed(r, ids, strokes, boxes_of, letter)]
-    return rows, ids, strokes | read
+    return rows, ids, strokes, read
 
 
 def _obstructed(row: Row, labels: NDArray[np.int32], strokes: NDArray[np.bool_],
@@ -262,36 +276,99 @@ def _gap(a: Word, b: Word) -> int:
 
 def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path,
                   dpi: int) -> EngineOutput:
-    """`output` with the rows it missed, and the rows it garbled (`weak_words`), read on
-    their own and placed in reading order (and in its text layer). A garbled run is replaced
-    only by a row that reads as text; `output` itself when nothing does."""
+    """`output` with the rows it missed, the rows it garbled (`weak_words`) and the columns it
+    read down the page (`stacked_words`), read on their own and placed in reading order (and
+    in its text layer). A garbled run is replaced only by a row that reads as text; `output`
+    itself when nothing does."""
     if not output.words:
         return output
-    weak = weak_words(output.words)
+    stacked = stacked_words(output.words)
+    weak = weak_words(output.words) - stacked
     strong = [w for k, w in enumerate(output.words) if k not in weak]
     if not strong:
         return output
-    rows, labels, erase = missed_rows(grey, strong)
-    if not rows:
-        return output
+    rows, labels, strokes, inked = _missed_rows(grey, strong)
     letter = _letter_height(strong)
-    sheet, cuts = _sheet(grey, rows, labels, erase, letter)
+    columns = _stacked_rows(output.words, stacked, letter)
+    if not rows and not columns:
+        return output
+    erase = strokes | inked
+    for row, _ in columns:
+        # the column's own ink is what its cut-out reads
+        ids = np.unique(labels[row.top:row.bottom, row.left:row.right])
+        erase[ids] = strokes[ids]
+    sheet, cuts = _sheet(grey, [*rows, *(row for row, _ in columns)], labels, erase, letter)
     found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
-    recovered = _placed(found, cuts)
+    recovered = []
+    for n, text, words in _placed(found, cuts):
+        if n < len(rows) and _reads_as_text(text, words):
+            # Each recovered line replaces the garbled words its own words lie over.
+            recovered.append((text, words, {k for k in weak
+                                            if _overlaps(output.words[k], words, letter)}))
+        elif n >= len(rows) and _reads_as_item(text, words):
+            recovered.append((text, words, columns[n - len(rows)][1]))
     if not recovered:
         return output
-    # Each recovered line replaces the garbled words its own words lie over.
-    merged, text, slots, drawn = _merge(output, [
-        (text, words, {k for k in weak if _overlaps(output.words[k], words, letter)})
-        for text, words in recovered])
+    merged, text, slots, drawn = _merge(output, recovered, stacked)
     if output.text_pdf is not None:
         if slots and not rewrite_words_in_text_pdf(output.text_pdf, slots, len(output.words),
                                                    drawn_only=True):
             return output  # the layer could not follow: the reading stays as it was
         add_lines_to_text_pdf(output.text_pdf, drawn, dpi=dpi, page_height_px=grey.shape[0])
     return EngineOutput(words=merged, text=text, text_pdf=output.text_pdf)
+
+
+def stacked_words(words: Sequence[Word]) -> set[int]:
+    """Words of a line Tesseract read down the page: `STACK_MIN` or more words of one line,
+    each wholly below the one before, in one column. Tesseract takes such a column (the row
+    numbers of a list above a table's numbered column) for a line of vertical text and reads
+    it turned, so each word is a glyph read sideways ("¬" for "1.", "C2)" for "3.")."""
+    lines: dict[int, list[int]] = {}
+    for k, word in enumerate(words):
+        lines.setdefault(word.line, []).append(k)
+    found: set[int] = set()
+    for members in lines.values():
+        if len(members) < STACK_MIN:
+            continue
+        down = sorted(members, key=lambda k: words[k].top)
+        if all(_below(words[a], words[b]) for a, b in zip(down, down[1:], strict=False)):
+            found.update(members)
+    return found
+
+
+def _below(a: Word, b: Word) -> bool:
+    """`b` lies wholly below `a`, overlapping half the narrower one's width."""
+    across = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    return b.top >= a.top + a.height and across >= 0.5 * min(a.width, b.width)
+
+
+def _stacked_rows(words: Sequence[Word], stacked: set[int],
+                  letter: float) -> list[tuple[Row, set[int]]]:
+    """Each stacked word's box, with the marks read apart just right of it on its row (the
+    dot of "1.", the bracket of "a)"), and the indices of the words it replaces."""
+    rows = []
+    for k in sorted(stacked, key=lambda k: (words[k].top, words[k].left)):
+        w = words[k]
+        took, left, top, right, bottom = {k}, w.left, w.top, w.left + w.width, w.top + w.height
+        for j in sorted(range(len(words)), key=lambda j: words[j].left):
+            o = words[j]
+            if (j not in stacked and not any(c.isalnum() for c in o.text)
+                    and w.top <= o.top + o.height / 2 <= w.top + w.height
+                    and 0 <= o.left - right <= STACK_JOIN * letter):
+                took.add(j)
+                top, right, bottom = min(top, o.top), o.left + o.width, max(bottom,
+                                                                           o.top + o.height)
+        rows.append((Row(left, top, right, bottom), took))
+    return rows
+
+
+def _reads_as_item(text: str, words: Sequence[Word]) -> bool:
+    """A stacked word's own reading replaces its reading down the page, which is a glyph
+    read sideways whatever its confidence, unless Tesseract garbles this one too."""
+    return any(c.isalnum() for c in text) and statistics.mean(
+        w.conf for w in words) >= WEAK_CONF
 
 
 def read_sheet(sheet: Image, read: Reader, scratch: Path) -> EngineOutput | None:
@@ -312,8 +389,9 @@ def _overlaps(word: Word, words: Sequence[Word], letter: float) -> bool:
             <= max(w.top + w.height for w in words) + letter)
 
 
-def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[Word]]]:
-    """The sheet's lines that read as text, as (line text, words in page pixels)."""
+def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[int, str, list[Word]]]:
+    """The sheet's lines, as (the cut they were read from, line text, words in page
+    pixels)."""
     texts = found.text.split("\n")
     lines: dict[int, list[Word]] = {}
     for word in found.words:
@@ -322,11 +400,12 @@ def _placed(found: EngineOutput, cuts: Sequence[_Cut]) -> list[tuple[str, list[W
     for number, words in sorted(lines.items()):
         text = texts[number] if number < len(texts) else " ".join(w.text for w in words)
         middle = statistics.median(w.top + w.height / 2 for w in words)
-        cut = next((c for c in cuts if c.top <= middle < c.top + c.height), None)
-        if cut is None or not _reads_as_text(text, words):
+        n = next((n for n, c in enumerate(cuts) if c.top <= middle < c.top + c.height), None)
+        if n is None:
             continue
-        out.append((text, [replace(w, left=w.left + cut.x0, top=w.top - cut.top + cut.y0)
-                           for w in words]))
+        cut = cuts[n]
+        out.append((n, text, [replace(w, left=w.left + cut.x0, top=w.top - cut.top + cut.y0)
+                              for w in words]))
     return out
 
 
@@ -351,11 +430,13 @@ MIN_NUMBER_CONF = 90.0
 Drawn = tuple[list[Word], list[Word]]  # words to draw in the text layer, the line they sit on
 
 
-def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]]]
+def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]]],
+           stacked: frozenset[int] | set[int] = frozenset()
            ) -> tuple[tuple[Word, ...], str, dict[int, str], list[Drawn]]:
     """The page's lines without the words the recovered lines replace. A recovered line that
-    replaced words of a line that keeps others joins that line, in left-to-right order (a
-    garbled word or two inside a line); so does one beside a line at its height (a table's
+    replaced words of a line that keeps others, and no whole line, joins that line, in
+    left-to-right order (a garbled word or two inside a line; `stacked` words, read down the
+    page, do not count); so does one beside a line at its height (a table's
     cell beside its row's other cells, `_beside`); any other is a line of its own, put after
     the nearest line above it in the same column (before the page's first line when none is
     above). Words are renumbered in that order.
@@ -386,17 +467,28 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
         tokens = text.split(" ")
         pairs = list(zip(tokens, (replace(w, block=block) for w in words), strict=True)) if len(
             tokens) == len(words) else [(w.text, replace(w, block=block)) for w in words]
-        mates = {host[j] for k in took for j in lines[output.words[k].line] if j in host}
-        if len(mates) == 1 and took:
+        # It joins the one line whose words it replaces in part (a garbled word inside a
+        # line); not when it replaces a whole line too (a garbled line that took a word of the
+        # next along), nor through a column read down the page.
+        inline = [k for k in took if k not in stacked]
+        mates = {host[j] for k in inline for j in lines[output.words[k].line] if j in host}
+        whole = any(all(j in replaced for j in lines[output.words[k].line]) for k in inline)
+        if len(mates) == 1 and inline and not whole:
             line = order[mates.pop()]
             # Words of that line: its block too (extraction reads a line's columns by block).
             line.extend((t, replace(w, block=line[0][1].block)) for t, w in pairs)
             line.sort(key=lambda pair: pair[1].left)
-            slots[min(took, key=lambda k: output.words[k].left)] = " ".join(t for t, _ in pairs)
+            # drawn in place of the first word it replaces there
+            slots[min(inline, key=lambda k: output.words[k].left)] = " ".join(
+                t for t, _ in pairs)
             continue
-        drawn.append(([w for _, w in pairs], [w for _, w in pairs]))
         page_lines = [[w for _, w in line] for line in order]
         beside = _beside(page_lines, words)
+        # drawn on the baseline and at the size of the line it joins when it sits level
+        # with it, so that the layer reads it as part of that line
+        level = beside is not None and _level(page_lines[beside], words)
+        drawn.append(([w for _, w in pairs], [w for _, w in pairs] + (
+            page_lines[beside] if beside is not None and level else [])))
         if beside is not None:
             # a cell of a table row (or a column's line) whose neighbours were read: it takes
             # its place in their line, left to right, as Tesseract reads a row across columns
@@ -425,6 +517,12 @@ def _beside(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int | Non
         if gap < best_gap:
             best, best_gap = n, gap
     return best
+
+
+def _level(line: Sequence[Word], words: Sequence[Word]) -> bool:
+    """`words` sit level with `line`: their middles within `LEVEL` of its words' height."""
+    height = statistics.median(w.height for w in line)
+    return abs(_span(words)[2] - _span(line)[2]) <= LEVEL * height
 
 
 def _span(words: Sequence[Word]) -> tuple[int, int, float]:

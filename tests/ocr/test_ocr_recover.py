@@ -14,7 +14,7 @@ import pdfplumber
 import pytest
 
 from ocr.engine import EngineOutput
-from ocr.recover import _reads_as_text, _ruled, missed_rows, recover_lines
+from ocr.recover import _reads_as_text, _ruled, missed_rows, recover_lines, stacked_words
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import page_text, renumber_lines, rewrite_words_in_text_pdf
@@ -292,3 +292,64 @@ def test_a_row_of_digits_is_kept_only_when_read_surely() -> None:
     assert not _reads_as_text("27/08/1979 001079098765", [sure[0], _word("001079098765", 80.0)])
     assert not _reads_as_text("27/08/1979 |", [sure[0], _word("|", 95.0)])
     assert not _reads_as_text("::", [_word("::", 95.0)])
+
+
+NUMBERED = [
+    "Xác nhận thông tin của công dân như sau:",
+    "1. Họ, chữ đệm và tên: PHẠM VĂN HÙNG",
+    "2. Ngày, tháng, năm sinh: 12/04/1986",
+    "3. Số định danh cá nhân: 001086012345",
+    "4. Nơi thường trú: thôn Đông, xã Hòa Bình",
+    "5. Quan hệ với chủ hộ: con",
+]
+
+
+def _read_down_the_page(output: EngineOutput) -> tuple[EngineOutput, int]:
+    """The reading as Tesseract gives it when it takes a list's row numbers for one line of
+    vertical text (a residence form, the numbers above a table's numbered column): each "1."
+    a glyph read sideways, all of them one line of their own."""
+    assert output.text_pdf is not None
+    firsts = {min((k for k, w in enumerate(output.words) if w.line == n),
+                  key=lambda k: output.words[k].left) for n in range(1, len(NUMBERED))}
+    column = max(w.line for w in output.words) + 1
+    assert rewrite_words_in_text_pdf(output.text_pdf, dict.fromkeys(firsts, "¬"),
+                                     len(output.words))
+    words = [replace(w, text="¬", conf=83.0, line=column) if k in firsts else w
+             for k, w in enumerate(output.words)]
+    return EngineOutput(words=tuple(words), text=page_text(words),
+                        text_pdf=output.text_pdf), column
+
+
+def test_row_numbers_read_down_the_page_are_read_again_on_their_rows(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    grey = render_page(NUMBERED)
+    full = _read(grey, engine, tmp_path)
+    assert full.text.splitlines() == NUMBERED
+    down, column = _read_down_the_page(full)
+    assert stacked_words(down.words) == {k for k, w in enumerate(down.words) if w.line == column}
+    assert "1." not in down.text
+
+    out = recover_lines(grey, down, _reader(engine), tmp_path / "rows", DPI)
+
+    # Each number back at the head of its row, in the text and in the searchable layer (read
+    # alone, a number's dot may come back a comma).
+    assert out.text_pdf is not None
+    for lines in (out.text.splitlines(), _layer_lines(out.text_pdf)):
+        assert len(lines) == len(NUMBERED)
+        for line, truth in zip(lines[1:], NUMBERED[1:], strict=True):
+            assert line.startswith(truth[0]) and cer(truth, line) < 0.04, (line, truth)
+    assert "¬" not in out.text
+
+
+def test_only_a_column_of_three_words_one_under_another_is_read_down_the_page() -> None:
+    def word(left: int, top: int, line: int) -> Word:
+        return Word(text="x", left=left, top=top, width=30, height=40, conf=90.0, block=1,
+                    line=line)
+
+    assert stacked_words([word(100, 100, 0), word(102, 200, 0), word(98, 300, 0)]) == {0, 1, 2}
+    # a line across the page, two words one under the other, a staircase, a column's lines
+    assert stacked_words([word(100, 100, 0), word(140, 100, 0), word(180, 102, 0)]) == set()
+    assert stacked_words([word(100, 100, 0), word(102, 200, 0)]) == set()
+    assert stacked_words([word(100, 100, 0), word(160, 200, 0), word(220, 300, 0)]) == set()
+    assert stacked_words([word(100, 100, 0), word(100, 200, 1), word(100, 300, 2)]) == set()
