@@ -27,6 +27,7 @@ from ocr.engine import EngineFailure, EngineOutput, EngineTimeout
 from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import LineRepair, Word
 from ocr.words import (
+    counted_numerals,
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
@@ -208,6 +209,7 @@ class TesseractEngine:
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]
                                 for i in kept])
         fixes = repaired_texts(words, self.repair)
+        fixes |= counted_numerals(words, fixes, load_grey)
         fixes |= numbered_headings(words, fixes)
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)

@@ -508,6 +508,7 @@ def repaired_texts(words: Sequence[Word], repair: LineRepair | None) -> dict[int
 # out "l", "|" or "T", two touching I's an "H", and one I of "III" is often lost. ("1." is an
 # Arabic heading number, not a misread I.)
 _HEADING_NUMERAL = re.compile(r"([IVXHTl|]{1,5})\.")
+BAR_WIDTH = 0.6  # × its height: an I's stem with its serifs (0.5 in a bold serif face)
 _AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
 _ROMAN_VALUES = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
 _LONGEST_SEQUENCE = 39
@@ -553,6 +554,45 @@ def numbered_headings(words: Sequence[Word], texts: dict[int, str]) -> dict[int,
             previous = next((n for n in range(1, _LONGEST_SEQUENCE + 1) if _roman(n) == read), 0)
         else:
             previous = 0
+    return out
+
+
+def counted_numerals(words: Sequence[Word], texts: dict[int, str],
+                     load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> numeral of the section headings made of I's whose count Tesseract got wrong
+    ("I." for a printed "II.", "II." for "III.", "H." for "II."), counted in the ink: the
+    word opening its line holds one to three separate upright bars of one size, and one
+    shape after them on the baseline (the dot). Touching letters, a "V" or an "X" are
+    left as read. `texts` holds the words' current texts where they differ from `words`."""
+    firsts: dict[int, int] = {}
+    for k, w in enumerate(words):
+        if w.line not in firsts or w.left < words[firsts[w.line]].left:
+            firsts[w.line] = k
+    found = [k for k in firsts.values() if words[k].height > 0 and (
+        m := _HEADING_NUMERAL.fullmatch(texts.get(k, words[k].text))) and set(
+            m.group(1)) <= set("IHl|T")]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k in found:
+        w = words[k]
+        shapes = sorted(_boxes(grey[max(0, w.top):w.top + w.height,
+                                    max(0, w.left):w.left + w.width] <= level))
+        bars, rest = shapes[:-1], shapes[-1:]
+        if not 1 <= len(bars) <= 3 or not rest:
+            continue
+        heights = [h for _, _, _, h in bars]
+        widths = [bw for _, _, bw, _ in bars]
+        x, y, bw, bh = rest[0]
+        upright = all(bw_ <= BAR_WIDTH * h for bw_, h in zip(widths, heights, strict=True))
+        alike = max(heights) <= 1.1 * min(heights) and max(widths) <= 1.25 * min(widths)
+        dot = (bh <= DOT_HEIGHT * min(heights) and x >= bars[-1][0] + bars[-1][2]
+               and abs(y + bh - (bars[-1][1] + bars[-1][3])) <= BASELINE_SLACK * min(heights))
+        numeral = "I" * len(bars) + "."
+        if upright and alike and dot and numeral != texts.get(k, w.text):
+            out[k] = numeral
     return out
 
 

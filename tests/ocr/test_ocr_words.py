@@ -6,13 +6,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pdfplumber
-from ocr_testpages import FONT, SANS, render_page, save_png
+from ocr_testpages import BOLD, FONT, SANS, render_page, save_png
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.document import ocr_file
 from ocr.tesseract import TesseractEngine
 from ocr.types import WORD_SPACE, OcrOptions, Word
 from ocr.words import (
+    counted_numerals,
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
@@ -400,3 +401,40 @@ def test_no_separator_is_made_of_digits_specks_or_other_groupings() -> None:
                   conf=90.0, block=1, line=0)]
     grey = np.asarray(img, dtype=np.uint8)
     assert number_separators(words, {}, lambda: grey) == {}
+
+
+def _numerals(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
+    """Draw each (printed heading, numeral read) on its own line; `counted_numerals` on the
+    numeral words as read, each boxed over its printed numeral and dot."""
+    font = ImageFont.truetype(str(font_file), size)
+    img = Image.new("L", (1000, int(2.2 * size) * len(texts) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (printed, read) in enumerate(texts):
+        x, y = 60, 30 + int(2.2 * size) * n
+        draw.text((x, y), printed, font=font, fill=0)
+        numeral = printed.split(" ")[0]
+        left, top, right, bottom = draw.textbbox((x, y), numeral, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=85.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    return counted_numerals(words, {}, lambda: grey)
+
+
+def test_a_heading_numeral_is_counted_in_the_ink() -> None:
+    # Tesseract lost an I ("II." read "I.", "III." read "II.") or joined two ("H."); bold
+    # serif and sans faces, two sizes
+    bold_sans = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    bold_serif = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
+    for font_file in (BOLD, SANS, bold_sans, bold_serif):
+        for size in (40, 56):
+            found = _numerals([("II. TỒN TẠI", "I."), ("III. NHIỆM VỤ", "II."),
+                               ("II. KẾT QUẢ", "H."), ("I. KẾT QUẢ", "I."),
+                               ("III. NHIỆM VỤ", "III.")], font_file, size)
+            assert found == {0: "II.", 1: "III.", 2: "II."}, (font_file, size)
+
+
+def test_numerals_with_other_letters_are_left_as_read() -> None:
+    for font_file in (BOLD, SANS):
+        assert _numerals([("IV. KIẾN NGHỊ", "IV."), ("V. TỔ CHỨC", "V."),
+                          ("VI. HIỆU LỰC", "VI."), ("1. Họ tên", "I.")], font_file, 48) == {}
