@@ -39,6 +39,7 @@ from ocr.words import (
     repaired_texts,
     rewrite_words_in_text_pdf,
     stroke_word_indices,
+    tees_read_as_i,
     trimmed_leaders,
 )
 
@@ -210,6 +211,7 @@ class TesseractEngine:
                                 for i in kept])
         fixes = repaired_texts(words, self.repair)
         fixes |= counted_numerals(words, fixes, load_grey)
+        fixes |= tees_read_as_i(words, fixes, load_grey)
         fixes |= numbered_headings(words, fixes)
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)

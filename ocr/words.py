@@ -508,6 +508,7 @@ def repaired_texts(words: Sequence[Word], repair: LineRepair | None) -> dict[int
 # out "l", "|" or "T", two touching I's an "H", and one I of "III" is often lost. ("1." is an
 # Arabic heading number, not a misread I.)
 _HEADING_NUMERAL = re.compile(r"([IVXHTl|]{1,5})\.")
+TEE_TOP = 1.4  # a T's bar against its stem and foot (1.6 in a bold serif); an I's serifs: 1.0
 BAR_WIDTH = 0.6  # × its height: an I's stem with its serifs (0.5 in a bold serif face)
 _AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
 _ROMAN_VALUES = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
@@ -594,6 +595,59 @@ def counted_numerals(words: Sequence[Word], texts: dict[int, str],
         if upright and alike and dot and numeral != texts.get(k, w.text):
             out[k] = numeral
     return out
+
+
+def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
+                   load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a word in capitals with an "I" whose ink is a "T" ("VI," for the
+    "VT," of every recipient list's "Lưu: VT"): each letter of the word is one upright shape
+    (marks and punctuation left out), and the one read "I" is as wide as a T's bar at its top
+    and `TEE_TOP` times narrower at its foot, where an I's serifs are as wide as at its
+    top. `texts` holds the words' current texts where they differ from `words`."""
+    found = [k for k, w in enumerate(words) if w.height > 0 and "I" in (
+        t := texts.get(k, w.text)) and sum(c.isalpha() for c in t) >= 2 and _upper(t)]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k in found:
+        w, text = words[k], texts.get(k, words[k].text)
+        labels, shapes = _labelled(grey[max(0, w.top):w.top + w.height,
+                                        max(0, w.left):w.left + w.width] <= level)
+        if not shapes:
+            continue
+        tallest = max(h for _, _, _, h in shapes)
+        letters = sorted((b for b in shapes if b[3] >= 0.6 * tallest), key=lambda b: b[0])
+        alpha = [c for c in text if c.isalpha()]
+        if len(letters) != len(alpha):
+            continue
+        chars = list(text)
+        at = [n for n, c in enumerate(chars) if c.isalpha()]
+        changed = False
+        for n, (c, box) in enumerate(zip(alpha, letters, strict=True)):
+            if c == "I" and _tee(labels == shapes.index(box) + 1, box):
+                chars[at[n]] = "T"
+                changed = True
+        if changed:
+            out[k] = "".join(chars)
+    return out
+
+
+def _tee(mask: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """The shape in `box` of `mask` is a T: its top rows span `TEE_TOP` times its stem's width
+    and its foot, and half its height or more (a bar, not a serif)."""
+    x, y, bw, bh = box
+    ink = mask[y:y + bh, x:x + bw]
+    band = max(2, round(0.12 * bh))
+
+    def span(rows: NDArray[Any]) -> int:
+        cols = np.flatnonzero(rows.any(axis=0))
+        return int(cols[-1] - cols[0] + 1) if len(cols) else 0
+
+    top, foot = span(ink[:band]), span(ink[-band:])
+    stem = float(np.median([span(ink[r:r + 1]) for r in range(bh // 3, 2 * bh // 3)]))
+    return top >= TEE_TOP * max(stem, foot) and top >= 0.5 * bh
 
 
 def _upper(text: str) -> bool:

@@ -24,6 +24,7 @@ from ocr.words import (
     renumber_lines,
     repaired_texts,
     stroke_word_indices,
+    tees_read_as_i,
     trimmed_leaders,
 )
 
@@ -438,3 +439,35 @@ def test_numerals_with_other_letters_are_left_as_read() -> None:
     for font_file in (BOLD, SANS):
         assert _numerals([("IV. KIẾN NGHỊ", "IV."), ("V. TỔ CHỨC", "V."),
                           ("VI. HIỆU LỰC", "VI."), ("1. Họ tên", "I.")], font_file, 48) == {}
+
+
+def _capitals(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
+    """Draw each (printed, read) on its own line; `tees_read_as_i` on the words as read,
+    each boxed over its print."""
+    font = ImageFont.truetype(str(font_file), size)
+    img = Image.new("L", (1000, int(2.2 * size) * len(texts) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (printed, read) in enumerate(texts):
+        x, y = 60, 30 + int(2.2 * size) * n
+        draw.text((x, y), printed, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, y), printed, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=90.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    return tees_read_as_i(words, {}, lambda: grey)
+
+
+def test_a_t_read_as_an_i_in_capitals_is_read_from_the_ink() -> None:
+    # "Lưu: VT, VP." read "VI,"; serif, sans and bold faces at two sizes
+    for font_file in (FONT, SANS, BOLD):
+        for size in (36, 54):
+            found = _capitals([("VT,", "VI,"), ("ĐT.", "ĐI."), ("TỈNH", "IỈNH"),
+                               ("VT", "VT")], font_file, size)
+            assert found == {0: "VT,", 1: "ĐT.", 2: "TỈNH"}, (font_file, size)
+
+
+def test_an_i_printed_in_capitals_stays_an_i() -> None:
+    for font_file in (FONT, SANS, BOLD):
+        assert _capitals([("VI,", "VI,"), ("III.", "III."), ("TIN", "TIN"),
+                          ("KIỂM", "KIỂM"), ("Lưu", "LIu")], font_file, 48) == {}
