@@ -16,6 +16,7 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import cv2
@@ -61,6 +62,10 @@ DOUBT_CONF = 80.0
 # apart within this many letter heights right of one of them is cut out with it.
 STACK_MIN = 3
 STACK_JOIN = 0.5
+# A word's box this many times the page's median word height may hold two lines: it does
+# when its ink makes two bands of rows this many letters tall, parted by a blank this tall.
+TWO_LINE_HEIGHT, TWO_LINE_BAND, TWO_LINE_GAP = 1.6, 0.6, 0.3
+MARK_REACH = 0.8  # × letter height above a row: its marks
 LEVEL = 0.25  # × a line's word height: a recovered word that far from its middle is level
 
 
@@ -111,19 +116,25 @@ def _missed_rows(grey: Image, words: Sequence[Word]) -> tuple[
     # margin for its marks and punctuation (where a loose letter is not looked for).
     boxes = np.zeros(grey.shape[:2], np.uint8)
     padded = np.zeros(grey.shape[:2], np.uint8)
+    # A letter-sized shape is covered by a box widened only sideways: a letter whose middle
+    # lies above or below a box is another line's (a tightly set list's next line, under the
+    # descenders of the one above).
+    beside = np.zeros(grey.shape[:2], np.uint8)
     pad = round(COVER_MARGIN * letter)
     for word in words:
         right, bottom = word.left + word.width, word.top + word.height
         cv2.rectangle(boxes, (word.left, word.top), (right, bottom), 1, -1)
         cv2.rectangle(padded, (word.left - pad, word.top - pad), (right + pad, bottom + pad),
                       1, -1)
+        cv2.rectangle(beside, (word.left - pad, word.top), (right + pad, bottom), 1, -1)
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     cy = np.minimum(y + stats[:, cv2.CC_STAT_HEIGHT] // 2, grey.shape[0] - 1)
     cx = np.minimum(x + stats[:, cv2.CC_STAT_WIDTH] // 2, grey.shape[1] - 1)
-    inside = padded[cy, cx].astype(bool)
     read = boxes[cy, cx].astype(bool)
-    inside[0] = read[0] = False
+    read[0] = False
     sized = (h >= LETTER_MIN * letter) & (h <= LETTER_MAX * letter) & (w <= LETTER_MAX_WIDTH * h)
+    inside = np.where(sized, beside[cy, cx], padded[cy, cx]).astype(bool)
+    inside[0] = False
     loose = np.flatnonzero(sized & ~inside & ~strokes)
     loose = loose[loose > 0]
     # What a row's cut-out must not show: strokes, and the ink of words already read (the
@@ -223,9 +234,11 @@ class _Cut:
 
 
 def _sheet(grey: Image, rows: Sequence[Row], labels: NDArray[np.int32],
-           erase: NDArray[np.bool_], letter: float) -> tuple[Image, list[_Cut]]:
+           erase: NDArray[np.bool_], letter: float, marks: bool = False
+           ) -> tuple[Image, list[_Cut]]:
     """The rows cut out (`erase`d components blanked) and stacked with blank space between
-    them."""
+    them; with `marks`, each row keeps the small shapes just above it even where they lie in
+    a word box of the line above (`_marks_over`)."""
     page_h, page_w = grey.shape[:2]
     margin = round(letter)
     cuts, pieces = [], []
@@ -239,7 +252,10 @@ def _sheet(grey: Image, rows: Sequence[Row], labels: NDArray[np.int32],
         piece = grey[y0:y1, x0:x1].copy()
         # Only the row's own ink, with a rim for its anti-aliased edges; the rest blank.
         ids = labels[y0:y1, x0:x1]
-        keep = cv2.dilate(((ids > 0) & ~erase[ids]).astype(np.uint8), _RIM)
+        own = ~erase[ids]
+        if marks:
+            own |= _marks_over(ids, row, x0, y0, letter)
+        keep = cv2.dilate(((ids > 0) & own).astype(np.uint8), _RIM)
         piece[keep == 0] = 255
         pieces.append(piece)
         cuts.append(_Cut(x0, y0, y, y1 - y0))
@@ -249,6 +265,23 @@ def _sheet(grey: Image, rows: Sequence[Row], labels: NDArray[np.int32],
     for cut, piece in zip(cuts, pieces, strict=True):
         sheet[cut.top:cut.top + piece.shape[0], margin:margin + piece.shape[1]] = piece
     return sheet, [replace(c, x0=c.x0 - margin) for c in cuts]
+
+
+def _marks_over(ids: NDArray[np.int32], row: Row, x0: int, y0: int,
+                letter: float) -> NDArray[np.bool_]:
+    """Of a row's cut-out `ids` (page labels from `x0`, `y0`), the shapes smaller than a
+    letter lying just above the row's letters, within its width: the row's tone marks where a
+    word box of the line above reaches over them (a tightly set list: "- Như Điều 3;" under
+    "Nơi nhận:" read "Đieu"), or that line's comma or descender."""
+    top, bottom = max(0, row.top - round(MARK_REACH * letter) - y0), row.top - y0
+    band = ids[top:bottom + round(0.3 * letter), row.left - x0:row.right - x0]
+    out = np.zeros(ids.shape, bool)
+    for k in np.unique(band[band > 0]):
+        ys, xs = np.nonzero(ids == k)
+        if (ys.min() > top and ys.max() < bottom + 0.3 * letter
+                and ys.max() - ys.min() < LETTER_MIN * letter and xs.max() - xs.min() < letter):
+            out[ys, xs] = True
+    return out
 
 
 def weak_words(words: Sequence[Word]) -> set[int]:
@@ -283,7 +316,7 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
     if not output.words:
         return output
     stacked = stacked_words(output.words)
-    weak = weak_words(output.words) - stacked
+    weak = (weak_words(output.words) | two_line_words(grey, output.words)) - stacked
     strong = [w for k, w in enumerate(output.words) if k not in weak]
     if not strong:
         return output
@@ -301,14 +334,27 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
     found = read_sheet(sheet, read, scratch)
     if found is None or not found.words:
         return output
-    recovered = []
-    for n, text, words in _placed(found, cuts):
-        if n < len(rows) and _reads_as_text(text, words):
-            # Each recovered line replaces the garbled words its own words lie over.
-            recovered.append((text, words, {k for k in weak
-                                            if _overlaps(output.words[k], words, letter)}))
-        elif n >= len(rows) and _reads_as_item(text, words):
-            recovered.append((text, words, columns[n - len(rows)][1]))
+    placed = _placed(found, cuts)
+    # A row that does not read as text is cut again with the small shapes above it, which a
+    # word box of the line above may hold: its own marks, or that line's comma (read in
+    # the first cut, or kept out of it).
+    again = [n for n in range(len(rows)) if not any(
+        m == n and _reads_as_text(text, words) for m, text, words in placed)]
+    if again:
+        sheet, cuts = _sheet(grey, [rows[n] for n in again], labels, erase, letter, marks=True)
+        found = read_sheet(sheet, read, scratch)
+        if found is not None:
+            placed = [p for p in placed if p[0] not in again] + [
+                (again[n], text, words) for n, text, words in _placed(found, cuts)]
+            placed.sort(key=lambda p: p[0])
+    lines = [(text, words) for n, text, words in placed
+             if n < len(rows) and _reads_as_text(text, words)]
+    # Each recovered line replaces the garbled words its own words lie over.
+    owner = _owners(output.words, weak, [words for _, words in lines], letter)
+    recovered = [(text, words, {k for k, o in owner.items() if o == mine})
+                 for mine, (text, words) in enumerate(lines)]
+    recovered += [(text, words, columns[n - len(rows)][1]) for n, text, words in placed
+                  if n >= len(rows) and _reads_as_item(text, words)]
     if not recovered:
         return output
     merged, text, slots, drawn = _merge(output, recovered, stacked)
@@ -318,6 +364,56 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
             return output  # the layer could not follow: the reading stays as it was
         add_lines_to_text_pdf(output.text_pdf, drawn, dpi=dpi, page_height_px=grey.shape[0])
     return EngineOutput(words=merged, text=text, text_pdf=output.text_pdf)
+
+
+def two_line_words(grey: Image, words: Sequence[Word]) -> set[int]:
+    """Words whose box holds two lines of print: Tesseract merged a line into the next one
+    in a tightly set list ("Kho", "bạc", "Nhà" in boxes 90 px tall over "- Như Điều 3;" and
+    "- Kho bạc Nhà nước khu vực;") and read one of them. A box `TWO_LINE_HEIGHT` times the
+    page's median word height whose ink makes two bands of rows `TWO_LINE_BAND` letters tall
+    or more, with blank rows between (a capital's marks above it make a thinner band; the top
+    of the next line's capitals, caught in the box, too)."""
+    median = statistics.median(w.height for w in words)
+    tall = [k for k, w in enumerate(words) if w.height >= TWO_LINE_HEIGHT * median]
+    if not tall:
+        return set()
+    letter = _letter_height(words)
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    found = set()
+    for k in tall:
+        w = words[k]
+        box = np.asarray(binary[max(0, w.top):w.top + w.height, max(0, w.left):w.left + w.width])
+        rows = np.asarray(np.count_nonzero(box, axis=1) > 0)
+        # bands of rows parted by blank runs as tall as the white between two lines (a seal
+        # or a signature over the word leaves only thin gaps)
+        blank = ~rows
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], blank.astype(np.int8), [0]))))
+        gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True)
+                if b - a >= TWO_LINE_GAP * letter]
+        cuts = [0, *[x for gap in gaps for x in gap], len(rows)]
+        bands = [int(rows[a:b].sum()) for a, b in zip(cuts[::2], cuts[1::2], strict=True)]
+        if sum(1 for n in bands if n >= TWO_LINE_BAND * letter) >= 2:
+            found.add(k)
+    return found
+
+
+def _owners(words: Sequence[Word], weak: set[int], lines: Sequence[Sequence[Word]],
+            letter: float) -> dict[int, int]:
+    """Index of a weak word -> the recovered line (index in `lines`) that replaces it: the
+    one its box lies over; of two (a box over two lines), the one with a word read like it
+    beside it."""
+    out = {}
+    for k in weak:
+        word = words[k]
+        over = [n for n, line in enumerate(lines) if _overlaps(word, line, letter)]
+        if len(over) > 1:
+            over.sort(key=lambda n: -max(
+                (SequenceMatcher(None, word.text, w.text).ratio() for w in lines[n]
+                 if min(w.left + w.width, word.left + word.width) > max(w.left, word.left)),
+                default=0.0))
+        if over:
+            out[k] = over[0]
+    return out
 
 
 def stacked_words(words: Sequence[Word]) -> set[int]:

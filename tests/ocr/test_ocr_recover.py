@@ -353,3 +353,60 @@ def test_only_a_column_of_three_words_one_under_another_is_read_down_the_page() 
     assert stacked_words([word(100, 100, 0), word(102, 200, 0)]) == set()
     assert stacked_words([word(100, 100, 0), word(160, 200, 0), word(220, 300, 0)]) == set()
     assert stacked_words([word(100, 100, 0), word(100, 200, 1), word(100, 300, 2)]) == set()
+
+
+LIST = [
+    "Nơi nhận:",
+    "- Như Điều 3;",
+    "- Kho bạc Nhà nước khu vực;",
+    "- Ủy ban Mặt trận Tổ quốc Việt Nam;",
+    "- Lưu: VT, VP.",
+]
+
+
+def _tight_list() -> np.ndarray:
+    """A recipient list set tightly, as under a decision's signer block: its lines a little
+    over a letter apart, the first line's marks reaching up between the lines."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.ocr.ocr_testpages import FONT
+    img = Image.new("L", (1400, 700), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), 46)
+    for n, line in enumerate(LIST):
+        draw.text((120, 120 + 58 * n), line, font=font, fill=0)
+    return np.asarray(img, dtype=np.uint8).copy()
+
+
+def test_a_line_merged_into_the_next_one_is_read_again(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    grey = _tight_list()
+    full = _read(grey, engine, tmp_path)
+    assert all(cer(t, line) < 0.05 for t, line in zip(LIST, full.text.splitlines(), strict=True))
+    # As Tesseract reads it when it merges "- Như Điều 3;" into the next line: that line gone,
+    # the first words of the next one in boxes over both lines, and the heading's boxes
+    # reaching down over the marks of "Điều".
+    gone = _without_line(full, 1)
+    assert gone.text_pdf is not None
+    above = [k for k, w in enumerate(gone.words) if w.line == 0]
+    below = [k for k, w in enumerate(gone.words) if w.line == 1 and w.text.isalpha()][:3]
+    top = min(w.top for w in full.words if w.line == 1)
+    words = list(gone.words)
+    for k in above:
+        w = words[k]
+        words[k] = replace(w, height=top + 6 - w.top)
+    for k in below:
+        w = words[k]
+        words[k] = replace(w, top=top, height=w.top + w.height - top)
+    merged = EngineOutput(words=tuple(words), text=gone.text, text_pdf=gone.text_pdf)
+    assert LIST[1] not in merged.text
+
+    out = recover_lines(grey, merged, _reader(engine), tmp_path / "rows", DPI)
+
+    lines = out.text.splitlines()
+    assert len(lines) == len(LIST)
+    assert lines[1] == LIST[1]
+    assert cer(LIST[2], lines[2]) < 0.05
+    assert out.text_pdf is not None
+    assert cer(LIST[1], _layer_lines(out.text_pdf)[1]) < 0.05
