@@ -28,6 +28,7 @@ from ocr.errors import MODEL_MISSING, TESSERACT_MISSING, OcrError
 from ocr.types import LineRepair, Word
 from ocr.words import (
     counted_numerals,
+    curly_apostrophes,
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
@@ -212,6 +213,7 @@ class TesseractEngine:
         fixes = repaired_texts(words, self.repair)
         fixes |= counted_numerals(words, fixes, load_grey)
         fixes |= tees_read_as_i(words, fixes, load_grey)
+        fixes |= curly_apostrophes(words, fixes, load_grey)
         fixes |= numbered_headings(words, fixes)
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)

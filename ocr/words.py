@@ -508,6 +508,7 @@ def repaired_texts(words: Sequence[Word], repair: LineRepair | None) -> dict[int
 # out "l", "|" or "T", two touching I's an "H", and one I of "III" is often lost. ("1." is an
 # Arabic heading number, not a misread I.)
 _HEADING_NUMERAL = re.compile(r"([IVXHTl|]{1,5})\.")
+CURL = 0.2  # × its width: how far a curly apostrophe's tail ends left of its head
 TEE_TOP = 1.4  # a T's bar against its stem and foot (1.6 in a bold serif); an I's serifs: 1.0
 BAR_WIDTH = 0.6  # × its height: an I's stem with its serifs (0.5 in a bold serif face)
 _AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
@@ -648,6 +649,47 @@ def _tee(mask: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
     top, foot = span(ink[:band]), span(ink[-band:])
     stem = float(np.median([span(ink[r:r + 1]) for r in range(bh // 3, 2 * bh // 3)]))
     return top >= TEE_TOP * max(stem, foot) and top >= 0.5 * bh
+
+
+def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],
+                      load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a word with its apostrophe printed curly ("M’Drắk", "Ea H’leo"):
+    Tesseract's Vietnamese model writes every apostrophe straight. The shape between the
+    two letters around it, in the upper half of the word, is a raised comma (its lowest
+    ink `CURL` of its width left of its head's middle) rather than an upright wedge or
+    bar. `texts` holds the words' current texts where they differ from `words`."""
+    found = [k for k, w in enumerate(words) if w.height > 0 and "'" in texts.get(k, w.text)
+             and texts.get(k, w.text).count("'") == 1]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k in found:
+        w, text = words[k], texts.get(k, words[k].text)
+        before = sum(c.isalnum() for c in text[:text.index("'")])
+        if before == 0 or before == sum(c.isalnum() for c in text):
+            continue
+        labels, shapes = _labelled(grey[max(0, w.top):w.top + w.height,
+                                        max(0, w.left):w.left + w.width] <= level)
+        if not shapes:
+            continue
+        tallest = max(h for _, _, _, h in shapes)
+        letters = sorted((b for b in shapes if b[3] >= 0.45 * tallest), key=lambda b: b[0])
+        if len(letters) != sum(c.isalnum() for c in text):
+            continue
+        left, right = letters[before - 1], letters[before]
+        between = [b for b in shapes if b not in letters and b[0] >= left[0] + left[2] - 1
+                   and b[0] + b[2] <= right[0] + 1 and b[1] + b[3] <= left[1] + left[3] / 2]
+        if len(between) != 1:
+            continue
+        x, y, bw, bh = between[0]
+        ink = labels[y:y + bh, x:x + bw] == shapes.index(between[0]) + 1
+        head = np.flatnonzero(ink[: max(1, bh // 3)].any(axis=0))
+        low = np.flatnonzero(ink[-1])
+        if len(head) and len(low) and (head[0] + head[-1]) / 2 - low.mean() >= CURL * bw:
+            out[k] = text.replace("'", "’")
+    return out
 
 
 def _upper(text: str) -> bool:

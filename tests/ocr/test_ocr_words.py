@@ -14,6 +14,7 @@ from ocr.tesseract import TesseractEngine
 from ocr.types import WORD_SPACE, OcrOptions, Word
 from ocr.words import (
     counted_numerals,
+    curly_apostrophes,
     dropped_marks,
     inkless_word_indices,
     noise_word_indices,
@@ -471,3 +472,27 @@ def test_an_i_printed_in_capitals_stays_an_i() -> None:
     for font_file in (FONT, SANS, BOLD):
         assert _capitals([("VI,", "VI,"), ("III.", "III."), ("TIN", "TIN"),
                           ("KIỂM", "KIỂM"), ("Lưu", "LIu")], font_file, 48) == {}
+
+
+def test_a_curly_apostrophe_is_told_from_a_straight_one_in_the_ink() -> None:
+    # Tesseract writes "M’Drắk" as "M'Drắk"; serif, sans and bold faces at two sizes
+    serif = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    texts = ["M’Drắk", "M'Drắk", "H’leo", "H'leo", "Đăk R’Lấp"]
+    for font_file in (FONT, SANS, BOLD, serif):
+        for size in (36, 54):
+            font = ImageFont.truetype(str(font_file), size)
+            img = Image.new("L", (900, int(2.2 * size) * len(texts) + 60), 255)
+            draw = ImageDraw.Draw(img)
+            words = []
+            for n, text in enumerate(texts):
+                x, y = 60, 30 + int(2.2 * size) * n
+                draw.text((x, y), text, font=font, fill=0)
+                word = text.split(" ")[-1]
+                at = draw.textbbox((x, y), text, font=font)[2] - draw.textlength(word, font=font)
+                left, top, right, bottom = draw.textbbox((at, y), word, font=font)
+                words.append(Word(text=word.replace("’", "'"), left=int(left), top=top,
+                                  width=int(right - left), height=bottom - top, conf=90.0,
+                                  block=1, line=n))
+            grey = np.asarray(img, dtype=np.uint8)
+            found = curly_apostrophes(words, {}, lambda grey=grey: grey)
+            assert found == {0: "M’Drắk", 2: "H’leo", 4: "R’Lấp"}, (font_file, size)
