@@ -614,12 +614,7 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
     out = {}
     for k in found:
         w, text = words[k], texts.get(k, words[k].text)
-        labels, shapes = _labelled(grey[max(0, w.top):w.top + w.height,
-                                        max(0, w.left):w.left + w.width] <= level)
-        if not shapes:
-            continue
-        tallest = max(h for _, _, _, h in shapes)
-        letters = sorted((b for b in shapes if b[3] >= 0.6 * tallest), key=lambda b: b[0])
+        labels, shapes, letters = _word_ink(grey, level, w, 0.6)
         alpha = [c for c in text if c.isalpha()]
         if len(letters) != len(alpha):
             continue
@@ -633,6 +628,18 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
         if changed:
             out[k] = "".join(chars)
     return out
+
+
+def _word_ink(grey: NDArray[Any], level: float, w: Word, tall: float) -> tuple[
+        NDArray[Any], list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+    """The ink in word `w`'s box: its label image, its shapes, and, left to right, its
+    letters: the shapes at least `tall` of the tallest one's height (marks and punctuation
+    left out)."""
+    labels, shapes = _labelled(grey[max(0, w.top):w.top + w.height,
+                                    max(0, w.left):w.left + w.width] <= level)
+    tallest = max((h for _, _, _, h in shapes), default=0)
+    return labels, shapes, sorted((b for b in shapes if b[3] >= tall * tallest),
+                                  key=lambda b: b[0])
 
 
 def _tee(mask: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
@@ -670,12 +677,7 @@ def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],
         before = sum(c.isalnum() for c in text[:text.index("'")])
         if before == 0 or before == sum(c.isalnum() for c in text):
             continue
-        labels, shapes = _labelled(grey[max(0, w.top):w.top + w.height,
-                                        max(0, w.left):w.left + w.width] <= level)
-        if not shapes:
-            continue
-        tallest = max(h for _, _, _, h in shapes)
-        letters = sorted((b for b in shapes if b[3] >= 0.45 * tallest), key=lambda b: b[0])
+        labels, shapes, letters = _word_ink(grey, level, w, 0.45)
         if len(letters) != sum(c.isalnum() for c in text):
             continue
         left, right = letters[before - 1], letters[before]

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -359,20 +360,26 @@ def test_a_piece_against_the_last_letter_is_a_broken_letter_not_a_mark() -> None
         assert dropped_marks(words, {}, lambda grey=grey: grey) == expected
 
 
-def _numbers(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
-    """Draw each (printed, read) on its own line; `number_separators` on the words as read,
-    each boxed over its whole print."""
+def _drawn(texts: Sequence[tuple[str, str]], font_file: Path, size: int,
+           boxed: Callable[[str], str] = lambda printed: printed) -> tuple[list[Word], Any]:
+    """Draw each (printed, read) on its own line: the words as read, each boxed over
+    `boxed(printed)` (the whole print by default), and the page."""
     font = ImageFont.truetype(str(font_file), size)
-    img = Image.new("L", (900, int(2.2 * size) * len(texts) + 60), 255)
+    img = Image.new("L", (1000, int(2.2 * size) * len(texts) + 60), 255)
     draw = ImageDraw.Draw(img)
     words = []
     for n, (printed, read) in enumerate(texts):
         x, y = 60, 30 + int(2.2 * size) * n
         draw.text((x, y), printed, font=font, fill=0)
-        left, top, right, bottom = draw.textbbox((x, y), printed, font=font)
+        left, top, right, bottom = draw.textbbox((x, y), boxed(printed), font=font)
         words.append(Word(text=read, left=left, top=top, width=right - left,
-                          height=bottom - top, conf=90.0, block=1, line=n))
-    grey = np.asarray(img, dtype=np.uint8)
+                          height=bottom - top, conf=85.0, block=1, line=n))
+    return words, np.asarray(img, dtype=np.uint8)
+
+
+def _numbers(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
+    """`number_separators` on the words as read, each boxed over its whole print."""
+    words, grey = _drawn(texts, font_file, size)
     return number_separators(words, {}, lambda: grey)
 
 
@@ -406,20 +413,9 @@ def test_no_separator_is_made_of_digits_specks_or_other_groupings() -> None:
 
 
 def _numerals(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
-    """Draw each (printed heading, numeral read) on its own line; `counted_numerals` on the
-    numeral words as read, each boxed over its printed numeral and dot."""
-    font = ImageFont.truetype(str(font_file), size)
-    img = Image.new("L", (1000, int(2.2 * size) * len(texts) + 60), 255)
-    draw = ImageDraw.Draw(img)
-    words = []
-    for n, (printed, read) in enumerate(texts):
-        x, y = 60, 30 + int(2.2 * size) * n
-        draw.text((x, y), printed, font=font, fill=0)
-        numeral = printed.split(" ")[0]
-        left, top, right, bottom = draw.textbbox((x, y), numeral, font=font)
-        words.append(Word(text=read, left=left, top=top, width=right - left,
-                          height=bottom - top, conf=85.0, block=1, line=n))
-    grey = np.asarray(img, dtype=np.uint8)
+    """`counted_numerals` on headings drawn, each numeral word boxed over its numeral and
+    dot."""
+    words, grey = _drawn(texts, font_file, size, lambda printed: printed.split(" ")[0])
     return counted_numerals(words, {}, lambda: grey)
 
 
@@ -443,19 +439,7 @@ def test_numerals_with_other_letters_are_left_as_read() -> None:
 
 
 def _capitals(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> dict[int, str]:
-    """Draw each (printed, read) on its own line; `tees_read_as_i` on the words as read,
-    each boxed over its print."""
-    font = ImageFont.truetype(str(font_file), size)
-    img = Image.new("L", (1000, int(2.2 * size) * len(texts) + 60), 255)
-    draw = ImageDraw.Draw(img)
-    words = []
-    for n, (printed, read) in enumerate(texts):
-        x, y = 60, 30 + int(2.2 * size) * n
-        draw.text((x, y), printed, font=font, fill=0)
-        left, top, right, bottom = draw.textbbox((x, y), printed, font=font)
-        words.append(Word(text=read, left=left, top=top, width=right - left,
-                          height=bottom - top, conf=90.0, block=1, line=n))
-    grey = np.asarray(img, dtype=np.uint8)
+    words, grey = _drawn(texts, font_file, size)
     return tees_read_as_i(words, {}, lambda: grey)
 
 
