@@ -37,7 +37,7 @@ LETTER_MIN, LETTER_MAX, LETTER_MAX_WIDTH = 0.45, 2.0, 4.0
 # Ink far larger than a letter (a signature stroke, a rule, a stamp's frame) is erased from a
 # row before it is read.
 STROKE_HEIGHT, STROKE_WIDTH = 2.2, 10.0
-COVER_MARGIN = 0.35  # × letter height around a word's box: its marks and punctuation
+COVER_MARGIN = 0.35  # × letter height either side of a word's box: its punctuation
 ROW_GAP = 1.6  # × letter height: components further apart are not one row of text
 MIN_ROW_LETTERS = 4
 MAX_UNCOVERED = 800  # more loose "letters" than this is noise, not a missed line: no re-read
@@ -112,20 +112,16 @@ def _missed_rows(grey: Image, words: Sequence[Word]) -> tuple[
     w = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     strokes = (h > STROKE_HEIGHT * letter) | (w > STROKE_WIDTH * letter)
     strokes[0] = False
-    # Where a word was read: its box (whose ink a row's cut-out erases), and that box with a
-    # margin for its marks and punctuation (where a loose letter is not looked for).
+    # Where a word was read: its box (whose ink a row's cut-out erases), and that box widened
+    # sideways (a letter there is the word's own, a stroke of a letter it ran into). A letter
+    # whose middle lies above or below every box is another line's: a tightly set list's next
+    # line, under the descenders of the one above.
     boxes = np.zeros(grey.shape[:2], np.uint8)
-    padded = np.zeros(grey.shape[:2], np.uint8)
-    # A letter-sized shape is covered by a box widened only sideways: a letter whose middle
-    # lies above or below a box is another line's (a tightly set list's next line, under the
-    # descenders of the one above).
     beside = np.zeros(grey.shape[:2], np.uint8)
     pad = round(COVER_MARGIN * letter)
     for word in words:
         right, bottom = word.left + word.width, word.top + word.height
         cv2.rectangle(boxes, (word.left, word.top), (right, bottom), 1, -1)
-        cv2.rectangle(padded, (word.left - pad, word.top - pad), (right + pad, bottom + pad),
-                      1, -1)
         cv2.rectangle(beside, (word.left - pad, word.top), (right + pad, bottom), 1, -1)
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     cy = np.minimum(y + stats[:, cv2.CC_STAT_HEIGHT] // 2, grey.shape[0] - 1)
@@ -133,8 +129,7 @@ def _missed_rows(grey: Image, words: Sequence[Word]) -> tuple[
     read = boxes[cy, cx].astype(bool)
     read[0] = False
     sized = (h >= LETTER_MIN * letter) & (h <= LETTER_MAX * letter) & (w <= LETTER_MAX_WIDTH * h)
-    inside = np.where(sized, beside[cy, cx], padded[cy, cx]).astype(bool)
-    inside[0] = False
+    inside = beside[cy, cx].astype(bool)
     loose = np.flatnonzero(sized & ~inside & ~strokes)
     loose = loose[loose > 0]
     # What a row's cut-out must not show: strokes, and the ink of words already read (the
