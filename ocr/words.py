@@ -49,6 +49,16 @@ RULE_REACH = 2.0
 STROKE_HEIGHT = 2.0
 STROKE_FILL = 0.07
 STROKE_CONF = 85.0
+# A word whose ink is all thin strokes: nearly all of it (`THIN_SHARE`) in shapes longer than
+# `THIN_SIZE` × the median word height and at least `THIN_MIN_HEIGHT` of it tall, each inking
+# under `THIN_FILL` of its bounding box: a signature's loops and its sloped underline, read as
+# "mm...", "V____———" or "Ý" at 0-88 % confidence. Printed letters are compact shapes (a fifth
+# of their box or more, under 1.5 lines); a leader line is flat; a word touching a rule or a
+# signature keeps the ink of its letters apart. Words Tesseract is sure of are not judged.
+THIN_SHARE = 0.9
+THIN_SIZE = 1.5
+THIN_MIN_HEIGHT = 0.5
+THIN_FILL = 0.12
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 
 
@@ -138,15 +148,34 @@ def _reaches_past(shape: tuple[int, int, float], w: Word) -> bool:
 def _main_shape(grey: NDArray[Any], level: float, w: Word) -> tuple[int, int, float] | None:
     """The shape holding most of the ink in the word's box, looked for around the box only:
     (width, height, share of its own bounding box it inks); None when no shape does."""
+    shapes, counts, stats = _shapes_in_box(grey, level, w)
+    if not len(shapes) or counts.max() < 0.5 * counts.sum():
+        return None
+    width, height, area = (int(v) for v in stats[shapes[np.argmax(counts)], 2:5])
+    return width, height, area / max(1, width * height)
+
+
+def _shapes_in_box(grey: NDArray[Any], level: float, w: Word
+                   ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """The shapes with ink in the word's box, looked for around the box only: their labels,
+    their pixel counts inside the box, and the stats (x, y, width, height, area) of all."""
     y0, x0 = max(0, w.top - 2 * w.height), max(0, w.left - 2 * w.width)
     window = (grey[y0:w.top + 3 * w.height, x0:w.left + 3 * w.width] <= level).astype(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
     box = labels[w.top - y0:w.top - y0 + w.height, w.left - x0:w.left - x0 + w.width]
     shapes, counts = np.unique(box[box > 0], return_counts=True)
-    if not len(shapes) or counts.max() < 0.5 * counts.sum():
-        return None
-    width, height, area = (int(v) for v in stats[shapes[np.argmax(counts)], 2:5])
-    return width, height, area / max(1, width * height)
+    return shapes, counts, stats
+
+
+def _all_thin(grey: NDArray[Any], level: float, w: Word, line: float) -> bool:
+    """Nearly all the ink in the word's box belongs to thin strokes (`THIN_SHARE`)."""
+    shapes, counts, stats = _shapes_in_box(grey, level, w)
+    if not len(shapes):
+        return False
+    width, height, area = (stats[shapes, k].astype(float) for k in (2, 3, 4))
+    thin = ((np.maximum(width, height) >= THIN_SIZE * line)
+            & (height >= THIN_MIN_HEIGHT * line) & (area < THIN_FILL * width * height))
+    return bool(counts[thin].sum() >= THIN_SHARE * counts.sum())
 
 
 def stroke_word_indices(words: Sequence[Word],
@@ -157,10 +186,12 @@ def stroke_word_indices(words: Sequence[Word],
     (`_on_a_rule`) that is taller than `STROKE_HEIGHT` lines and inks less than `STROKE_FILL`
     of its own bounding box: a thin curve. Printed letters are compact shapes; letters touching
     an underline (the motto's "lập", "Hạnh") or each other on a dark scan make a shape one line
-    high that inks a fifth of its box or more. Only words Tesseract doubts are judged."""
+    high that inks a fifth of its box or more. Only words Tesseract doubts are judged.
+    A word of any characters whose ink is all thin strokes (`_all_thin`) is a stroke too: the
+    loops and underline of a signature read as "mm..." or "V____———", where no one shape
+    holds most of the ink or reaches past the box."""
     doubted = [i for i, w in enumerate(words)
-               if w.conf < STROKE_CONF and w.width > 0 and w.height > 0
-               and any(c.isalnum() for c in w.text)]
+               if w.conf < SCRIBBLE_CONF and w.width > 0 and w.height > 0]
     if not doubted:
         return set()
     image = _with_level(load_grey)
@@ -170,8 +201,14 @@ def stroke_word_indices(words: Sequence[Word],
     line = statistics.median(w.height for w in words)
     out = set()
     for i in doubted:
-        shape = _main_shape(grey, level, words[i])
-        if (shape is not None and _reaches_past(shape, words[i])
+        w = words[i]
+        if _all_thin(grey, level, w, line):
+            out.add(i)
+            continue
+        if w.conf >= STROKE_CONF or not any(c.isalnum() for c in w.text):
+            continue
+        shape = _main_shape(grey, level, w)
+        if (shape is not None and _reaches_past(shape, w)
                 and shape[1] >= STROKE_HEIGHT * line and shape[2] < STROKE_FILL):
             out.add(i)
     return out

@@ -228,6 +228,30 @@ def test_a_word_read_from_a_signature_stroke_is_dropped_printed_words_kept() -> 
     assert not loads  # no doubted word: the image is not even loaded
 
 
+def test_a_word_read_from_a_signature_s_loops_and_underline_is_dropped() -> None:
+    # A signature one line high: loops over a sloped underline. No one shape holds most of the
+    # word's ink, none reaches far past its box, so only "all of it is thin strokes" tells.
+    grey = np.full((400, 900), 250, np.uint8)
+    for x in range(40, 840, 30):  # a printed line of letter-sized blocks, 40 px high
+        grey[40:80, x:x + 22] = 20
+    loops = np.array([[300, 200], [360, 250], [420, 200], [480, 250], [540, 200]], np.int32)
+    cv2.polylines(grey, [loops], False, 30, thickness=2)
+    cv2.line(grey, (280, 262), (700, 232), 30, thickness=2)  # the underline, rising 30 px
+    grey[300:340, 300:322] = 20  # the signer's name below, touching nothing
+    grey[300:340, 340:362] = 20
+    words = [Word(text="của", left=40 + 90 * n, top=40, width=82, height=40, conf=96, block=1,
+                  line=0) for n in range(8)]
+    words += [
+        Word(text="mm...", left=290, top=198, width=420, height=66, conf=34, block=2, line=1),
+        Word(text="Ly", left=300, top=300, width=62, height=40, conf=60, block=3, line=2),
+        Word(text="V____———", left=290, top=198, width=420, height=66, conf=95, block=2,
+             line=1),
+    ]
+    # the loops and the underline go; the name, doubted but printed, stays; a sure reading is
+    # not judged
+    assert stroke_word_indices(words, lambda: grey) == {8}
+
+
 def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_path: Path) -> None:
     # A repair gives back a space Tesseract lost as WORD_SPACE, inside the one word's text: the
     # page's text and its searchable layer say a plain space, the word keeps its one box.
