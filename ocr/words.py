@@ -364,6 +364,8 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
 
 def _labelled(ink: NDArray[Any]) -> tuple[NDArray[Any], list[tuple[int, int, int, int]]]:
     """The ink's shapes: their label image (shape i is label i + 1) and boxes (x, y, w, h)."""
+    if not ink.size:  # OpenCV crashes on an empty image
+        return np.zeros(ink.shape, np.int32), []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8),
                                                                connectivity=8)
     return labels, [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
@@ -548,6 +550,13 @@ _HEADING_NUMERAL = re.compile(r"([IVXHTl|]{1,5})\.")
 CURL = 0.2  # × its width: how far a curly apostrophe's tail ends left of its head
 TEE_TOP = 1.4  # a T's bar against its stem and foot (1.6 in a bold serif); an I's serifs: 1.0
 BAR_WIDTH = 0.6  # × its height: an I's stem with its serifs (0.5 in a bold serif face)
+# A T touching the letter before it ("VT" set tight: the V's arm meets the T's bar) makes one
+# shape of two letters. Its last full-height stem (columns inked over `STEM_INK` of the
+# letters' height) is the T's: its bar runs right of the stem `OVERHANG` × the height or more
+# and `TEE_TOP` times as far as its foot does. An I's serifs run as far at its top as at its
+# foot.
+STEM_INK = 0.75
+OVERHANG = 0.2
 _AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
 _ROMAN_VALUES = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
 _LONGEST_SEQUENCE = 39
@@ -641,9 +650,13 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
     "VT," of every recipient list's "Lưu: VT"): each letter of the word is one upright shape
     (marks and punctuation left out), and the one read "I" is as wide as a T's bar at its top
     and `TEE_TOP` times narrower at its foot, where an I's serifs are as wide as at its
-    top. `texts` holds the words' current texts where they differ from `words`."""
-    found = [k for k, w in enumerate(words) if w.height > 0 and "I" in (
-        t := texts.get(k, w.text)) and sum(c.isalpha() for c in t) >= 2 and _upper(t)]
+    top. A word ending in an "I" or "Ị" whose letters make one shape fewer than it reads
+    ("VT" set tight, the V touching the T's bar) is a "T" when its last stem carries a bar
+    (`_last_stem_a_tee`). `texts` holds the words' current texts where they differ from
+    `words`."""
+    found = [k for k, w in enumerate(words) if w.height > 0 and ("I" in (
+        t := texts.get(k, w.text)) or "Ị" in t) and sum(c.isalpha() for c in t) >= 2
+        and _upper(t)]
     image = _with_level(load_grey) if found else None
     if image is None:
         return {}
@@ -653,10 +666,15 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
         w, text = words[k], texts.get(k, words[k].text)
         labels, shapes, letters = _word_ink(grey, level, w, 0.6)
         alpha = [c for c in text if c.isalpha()]
-        if len(letters) != len(alpha):
-            continue
         chars = list(text)
         at = [n for n, c in enumerate(chars) if c.isalpha()]
+        if len(letters) == len(alpha) - 1 and alpha[-1] in "IỊ" and letters:
+            if _last_stem_a_tee(labels, shapes, letters):
+                chars[at[-1]] = "T"
+                out[k] = "".join(chars)
+            continue
+        if len(letters) != len(alpha):
+            continue
         changed = False
         for n, (c, box) in enumerate(zip(alpha, letters, strict=True)):
             if c == "I" and _tee(labels == shapes.index(box) + 1, box):
@@ -693,6 +711,31 @@ def _tee(mask: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
     top, foot = span(ink[:band]), span(ink[-band:])
     stem = float(np.median([span(ink[r:r + 1]) for r in range(bh // 3, 2 * bh // 3)]))
     return top >= TEE_TOP * max(stem, foot) and top >= 0.5 * bh
+
+
+def _last_stem_a_tee(labels: NDArray[Any], shapes: list[tuple[int, int, int, int]],
+                     letters: list[tuple[int, int, int, int]]) -> bool:
+    """The last full-height stem of the word's letters (`STEM_INK`) lies in its last letter
+    shape and carries a T's bar: one running right of it `OVERHANG` × the letters' height or
+    more, and `TEE_TOP` times as far as its foot does."""
+    top = min(y for _, y, _, _ in letters)
+    bottom = max(y + h for _, y, _, h in letters)
+    ink = np.isin(labels, [shapes.index(b) + 1 for b in letters])[top:bottom]
+    height = bottom - top
+    stems = np.flatnonzero(ink.sum(axis=0) >= STEM_INK * height)
+    last = letters[-1]
+    if not len(stems) or stems[-1] < last[0]:
+        return False
+    end = int(stems[-1])
+    band = max(2, round(0.12 * height))
+
+    def reach(rows: NDArray[Any]) -> int:
+        inked = np.asarray(rows.any(axis=0))[end + 1:]
+        gaps = np.flatnonzero(~inked)
+        return int(gaps[0]) if len(gaps) else len(inked)
+
+    bar, foot = reach(ink[:band]), reach(ink[-band:])
+    return bar >= OVERHANG * height and bar >= TEE_TOP * foot
 
 
 def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],

@@ -482,6 +482,33 @@ def test_an_i_printed_in_capitals_stays_an_i() -> None:
                           ("KIỂM", "KIỂM"), ("Lưu", "LIu")], font_file, 48) == {}
 
 
+def test_a_t_touching_the_letter_before_it_is_told_from_an_i() -> None:
+    # "VT," set tight: the V's arm meets the T's bar, one shape for two letters, read "VI,"
+    # or "VỊ,". A touching "VI", "ĐI", "HI" stays as read. Four faces at two sizes.
+    serif = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    pairs = (("V", "T,", "VI,"), ("V", "T,", "VỊ,"), ("V", "I,", "VI,"), ("V", "I", "VI"),
+             ("Đ", "I.", "ĐI."), ("H", "I,", "HI,"))
+    for font_file in (FONT, SANS, BOLD, serif):
+        for size in (36, 54):
+            font = ImageFont.truetype(str(font_file), size)
+            img = Image.new("L", (600, int(2.2 * size) * len(pairs) + 60), 255)
+            draw = ImageDraw.Draw(img)
+            words = []
+            for n, (first, rest, read) in enumerate(pairs):
+                x, y = 60, 30 + int(2.2 * size) * n
+                draw.text((x, y), first, font=font, fill=0)
+                x2 = round(x + draw.textlength(first, font=font) - 0.12 * size)  # touching
+                draw.text((x2, y), rest, font=font, fill=0)
+                left, top, _, bottom = draw.textbbox((x, y), first, font=font)
+                _, top2, right, bottom2 = draw.textbbox((x2, y), rest, font=font)
+                words.append(Word(text=read, left=left, top=min(top, top2), width=right - left,
+                                  height=max(bottom, bottom2) - min(top, top2), conf=85.0,
+                                  block=1, line=n))
+            grey = np.asarray(img, dtype=np.uint8)
+            found = tees_read_as_i(words, {}, lambda grey=grey: grey)
+            assert found == {0: "VT,", 1: "VT,"}, (font_file, size)
+
+
 def test_a_curly_apostrophe_is_told_from_a_straight_one_in_the_ink() -> None:
     # Tesseract writes "M’Drắk" as "M'Drắk"; serif, sans and bold faces at two sizes
     serif = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
