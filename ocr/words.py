@@ -31,6 +31,11 @@ SCRIBBLE_HEIGHT = 3.0
 SCRIBBLE_CONF = 90.0
 SCRIBBLE_WIDTH_PER_CHAR = 2.5  # × median word height; "M", "W", "—" stay under 1.5
 LEADER_MIN_WIDTH = 0.25
+# A tone mark read apart from its letter: a word of symbols ("_", "~", "¬") under
+# `TINY_HEIGHT` × the median word height (0.14-0.25 on the dev pages, at 69-84 % confidence)
+# whose box ends just above a word of letters (within `MARK_ABOVE` × the median height) and
+# over it. A period or a hyphen sits on or beside its line, never over a word.
+MARK_ABOVE = 0.6
 TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./." 1.4 ×)
 # The sentence punctuation of printed pages, which Tesseract often reads at low confidence
 # (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
@@ -88,8 +93,9 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
     """Words that are not text: tall low-confidence shapes (a signature or seal read as
     "Ji", "[V4", "TW" at 20-50 % confidence, 3-4 lines high) and tiny ones (a speck read as
     "co" at 8 %, a seventh of a line high), scribbles far taller or wider
-    than any printed word, and symbol runs that are low-confidence (rules and dots read as
-    "—", "|", "°") or taller than a line, except sentence punctuation closing a word."""
+    than any printed word, symbol runs that are low-confidence (rules and dots read as
+    "—", "|", "°") or taller than a line, except sentence punctuation closing a word, and
+    tone marks read apart from their letters (`_a_mark_apart`)."""
     if not words:
         return set()
     median = statistics.median(w.height for w in words)
@@ -100,9 +106,21 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
         symbols = not any(c.isalnum() for c in w.text) and (
             w.conf < SYMBOL_CONF or w.height > TALL_SYMBOL_HEIGHT * median
         ) and not _ends_a_word(words, i, median)
-        if tall or tiny or symbols or _is_scribble(w, median):
+        if tall or tiny or symbols or _is_scribble(w, median) or _a_mark_apart(words, i, median):
             drop.add(i)
     return drop
+
+
+def _a_mark_apart(words: Sequence[Word], i: int, median: float) -> bool:
+    """Word `i` is a tone mark read as a word of its own (`MARK_ABOVE`)."""
+    w = words[i]
+    if (w.conf >= SCRIBBLE_CONF or w.height >= TINY_HEIGHT * median
+            or any(c.isalnum() for c in w.text)):
+        return False
+    middle, bottom = w.left + w.width / 2, w.top + w.height
+    return any(o.left <= middle <= o.left + o.width and any(c.isalpha() for c in o.text)
+               and o.top - MARK_ABOVE * median <= bottom <= o.top + o.height / 2
+               for o in words if o is not w)
 
 
 def inkless_word_indices(words: Sequence[Word],
@@ -677,7 +695,7 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
             continue
         changed = False
         for n, (c, box) in enumerate(zip(alpha, letters, strict=True)):
-            if c == "I" and _tee(labels == shapes.index(box) + 1, box):
+            if c in "IỊ" and _tee(labels == shapes.index(box) + 1, box):
                 chars[at[n]] = "T"
                 changed = True
         if changed:
