@@ -352,21 +352,18 @@ def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] 
 # (`BASELINE_SLACK`) and is at most `DOT_HEIGHT` tall, a comma's tail goes below it.
 MARK_GAP, MARK_WIDTH, DOT_HEIGHT, BASELINE_SLACK = 0.6, 0.45, 0.35, 0.12
 MIN_MARK = 0.08  # smaller than this is a speck, not a printed mark
+SEGMENT_GAP = 2.0  # × a word's height: white after it wider than any word space
 MARK_CLEAR = 0.1  # white between a mark and the letters, × their height
 
 
 def dropped_marks(words: Sequence[Word], texts: dict[int, str],
                   load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
-    """Index -> text of a line's last word with the mark after it that the image prints and
-    Tesseract left off ("VP" for "VP.", "tư" for "tư;"): the only ink just right of the word
-    is a dot on the baseline ("."), a comma's shape (","), or a dot above either (":", ";"),
-    and no other word's box reaches there (`_mark_after`). `texts` holds the words' current
-    texts where they differ from `words`."""
-    last: dict[int, int] = {}
-    for k, w in enumerate(words):
-        if w.line not in last or w.left > words[last[w.line]].left:
-            last[w.line] = k
-    ends = [k for k in last.values()
+    """Index -> text of a line's last word (or a part's, `_segment_ends`) with the mark after
+    it that the image prints and Tesseract left off ("VP" for "VP.", "tư" for "tư;"): the only
+    ink just right of the word is a dot on the baseline ("."), a comma's shape (","), or a dot
+    above either (":", ";"), and no other word's box reaches there (`_mark_after`). `texts`
+    holds the words' current texts where they differ from `words`."""
+    ends = [k for k in _segment_ends(words)
             if texts.get(k, words[k].text)[-1:].isalnum() and words[k].height > 0]
     image = _with_level(load_grey) if ends else None
     if image is None:
@@ -377,6 +374,23 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
         mark = _mark_after(grey, level, words, k)
         if mark:
             out[k] = texts.get(k, words[k].text) + mark
+    return out
+
+
+def _segment_ends(words: Sequence[Word]) -> list[int]:
+    """The words that end a line, or a part of one before a wide gap (`SEGMENT_GAP` × the
+    word's height): Tesseract joins the recipient list and the signer's title beside it into
+    one line."""
+    by_line: dict[int, list[int]] = {}
+    for k, w in enumerate(words):
+        by_line.setdefault(w.line, []).append(k)
+    out = []
+    for ks in by_line.values():
+        ks.sort(key=lambda k: words[k].left)
+        for a, b in zip(ks, [*ks[1:], None], strict=True):
+            w = words[a]
+            if b is None or words[b].left - (w.left + w.width) > SEGMENT_GAP * w.height:
+                out.append(a)
     return out
 
 

@@ -381,6 +381,22 @@ def test_a_mark_tesseract_left_off_a_lines_last_word_is_read_from_the_image() ->
                          ("hạn,", "hạn", False)]) == {0: "VP.", 1: "tư;", 2: "sau:", 3: "hạn,"}
 
 
+def test_a_mark_left_off_before_a_wide_gap_in_a_line_is_read_too() -> None:
+    # Tesseract made one line of "- Như trên;" and the signer's title far right of it
+    font = ImageFont.truetype(str(SANS), 50)
+    img = Image.new("L", (1400, 200), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for text, read, x in (("Như", "Như", 60), ("trên;", "trên", 200), ("PHÓ", "PHÓ", 900),
+                          ("CHỦ", "CHỦ", 1060)):
+        draw.text((x, 60), text, font=font, fill=0)
+        left, top, right, bottom = draw.textbbox((x, 60), read, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left,
+                          height=bottom - top, conf=92.0, block=1, line=0))
+    grey = np.asarray(img, dtype=np.uint8)
+    assert dropped_marks(words, {}, lambda: grey) == {1: "trên;"}
+
+
 def test_no_mark_is_made_of_letters_marks_or_specks() -> None:
     # a word's own marks (a dot below, a tone above) and a last letter are no punctuation
     assert _marked_line([("Hạ", "Hạ", True), ("lá", "lá", True), ("VP", "VP", True),
