@@ -141,13 +141,16 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
     spelled as the gazetteer spells it, where the capitalised words after the type are no unit
     as read and exactly one unit of two syllables or more is spelled so ignoring marks
     (`lexicon.check_place`); each word changes in its marks only. Also the indices of the
-    words now read as a unit's name, which no later step changes."""
+    words now read as a unit's name and its type, which no later step changes ("XÃ KÉP" is
+    no "xà kép")."""
     out = list(tokens)
     fixed: set[int] = set()
     lowered = [_bare(t).lower() for t in tokens]
     for k in range(len(tokens)):
         for unit in _UNIT_TYPES_LONGEST_FIRST:
             start = k + len(unit)
+            if lowered[k:start] != unit and _type_misread(out, k, unit):
+                lowered[k:start] = unit
             if lowered[k:start] != unit or not tokens[start - 1][-1:].isalpha():
                 continue
             end = start
@@ -159,17 +162,46 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
                 names = [_bare(t) for t in out[start:stop]]
                 check = lexicon.check_place(" ".join(names))
                 if check.known:
-                    fixed.update(range(start, stop))
+                    fixed.update(range(k, stop))  # the type too
                     break
                 spelled = check.text.split(" ")
                 if (check.restored and len(names) >= 2 and len(spelled) == len(names)
                         and all(_marks_only(a, b) for a, b in zip(names, spelled, strict=True))):
                     for i, new in zip(range(start, stop), spelled, strict=True):
                         out[i] = out[i].replace(names[i - start], new, 1)
-                    fixed.update(range(start, stop))
+                    fixed.update(range(k, stop))  # the type too
                     break
             break
     return out, fixed
+
+
+def _type_misread(tokens: list[str], k: int, unit: list[str]) -> bool:
+    """A unit's type in capitals read with other marks ("TĨNH AN GIANG"), right before a name
+    the gazetteer knows as read (a province after "tỉnh"; of one syllable only when the type
+    opens the line): the type is respelled in `tokens`.
+    Only in capitals, where Tesseract's marks are least reliable; in running text the same
+    letters are words ("yên tĩnh", "xà nhà")."""
+    start = k + len(unit)
+    read = [_bare(t) for t in tokens[k:start]]
+    if len(read) != len(unit) or not all(
+            r.isupper() and r.lower() != u and _marks_only(r.lower(), u)
+            for r, u in zip(read, unit, strict=True)):
+        return False
+    names = []
+    for t in tokens[start:start + _LONGEST_PLACE]:
+        if not _capitalised(t) or not _bare(t).isupper():
+            break
+        names.append(_bare(t))
+        if not t[-1:].isalpha():
+            break
+    # a name of one syllable only where the type opens the line ("TẬP XÀ KÉP" is gymnastics)
+    shortest = 1 if k == 0 else 2
+    if not any(lexicon.check_place(" ".join(names[:stop]), provinces_only=unit == ["tỉnh"]
+                                   ).known for stop in range(len(names), shortest - 1, -1)):
+        return False
+    for i, (r, u) in enumerate(zip(read, unit, strict=True)):
+        tokens[k + i] = tokens[k + i].replace(r, u.upper(), 1)
+    return True
 
 
 def _capitalised(token: str) -> bool:
