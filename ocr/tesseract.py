@@ -42,6 +42,7 @@ from ocr.words import (
     stroke_word_indices,
     tees_read_as_i,
     trimmed_leaders,
+    vees_read_as_w,
 )
 
 _COMBINING_OUTSIDE_CLUSTER = re.compile(r"(?:(?<=\s)|^)[\u0300-\u036f]+", re.MULTILINE)
@@ -214,6 +215,7 @@ class TesseractEngine:
         fixes |= counted_numerals(words, fixes, load_grey)
         fixes |= tees_read_as_i(words, fixes, load_grey)
         fixes |= curly_apostrophes(words, fixes, load_grey)
+        fixes |= vees_read_as_w(words, fixes, load_grey)
         fixes |= numbered_headings(words, fixes)
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)

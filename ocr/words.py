@@ -589,6 +589,9 @@ BAR_WIDTH = 0.6  # × its height: an I's stem with its serifs (0.5 in a bold ser
 # foot.
 STEM_INK = 0.75
 OVERHANG = 0.2
+# A Roman numeral of I's in running text ("quý III") with an I read as a T ("TII"); the other
+# way round from the above: none of its letters carries a T's bar.
+_NUMERAL_READ_WITH_T = re.compile(r"(?=[IT]*T)(?=[IT]*I)[IT]{2,3}[.,;:)]?")
 _AS_I = str.maketrans({"l": "I", "|": "I", "T": "I"})
 _ROMAN_VALUES = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
 _LONGEST_SEQUENCE = 39
@@ -684,8 +687,9 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
     and `TEE_TOP` times narrower at its foot, where an I's serifs are as wide as at its
     top. A word ending in an "I" or "Ị" whose letters make one shape fewer than it reads
     ("VT" set tight, the V touching the T's bar) is a "T" when its last stem carries a bar
-    (`_last_stem_a_tee`). `texts` holds the words' current texts where they differ from
-    `words`."""
+    (`_last_stem_a_tee`). A numeral of I's read with a T ("TII") whose letters are all
+    upright bars without a T's bar is read as I's. `texts` holds the words' current texts
+    where they differ from `words`."""
     found = [k for k, w in enumerate(words) if w.height > 0 and ("I" in (
         t := texts.get(k, w.text)) or "Ị" in t) and sum(c.isalpha() for c in t) >= 2
         and _upper(t)]
@@ -706,6 +710,11 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
                 out[k] = "".join(chars)
             continue
         if len(letters) != len(alpha):
+            continue
+        if _NUMERAL_READ_WITH_T.fullmatch(text) and all(
+                b[2] <= BAR_WIDTH * b[3] and not _tee(labels == shapes.index(b) + 1, b)
+                for b in letters):
+            out[k] = text.replace("T", "I")  # "quý TII": the bars of a numeral, none a T
             continue
         changed = False
         for n, (c, box) in enumerate(zip(alpha, letters, strict=True)):
@@ -804,6 +813,39 @@ def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],
         if len(head) and len(low) and (head[0] + head[-1]) / 2 - low.mean() >= CURL * bw:
             out[k] = text.replace("'", "’")
     return out
+
+
+def vees_read_as_w(words: Sequence[Word], texts: dict[int, str],
+                   load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a word ending in a "w" whose ink is a "v" ("V/w" for the "V/v" of a
+    letter's subject): no Vietnamese word has a "w", and the word's last shape of letter
+    height comes to one point at its foot, where a "w" has two. `texts` holds the words'
+    current texts where they differ from `words`."""
+    found = [k for k, w in enumerate(words) if w.height > 0
+             and _LAST_W.fullmatch(texts.get(k, w.text))]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k in found:
+        w, text = words[k], texts.get(k, words[k].text)
+        labels, shapes, letters = _word_ink(grey, level, w, 0.4)
+        if len(letters) < 2:
+            continue
+        x, y, bw, bh = letters[-1]
+        ink = labels[y:y + bh, x:x + bw] == shapes.index(letters[-1]) + 1
+        foot = ink[-max(2, round(FOOT * bh)):].any(axis=0)
+        runs = int(np.count_nonzero(foot[1:] & ~foot[:-1])) + int(foot[0])
+        if runs == 1 and bw >= 0.5 * bh:  # one point at the foot, and no "l" or "i"
+            m = _LAST_W.fullmatch(text)
+            assert m is not None
+            out[k] = text[:m.start(1)] + "v" + text[m.end(1):]
+    return out
+
+
+_LAST_W = re.compile(r".*[^\W\d_].*?(w)[.,;:)]?")
+FOOT = 0.15  # the bottom rows of a letter where a "v" is one point and a "w" two
 
 
 def _upper(text: str) -> bool:

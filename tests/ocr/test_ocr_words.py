@@ -29,6 +29,7 @@ from ocr.words import (
     stroke_word_indices,
     tees_read_as_i,
     trimmed_leaders,
+    vees_read_as_w,
 )
 
 
@@ -510,8 +511,10 @@ def test_a_t_read_as_an_i_in_capitals_is_read_from_the_ink() -> None:
     for font_file in (FONT, SANS, BOLD):
         for size in (36, 54):
             found = _capitals([("VT,", "VI,"), ("ĐT.", "ĐI."), ("TỈNH", "IỈNH"),
-                               ("VT", "VT"), ("VT,", "VỊ,")], font_file, size)
-            assert found == {0: "VT,", 1: "ĐT.", 2: "TỈNH", 4: "VT,"}, (font_file, size)
+                               ("VT", "VT"), ("VT,", "VỊ,"), ("III", "TII"), ("II,", "IT,"),
+                               ("TI", "TI"), ("IT", "IT")], font_file, size)
+            assert found == {0: "VT,", 1: "ĐT.", 2: "TỈNH", 4: "VT,", 5: "III", 6: "II,"}, (
+                font_file, size)
 
 
 def test_an_i_printed_in_capitals_stays_an_i() -> None:
@@ -545,6 +548,17 @@ def test_a_t_touching_the_letter_before_it_is_told_from_an_i() -> None:
             grey = np.asarray(img, dtype=np.uint8)
             found = tees_read_as_i(words, {}, lambda grey=grey: grey)
             assert found == {0: "VT,", 1: "VT,"}, (font_file, size)
+
+
+def test_a_v_read_as_a_w_is_read_from_its_foot() -> None:
+    # "V/v" (về việc) read "V/w"; a printed "w" stays. Four faces at two sizes.
+    serif = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    for font_file in (FONT, SANS, BOLD, serif):
+        for size in (36, 54):
+            words, grey = _drawn([("V/v", "V/w"), ("V/w", "V/w"), ("Dv,", "Dw,"),
+                                  ("www", "www"), ("tv", "tv")], font_file, size)
+            assert vees_read_as_w(words, {}, lambda grey=grey: grey) == {
+                0: "V/v", 2: "Dv,"}, (font_file, size)
 
 
 def test_a_curly_apostrophe_is_told_from_a_straight_one_in_the_ink() -> None:
