@@ -35,6 +35,7 @@ from ocr.words import (
     number_separators,
     numbered_headings,
     page_text,
+    phantom_marks,
     raised_units,
     renumber_lines,
     repaired_texts,
@@ -219,6 +220,7 @@ class TesseractEngine:
         fixes |= numbered_headings(words, fixes)
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)
+        fixes |= phantom_marks(words, fixes, load_grey)
         fixes |= dropped_marks(words, fixes, load_grey)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:

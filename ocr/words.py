@@ -377,6 +377,42 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
     return out
 
 
+def phantom_marks(words: Sequence[Word], texts: dict[int, str],
+                  load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a number without the closing mark Tesseract wrote where the image has
+    none: "1993." for a year followed by the next field far right of it. Right of the
+    middle of the word's last letter, up to `MARK_GAP` past its box (less where the next
+    word starts), there is no ink shorter than the letters at all. Only boxes of one line
+    are judged (`ONE_LINE`): a taller one holds pieces of the next line. `texts` holds the
+    words' current texts where they differ from `words`."""
+    line = statistics.median(w.height for w in words) if words else 0
+    found = [k for k, w in enumerate(words) if 0 < w.height <= ONE_LINE * line and w.width > 0
+             and _CLOSED.fullmatch(texts.get(k, w.text))]
+    image = _with_level(load_grey) if found else None
+    if image is None:
+        return {}
+    grey, level = image
+    out = {}
+    for k in found:
+        w = words[k]
+        right = w.left + w.width + round(MARK_GAP * w.height)
+        right = min([right, *(o.left for o in words if o.line == w.line and o.left > w.left)])
+        box = grey[max(0, w.top):w.top + w.height, max(0, w.left):max(w.left + w.width, right)]
+        _, shapes = _labelled(box <= level)
+        tallest = max((h for _, _, _, h in shapes), default=0)
+        tall = [b for b in shapes if b[3] >= tallest / 2]
+        if not tall:
+            continue
+        lx, _, lw, _ = max(tall, key=lambda b: b[0] + b[2])
+        if not any(b not in tall and b[0] + b[2] > lx + lw / 2 for b in shapes):
+            out[k] = texts.get(k, w.text)[:-1]
+    return out
+
+
+_CLOSED = re.compile(r".*\d[.,;:]")  # a number closed by a mark
+ONE_LINE = 1.25  # × the median word height
+
+
 def _segment_ends(words: Sequence[Word]) -> list[int]:
     """The words that end a line, or a part of one before a wide gap (`SEGMENT_GAP` × the
     word's height): Tesseract joins the recipient list and the signer's title beside it into

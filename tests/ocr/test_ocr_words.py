@@ -23,6 +23,7 @@ from ocr.words import (
     number_separators,
     numbered_headings,
     page_text,
+    phantom_marks,
     raised_units,
     renumber_lines,
     repaired_texts,
@@ -396,6 +397,31 @@ def test_a_mark_left_off_before_a_wide_gap_in_a_line_is_read_too() -> None:
                           height=bottom - top, conf=92.0, block=1, line=0))
     grey = np.asarray(img, dtype=np.uint8)
     assert dropped_marks(words, {}, lambda: grey) == {1: "trên;"}
+
+
+def test_a_mark_tesseract_wrote_after_a_number_without_ink_is_taken_off() -> None:
+    # "1993" read "1993." before the next field; a printed "1993." and "VP." keep theirs
+    font = ImageFont.truetype(str(SANS), 50)
+    img = Image.new("L", (1200, 420), 255)
+    draw = ImageDraw.Draw(img)
+    words = []
+    for n, (printed, read, x_next) in enumerate((("1993", "1993.", 500), ("1993.", "1993.", 500),
+                                                 ("17/12/1989", "17/12/1989.", 0),
+                                                 ("ngày 5,", "5,", 0))):
+        y = 40 + 90 * n
+        draw.text((60, y), printed, font=font, fill=0)
+        number = printed.split(" ")[-1]
+        at = round(60 + draw.textlength(printed, font=font) - draw.textlength(number, font=font))
+        left, top, right, bottom = draw.textbbox((at, y), number, font=font)
+        words.append(Word(text=read, left=left, top=top, width=right - left + 10,
+                          height=bottom - top, conf=78.0, block=1, line=n))
+        if x_next:
+            draw.text((x_next, y), "Số", font=font, fill=0)
+            nl, nt, nr, nb = draw.textbbox((x_next, y), "Số", font=font)
+            words.append(Word(text="Số", left=nl, top=nt, width=nr - nl, height=nb - nt,
+                              conf=96.0, block=1, line=n))
+    grey = np.asarray(img, dtype=np.uint8)
+    assert phantom_marks(words, {}, lambda: grey) == {0: "1993", 4: "17/12/1989"}
 
 
 def test_no_mark_is_made_of_letters_marks_or_specks() -> None:
