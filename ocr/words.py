@@ -6,10 +6,10 @@ import re
 import statistics
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -65,6 +65,7 @@ THIN_SIZE = 1.5
 THIN_MIN_HEIGHT = 0.5
 THIN_FILL = 0.12
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
+_T = TypeVar("_T")
 
 
 def _is_scribble(word: Word, median: float) -> bool:
@@ -136,14 +137,8 @@ def inkless_word_indices(words: Sequence[Word],
     symbols = [i for i, w in enumerate(words)
                if not any(c.isalnum() for c in w.text) and w.conf < INKLESS_CONF
                and w.width > 0 and w.height > 0]
-    if not symbols:
-        return set()
-    image = _with_level(load_grey)
-    if image is None:
-        return set()
-    grey, level = image
     out = set()
-    for i in symbols:
+    for i, grey, level in _with_ink(symbols, load_grey):
         w = words[i]
         box = grey[max(0, w.top):w.top + w.height, max(0, w.left):w.left + w.width]
         if box.size and (np.count_nonzero(box <= level) < MIN_INK_SHARE * box.size
@@ -210,15 +205,9 @@ def stroke_word_indices(words: Sequence[Word],
     holds most of the ink or reaches past the box."""
     doubted = [i for i, w in enumerate(words)
                if w.conf < SCRIBBLE_CONF and w.width > 0 and w.height > 0]
-    if not doubted:
-        return set()
-    image = _with_level(load_grey)
-    if image is None:
-        return set()
-    grey, level = image
-    line = statistics.median(w.height for w in words)
+    line = statistics.median(w.height for w in words) if words else 0.0
     out = set()
-    for i in doubted:
+    for i, grey, level in _with_ink(doubted, load_grey):
         w = words[i]
         if _all_thin(grey, level, w, line):
             out.add(i)
@@ -265,12 +254,8 @@ def raised_units(words: Sequence[Word], texts: dict[int, str],
         before = texts.get(k - 1, words[k - 1].text) if k and words[k - 1].line == w.line else ""
         if m.group(1) or _NUMBER.fullmatch(before.rstrip(".,")):
             found.append((k, m))
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k, m in found:
+    for (k, m), grey, level in _with_ink(found, load_grey):
         shapes = _unit_shapes(grey, level, words[k])
         if shapes is None:
             continue
@@ -280,6 +265,18 @@ def raised_units(words: Sequence[Word], texts: dict[int, str],
         if digit or spaced:
             out[k] = text
     return out
+
+
+def _with_ink(found: Sequence[_T], load_grey: Callable[[], NDArray[Any] | None]
+              ) -> Iterator[tuple[_T, NDArray[Any], float]]:
+    """Each of the words `found` (an index, or an index with what was matched in its text),
+    with the page's grey image and its ink level (`_with_level`). The image is loaded only
+    when a word is found, and nothing is yielded when the page has none."""
+    image = _with_level(load_grey) if found else None
+    if image is not None:
+        grey, level = image
+        for item in found:
+            yield item, grey, level
 
 
 def _with_level(load_grey: Callable[[], NDArray[Any] | None]
@@ -365,12 +362,8 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
     holds the words' current texts where they differ from `words`."""
     ends = [k for k in _segment_ends(words)
             if texts.get(k, words[k].text)[-1:].isalnum() and words[k].height > 0]
-    image = _with_level(load_grey) if ends else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in ends:
+    for k, grey, level in _with_ink(ends, load_grey):
         mark = _mark_after(grey, level, words, k)
         if mark:
             out[k] = texts.get(k, words[k].text) + mark
@@ -388,12 +381,8 @@ def phantom_marks(words: Sequence[Word], texts: dict[int, str],
     line = statistics.median(w.height for w in words) if words else 0
     found = [k for k, w in enumerate(words) if 0 < w.height <= ONE_LINE * line and w.width > 0
              and _CLOSED.fullmatch(texts.get(k, w.text))]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in found:
+    for k, grey, level in _with_ink(found, load_grey):
         w = words[k]
         right = w.left + w.width + round(MARK_GAP * w.height)
         right = min([right, *(o.left for o in words if o.line == w.line and o.left > w.left)])
@@ -526,12 +515,8 @@ def number_separators(words: Sequence[Word], texts: dict[int, str],
     words' current texts where they differ from `words`."""
     found = [(k, m.end()) for k, w in enumerate(words)
              if w.height > 0 and (m := _DIGITS.match(texts.get(k, w.text)))]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k, digits in found:
+    for (k, digits), grey, level in _with_ink(found, load_grey):
         text = texts.get(k, words[k].text)
         marks = _separators(grey, level, words[k], digits, sum(c.isalnum() for c in text))
         if not marks:
@@ -690,12 +675,8 @@ def counted_numerals(words: Sequence[Word], texts: dict[int, str],
     found = [k for k in firsts.values() if words[k].height > 0 and (
         m := _HEADING_NUMERAL.fullmatch(texts.get(k, words[k].text))) and set(
             m.group(1)) <= set("IHl|T")]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in found:
+    for k, grey, level in _with_ink(found, load_grey):
         w = words[k]
         shapes = sorted(_boxes(grey[max(0, w.top):w.top + w.height,
                                     max(0, w.left):w.left + w.width] <= level))
@@ -729,12 +710,8 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
     found = [k for k, w in enumerate(words) if w.height > 0 and ("I" in (
         t := texts.get(k, w.text)) or "Ị" in t) and sum(c.isalpha() for c in t) >= 2
         and _upper(t)]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in found:
+    for k, grey, level in _with_ink(found, load_grey):
         w, text = words[k], texts.get(k, words[k].text)
         labels, shapes, letters = _word_ink(grey, level, w, 0.6)
         alpha = [c for c in text if c.isalpha()]
@@ -824,12 +801,8 @@ def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],
     bar. `texts` holds the words' current texts where they differ from `words`."""
     found = [k for k, w in enumerate(words) if w.height > 0 and "'" in texts.get(k, w.text)
              and texts.get(k, w.text).count("'") == 1]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in found:
+    for k, grey, level in _with_ink(found, load_grey):
         w, text = words[k], texts.get(k, words[k].text)
         before = sum(c.isalnum() for c in text[:text.index("'")])
         if before == 0 or before == sum(c.isalnum() for c in text):
@@ -859,12 +832,8 @@ def vees_read_as_w(words: Sequence[Word], texts: dict[int, str],
     current texts where they differ from `words`."""
     found = [k for k, w in enumerate(words) if w.height > 0
              and _LAST_W.fullmatch(texts.get(k, w.text))]
-    image = _with_level(load_grey) if found else None
-    if image is None:
-        return {}
-    grey, level = image
     out = {}
-    for k in found:
+    for k, grey, level in _with_ink(found, load_grey):
         w, text = words[k], texts.get(k, words[k].text)
         labels, shapes, letters = _word_ink(grey, level, w, 0.4)
         if len(letters) < 2:
