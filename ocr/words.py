@@ -161,15 +161,22 @@ def _reaches_past(shape: tuple[int, int, float], w: Word) -> bool:
 def _main_shape(grey: NDArray[Any], level: float, w: Word) -> tuple[int, int, float] | None:
     """The shape holding most of the ink in the word's box, looked for around the box only:
     (width, height, share of its own bounding box it inks); None when no shape does."""
-    shapes, counts, stats = _shapes_in_box(grey, level, w)
+    return _largest(_shapes_in_box(grey, level, w))
+
+
+_Shapes = tuple[NDArray[Any], NDArray[Any], NDArray[Any]]
+
+
+def _largest(found: _Shapes) -> tuple[int, int, float] | None:
+    """Of `_shapes_in_box`'s shapes, the one holding most of the box's ink, as `_main_shape`."""
+    shapes, counts, stats = found
     if not len(shapes) or counts.max() < 0.5 * counts.sum():
         return None
     width, height, area = (int(v) for v in stats[shapes[np.argmax(counts)], 2:5])
     return width, height, area / max(1, width * height)
 
 
-def _shapes_in_box(grey: NDArray[Any], level: float, w: Word
-                   ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+def _shapes_in_box(grey: NDArray[Any], level: float, w: Word) -> _Shapes:
     """The shapes with ink in the word's box, looked for around the box only: their labels,
     their pixel counts inside the box, and the stats (x, y, width, height, area) of all."""
     y0, x0 = max(0, w.top - 2 * w.height), max(0, w.left - 2 * w.width)
@@ -180,9 +187,10 @@ def _shapes_in_box(grey: NDArray[Any], level: float, w: Word
     return shapes, counts, stats
 
 
-def _all_thin(grey: NDArray[Any], level: float, w: Word, line: float) -> bool:
-    """Nearly all the ink in the word's box belongs to thin strokes (`THIN_SHARE`)."""
-    shapes, counts, stats = _shapes_in_box(grey, level, w)
+def _all_thin(found: _Shapes, line: float) -> bool:
+    """Nearly all the ink in the word's box (`_shapes_in_box`) belongs to thin strokes
+    (`THIN_SHARE`)."""
+    shapes, counts, stats = found
     if not len(shapes):
         return False
     width, height, area = (stats[shapes, k].astype(float) for k in (2, 3, 4))
@@ -209,12 +217,13 @@ def stroke_word_indices(words: Sequence[Word],
     out = set()
     for i, grey, level in _with_ink(doubted, load_grey):
         w = words[i]
-        if _all_thin(grey, level, w, line):
+        found = _shapes_in_box(grey, level, w)  # one labelling for both tests
+        if _all_thin(found, line):
             out.add(i)
             continue
         if w.conf >= STROKE_CONF or not any(c.isalnum() for c in w.text):
             continue
-        shape = _main_shape(grey, level, w)
+        shape = _largest(found)
         if (shape is not None and _reaches_past(shape, w)
                 and shape[1] >= STROKE_HEIGHT * line and shape[2] < STROKE_FILL):
             out.add(i)
@@ -350,6 +359,8 @@ def _unit_shapes(grey: NDArray[Any], level: float, w: Word) -> tuple[bool, str] 
 MARK_GAP, MARK_WIDTH, DOT_HEIGHT, BASELINE_SLACK = 0.6, 0.45, 0.35, 0.12
 MIN_MARK = 0.08  # smaller than this is a speck, not a printed mark
 SEGMENT_GAP = 2.0  # × a word's height: white after it wider than any word space
+_CLOSED = re.compile(r".*\d[.,;:]")  # a number closed by a mark (`phantom_marks`)
+ONE_LINE = 1.25  # × the median word height: a box of one line
 MARK_CLEAR = 0.1  # white between a mark and the letters, × their height
 
 
@@ -397,9 +408,6 @@ def phantom_marks(words: Sequence[Word], texts: dict[int, str],
             out[k] = texts.get(k, w.text)[:-1]
     return out
 
-
-_CLOSED = re.compile(r".*\d[.,;:]")  # a number closed by a mark
-ONE_LINE = 1.25  # × the median word height
 
 
 def _segment_ends(words: Sequence[Word]) -> list[int]:
@@ -824,6 +832,10 @@ def curly_apostrophes(words: Sequence[Word], texts: dict[int, str],
     return out
 
 
+_LAST_W = re.compile(r".*[^\W\d_].*?(w)[.,;:)]?")  # a word ending in a "w"
+FOOT = 0.15  # the bottom rows of a letter where a "v" is one point and a "w" two
+
+
 def vees_read_as_w(words: Sequence[Word], texts: dict[int, str],
                    load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
     """Index -> text of a word ending in a "w" whose ink is a "v" ("V/w" for the "V/v" of a
@@ -848,9 +860,6 @@ def vees_read_as_w(words: Sequence[Word], texts: dict[int, str],
             out[k] = text[:m.start(1)] + "v" + text[m.end(1):]
     return out
 
-
-_LAST_W = re.compile(r".*[^\W\d_].*?(w)[.,;:)]?")
-FOOT = 0.15  # the bottom rows of a letter where a "v" is one point and a "w" two
 
 
 def _upper(text: str) -> bool:
