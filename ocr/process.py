@@ -18,6 +18,7 @@ from ocr.pages import RasterPage
 from ocr.quality import reading_quality, text_quality
 from ocr.recover import recover_lines
 from ocr.reread import reread_capitals
+from ocr.seal import remove_seal_rings
 from ocr.types import (
     FLAG_BORDER_CLEANED,
     FLAG_DENOISED,
@@ -234,6 +235,11 @@ def prepare(
         grey, cleaned = pp.clean_border(grey)
         if cleaned:
             flags.append(FLAG_BORDER_CLEANED)
+    if options.remove_seal and not seal:
+        # A seal that lost its colour (a photocopy, a grey scan) is found by its ring.
+        grey, seal = remove_seal_rings(grey, pp.text_height(grey))
+        if seal:
+            flags.append(FLAG_SEAL_REMOVED)
     oriented = grey
     if options.remove_rules:
         grey, ruled = pp.remove_rules(grey, dpi_grey)

@@ -100,6 +100,29 @@ def add_red_seal(grey: np.ndarray, *, centre: tuple[int, int], radius: int) -> n
     return mixed
 
 
+def add_grey_seal(
+    grey: np.ndarray, *, centre: tuple[int, int], radius: int, ink: int = 140
+) -> np.ndarray:
+    """Grey page with a seal as a photocopy leaves it: outer and inner rings, a star, letters
+    round the ring, all in one grey `ink`, multiplied over the page."""
+    seal = Image.new("L", (grey.shape[1], grey.shape[0]), 255)
+    draw = ImageDraw.Draw(seal)
+    cx, cy = centre
+    for r, width in ((radius, max(5, radius // 30)), (int(radius * 0.72), max(3, radius // 60))):
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=ink, width=width)
+    star = [(cx + (0.3 if k % 2 == 0 else 0.12) * radius * np.sin(k * np.pi / 5),
+             cy - (0.3 if k % 2 == 0 else 0.12) * radius * np.cos(k * np.pi / 5))
+            for k in range(10)]
+    draw.polygon(star, fill=ink)
+    font = ImageFont.truetype(str(FONT), int(radius * 0.16))
+    for k, letter in enumerate("ABCDEFGHKLMNOPQRST"):
+        angle = np.pi * (0.65 + k / 14)
+        at = (cx + 0.86 * radius * np.cos(angle) - 10, cy + 0.86 * radius * np.sin(angle) - 12)
+        draw.text(at, letter, font=font, fill=ink)
+    mixed = grey.astype(np.float32) * np.asarray(seal, np.float32) / 255.0
+    return mixed.astype(np.uint8)
+
+
 def save_png(image: np.ndarray, path: Path, dpi: int = 300) -> Path:
     arr = image if image.ndim == 2 else image[..., ::-1]
     Image.fromarray(arr).save(path, dpi=(dpi, dpi))
