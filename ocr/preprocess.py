@@ -128,15 +128,19 @@ def letter_ink(grey: Image) -> NDArray[np.bool_]:
     text-sparse page they outweighed the letters (a 70-dpi photo "read" sideways). Falls back
     to all ink when too little is left to judge.
     """
-    ink = _ink(grey)
-    count, labels, stats = components(ink.astype(np.uint8))
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, labels, stats = components(binary)
+    ink = binary > 0
     short = min(grey.shape[:2])
     long_side = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     thick = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    keep = (long_side <= LETTER_MAX_SHARE * short) & (thick <= LETTER_MAX_THICK_SHARE * short)
-    keep[0] = False
-    letters = keep[labels]
-    return letters if int(letters.sum()) >= 500 else ink
+    large = (long_side > LETTER_MAX_SHARE * short) | (thick > LETTER_MAX_THICK_SHARE * short)
+    large[0] = False
+    letters = ink.copy()
+    for label in np.nonzero(large)[0]:  # a few frames and edges: each cleared in its own box
+        x, y, width, height = stats[label, :4]
+        letters[y : y + height, x : x + width] &= labels[y : y + height, x : x + width] != label
+    return letters if int(np.count_nonzero(letters)) >= 500 else ink
 
 
 def _foreground_points(grey: Image, max_points: int = 250_000) -> NDArray[np.float64]:
@@ -443,13 +447,17 @@ def clean_border(
     if bottom:
         mask[h - bottom - pad :, :] = True
     mx, my = int(w * margin_share), int(h * margin_share)
-    count, labels, stats = components(binary)
-    for i in range(1, count):
-        x, y, cw, ch, _area = stats[i]
-        inside_margin = x + cw <= mx or x >= w - mx or y + ch <= my or y >= h - my
-        touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
-        if touches and inside_margin:
-            mask |= labels == i
+    _, labels, stats = components(binary)
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x_end, y_end = x + stats[:, cv2.CC_STAT_WIDTH], y + stats[:, cv2.CC_STAT_HEIGHT]
+    inside_margin = (x_end <= mx) | (x >= w - mx) | (y_end <= my) | (y >= h - my)
+    touches = (x == 0) | (y == 0) | (x_end >= w) | (y_end >= h)
+    edge_blob = touches & inside_margin
+    edge_blob[0] = False
+    if edge_blob.any():
+        # Such a blob lies wholly in one of the four margin strips: only those are looked at.
+        for strip in (np.s_[:, :mx], np.s_[:, w - mx :], np.s_[:my, :], np.s_[h - my :, :]):
+            mask[strip] |= edge_blob[labels[strip]]
     if not mask.any():
         return grey, False
     out = grey.copy()

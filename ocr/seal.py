@@ -76,10 +76,10 @@ def seal_rings(binary: Image, letter_px: float) -> list[tuple[Circle, float]]:
     parts[0] = False
     if int(parts.sum()) == 0:
         return []
-    ys, xs = np.nonzero(parts[labels])
-    if len(xs) < 2 * np.pi * MIN_RADIUS_LETTERS * letter_px * MIN_INKED_SHARE:
+    if stats[parts, cv2.CC_STAT_AREA].sum() < (
+            2 * np.pi * MIN_RADIUS_LETTERS * letter_px * MIN_INKED_SHARE):
         return []
-    points = np.column_stack([xs, ys]).astype(np.float64)
+    points = _pixels(labels, stats, np.nonzero(parts)[0])
     tolerance = max(2.0, ON_RING_LETTERS * letter_px)
     radii = (MIN_RADIUS_LETTERS * letter_px, MAX_RADIUS_LETTERS * letter_px)
     rough = _ransac(points, tolerance, radii)
@@ -112,6 +112,16 @@ def seal_rings(binary: Image, letter_px: float) -> list[tuple[Circle, float]]:
         half = float(np.percentile(np.abs(offset - middle), 95)) + 1.0
         rings.append(((cx, cy, candidate + middle), half))
     return rings
+
+
+def _pixels(labels: Image, stats: Image, ids: NDArray[np.intp]) -> NDArray[np.float64]:
+    """(x, y) of the pixels of these components, each looked for in its own box only."""
+    found = []
+    for label in ids:
+        x, y, width, height = stats[label, :4]
+        ys, xs = np.nonzero(labels[y : y + height, x : x + width] == label)
+        found.append(np.column_stack([xs + x, ys + y]))
+    return np.concatenate(found).astype(np.float64)
 
 
 def _ransac(
