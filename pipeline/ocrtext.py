@@ -57,7 +57,8 @@ def repair_line(words: Sequence[str]) -> list[str]:
     tokens = list(words)
     if not tokens or any(not t or " " in t for t in tokens):
         return tokens
-    tokens = [_without_stray_underscore(t) for t in tokens]
+    tokens = _capital_i_read_as_l([_without_stray_underscore(t) for t in tokens])
+    tokens = _surname_marks(tokens)
     kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
@@ -133,6 +134,7 @@ def _two_syllables(token: str) -> str:
 # ---------------------------------------------------------------- a unit's name after its type
 
 _LONGEST_PLACE = 4
+_PLACE_DATE = re.compile(r"^[^,\d]{2,60}, ngày \d")  # "Gia Lai, ngày 26 tháng 5 năm 2026"
 _UNIT_TYPES_LONGEST_FIRST = sorted((u.split() for u in lexicon.UNIT_TYPES), key=len, reverse=True)
 
 
@@ -173,6 +175,58 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
                     break
             break
     return out, fixed
+
+
+def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
+    """A unit's name opening with a capital I read as an "l" ("xã la Rsai" for "xã Ia Rsai":
+    in a serif font the two are one stroke) spelled with its I, where the name follows its
+    type or opens a place-date line ("la Rsai, ngày …"), the name as read is no unit and with
+    the I it is one of two syllables or more."""
+    out = list(tokens)
+    lowered = [_bare(t).lower() for t in tokens]
+    for k, token in enumerate(tokens):
+        if not (token[:1] == "l" and token[1:2].islower() and token.isalpha()):
+            continue
+        after_type = any(k >= len(u) and lowered[k - len(u):k] == u
+                         for u in _UNIT_TYPES_LONGEST_FIRST)
+        place_date = k == 0 and _PLACE_DATE.search(" ".join(tokens))
+        if not (after_type or place_date):
+            continue
+        names = ["I" + token[1:]]
+        for t in tokens[k + 1:k + _LONGEST_PLACE]:
+            if not _capitalised(t):
+                break
+            names.append(_bare(t))
+            if not t[-1:].isalpha():
+                break
+        for stop in range(len(names), 1, -1):
+            if (lexicon.check_place(" ".join(names[:stop])).known
+                    and not lexicon.check_place(" ".join([token, *names[1:stop]])).known):
+                out[k] = names[0]
+                break
+    return out
+
+
+def _surname_marks(tokens: list[str]) -> list[str]:
+    """A person's surname read with other marks ("Đồ Văn Thuận" for "Đỗ Văn Thuận"): a
+    capitalised word that is no name, before two capitalised name syllables that make no common
+    word together, takes the marks of the one surname spelled so ignoring
+    marks."""
+    out = list(tokens)
+    for k in range(len(tokens) - 2):
+        word = _bare(tokens[k])
+        after = [_bare(t) for t in tokens[k + 1:k + 3]]
+        if (not _capitalised(tokens[k]) or lexicon.is_name_part(word)
+                or not all(_capitalised(t) and lexicon.is_name_part(_bare(t))
+                           for t in tokens[k + 1:k + 3])
+                # words, not a name: "VỤ VĂN HÓA" is a department, no "Vũ Văn Hóa"
+                or lexicon.common_pair(*after)):
+            continue
+        fits = [s for s in lexicon.surnames() if fold(s).lower() == fold(word).lower()]
+        if len(fits) == 1:
+            surname = fits[0].upper() if word.isupper() else fits[0]
+            out[k] = tokens[k].replace(word, surname, 1)
+    return out
 
 
 def _type_misread(tokens: list[str], k: int, unit: list[str]) -> bool:

@@ -106,6 +106,24 @@ def test_a_unit_type_in_capitals_read_with_other_marks_before_a_known_unit() -> 
     assert _fixed("TẬP XÀ KÉP") == "TẬP XÀ KÉP"
 
 
+def test_a_capital_i_read_as_l_opens_a_unit_name_again() -> None:
+    # In a serif font "I" and "l" are one stroke: the Highlands' "Ia …" communes come out "la".
+    assert _fixed("Nơi cư trú: xã la Grai, tỉnh Gia Lai") == "Nơi cư trú: xã Ia Grai, tỉnh Gia Lai"
+    assert _fixed("la Pa, ngày 03 tháng 4 năm 2026") == "Ia Pa, ngày 03 tháng 4 năm 2026"
+    # not where no type or place-date line makes it a name, nor before what no unit is named
+    assert _fixed("kêu la Hà Nội") == "kêu la Hà Nội"
+    assert _fixed("xã la Văn Nam") == "xã la Văn Nam"
+
+
+def test_a_surname_read_with_other_marks_before_a_name() -> None:
+    assert _fixed("2 Lề Văn Tâm 12/03/1990") == "2 Lê Văn Tâm 12/03/1990"
+    assert _fixed("ÔNG HỒ THỊ LAN") == "ÔNG HỒ THỊ LAN"  # a surname as read stays
+    assert _fixed("Đồ Thị Hoa") == "Đỗ Thị Hoa"
+    # a common word after it makes no name ("VỤ VĂN HÓA" is a department), nor one syllable
+    assert _fixed("VỤ VĂN HÓA") == "VỤ VĂN HÓA"
+    assert _fixed("Đồ Văn") == "Đồ Văn"
+
+
 def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
     assert _fixed("giao cho đơn vị thì hành") == "giao cho đơn vị thi hành"
     assert _fixed("Giám đốc được uy nhiệm ký") == "Giám đốc được ủy nhiệm ký"
