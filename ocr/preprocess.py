@@ -170,8 +170,14 @@ def _best_angle(
     return float(angles[best]), scores[best]
 
 
+# The coarse search (0.5° steps over the whole range, most of the work) looks at every
+# COARSE_EVERY-th point only: a line's peak is as sharp in a quarter of its ink; the finer
+# steps use every point.
+COARSE_EVERY = 4
+
+
 def _skew_of_points(points: NDArray[np.float64], max_deg: float) -> tuple[float, float]:
-    angle, _ = _best_angle(points, 0.0, max_deg, 0.5)
+    angle, _ = _best_angle(np.ascontiguousarray(points[:, ::COARSE_EVERY]), 0.0, max_deg, 0.5)
     angle, _ = _best_angle(points, angle, 0.5, 0.05)
     angle, score = _best_angle(points, angle, 0.05, 0.01)
     return round(angle, 2) + 0.0, score  # + 0.0: no "-0.0"
@@ -479,8 +485,14 @@ def flatten_illumination(grey: Image, dpi: int = 300) -> Image:
     background = cv2.dilate(small, kernel)
     background = cv2.medianBlur(background, 2 * size + 1 if 2 * size + 1 < 256 else 255)
     background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
-    flat = grey.astype(np.float32) * 255.0 / np.maximum(background.astype(np.float32), 1.0)
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    # In place on two float copies: half the time of the plain expression (30 ms a page).
+    flat = grey.astype(np.float32)
+    below = background.astype(np.float32)
+    np.maximum(below, 1.0, out=below)
+    flat *= 255.0
+    flat /= below
+    np.minimum(flat, 255.0, out=flat)
+    return flat.astype(np.uint8)
 
 
 def text_height(grey: Image) -> float:
