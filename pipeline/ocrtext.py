@@ -75,7 +75,9 @@ def repair_line(words: Sequence[str]) -> list[str]:
         else:
             tokens, places = _unit_names(tokens)
             kept |= places
-        tokens = _tone_swaps(tokens, kept - {k for k, t in enumerate(tokens) if _name_like(t)})
+        names = {k for k, t in enumerate(tokens) if _name_like(t)}
+        tokens = _tone_swaps(tokens, kept - names)
+        tokens = _tone_before_a_number(tokens, kept - names)
     return _spaced(_roman_numeral(_repair_capitals(tokens, kept)))
 
 
@@ -209,9 +211,9 @@ def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
 
 def _surname_marks(tokens: list[str]) -> list[str]:
     """A person's surname read with other marks ("Đồ Văn Thuận" for "Đỗ Văn Thuận"): a
-    capitalised word that is no name, before two capitalised name syllables that make no common
-    word together, takes the marks of the one surname spelled so ignoring
-    marks."""
+    capitalised word that is no name, before two capitalised name syllables, takes the marks
+    of the one surname spelled so ignoring marks. Two name syllables that make a common word
+    ("TRUNG THÀNH") are a name only after a word that announces one (`_names_next`)."""
     out = list(tokens)
     for k in range(len(tokens) - 2):
         word = _bare(tokens[k])
@@ -219,14 +221,24 @@ def _surname_marks(tokens: list[str]) -> list[str]:
         if (not _capitalised(tokens[k]) or lexicon.is_name_part(word)
                 or not all(_capitalised(t) and lexicon.is_name_part(_bare(t))
                            for t in tokens[k + 1:k + 3])
-                # words, not a name: "VỤ VĂN HÓA" is a department, no "Vũ Văn Hóa"
-                or lexicon.common_pair(*after)):
+                # words, not a name ("VỤ VĂN HÓA" is a department, no "Vũ Văn Hóa"), unless
+                # a label, a form of address or a row's number says a name comes
+                or (lexicon.common_pair(*after) and not (k > 0 and _names_next(tokens[k - 1])))):
             continue
         fits = [s for s in lexicon.surnames() if fold(s).lower() == fold(word).lower()]
         if len(fits) == 1:
             surname = fits[0].upper() if word.isupper() else fits[0]
             out[k] = tokens[k].replace(word, surname, 1)
     return out
+
+
+def _names_next(token: str) -> bool:
+    """A word after which a person's name is written: a label ("tên:"), a form of address
+    ("ông", "bà"), a table row's number."""
+    return token.endswith(":") or token.isdigit() or token.lower() in _ADDRESS
+
+
+_ADDRESS = frozenset({"ông", "bà", "anh", "chị", "em", "cháu"})
 
 
 def _type_misread(tokens: list[str], k: int, unit: list[str]) -> bool:
@@ -300,6 +312,35 @@ def _tone_swaps(tokens: list[str], kept: set[int]) -> list[str]:
             continue  # a tone for another: only where the word is used more than the syllable
         result[k] = o
     return result
+
+
+# A syllable before a number takes another tone only where the text puts that one before
+# numbers this often, and the one read never ("Điêu 3" for "Điều 3").
+BEFORE_NUMBER_SEEN = 5
+_NUMBER_NEXT = re.compile(r"\d+(?:[.,/]\d+)*[.,;:)]?")
+
+
+def _tone_before_a_number(tokens: list[str], kept: set[int]) -> list[str]:
+    """A syllable right before a number ("Điêu 3;") spelled with the one other tone that the
+    VLSP text puts before numbers (`lexicon.before_numbers`: "điều" 54 times) where that text
+    never has the syllable as read, as a word or before a number ("nằm 2 ngày" stays); in
+    lower case or capitalised (capitals are left to `_repair_capitals`)."""
+    seen = lexicon.before_numbers()
+    out = list(tokens)
+    for k in range(len(tokens) - 1):
+        word = tokens[k]
+        if (k in kept or not word.isalpha() or word.isupper()
+                or not _NUMBER_NEXT.fullmatch(tokens[k + 1])):
+            continue
+        key = lexicon.syllable_key(word)
+        if seen.get(key, 0) or _seen(word):
+            continue  # a word of its own ("nằm 2 ngày", "ngay 3 ngày")
+        others = [other for other, count in seen.items() if count >= BEFORE_NUMBER_SEEN
+                  and other.letters == key.letters and other.marks == key.marks
+                  and other.tone != key.tone]
+        if len(others) == 1 and (spelled := lexicon.respell(word, others[0])):
+            out[k] = spelled
+    return out
 
 
 def _seen(*syllables: str) -> int:

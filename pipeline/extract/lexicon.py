@@ -408,6 +408,21 @@ def word_counts() -> dict[tuple[SyllableKey, ...], int]:
     return dict(counts)
 
 
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+@lru_cache(maxsize=1)
+def before_numbers() -> dict[SyllableKey, int]:
+    """How often each syllable stands right before a number in the same VLSP text ("điều
+    5", "khoản 2", "năm 2013": often; "điêu" never)."""
+    counts: dict[SyllableKey, int] = defaultdict(int)
+    tokens = _vlsp_tokens()
+    for word, after in zip(tokens, tokens[1:], strict=False):
+        if _NUMBER_TOKEN.fullmatch(after) and word.isalpha():
+            counts[syllable_key(word)] += 1
+    return dict(counts)
+
+
 @lru_cache(maxsize=1)
 def _vlsp_tokens() -> tuple[str, ...]:
     """The words of that text, one per occurrence ("tiếp cận", "thông tin")."""

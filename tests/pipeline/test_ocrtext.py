@@ -122,6 +122,17 @@ def test_a_surname_read_with_other_marks_before_a_name() -> None:
     # a common word after it makes no name ("VỤ VĂN HÓA" is a department), nor one syllable
     assert _fixed("VỤ VĂN HÓA") == "VỤ VĂN HÓA"
     assert _fixed("Đồ Văn") == "Đồ Văn"
+    # two syllables that make a word ("trung thành") are a name after a label or "ông"
+    assert _fixed("tên: ĐỒ TRUNG THÀNH") == "tên: ĐỖ TRUNG THÀNH"
+    assert _fixed("cho ông Lề Trung Thành") == "cho ông Lê Trung Thành"
+
+
+def test_a_tone_before_a_number_is_the_one_the_text_puts_there() -> None:
+    assert _fixed("theo quy định tại khoan 2 Điêu 7 Nghị định") == (
+        "theo quy định tại khoản 2 Điều 7 Nghị định")
+    # a word of its own stays ("nằm 2 ngày" is no "năm 2 ngày"), and so does a right one
+    assert _fixed("bệnh nhân nằm 2 ngày") == "bệnh nhân nằm 2 ngày"
+    assert _fixed("nộp ngay 3 bản") == "nộp ngay 3 bản"
 
 
 def test_a_stray_or_lost_tone_changes_where_a_common_word_decides() -> None:
