@@ -96,17 +96,23 @@ def _without_stray_underscore(token: str) -> str:
 
 _GLUED_NUMBER = re.compile(r"([^\W\d_]{2,})(\d\S*)")  # "Sáng02/10/2025", "ngày22"
 _GLUED_COLON = re.compile(r"([^\W\d_]{2,}:)([^\W\d_]\S*)")  # "tộc:Kinh"
+_GLUED_DASH = re.compile(r"([-–])([^\W\d_]+\S*)")  # a list item's dash: "-Như trên;"
 _MIN_PART = 2
 
 
 def _spaced(tokens: list[str]) -> list[str]:
     """Each word Tesseract ran together with the next one given its space back (as
     `WORD_SPACE`, so the line keeps a token per word): a syllable and a number ("Sáng02/10/2025"),
-    a label's colon and the word after it ("tộc:Kinh"), two syllables that no syllable spells
+    a label's colon and the word after it ("tộc:Kinh"), the dash opening a list item and its
+    first word ("-Như trên;"), two syllables that no syllable spells
     together but the word list pairs, split in exactly one place ("Hộtịch"); in capitals (a
     code, an abbreviation), only where the two make a unit's name of the gazetteer ("SƠNLA")."""
     out = []
-    for token in tokens:
+    for k, token in enumerate(tokens):
+        dash = _GLUED_DASH.fullmatch(token) if k == 0 else None
+        if dash and len(_bare(dash.group(2))) >= 2 and lexicon.is_syllable(_bare(dash.group(2))):
+            out.append(dash.group(1) + WORD_SPACE + dash.group(2))
+            continue
         m = _GLUED_NUMBER.fullmatch(token) or _GLUED_COLON.fullmatch(token)
         if m and not m.group(1).isupper() and lexicon.is_syllable(m.group(1).rstrip(":")):
             out.append(m.group(1) + WORD_SPACE + m.group(2))

@@ -167,6 +167,9 @@ def test_a_space_tesseract_lost_is_given_back_inside_the_word() -> None:
     assert len(_fixed("ngành kinhdoanh vận tải").split(" ")) == 4
     # in capitals, a unit's name the gazetteer spells in two syllables
     assert spaced("SỞ NỘI VỤ TỈNH HÀTĨNH") == "SỞ NỘI VỤ TỈNH HÀ TĨNH"
+    # a list item's dash and its first word, at the line's start only
+    assert spaced("-Thanh tra tỉnh;") == "- Thanh tra tỉnh;"
+    assert spaced("số -5 độ") == "số -5 độ"
     # codes, an article's letter, a piece no syllable spells, capitals no unit is named: as read
     for line in ("QĐ123 của UBND2", "Điều 12a. Sửa đổi", "lhai thực hiện", "CÔNG TY TNHH",
                  "BAN CHỈ ĐẠO KINHDOANH"):
