@@ -163,11 +163,7 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
                 lowered[k:start] = unit
             if lowered[k:start] != unit or not tokens[start - 1][-1:].isalpha():
                 continue
-            end = start
-            while end < len(tokens) and end - start < _LONGEST_PLACE and _capitalised(tokens[end]):
-                end += 1
-                if not tokens[end - 1][-1:].isalpha():
-                    break  # "xã Phú Xuyên, tỉnh …": the name ends at its comma
+            end = start + len(_name_words(tokens, start))
             for stop in range(end, start, -1):
                 names = [_bare(t) for t in out[start:stop]]
                 check = lexicon.check_place(" ".join(names))
@@ -185,6 +181,20 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
     return out, fixed
 
 
+def _name_words(tokens: list[str], start: int, *, capitals: bool = False) -> list[str]:
+    """The words of a unit's name from `start`, bare: capitalised (`capitals`: in capitals),
+    at most `_LONGEST_PLACE`, up to the first that ends in punctuation ("xã Phú Xuyên, tỉnh …":
+    the name ends at its comma)."""
+    names = []
+    for t in tokens[start:start + _LONGEST_PLACE]:
+        if not _capitalised(t) or (capitals and not _bare(t).isupper()):
+            break
+        names.append(_bare(t))
+        if not t[-1:].isalpha():
+            break
+    return names
+
+
 def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
     """A unit's name opening with a capital I read as an "l" ("xã la Rsai" for "xã Ia Rsai":
     in a serif font the two are one stroke) spelled with its I, where the name follows its
@@ -200,13 +210,7 @@ def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
         place_date = k == 0 and _PLACE_DATE.search(" ".join(tokens))
         if not (after_type or place_date):
             continue
-        names = ["I" + token[1:]]
-        for t in tokens[k + 1:k + _LONGEST_PLACE]:
-            if not _capitalised(t):
-                break
-            names.append(_bare(t))
-            if not t[-1:].isalpha():
-                break
+        names = ["I" + token[1:], *_name_words(tokens, k + 1)[:_LONGEST_PLACE - 1]]
         for stop in range(len(names), 1, -1):
             if (lexicon.check_place(" ".join(names[:stop])).known
                     and not lexicon.check_place(" ".join([token, *names[1:stop]])).known):
@@ -259,13 +263,7 @@ def _type_misread(tokens: list[str], k: int, unit: list[str]) -> bool:
             r.isupper() and r.lower() != u and _marks_only(r.lower(), u)
             for r, u in zip(read, unit, strict=True)):
         return False
-    names = []
-    for t in tokens[start:start + _LONGEST_PLACE]:
-        if not _capitalised(t) or not _bare(t).isupper():
-            break
-        names.append(_bare(t))
-        if not t[-1:].isalpha():
-            break
+    names = _name_words(tokens, start, capitals=True)
     # a name of one syllable only where the type opens the line ("TẬP XÀ KÉP" is gymnastics)
     shortest = 1 if k == 0 else 2
     if not any(lexicon.check_place(" ".join(names[:stop]), provinces_only=unit == ["tỉnh"]
