@@ -580,7 +580,8 @@ def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine:
                                  base.with_name(base.name + "-caps"))
     if options.recover_lines:
         output = recover_lines(prepared.ocr, output, _block_reader(prepared, engine, timeout_s),
-                               base.with_name(base.name + "-rows"), prepared.ocr_dpi)
+                               base.with_name(base.name + "-rows"), prepared.ocr_dpi,
+                               options.text_repair)
     return output
 
 

@@ -28,7 +28,7 @@ from ocr.compose import glyph_width
 from ocr.engine import EngineOutput
 from ocr.preprocess import Image, components, write_for_engine
 from ocr.quality import reading_quality
-from ocr.types import WORD_SPACE, Word
+from ocr.types import WORD_SPACE, LineRepair, Word
 from ocr.words import rewrite_words_in_text_pdf
 
 # A component is letter-sized when its height is within these multiples of the page's median
@@ -303,11 +303,13 @@ def _gap(a: Word, b: Word) -> int:
 
 
 def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path,
-                  dpi: int) -> EngineOutput:
+                  dpi: int, repair: LineRepair | None = None) -> EngineOutput:
     """`output` with the rows it missed, the rows it garbled (`weak_words`) and the columns it
     read down the page (`stacked_words`), read on their own and placed in reading order (and
     in its text layer). A garbled run is replaced only by a row that reads as text; `output`
-    itself when nothing does."""
+    itself when nothing does. A word read again that joins a line is repaired (`repair`)
+    with that line's words around it: read alone, it has no neighbour to decide its marks
+    ("tren;" cut out of "- Như trên;")."""
     if not output.words:
         return output
     stacked = stacked_words(output.words)
@@ -352,7 +354,7 @@ def recover_lines(grey: Image, output: EngineOutput, read: Reader, scratch: Path
                   if n >= len(rows) and _reads_as_item(text, words)]
     if not recovered:
         return output
-    merged, text, slots, drawn = _merge(output, recovered, stacked)
+    merged, text, slots, drawn = _merge(output, recovered, stacked, repair)
     if output.text_pdf is not None:
         if slots and not rewrite_words_in_text_pdf(output.text_pdf, slots, len(output.words),
                                                    drawn_only=True):
@@ -522,7 +524,7 @@ Drawn = tuple[list[Word], list[Word]]  # words to draw in the text layer, the li
 
 
 def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]]],
-           stacked: frozenset[int] | set[int] = frozenset()
+           stacked: frozenset[int] | set[int] = frozenset(), repair: LineRepair | None = None
            ) -> tuple[tuple[Word, ...], str, dict[int, str], list[Drawn]]:
     """The page's lines without the words the recovered lines replace. A recovered line that
     replaced words of a line that keeps others, and no whole line, joins that line, in
@@ -567,8 +569,11 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
         if len(mates) == 1 and inline and not whole:
             line = order[mates.pop()]
             # Words of that line: its block too (extraction reads a line's columns by block).
-            line.extend((t, replace(w, block=line[0][1].block)) for t, w in pairs)
+            joined = [(t, replace(w, block=line[0][1].block)) for t, w in pairs]
+            line.extend(joined)
             line.sort(key=lambda pair: pair[1].left)
+            if repair is not None:
+                pairs = _repaired_in_line(line, joined, repair)
             # drawn in place of the first word it replaces there
             slots[min(inline, key=lambda k: output.words[k].left)] = " ".join(
                 t for t, _ in pairs)
@@ -578,7 +583,8 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
         # drawn on the baseline and at the size of the line it joins when it sits level
         # with it, so that the layer reads it as part of that line
         level = beside is not None and _level(page_lines[beside], words)
-        drawn.append(([w for _, w in pairs], [w for _, w in pairs] + (
+        # drawn with their repaired text (the tokens), as the page's own words are
+        drawn.append(([replace(w, text=t) for t, w in pairs], [w for _, w in pairs] + (
             page_lines[beside] if beside is not None and level else [])))
         if beside is not None:
             # a cell of a table row (or a column's line) whose neighbours were read: it takes
@@ -592,6 +598,17 @@ def _merge(output: EngineOutput, recovered: list[tuple[str, list[Word], set[int]
     merged = [replace(w, line=n) for n, line in enumerate(order) for _, w in line]
     text = "\n".join(" ".join(t for t, _ in line) for line in order)
     return tuple(merged), text, slots, drawn
+
+
+def _repaired_in_line(line: list[tuple[str, Word]], joined: list[tuple[str, Word]],
+                      repair: LineRepair) -> list[tuple[str, Word]]:
+    """The words `joined` to `line` (in place) repaired with the line's words around them;
+    the others keep their text. Returns the joined words as they now read, left to right."""
+    fixed = list(repair([t for t, _ in line]))
+    ours = {id(w) for _, w in joined}
+    if len(fixed) == len(line):
+        line[:] = [(f if id(w) in ours else t, w) for (t, w), f in zip(line, fixed, strict=True)]
+    return [(t, w) for t, w in line if id(w) in ours]
 
 
 def _beside(order: Sequence[Sequence[Word]], words: Sequence[Word]) -> int | None:

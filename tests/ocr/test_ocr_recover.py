@@ -5,6 +5,7 @@ scribble, blots) adds nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -199,6 +200,58 @@ def test_a_garbled_word_inside_a_line_is_replaced_in_that_line(
     assert {w.block for w in line} == {full.words[members[0]].block}  # one line, one block
     assert out.text_pdf is not None
     assert cer(LINES[number], _layer_lines(out.text_pdf)[number]) < 0.05
+
+
+def test_a_line_read_again_keeps_its_repairs_in_the_layer(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    # The engine's fixes to a reading ("VI," made "VT," from the ink, a line's marks restored)
+    # are in its text, not in its words: a recovered line is drawn with that text.
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    missing = 7
+    partial = _without_line(full, missing)
+    block = engine.with_psm(6)
+
+    def fixed(png: Path) -> EngineOutput:
+        read = block.recognise(png, png.with_suffix(""), dpi=DPI, timeout_s=60)
+        return replace(read, text=read.text.replace("Điều", "ĐIỀU"))
+
+    out = recover_lines(grey, partial, fixed, tmp_path / "rows", DPI)
+    assert out.text.splitlines()[missing].startswith("ĐIỀU 1.")
+    assert out.text_pdf is not None
+    assert _layer_lines(out.text_pdf)[missing].startswith("ĐIỀU 1.")
+
+
+def test_a_word_read_again_inside_a_line_is_repaired_with_its_neighbours(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    # A garbled word is read again cut out of its line, with no neighbour to decide its marks
+    # ("tren;" for "- Như trên;"); once back in its line it is repaired with the line's words
+    # around it, in the text and in the layer.
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    number = 7
+    members = [k for k, w in enumerate(full.words) if w.line == number]
+    k = max(members[1:-1], key=lambda j: len(full.words[j].text))
+    target, before = full.words[k].text, full.words[k - 1].text
+    assert full.text_pdf is not None
+    assert rewrite_words_in_text_pdf(full.text_pdf, {k: "xq"}, len(full.words))
+    words = tuple(replace(w, text="xq", conf=5.0) if j == k else w
+                  for j, w in enumerate(full.words))
+    garbled = EngineOutput(words=words, text=page_text(words), text_pdf=full.text_pdf)
+
+    def repair(tokens: Sequence[str]) -> list[str]:  # decides a word by the one before it
+        return [t.upper() if n and tokens[n - 1] == before and t == target else t
+                for n, t in enumerate(tokens)]
+
+    out = recover_lines(grey, garbled, _reader(engine), tmp_path / "rows", DPI, repair)
+    line = out.text.splitlines()[number].split(" ")
+    assert line[members.index(k)] == target.upper()
+    assert [t for n, t in enumerate(line) if n != members.index(k)] == [
+        full.words[j].text for j in members if j != k]
+    assert out.text_pdf is not None
+    assert target.upper() in _layer_lines(out.text_pdf)[number].split(" ")
 
 
 TABLE = [
