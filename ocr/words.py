@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 import threading
+import unicodedata
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -36,6 +37,7 @@ LEADER_MIN_WIDTH = 0.25
 # whose box ends just above a word of letters (within `MARK_ABOVE` × the median height) and
 # over it. A period or a hyphen sits on or beside its line, never over a word.
 MARK_ABOVE = 0.6
+MARK_SHARE = 0.25  # of a mark word's width over a word of the next line
 TALL_SYMBOL_HEIGHT = 1.8  # printed punctuation is not taller than a line ("./." 1.4 ×)
 # The sentence punctuation of printed pages, which Tesseract often reads at low confidence
 # (the "./." closing an administrative text: 8 %) but which is text when it follows a word.
@@ -113,13 +115,24 @@ def noise_word_indices(words: Sequence[Word]) -> set[int]:
 
 
 def _a_mark_apart(words: Sequence[Word], i: int, median: float) -> bool:
-    """Word `i` is a tone mark read as a word of its own (`MARK_ABOVE`)."""
+    """Word `i` is a tone mark read as a word of its own (`MARK_ABOVE`): over a word of its
+    own line when Tesseract doubts it; however sure, over a word of the next line, whose
+    row of marks Tesseract took into the line above ("~" read from the marks of "Hội
+    đồng" under "- Như trên;", at 90 %)."""
     w = words[i]
-    if (w.conf >= SCRIBBLE_CONF or w.height >= TINY_HEIGHT * median
-            or any(c.isalnum() for c in w.text)):
+    if w.height >= TINY_HEIGHT * median or any(c.isalnum() for c in w.text):
         return False
     middle, bottom = w.left + w.width / 2, w.top + w.height
-    return any(o.left <= middle <= o.left + o.width and any(c.isalpha() for c in o.text)
+
+    def over(o: Word) -> bool:
+        """Its middle over `o`; or, on another line, a share of it, reaching into `o`'s box
+        (whose marks it is)."""
+        if w.conf < SCRIBBLE_CONF and o.left <= middle <= o.left + o.width:
+            return True
+        shared = min(w.left + w.width, o.left + o.width) - max(w.left, o.left)
+        return o.line != w.line and shared >= MARK_SHARE * w.width and bottom > o.top
+
+    return any(over(o) and any(c.isalpha() for c in o.text)
                and o.top - MARK_ABOVE * median <= bottom <= o.top + o.height / 2
                for o in words if o is not w)
 
@@ -712,12 +725,13 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
     and `TEE_TOP` times narrower at its foot, where an I's serifs are as wide as at its
     top. A word ending in an "I" or "Ị" whose letters make one shape fewer than it reads
     ("VT" set tight, the V touching the T's bar) is a "T" when its last stem carries a bar
-    (`_last_stem_a_tee`). A numeral of I's read with a T ("TII") whose letters are all
+    (`_last_stem_a_tee`); so is a last letter read with a mark above that no ink above the
+    letters shows ("VỀ,"). A numeral of I's read with a T ("TII") whose letters are all
     upright bars without a T's bar is read as I's. `texts` holds the words' current texts
     where they differ from `words`."""
     found = [k for k, w in enumerate(words) if w.height > 0 and ("I" in (
-        t := texts.get(k, w.text)) or "Ị" in t) and sum(c.isalpha() for c in t) >= 2
-        and _upper(t)]
+        t := texts.get(k, w.text)) or "Ị" in t or _marked_last(t))
+        and sum(c.isalpha() for c in t) >= 2 and _upper(t)]
     out = {}
     for k, grey, level in _with_ink(found, load_grey):
         w, text = words[k], texts.get(k, words[k].text)
@@ -725,7 +739,8 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
         alpha = [c for c in text if c.isalpha()]
         chars = list(text)
         at = [n for n, c in enumerate(chars) if c.isalpha()]
-        if len(letters) == len(alpha) - 1 and alpha[-1] in "IỊ" and letters:
+        if len(letters) == len(alpha) - 1 and letters and (
+                alpha[-1] in "IỊ" or (_marked_last(text) and not _ink_above(shapes, letters))):
             if _last_stem_a_tee(labels, shapes, letters):
                 chars[at[-1]] = "T"
                 out[k] = "".join(chars)
@@ -745,6 +760,22 @@ def tees_read_as_i(words: Sequence[Word], texts: dict[int, str],
         if changed:
             out[k] = "".join(chars)
     return out
+
+
+def _marked_last(text: str) -> bool:
+    """The word's last letter is a vowel with a mark above it ("VỀ,")."""
+    alpha = [c for c in text if c.isalpha()]
+    return bool(alpha) and bool(set(unicodedata.normalize("NFD", alpha[-1])[1:]) & _ABOVE)
+
+
+def _ink_above(shapes: list[tuple[int, int, int, int]],
+               letters: list[tuple[int, int, int, int]]) -> bool:
+    """Some shape of the word lies wholly above its letters' tops: a mark's ink."""
+    top = min(y for _, y, _, _ in letters)
+    return any(b[1] + b[3] <= top for b in shapes if b not in letters)
+
+
+_ABOVE = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309")
 
 
 def _word_ink(grey: NDArray[Any], level: float, w: Word, tall: float) -> tuple[
