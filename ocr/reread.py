@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -48,6 +48,10 @@ LINE_GAP = 1.6  # × word height between the lines on the sheet
 # The second reading wins only when Tesseract is sure of it and surer than of the first; where
 # both readings are valid syllables (a mark against another), by a clear margin.
 MIN_CONF = 85.0
+# A first reading Tesseract hardly believes (under `WEAK_FIRST`) gives way to a second one
+# `CLEAR_GAIN` points surer, short of `MIN_CONF` ("QUYỀN" at 47 % read again "QUYÊN" at 77 %).
+WEAK_FIRST = 60.0
+CLEAR_GAIN = 25.0
 DOUBT_CONF = 96.0
 # A lost mark on capitals is read at up to 97 % ("THANH" for "THÀNH" at 96.1 %): those are
 # read again too. A second reading that adds a mark is taken only where the page shows it.
@@ -65,7 +69,8 @@ MARK_GAP = 0.45
 MARK_JOINED = 0.12
 MARK_SEARCH = 0.8
 
-_ALNUM = re.compile(r"[^\w]")
+_LEAD = re.compile(r"^[\W_]+")
+_ALNUM = re.compile(r"[\W_]")  # all but letters and digits (a stray "_" too)
 
 
 @dataclass(frozen=True)
@@ -226,15 +231,29 @@ def _changes(words: Sequence[Word], lines: dict[int, list[int]], found: EngineOu
             k = over[0]
             before = words[k]
             if _taken(stats, before, again, token):
-                out[k] = (again, token)
+                # what comes before the word's letters is the first reading's (a stray "'"
+                # read before "VT," the second time is not taken)
+                out[k] = (replace(again, text=_lead(before.text) + _unled(again.text)),
+                          _lead(before.text) + _unled(token))
     return out
+
+
+def _lead(text: str) -> str:
+    """The punctuation before a word's first letter or digit."""
+    return text[:len(text) - len(_unled(text))]
+
+
+def _unled(text: str) -> str:
+    return _LEAD.sub("", text)
 
 
 def _taken(stats: Image, before: Word, again: Word, token: str) -> bool:
     """The page decides a mark one reading has and the other has not, where it shows one:
-    the second reading is taken when it adds marks the page shows and Tesseract is sure of
-    it, or when it is better (`_better`) and takes away no mark the page shows."""
-    if again.conf >= MIN_CONF and _marks_shown(stats, before, again):
+    the second reading is taken when it adds marks the page shows, or moves a mark to where
+    the page shows it (`_marks_moved`), and Tesseract is sure of it; or when it is better
+    (`_better`) and takes away no mark the page shows."""
+    if again.conf >= MIN_CONF and (_marks_shown(stats, before, again)
+                                   or _marks_moved(stats, before, again)):
         return True
     return _better(before, again, token) and not _marks_shown(
         stats, replace(before, text=again.text), before)
@@ -250,15 +269,17 @@ def _overlap(a: Word, b: Word) -> bool:
 def _better(before: Word, again: Word, token: str) -> bool:
     """The second reading of a word in capitals is taken when its letters and digits differ
     from the first's but are as many (the punctuation around them may differ: "VD" read
-    again "VT,"), Tesseract is sure of it (`MIN_CONF`) and surer than of the first; when both
-    are valid syllables (a mark against another mark), by `VALID_MARGIN`."""
+    again "VT,"), Tesseract is sure of it (`MIN_CONF`, or `CLEAR_GAIN` surer of it than of a
+    weak first reading) and surer than of the first; when both are valid syllables (a mark
+    against another mark), by `VALID_MARGIN`."""
     first, second = _core(before.text), _core(again.text)
     if first == second or len(first) != len(second):
         return False  # the same word, or another one
     if not (in_capitals(before.text) or in_capitals(again.text)
             or (_short_number(before.text) and _short_number(again.text))):
         return False
-    if again.conf < MIN_CONF or again.conf <= before.conf:
+    if again.conf <= before.conf or (again.conf < MIN_CONF and not (
+            before.conf < WEAK_FIRST and again.conf - before.conf >= CLEAR_GAIN)):
         return False
     if _syllable(before.text) and _syllable(token):
         return again.conf - before.conf >= VALID_MARGIN
@@ -295,6 +316,55 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
     added = _added_marks(before.text, again.text)
     if not added:
         return False
+    ink = _letter_marks(stats, before)
+    if ink is None:
+        return False
+    for index, above, below in added:
+        shown_above, shown_below = ink(index)
+        if (above and not shown_above) or (below and not shown_below):
+            return False
+    return True
+
+
+def _marks_moved(stats: Image, before: Word, again: Word) -> bool:
+    """The second reading marks the same letters as the first, but above where the first
+    marks below or the other way round ("ĐỌC" read again "ĐỐC"), and the page's ink shows
+    the second reading's places and not the first's: where a mark is, the page decides."""
+    moved = _moved_marks(before.text, again.text)
+    if not moved:
+        return False
+    ink = _letter_marks(stats, before)
+    if ink is None:
+        return False
+    return all(ink(index) == second and ink(index) != first for index, first, second in moved)
+
+
+def _moved_marks(first: str, second: str) -> list[tuple[int, tuple[bool, bool],
+                                                        tuple[bool, bool]]]:
+    """(letter index, the first reading's (mark above, mark below), the second's) for each
+    letter where the two differ in where the letter is marked, the letters themselves the
+    same; [] when they differ otherwise (another letter, a mark for another in the same
+    place)."""
+    a, b = _core(first), _core(second)
+    if len(a) != len(b) or a == b:
+        return []
+    out = []
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x == y:
+            continue
+        one, two = unicodedata.normalize("NFD", x), unicodedata.normalize("NFD", y)
+        if one[0] != two[0]:
+            return []
+        places = tuple((bool(set(m[1:]) & ABOVE_MARKS), BELOW_MARK in m) for m in (one, two))
+        if places[0] == places[1]:
+            return []
+        out.append((i, places[0], places[1]))
+    return out
+
+
+def _letter_marks(stats: Image, before: Word) -> Callable[[int], tuple[bool, bool]] | None:
+    """For the word's letter at an index, whether the page shows a mark above it and one
+    below it (`_marks_shown`); None when the word's letters are not found on the page."""
     x, y, w, h = (stats[1:, i].astype(float) for i in range(4))
     near = ((x < before.left + before.width) & (x + w > before.left)
             & (y + h > before.top - MARK_SEARCH * before.height)
@@ -305,7 +375,7 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
     # shapes belong to the lines above and below
     ours = big & (y < before.top + before.height) & (y + h > before.top + before.height / 2)
     if not ours.any():
-        return False
+        return None
     cap_top = float(np.median(y[ours]))
     cap_h = float(np.median(h[ours]))
     base = cap_top + cap_h
@@ -321,7 +391,7 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
         other = y[others] - (y[i] + h[i]) if up else y[i] - (y[others] + h[others])
         return not (across & (other >= -MARK_JOINED * cap_h) & (other < gap)).any()
 
-    for index, above, below in added:
+    def marks(index: int) -> tuple[bool, bool]:
         if len(lx) == count:  # one shape a letter: that letter's columns
             left, right = lx[index], lx[index] + lw[index]
             reach_up = ly[index] < cap_top - MARK_JOINED * cap_h
@@ -331,15 +401,15 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
             left, right = lx[0] + index * span, lx[0] + (index + 1) * span
             reach_up = reach_down = False
         over = np.nonzero(~big & (middle >= left) & (middle <= right))[0]
-        if above and not reach_up and not any(
-                -MARK_JOINED * cap_h <= cap_top - (y[i] + h[i]) <= MARK_GAP * cap_h
-                and ours_nearer(int(i), cap_top - (y[i] + h[i]), up=False) for i in over):
-            return False
-        if below and not reach_down and not any(
-                -MARK_JOINED * cap_h <= y[i] - base <= MARK_GAP * cap_h
-                and ours_nearer(int(i), y[i] - base, up=True) for i in over):
-            return False
-    return True
+        above = reach_up or any(
+            -MARK_JOINED * cap_h <= cap_top - (y[i] + h[i]) <= MARK_GAP * cap_h
+            and ours_nearer(int(i), cap_top - (y[i] + h[i]), up=False) for i in over)
+        below = reach_down or any(
+            -MARK_JOINED * cap_h <= y[i] - base <= MARK_GAP * cap_h
+            and ours_nearer(int(i), y[i] - base, up=True) for i in over)
+        return bool(above), bool(below)
+
+    return marks
 
 
 def _core(text: str) -> str:

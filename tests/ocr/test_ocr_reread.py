@@ -149,6 +149,13 @@ def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert not _better(_word("H", 93.0), _word("TỊCH", 96.0), "TỊCH")
     assert not _better(_word("IH.", 80.0), _word("III.", 90.0), "III.")
     assert not _better(_word("VP", 70.0), _word("VP.", 90.0), "VP.")
+    # a first reading Tesseract hardly believes gives way to one far surer, short of sure
+    assert _better(_word("QUYỀN", 46.6), _word("QUYÊN", 76.6), "QUYÊN")
+    assert not _better(_word("QUYỀN", 55.0), _word("QUYÊN", 75.0), "QUYÊN")
+    assert not _better(_word("QUYỀN", 62.0), _word("QUYÊN", 84.0), "QUYÊN")
+    # a stray "_" read before a code is no letter of it
+    assert _better(_word("642/BC-SVHTTDI", 84.9), _word("_642/BC-SVHTTDL", 87.7),
+                   "642/BC-SVHTTDL")
     assert not _better(_word("viec", 40.0), _word("việc", 96.0), "việc")
     # a day, a month, a year: a surer second reading of as many digits
     assert _better(_word("26", 92.0), _word("28", 96.0), "28")
@@ -207,3 +214,27 @@ def test_a_mark_the_second_reading_adds_is_taken_only_where_the_page_has_it(
     assert not _marks_shown(stats, replace(word, text="PHÒNG"), replace(word, text="PHONG"))
     assert not _marks_shown(stats, replace(word, text="PHÓNG"), replace(word, text="PHÒNG"))
     assert not _marks_shown(stats, replace(word, text="PHONG"), replace(word, text="PHƠNG"))
+
+
+def test_a_mark_read_below_where_the_page_has_it_above_is_moved(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    # "GIÁM ĐỐC" read "GIÁM ĐỌC" in a page, "ĐỐC" again at about the same confidence: both
+    # are syllables, and the page decides where the O's mark is. Printed "ĐỐC", the second
+    # reading is taken; printed "ĐỌC", it is not, however sure.
+    grey = render_page(["GIÁM ĐỐC", "GIÁM ĐỌC"])
+    png = tmp_path / "moved.png"
+    cv2.imwrite(str(png), grey)
+    read = engine.recognise(png, tmp_path / "moved", dpi=DPI, timeout_s=60)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    stats = components(ink)[2]
+    lines = sorted({w.line for w in read.words})
+    assert len(lines) == 2
+    for line, printed_above in zip(lines, (True, False), strict=True):
+        word = [w for w in read.words if w.line == line][1]
+        first, again = replace(word, text="ĐỌC", conf=95.9), replace(word, text="ĐỐC", conf=96.8)
+        assert not _better(first, again, "ĐỐC")  # two syllables, too close to call
+        assert _taken(stats, first, again, "ĐỐC") is printed_above
+        # the other way round: a dot below the page does not show is not taken either
+        first, again = replace(word, text="ĐỐC", conf=95.9), replace(word, text="ĐỌC", conf=96.8)
+        assert _taken(stats, first, again, "ĐỌC") is not printed_above
