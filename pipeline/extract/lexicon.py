@@ -24,7 +24,7 @@ import importlib.util
 import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,8 +57,11 @@ def _words() -> tuple[str, ...]:
     return tuple(_lower(w) for w in path.read_text("utf-8").split("\n") if w.strip())
 
 
+_SYLLABLE_BREAK = re.compile(r"[\s\-]+")
+
+
 def _syllables_of(text: str) -> list[str]:
-    return [s for s in re.split(r"[\s\-]+", _lower(text)) if s]
+    return [s for s in _SYLLABLE_BREAK.split(_lower(text)) if s]
 
 
 @lru_cache(maxsize=1)
@@ -92,10 +95,7 @@ def common_word_pairs() -> frozenset[tuple[str, str]]:
     no list holds). Enough to swap a tone ("tố chức" → "tổ chức"), where a rare word or a
     place name ("vệ dân") would swap a right syllable ("dữ liệu về dân cư")."""
     words = list(_common_list_words())
-    counted: dict[str, int] = defaultdict(int)
-    for token in _vlsp_tokens():
-        counted[token] += 1
-    words += [w for w, seen in counted.items() if seen >= COUNTED_COMMON]
+    words += [w for w, seen in Counter(_vlsp_tokens()).items() if seen >= COUNTED_COMMON]
     pairs: set[tuple[str, str]] = set()
     for w in words:
         parts = [_ckey(p) for p in _syllables_of(w)]
@@ -377,7 +377,7 @@ def _common_list_words() -> tuple[str, ...]:
         path = base / "corpus" / "data" / name if base else None
         if path is not None and path.exists():
             words += path.read_text("utf-8").split("\n")
-    return tuple(words)
+    return tuple(dict.fromkeys(words))  # the lists overlap: each word once
 
 
 @lru_cache(maxsize=1)
@@ -401,10 +401,10 @@ def word_counts() -> dict[tuple[SyllableKey, ...], int]:
     its tagger (68,000 words of laws and news): "của" and "quy định" often, "cửa nhà" never.
     Empty where the package does not ship it (then nothing is decided by it)."""
     counts: dict[tuple[SyllableKey, ...], int] = defaultdict(int)
-    for token in _vlsp_tokens():
+    for token, seen in Counter(_vlsp_tokens()).items():  # each spelling keyed once
         parts = _syllables_of(token)
         if 1 <= len(parts) <= 4 and all(p.isalpha() for p in parts):
-            counts[tuple(syllable_key(p) for p in parts)] += 1
+            counts[tuple(syllable_key(p) for p in parts)] += seen
     return dict(counts)
 
 
