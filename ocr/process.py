@@ -577,7 +577,7 @@ def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine:
             engine, "with_first_language") else engine
         output = reread_capitals(prepared.ocr, output,
                                  _block_reader(prepared, language, timeout_s),
-                                 base.with_name(base.name + "-caps"))
+                                 base.with_name(base.name + "-caps"), options.text_repair)
     if options.recover_lines:
         output = recover_lines(prepared.ocr, output, _block_reader(prepared, engine, timeout_s),
                                base.with_name(base.name + "-rows"), prepared.ocr_dpi,

@@ -35,7 +35,7 @@ from ocr.engine import EngineOutput
 from ocr.preprocess import Image, components
 from ocr.recover import Reader, read_sheet
 from ocr.syllables import is_valid_syllable
-from ocr.types import Word
+from ocr.types import LineRepair, Word
 from ocr.words import rewrite_words_in_text_pdf
 
 # Margins around a line's words, × the page's median word height: the marks above capitals
@@ -108,10 +108,11 @@ def _short_number(text: str) -> bool:
 
 
 def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
-                    scratch: Path) -> EngineOutput:
+                    scratch: Path, repair: LineRepair | None = None) -> EngineOutput:
     """`output` with its doubted words in capitals and short numbers read again line by
     line where that reading is taken (`_taken`); `output` itself when none is. The words
-    must be those of Tesseract's text layer, in its order (before `ocr.recover` adds lines)."""
+    must be those of Tesseract's text layer, in its order (before `ocr.recover` adds lines).
+    A line with a word read again is repaired again (`repair`, `_repaired_around`)."""
     words = output.words
     lines: dict[int, list[int]] = {}
     for k, w in enumerate(words):
@@ -145,19 +146,38 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     if not changes:
         return output
     new_lines = []
+    layer = {k: token for k, (_, token) in changes.items()}
     for n, line in enumerate(texts):
         tokens = line.split(" ")
         if n in aligned:
             tokens = [changes[k][1] if k in changes else t
                       for k, t in zip(lines[n], tokens, strict=True)]
+            if repair is not None and any(k in changes for k in lines[n]):
+                tokens = _repaired_around(tokens, lines[n], changes, repair, layer)
         new_lines.append(" ".join(tokens))
     if output.text_pdf is not None and not rewrite_words_in_text_pdf(
-            output.text_pdf, {k: token for k, (_, token) in changes.items()}, len(words),
-            drawn_only=True):
+            output.text_pdf, layer, len(words), drawn_only=True):
         return output  # the layer could not follow: the reading stays as it was
     merged = tuple(replace(w, text=changes[k][0].text, conf=changes[k][0].conf)
                    if k in changes else w for k, w in enumerate(words))
     return EngineOutput(words=merged, text="\n".join(new_lines), text_pdf=output.text_pdf)
+
+
+def _repaired_around(tokens: list[str], members: list[int], changes: dict[int, object],
+                     repair: LineRepair, layer: dict[int, str]) -> list[str]:
+    """A line whose capitals were read again, repaired once more: the marks read again
+    can decide a neighbour's ("PHAN MEM" read "PHẦN MEM": "PHẦN MỀM"). The words read again
+    keep their reading; a neighbour the repair changes goes into `layer` too."""
+    fixed = list(repair(tokens))
+    if len(fixed) != len(tokens):
+        return tokens
+    out = []
+    for k, token, again in zip(members, tokens, fixed, strict=True):
+        if k not in changes and again != token:
+            layer[k] = again
+            token = again
+        out.append(token)
+    return out
 
 
 def _sheet(grey: Image, labels: Image, stats: Image, lines: Sequence[Sequence[Word]],

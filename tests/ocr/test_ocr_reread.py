@@ -5,6 +5,7 @@ left as it is."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,6 +89,28 @@ def test_capitals_whose_marks_were_lost_are_read_again(
     assert LINES[TITLE] in _layer(out.text_pdf)
     # the words keep their boxes
     assert [(w.left, w.top) for w in out.words] == [(w.left, w.top) for w in lost.words]
+
+
+def test_a_line_with_a_word_read_again_is_repaired_again(
+    engine: TesseractEngine, page: tuple[np.ndarray, EngineOutput], tmp_path: Path
+) -> None:
+    # "PHAN MEM" read again "PHẦN MEM": the mark read again decides its neighbour's
+    # ("PHẦN MỀM"), which the line repair could not decide before. Here a repair that
+    # changes the word after "HÒA" only once "HÒA" is there; the word read again keeps its
+    # reading, and the layer follows.
+    grey, full = page
+    lost = _misread(full, tmp_path, TITLE, {"HÒA": ("HOA", 70.0)})
+
+    def repair(tokens: Sequence[str]) -> list[str]:
+        return [t.lower() if n and tokens[n - 1] == "HÒA" else t for n, t in enumerate(tokens)]
+
+    assert repair(lost.text.splitlines()[TITLE].split(" ")) == lost.text.splitlines()[
+        TITLE].split(" ")
+    out = reread_capitals(grey, lost, _reader(engine), tmp_path / "caps", repair)
+    assert out.text.splitlines()[TITLE] == LINES[TITLE].replace("HÒA XÃ", "HÒA xã")
+    assert out.text_pdf is not None
+    assert "HÒA xã" in _layer(out.text_pdf)
+    assert out.text.splitlines()[1:] == lost.text.splitlines()[1:]
 
 
 def test_a_doubted_day_is_read_again_in_its_lines_piece(
