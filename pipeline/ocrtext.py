@@ -198,7 +198,8 @@ def _name_words(tokens: list[str], start: int, *, capitals: bool = False) -> lis
 def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
     """A unit's name opening with a capital I read as an "l" ("xã la Rsai" for "xã Ia Rsai":
     in a serif font the two are one stroke) spelled with its I, where the name follows its
-    type or opens a place-date line ("la Rsai, ngày …"), the name as read is no unit and with
+    type or opens a place-date line ("la Rsai, ngày …", also after a number read on the same
+    line), the name as read is no unit and with
     the I it is one of two syllables or more."""
     out = list(tokens)
     lowered = [_bare(t).lower() for t in tokens]
@@ -207,7 +208,10 @@ def _capital_i_read_as_l(tokens: list[str]) -> list[str]:
             continue
         after_type = any(k >= len(u) and lowered[k - len(u):k] == u
                          for u in _UNIT_TYPES_LONGEST_FIRST)
-        place_date = k == 0 and _PLACE_DATE.search(" ".join(tokens))
+        # a place-date line's opening, or its place after the document's number on the same
+        # line ("Số: 02/TLKS la Rsai, ngày …": the two columns read as one line)
+        place_date = (k == 0 or not tokens[k - 1].isalpha()) and _PLACE_DATE.search(
+            " ".join(tokens[k:]))
         if not (after_type or place_date):
             continue
         names = ["I" + token[1:], *_name_words(tokens, k + 1)[:_LONGEST_PLACE - 1]]

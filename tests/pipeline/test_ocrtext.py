@@ -110,6 +110,10 @@ def test_a_capital_i_read_as_l_opens_a_unit_name_again() -> None:
     # In a serif font "I" and "l" are one stroke: the Highlands' "Ia …" communes come out "la".
     assert _fixed("Nơi cư trú: xã la Grai, tỉnh Gia Lai") == "Nơi cư trú: xã Ia Grai, tỉnh Gia Lai"
     assert _fixed("la Pa, ngày 03 tháng 4 năm 2026") == "Ia Pa, ngày 03 tháng 4 năm 2026"
+    # the place-date read on one line with the number beside it
+    assert _fixed("Số: 15/QĐ-UBND la Pa, ngày 03 tháng 4 năm 2026") == (
+        "Số: 15/QĐ-UBND Ia Pa, ngày 03 tháng 4 năm 2026")
+    assert _fixed("Họ la Pa, ngày 03") == "Họ la Pa, ngày 03"  # after a word: no place-date
     # not where no type or place-date line makes it a name, nor before what no unit is named
     assert _fixed("kêu la Hà Nội") == "kêu la Hà Nội"
     assert _fixed("xã la Văn Nam") == "xã la Văn Nam"
