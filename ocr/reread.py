@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -163,7 +163,7 @@ def reread_capitals(grey: Image, output: EngineOutput, read: Reader,
     return EngineOutput(words=merged, text="\n".join(new_lines), text_pdf=output.text_pdf)
 
 
-def _repaired_around(tokens: list[str], members: list[int], changes: dict[int, object],
+def _repaired_around(tokens: list[str], members: list[int], changes: Collection[int],
                      repair: LineRepair, layer: dict[int, str]) -> list[str]:
     """A line whose capitals were read again, repaired once more: the marks read again
     can decide a neighbour's ("PHAN MEM" read "PHẦN MEM": "PHẦN MỀM"). The words read again
