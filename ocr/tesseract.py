@@ -30,6 +30,7 @@ from ocr.words import (
     counted_numerals,
     curly_apostrophes,
     dropped_marks,
+    glued_punctuation,
     inkless_word_indices,
     noise_word_indices,
     number_separators,
@@ -204,11 +205,18 @@ class TesseractEngine:
         if not tsv_path.is_file():
             raise EngineFailure(f"tesseract wrote no TSV for {image_png.name}")
         tsv = tsv_path.read_text(encoding="utf-8", errors="replace")
-        read = parse_tsv(tsv)
+        read = list(parse_tsv(tsv))
         load_grey = lru_cache(maxsize=1)(lambda: _grey(image_png))
         drop = noise_word_indices(read) | inkless_word_indices(read, load_grey)
         drop |= stroke_word_indices(read, load_grey)
         trims = {i: t for i, t in trimmed_leaders(read).items() if i not in drop}
+        glued = {i: j for i, j in glued_punctuation(read).items()
+                 if i not in drop and j not in drop}
+        for i, j in glued.items():  # the punctuation goes back onto its word, in its box
+            trims[j] = trims.get(j, read[j].text) + read[i].text
+            read[j] = replace(read[j], width=max(read[j].width,
+                                                 read[i].left + read[i].width - read[j].left))
+        drop |= set(glued)
         kept = [i for i in range(len(read)) if i not in drop]
         words = renumber_lines([replace(read[i], text=trims[i]) if i in trims else read[i]
                                 for i in kept])

@@ -32,6 +32,7 @@ SCRIBBLE_HEIGHT = 3.0
 SCRIBBLE_CONF = 90.0
 SCRIBBLE_WIDTH_PER_CHAR = 2.5  # × median word height; "M", "W", "—" stay under 1.5
 LEADER_MIN_WIDTH = 0.25
+GLUE_GAP = 0.3  # × letter height: punctuation split off the word it ends (`glued_punctuation`)
 # A tone mark read apart from its letter: a word of symbols ("_", "~", "¬") under
 # `TINY_HEIGHT` × the median word height (0.14-0.25 on the dev pages, at 69-84 % confidence)
 # whose box ends just above a word of letters (within `MARK_ABOVE` × the median height) and
@@ -902,6 +903,23 @@ def page_text(words: Sequence[Word]) -> str:
     for w in words:
         lines.setdefault(w.line, []).append(w.text)
     return "\n".join(" ".join(parts) for _, parts in sorted(lines.items()))
+
+
+def glued_punctuation(words: Sequence[Word]) -> dict[int, int]:
+    """Index of a word of punctuation -> index of the word it ends: Tesseract's layout took
+    them for one word ("hành./."), its line model put a space inside ("hành ./."). Such a
+    split gives both words the one confidence of that reading; the two are on one line,
+    `GLUE_GAP` × the letters' height apart or closer."""
+    out = {}
+    for i in range(1, len(words)):
+        w, before = words[i], words[i - 1]
+        if (w.line == before.line and w.block == before.block and w.conf == before.conf
+                and w.text and not any(c.isalnum() for c in w.text)
+                and any(c.isalnum() for c in before.text)
+                and w.left - (before.left + before.width)
+                <= GLUE_GAP * min(w.height, before.height)):
+            out[i] = i - 1
+    return out
 
 
 def trimmed_leaders(words: Sequence[Word]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from ocr.words import (
     counted_numerals,
     curly_apostrophes,
     dropped_marks,
+    glued_punctuation,
     inkless_word_indices,
     noise_word_indices,
     number_separators,
@@ -99,6 +100,23 @@ def test_the_next_lines_marks_read_into_the_line_above_are_dropped() -> None:
     dash = Word(text="-", left=1700, top=66, width=14, height=6, conf=93, block=1, line=0)
     words = [*above, marks, dash, *below]
     assert noise_word_indices(words) == {3}
+
+
+def test_punctuation_split_off_its_word_by_the_line_model_goes_back() -> None:
+    # "thi hành./." read "thi hành ./.": one word for the layout, so one confidence for both
+    # pieces, and no gap to speak of between them. A mark the layout found apart (another
+    # confidence), one far from the word, or one on the next line stays a word of its own.
+    def at(text: str, left: int, width: int, conf: float, line: int = 0) -> Word:
+        return Word(text=text, left=left, top=100, width=width, height=44, conf=conf, block=1,
+                    line=line)
+
+    words = [at("thi", 1428, 70, 96.0), at("hành", 1522, 114, 54.2), at("./.", 1647, 54, 54.2),
+             at("Như", 300, 100, 96.8, 1), at("trên", 410, 90, 77.1, 1),
+             at(";", 502, 10, 80.3, 1), at("VP", 300, 60, 91.0, 2), at(".", 400, 8, 91.0, 2),
+             at("ngày", 300, 100, 93.0, 3), at("-", 300, 10, 93.0, 4)]
+    assert glued_punctuation(words) == {2: 1}
+    overlapping = [at("hành", 1193, 166, 77.2), at("./.", 1313, 49, 77.2)]
+    assert glued_punctuation(overlapping) == {1: 0}
 
 
 def test_text_rebuilt_with_consecutive_lines() -> None:
