@@ -59,7 +59,8 @@ def repair_line(words: Sequence[str]) -> list[str]:
         return tokens
     tokens = _capital_i_read_as_l([_without_stray_underscore(t) for t in tokens])
     tokens = _surname_marks(tokens)
-    kept = {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
+    tokens, place = _place_date_place(tokens)
+    kept = place | {k for k, t in enumerate(tokens) if _abbreviation(t) or _name_like(t)}
     letters = [m.group(1) for t in tokens if (m := _WORD.fullmatch(t)) and m.group(1).isalpha()]
     if len(letters) < 2:
         return _spaced(tokens)  # one word alone: no neighbour to decide its marks by
@@ -179,6 +180,35 @@ def _unit_names(tokens: list[str]) -> tuple[list[str], set[int]]:
                     break
             break
     return out, fixed
+
+
+def _place_date_place(tokens: list[str]) -> tuple[list[str], set[int]]:
+    """The place of a place-date line ("Ba Trị, ngày 20 tháng 8 …" for "Ba Tri") spelled as
+    the gazetteer spells it, where the capitalised words before the comma are no unit as
+    read and exactly one unit of two syllables or more is spelled so ignoring marks; each
+    word changes in its marks only. The line opens with the place, or the place follows the
+    document's number read on the same line. Also the indices of the place's words."""
+    for k in range(len(tokens)):
+        if (k and tokens[k - 1].isalpha()) or not _PLACE_DATE.search(" ".join(tokens[k:])):
+            continue
+        end = next((n for n in range(k, len(tokens)) if tokens[n].endswith(",")), None)
+        if end is None or end - k + 1 < 2 or end - k + 1 > _LONGEST_PLACE:
+            return tokens, set()
+        names = [_bare(t) for t in tokens[k:end + 1]]
+        if not all(_capitalised(t) for t in names):
+            return tokens, set()
+        check = lexicon.check_place(" ".join(names))
+        if check.known:
+            return tokens, set(range(k, end + 1))
+        spelled = check.text.split(" ")
+        if not (check.restored and len(spelled) == len(names)
+                and all(_marks_only(a, b) for a, b in zip(names, spelled, strict=True))):
+            return tokens, set()
+        out = list(tokens)
+        for i, new in zip(range(k, end + 1), spelled, strict=True):
+            out[i] = out[i].replace(names[i - k], new, 1)
+        return out, set(range(k, end + 1))
+    return tokens, set()
 
 
 def _name_words(tokens: list[str], start: int, *, capitals: bool = False) -> list[str]:

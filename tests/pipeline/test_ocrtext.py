@@ -119,6 +119,16 @@ def test_a_capital_i_read_as_l_opens_a_unit_name_again() -> None:
     assert _fixed("xã la Văn Nam") == "xã la Văn Nam"
 
 
+def test_a_place_date_lines_place_is_spelled_as_the_gazetteer_spells_it() -> None:
+    # "Ba Trị" is no unit; "Ba Tri" is the one unit spelled so ignoring marks
+    assert _fixed("Ba Trị, ngày 20 tháng 8 năm 2026") == "Ba Tri, ngày 20 tháng 8 năm 2026"
+    assert _fixed("Số: 12/UBND Ba Trị, ngày 20 tháng 8") == "Số: 12/UBND Ba Tri, ngày 20 tháng 8"
+    assert _fixed("Hà Nôi, ngày 2 tháng 3") == "Hà Nội, ngày 2 tháng 3"
+    # a unit as read stays; so does what no unit or several units could be
+    assert _fixed("Châu Thành, ngày 28 tháng 02") == "Châu Thành, ngày 28 tháng 02"
+    assert _fixed("Xóm Mới, ngày 2 tháng 3") == "Xóm Mới, ngày 2 tháng 3"
+
+
 def test_a_surname_read_with_other_marks_before_a_name() -> None:
     assert _fixed("2 Lề Văn Tâm 12/03/1990") == "2 Lê Văn Tâm 12/03/1990"
     assert _fixed("ÔNG HỒ THỊ LAN") == "ÔNG HỒ THỊ LAN"  # a surname as read stays
