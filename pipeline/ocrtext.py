@@ -257,17 +257,22 @@ def _surname_marks(tokens: list[str]) -> list[str]:
     """A person's surname read with other marks ("Đồ Văn Thuận" for "Đỗ Văn Thuận"): a
     capitalised word that is no name, before two capitalised name syllables, takes the marks
     of the one surname spelled so ignoring marks. Two name syllables that make a common word
-    ("TRUNG THÀNH") are a name only after a word that announces one (`_names_next`)."""
+    ("TRUNG THÀNH") are a name only after a word that announces one (`_names_next`); there,
+    too, a name syllable that is no surname takes the surname's marks ("tên: NGUYÊN HỮU
+    TÍN": "Nguyên" is a given name, and the surname's place is first)."""
     out = list(tokens)
     for k in range(len(tokens) - 2):
         word = _bare(tokens[k])
         after = [_bare(t) for t in tokens[k + 1:k + 3]]
-        if (not _capitalised(tokens[k]) or lexicon.is_name_part(word)
+        announced = k > 0 and _names_next(tokens[k - 1])
+        if (not _capitalised(tokens[k]) or lexicon.is_surname(word)
+                # a name syllable read where a surname goes: only where a name is announced
+                or (lexicon.is_name_part(word) and not announced)
                 or not all(_capitalised(t) and lexicon.is_name_part(_bare(t))
                            for t in tokens[k + 1:k + 3])
                 # words, not a name ("VỤ VĂN HÓA" is a department, no "Vũ Văn Hóa"), unless
                 # a label, a form of address or a row's number says a name comes
-                or (lexicon.common_pair(*after) and not (k > 0 and _names_next(tokens[k - 1])))):
+                or (lexicon.common_pair(*after) and not announced)):
             continue
         fits = [s for s in lexicon.surnames() if fold(s).lower() == fold(word).lower()]
         if len(fits) == 1:

@@ -139,6 +139,10 @@ def test_a_surname_read_with_other_marks_before_a_name() -> None:
     # two syllables that make a word ("trung thành") are a name after a label or "ông"
     assert _fixed("tên: ĐỒ TRUNG THÀNH") == "tên: ĐỖ TRUNG THÀNH"
     assert _fixed("cho ông Lề Trung Thành") == "cho ông Lê Trung Thành"
+    # a given name where a label puts the surname takes the surname's marks; unannounced,
+    # a name syllable stays
+    assert _fixed("tên người cha: NGUYÊN HỮU TÍN") == "tên người cha: NGUYỄN HỮU TÍN"
+    assert _fixed("Nguyên Văn Hùng") == "Nguyên Văn Hùng"
 
 
 def test_a_tone_before_a_number_is_the_one_the_text_puts_there() -> None:
