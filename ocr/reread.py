@@ -51,6 +51,9 @@ MIN_CONF = 85.0
 # A first reading Tesseract hardly believes (under `WEAK_FIRST`) gives way to a second one
 # `CLEAR_GAIN` points surer, short of `MIN_CONF` ("QUYỀN" at 47 % read again "QUYÊN" at 77 %).
 WEAK_FIRST = 60.0
+# A first reading whose marks the page does not show gives way to a second one, of as many
+# letters and without such marks, read at `PHANTOM_MIN_CONF` or more.
+PHANTOM_MIN_CONF = 75.0
 CLEAR_GAIN = 25.0
 DOUBT_CONF = 96.0
 # A lost mark on capitals is read at up to 97 % ("THANH" for "THÀNH" at 96.1 %): those are
@@ -275,8 +278,32 @@ def _taken(stats: Image, before: Word, again: Word, token: str) -> bool:
     if again.conf >= MIN_CONF and (_marks_shown(stats, before, again)
                                    or _marks_moved(stats, before, again)):
         return True
+    if (again.conf >= PHANTOM_MIN_CONF and in_capitals(before.text)
+            and len(_core(before.text)) == len(_core(again.text))
+            and _unshown_marks(stats, before, before.text)
+            and not _unshown_marks(stats, before, again.text)):
+        return True  # the first reading has marks the page does not show; the second none
     return _better(before, again, token) and not _marks_shown(
         stats, replace(before, text=again.text), before)
+
+
+def _unshown_marks(stats: Image, word: Word, text: str) -> bool:
+    """Some letter of `text`, read in `word`'s box, has a mark above or below it where the
+    page shows none ("VP." read "VỀ.": one shape for the two letters, nothing above it)."""
+    letters = _core(text)
+    places = [(i, bool(set(m[1:]) & ABOVE_MARKS), BELOW_MARK in m)
+              for i, m in enumerate(unicodedata.normalize("NFD", c) for c in letters)]
+    marked = [(i, above, below) for i, above, below in places if above or below]
+    if not marked:
+        return False
+    ink = _letter_marks(stats, replace(word, text=text))
+    if ink is None:
+        return False
+    for i, above, below in marked:
+        shown_above, shown_below = ink(i)
+        if (above and not shown_above) or (below and not shown_below):
+            return True
+    return False
 
 
 def _overlap(a: Word, b: Word) -> bool:

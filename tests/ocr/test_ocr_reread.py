@@ -16,7 +16,14 @@ import pytest
 
 from ocr.engine import EngineOutput
 from ocr.preprocess import components
-from ocr.reread import _better, _marks_shown, _taken, in_capitals, reread_capitals
+from ocr.reread import (
+    _better,
+    _marks_shown,
+    _taken,
+    _unshown_marks,
+    in_capitals,
+    reread_capitals,
+)
 from ocr.tesseract import TesseractEngine
 from ocr.types import Word
 from ocr.words import page_text, rewrite_words_in_text_pdf
@@ -261,3 +268,27 @@ def test_a_mark_read_below_where_the_page_has_it_above_is_moved(
         # the other way round: a dot below the page does not show is not taken either
         first, again = replace(word, text="ĐỐC", conf=95.9), replace(word, text="ĐỌC", conf=96.8)
         assert _taken(stats, first, again, "ĐỌC") is not printed_above
+
+
+def test_a_first_reading_with_marks_the_page_does_not_show_gives_way(
+    engine: TesseractEngine, tmp_path: Path
+) -> None:
+    # "VP." read "VỀ." at 90 %, read again "VP" at 82 %: the page shows nothing above the
+    # letters, so the first reading's marks are made up, and the second, without them, is
+    # taken short of `MIN_CONF`. Where the page shows the marks, it is not.
+    grey = render_page(["Lưu: VP", "Lưu: VỀ"])
+    png = tmp_path / "phantom.png"
+    cv2.imwrite(str(png), grey)
+    read = engine.recognise(png, tmp_path / "phantom", dpi=DPI, timeout_s=60)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    stats = components(ink)[2]
+    lines = sorted({w.line for w in read.words})
+    assert len(lines) == 2
+    for line, printed_bare in zip(lines, (True, False), strict=True):
+        word = [w for w in read.words if w.line == line][1]
+        first, again = replace(word, text="VỀ", conf=90.5), replace(word, text="VP", conf=82.3)
+        assert _unshown_marks(stats, first, first.text) is printed_bare
+        assert not _unshown_marks(stats, first, again.text)
+        assert _taken(stats, first, again, "VP") is printed_bare
+        # not when the second reading is far less sure
+        assert not _taken(stats, first, replace(again, conf=70.0), "VP")
