@@ -464,7 +464,8 @@ def cascade(
     Tesseract would, and with the light divided out at a measured text height; the
     best-scoring read wins; if even that is poor, the other three orientations of the best
     preprocessed candidate are tried too. A page whose text lines measure curled (`ocr.dewarp`)
-    is also read straightened, and that reading is kept unless clearly worse."""
+    is also read straightened, first, and that reading is kept unless clearly worse; read
+    clean, no other candidate is read."""
     if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
     timeout = _candidate_timeout(options, first_read_s)
@@ -479,12 +480,17 @@ def cascade(
         output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
         return _prefer_straight(first, (dewarped, output))
     readings = [first]
+    if dewarped is not None:
+        # Straightened first: read clean, it is what a curled page keeps (as after a clean
+        # first read), and the other three candidates, each a whole read, are not needed.
+        output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
+        if is_clean_read(output, options):
+            return _prefer_straight(first, (dewarped, output))
+        readings.append((dewarped, output))
     sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
     candidates = [_plain(raster, options), _flattened(first[0], options)]
     if options.psm != SPARSE_PSM:
         candidates.insert(0, sparse)
-    if dewarped is not None:
-        candidates.append(dewarped)
     for n, candidate in enumerate(candidates):
         output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
         readings.append((candidate, output))
