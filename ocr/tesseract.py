@@ -32,6 +32,7 @@ from ocr.words import (
     dropped_marks,
     glued_punctuation,
     inkless_word_indices,
+    item_number_marks,
     noise_word_indices,
     number_separators,
     numbered_headings,
@@ -229,6 +230,7 @@ class TesseractEngine:
         fixes |= number_separators(words, fixes, load_grey)
         fixes |= raised_units(words, fixes, load_grey)
         fixes |= phantom_marks(words, fixes, load_grey)
+        fixes |= item_number_marks(words, fixes, load_grey)
         fixes |= dropped_marks(words, fixes, load_grey)
         edits = dict.fromkeys(drop, "") | trims | {kept[k]: t for k, t in fixes.items()}
         if pdf_path.is_file() and edits:

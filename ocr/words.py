@@ -395,6 +395,51 @@ def dropped_marks(words: Sequence[Word], texts: dict[int, str],
     return out
 
 
+def item_number_marks(words: Sequence[Word], texts: dict[int, str],
+                      load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
+    """Index -> text of a list item's number ("5." opening its line) read with a comma ("5,
+    Họ, chữ đệm …") where the ink after the digits is a dot on the baseline (`_mark_in_box`).
+    `texts` holds the words' current texts where they differ from `words`."""
+    first: dict[int, int] = {}
+    for k, w in enumerate(words):
+        first.setdefault(w.line, k)
+    found = [k for k in first.values()
+             if words[k].height > 0 and _ITEM_NUMBER.fullmatch(texts.get(k, words[k].text))]
+    out = {}
+    for k, grey, level in _with_ink(found, load_grey):
+        text = texts.get(k, words[k].text)
+        if _mark_in_box(grey, level, words[k]) == ".":
+            out[k] = text[:-1] + "."
+    return out
+
+
+def _mark_in_box(grey: NDArray[Any], level: float, w: Word) -> str:
+    """"." or "," for the one small shape right of the digits inside word `w`'s box (the box
+    taken down below the baseline, where a comma's tail goes); "" when the ink shows neither."""
+    page_h, page_w = grey.shape[:2]
+    top, x0, x1 = max(0, w.top), max(0, w.left), min(page_w, w.left + w.width)
+    letters = _letters(grey[top:min(page_h, w.top + w.height), x0:x1] <= level)
+    if letters is None:
+        return ""
+    baseline, height = letters[0], letters[1]
+    shapes = _boxes(grey[top:min(page_h, round(top + baseline + 0.6 * height)), x0:x1] <= level)
+    tall = [b for b in shapes if b[3] >= height / 2]
+    if not tall:
+        return ""
+    end = max(b[0] + b[2] for b in tall)
+    after = [b for b in shapes if b not in tall and b[0] >= end]
+    if len(after) != 1 or len(after) + len(tall) != len(shapes):
+        return ""
+    x, y, bw, bh = after[0]
+    mark = _dot_or_comma(y, bw, bh, baseline, height)
+    # a dot is round: a short comma's tail can end within the baseline's slack
+    return "" if mark == "." and bh > ROUND_DOT * bw else mark
+
+
+ROUND_DOT = 1.3  # a dot's height at most this × its width
+_ITEM_NUMBER = re.compile(r"\d{1,2},")
+
+
 def phantom_marks(words: Sequence[Word], texts: dict[int, str],
                   load_grey: Callable[[], NDArray[Any] | None]) -> dict[int, str]:
     """Index -> text of a number without the closing mark Tesseract wrote where the image has

@@ -20,6 +20,7 @@ from ocr.words import (
     dropped_marks,
     glued_punctuation,
     inkless_word_indices,
+    item_number_marks,
     noise_word_indices,
     number_separators,
     numbered_headings,
@@ -503,6 +504,15 @@ def _numbers(texts: Sequence[tuple[str, str]], font_file: Path, size: int) -> di
     """`number_separators` on the words as read, each boxed over its whole print."""
     words, grey = _drawn(texts, font_file, size)
     return number_separators(words, {}, lambda: grey)
+
+
+def test_a_list_items_number_takes_the_mark_its_ink_shows() -> None:
+    # "5. Họ, chữ đệm …" read "5, Họ": the dot is in the number's box; serif and sans, two sizes
+    for font_file, size in ((FONT, 40), (FONT, 56), (SANS, 40), (SANS, 56)):
+        words, grey = _drawn([("5.", "5,"), ("12.", "12,"), ("3,", "3,"), ("5.", "5."),
+                              ("7", "7")], font_file, size)
+        assert item_number_marks(words, {}, lambda grey=grey: grey) == {
+            0: "5.", 1: "12."}, (font_file, size)  # a comma printed stays
 
 
 def test_a_comma_or_dot_tesseract_lost_inside_a_number_is_read_from_the_image() -> None:
