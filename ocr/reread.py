@@ -290,9 +290,7 @@ def _taken(stats: Image, before: Word, again: Word, token: str) -> bool:
 def _unshown_marks(stats: Image, word: Word, text: str) -> bool:
     """Some letter of `text`, read in `word`'s box, has a mark above or below it where the
     page shows none ("VP." read "VỀ.": one shape for the two letters, nothing above it)."""
-    letters = _core(text)
-    places = [(i, bool(set(m[1:]) & ABOVE_MARKS), BELOW_MARK in m)
-              for i, m in enumerate(unicodedata.normalize("NFD", c) for c in letters)]
+    places = [(i, *_places(unicodedata.normalize("NFD", c))) for i, c in enumerate(_core(text))]
     marked = [(i, above, below) for i, above, below in places if above or below]
     if not marked:
         return False
@@ -337,14 +335,8 @@ def _added_marks(first: str, second: str) -> list[tuple[int, bool, bool]]:
     """(letter index, a mark above, a mark below) for each letter the second reading marks
     above or below where the first has no mark there ("O" made "Ò", "Ê" made "Ệ"); [] when
     the two differ otherwise (another letter, a mark changed or taken away, a horn)."""
-    a, b = _core(first), _core(second)
-    if len(a) != len(b) or a == b:
-        return []
     out = []
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x == y:
-            continue
-        bare, marked = unicodedata.normalize("NFD", x), unicodedata.normalize("NFD", y)
+    for i, bare, marked in _differing_letters(first, second):
         had, has = set(bare[1:]), set(marked[1:])
         added = has - had
         if (marked[0] != bare[0] or not had < has or not added <= ABOVE_MARKS | {BELOW_MARK}
@@ -392,21 +384,28 @@ def _moved_marks(first: str, second: str) -> list[tuple[int, tuple[bool, bool],
     letter where the two differ in where the letter is marked, the letters themselves the
     same; [] when they differ otherwise (another letter, a mark for another in the same
     place)."""
+    out = []
+    for i, one, two in _differing_letters(first, second):
+        if one[0] != two[0] or _places(one) == _places(two):
+            return []
+        out.append((i, _places(one), _places(two)))
+    return out
+
+
+def _differing_letters(first: str, second: str) -> list[tuple[int, str, str]]:
+    """(index, first's letter, second's letter, both decomposed: NFD) for each letter where
+    two readings of as many letters and digits differ; [] when they are the same or of
+    other lengths."""
     a, b = _core(first), _core(second)
     if len(a) != len(b) or a == b:
         return []
-    out = []
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x == y:
-            continue
-        one, two = unicodedata.normalize("NFD", x), unicodedata.normalize("NFD", y)
-        if one[0] != two[0]:
-            return []
-        places = tuple((bool(set(m[1:]) & ABOVE_MARKS), BELOW_MARK in m) for m in (one, two))
-        if places[0] == places[1]:
-            return []
-        out.append((i, places[0], places[1]))
-    return out
+    return [(i, unicodedata.normalize("NFD", x), unicodedata.normalize("NFD", y))
+            for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+
+
+def _places(letter: str) -> tuple[bool, bool]:
+    """(marked above, marked below) of a decomposed (NFD) letter."""
+    return bool(set(letter[1:]) & ABOVE_MARKS), BELOW_MARK in letter
 
 
 def _letter_marks(stats: Image, before: Word) -> Callable[[int], tuple[bool, bool]] | None:
