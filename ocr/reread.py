@@ -367,8 +367,9 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
 
 def _marks_moved(stats: Image, before: Word, again: Word) -> bool:
     """The second reading marks the same letters as the first, but above where the first
-    marks below or the other way round ("ĐỌC" read again "ĐỐC"), and the page's ink shows
-    the second reading's places and not the first's: where a mark is, the page decides."""
+    marks below or the other way round ("ĐỌC" read again "ĐỐC"; or only one of them marks
+    a letter), and the page's ink shows the second reading's places and not the first's:
+    where a mark is, the page decides."""
     moved = _moved_marks(before.text, again.text)
     if not moved:
         return False
@@ -381,9 +382,9 @@ def _marks_moved(stats: Image, before: Word, again: Word) -> bool:
 def _moved_marks(first: str, second: str) -> list[tuple[int, tuple[bool, bool],
                                                         tuple[bool, bool]]]:
     """(letter index, the first reading's (mark above, mark below), the second's) for each
-    letter where the two differ in where the letter is marked, the letters themselves the
-    same; [] when they differ otherwise (another letter, a mark for another in the same
-    place)."""
+    letter where the two differ in where the letter is marked (a mark moved, added or taken
+    away), the letters themselves the same; [] when they differ otherwise (another letter, a
+    mark for another in the same place)."""
     out = []
     for i, one, two in _differing_letters(first, second):
         if one[0] != two[0] or _places(one) == _places(two):
