@@ -177,20 +177,26 @@ def test_a_framed_line_is_read(engine: TesseractEngine, tmp_path: Path) -> None:
     assert cer(LINES[missing], out.text.splitlines()[missing]) < 0.05
 
 
+def _word_garbled(full: EngineOutput, number: int) -> tuple[EngineOutput, list[int], int]:
+    """The reading with the longest word inside line `number` (a row needs a few letters; its
+    neighbours read well) garbled in the words, the text and the layer; the line's word
+    indices and the garbled one's."""
+    members = [k for k, w in enumerate(full.words) if w.line == number]
+    k = max(members[1:-1], key=lambda j: len(full.words[j].text))
+    assert full.text_pdf is not None
+    assert rewrite_words_in_text_pdf(full.text_pdf, {k: "xq"}, len(full.words))
+    words = tuple(replace(w, text="xq", conf=5.0) if j == k else w
+                  for j, w in enumerate(full.words))
+    return EngineOutput(words=words, text=page_text(words), text_pdf=full.text_pdf), members, k
+
+
 def test_a_garbled_word_inside_a_line_is_replaced_in_that_line(
     engine: TesseractEngine, tmp_path: Path
 ) -> None:
     grey = render_page()
     full = _read(grey, engine, tmp_path)
     number = 7
-    members = [k for k, w in enumerate(full.words) if w.line == number]
-    # The longest word inside the line (a row needs a few letters), its neighbours read well.
-    k = max(members[1:-1], key=lambda j: len(full.words[j].text))
-    assert full.text_pdf is not None
-    assert rewrite_words_in_text_pdf(full.text_pdf, {k: "xq"}, len(full.words))
-    words = tuple(replace(w, text="xq", conf=5.0) if j == k else w
-                  for j, w in enumerate(full.words))
-    garbled = EngineOutput(words=words, text=page_text(words), text_pdf=full.text_pdf)
+    garbled, members, k = _word_garbled(full, number)
 
     out = recover_lines(grey, garbled, _reader(engine), tmp_path / "rows", DPI)
 
@@ -232,14 +238,8 @@ def test_a_word_read_again_inside_a_line_is_repaired_with_its_neighbours(
     grey = render_page()
     full = _read(grey, engine, tmp_path)
     number = 7
-    members = [k for k, w in enumerate(full.words) if w.line == number]
-    k = max(members[1:-1], key=lambda j: len(full.words[j].text))
+    garbled, members, k = _word_garbled(full, number)
     target, before = full.words[k].text, full.words[k - 1].text
-    assert full.text_pdf is not None
-    assert rewrite_words_in_text_pdf(full.text_pdf, {k: "xq"}, len(full.words))
-    words = tuple(replace(w, text="xq", conf=5.0) if j == k else w
-                  for j, w in enumerate(full.words))
-    garbled = EngineOutput(words=words, text=page_text(words), text_pdf=full.text_pdf)
 
     def repair(tokens: Sequence[str]) -> list[str]:  # decides a word by the one before it
         return [t.upper() if n and tokens[n - 1] == before and t == target else t
