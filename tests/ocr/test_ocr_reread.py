@@ -162,6 +162,20 @@ def _word(text: str, conf: float) -> Word:
     return Word(text=text, left=0, top=0, width=100, height=40, conf=conf, block=0, line=0)
 
 
+def _two_lines(engine: TesseractEngine, tmp_path: Path, printed: list[str]
+               ) -> tuple[EngineOutput, np.ndarray, list[int]]:
+    """Two lines printed on a page and read whole: the reading, the page's ink shapes
+    (`components` stats) and the two line numbers."""
+    grey = render_page(printed)
+    png = tmp_path / "two.png"
+    cv2.imwrite(str(png), grey)
+    read = engine.recognise(png, tmp_path / "two", dpi=DPI, timeout_s=60)
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    lines = sorted({w.line for w in read.words})
+    assert len(lines) == 2
+    return read, components(ink)[2], lines
+
+
 def test_the_second_reading_wins_only_when_clearly_better() -> None:
     assert in_capitals("VT,") and in_capitals("GIÁM") and not in_capitals("Số:")
     assert not in_capitals("A")
@@ -214,14 +228,7 @@ def test_a_mark_the_second_reading_adds_is_taken_only_where_the_page_has_it(
     # taken on the first line (the grave is there), not on the second, whatever Tesseract's
     # confidence; a mark moved or taken away is never taken this way.
     marked, bare = "PHÒNG NHIỆM HẢI", "PHONG NHIEM HAI"
-    grey = render_page([marked, bare])
-    png = tmp_path / "caps.png"
-    cv2.imwrite(str(png), grey)
-    read = engine.recognise(png, tmp_path / "caps", dpi=DPI, timeout_s=60)
-    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    stats = components(ink)[2]
-    lines = sorted({w.line for w in read.words})
-    assert len(lines) == 2
+    read, stats, lines = _two_lines(engine, tmp_path, [marked, bare])
     for line, has_marks in zip(lines, (True, False), strict=True):
         words = [w for w in read.words if w.line == line]
         assert len(words) == 3
@@ -252,14 +259,7 @@ def test_a_mark_read_below_where_the_page_has_it_above_is_moved(
     # "GIÁM ĐỐC" read "GIÁM ĐỌC" in a page, "ĐỐC" again at about the same confidence: both
     # are syllables, and the page decides where the O's mark is. Printed "ĐỐC", the second
     # reading is taken; printed "ĐỌC", it is not, however sure.
-    grey = render_page(["GIÁM ĐỐC", "GIÁM ĐỌC"])
-    png = tmp_path / "moved.png"
-    cv2.imwrite(str(png), grey)
-    read = engine.recognise(png, tmp_path / "moved", dpi=DPI, timeout_s=60)
-    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    stats = components(ink)[2]
-    lines = sorted({w.line for w in read.words})
-    assert len(lines) == 2
+    read, stats, lines = _two_lines(engine, tmp_path, ["GIÁM ĐỐC", "GIÁM ĐỌC"])
     for line, printed_above in zip(lines, (True, False), strict=True):
         word = [w for w in read.words if w.line == line][1]
         first, again = replace(word, text="ĐỌC", conf=95.9), replace(word, text="ĐỐC", conf=96.8)
@@ -276,14 +276,7 @@ def test_a_first_reading_with_marks_the_page_does_not_show_gives_way(
     # "VP." read "VỀ." at 90 %, read again "VP" at 82 %: the page shows nothing above the
     # letters, so the first reading's marks are made up, and the second, without them, is
     # taken short of `MIN_CONF`. Where the page shows the marks, it is not.
-    grey = render_page(["Lưu: VP", "Lưu: VỀ"])
-    png = tmp_path / "phantom.png"
-    cv2.imwrite(str(png), grey)
-    read = engine.recognise(png, tmp_path / "phantom", dpi=DPI, timeout_s=60)
-    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    stats = components(ink)[2]
-    lines = sorted({w.line for w in read.words})
-    assert len(lines) == 2
+    read, stats, lines = _two_lines(engine, tmp_path, ["Lưu: VP", "Lưu: VỀ"])
     for line, printed_bare in zip(lines, (True, False), strict=True):
         word = [w for w in read.words if w.line == line][1]
         first, again = replace(word, text="VỀ", conf=90.5), replace(word, text="VP", conf=82.3)
