@@ -756,7 +756,7 @@ def _place_line(text: str) -> bool:
     return got.known or got.restored
 
 
-_MISREAD_AUTHORITY = re.compile(r"^\s*[a-z]{1,3}\s*[.,:]{1,2}\s*(?=\S)")
+_MISREAD_AUTHORITY = re.compile(r"^\s*(?:[a-z]{1,3}\s*[.,:]{1,2}|(?:tm|kt|tl|tuq)\s)\s*(?=\S)")
 
 
 def _plausible_title(text: str) -> bool:
@@ -801,6 +801,9 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
         # "GIÁM" for "GIÁM ĐỐC", "PHÓ C" for "PHÓ CHỦ TỊCH": the OCR lost the end of the
         # line; its own confidence says nothing about the letters it did not read
         conf, reason = min(conf, 0.6), "the title seems cut: a known title goes on"
+    elif canonical is None and _cut_in_front(title, P.SIGNER_TITLES):
+        # "HỦ TỊCH" for "CHỦ TỊCH": the OCR lost the line's first letters
+        conf, reason = min(conf, 0.6), "the title seems cut: a known title ends so"
     if _torn_row(doc, titles[-1][0]):
         # other fragments on the title's row: part of the block was lost ("PHÓ", "KT.")
         conf = min(conf, 0.6)
@@ -813,6 +816,15 @@ def _title_and_prefix(doc: Doc, titles: list[tuple[int, str]]) -> tuple[Found, F
         if fold(title) in _HEAD_TITLES:  # the lost line is "PHÓ" (Decree 30, Annex I)
             title = f"PHÓ {title}" if title.isupper() else f"Phó {title[:1].lower()}{title[1:]}"
     return Found(title, conf, reason), prefix
+
+
+def _cut_in_front(text: str, known: Iterable[str]) -> bool:
+    """A known title ends with `text` (four letters or more, compared without diacritics),
+    from inside its first word: what a line whose first letters the OCR lost may have been."""
+    key = " ".join(fold(text).split())
+    return len(key.replace(" ", "")) >= 4 and any(
+        (phrase := " ".join(fold(t).split())) != key and phrase.endswith(key)
+        and not phrase.endswith(" " + key) for t in known)
 
 
 def _going_on(text: str, known: Iterable[str], *, within_a_word: bool = False) -> list[str]:
@@ -840,8 +852,10 @@ def _confusable_prefix(text: str) -> str | None:
     """The one authority prefix a misread prefix token can be, or None.
 
     Only the token before the dot is compared, after mapping look-alike glyphs; the line must
-    go on with a head's title ("TI.. CHỦ TỊCH"), where Decree 30 puts a prefix."""
-    m = re.match(r"^\s*([A-Za-z0-9|!]{1,3})\s*[.,:]{1,2}\s*(\S.*)$", text)
+    go on with a head's title ("TI.. CHỦ TỊCH"), where Decree 30 puts a prefix. A prefix in
+    capitals whose dot the OCR lost ("KT TRƯỞNG CÔNG AN") is one too."""
+    m = re.match(r"^\s*([A-Za-z0-9|!]{1,3})\s*[.,:]{1,2}\s*(\S.*)$", text) or re.match(
+        r"^\s*(KT|TM|TL|TUQ)\s+(\S.*)$", text)  # its dot lost: "KT TRƯỞNG CÔNG AN"
     if m is None or snap(m.group(2), P.SIGNER_TITLES) is None:
         return None
     token = m.group(1).upper().translate(_LOOKALIKE)

@@ -314,6 +314,40 @@ def test_a_misread_prefix_is_restored_unsure_and_a_surname_like_an_agency_word_i
         "authority_prefix"] is None
 
 
+def test_a_prefix_whose_dot_was_lost_is_restored_unsure() -> None:
+    """"KT. GIÁM ĐỐC" read "KT GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC": the prefix is "KT.", below the
+    review threshold (it was stored as no prefix at 0.95), and no part of the title."""
+    text = MISREAD_PREFIX.replace("TI.. GIÁM ĐỐC", "KT GIÁM ĐỐC").replace(
+        "CHÁNH VĂN PHÒNG", "PHÓ GIÁM ĐỐC")
+    ex = run(boxes_from_grid(text))
+    assert ex.values()["authority_prefix"] == "KT."
+    assert ex.fields["authority_prefix"].confidence < 0.8
+    assert ex.values()["signer_title"] == "PHÓ GIÁM ĐỐC"
+    # a word that is no prefix stays the title's
+    other = run(boxes_from_grid(text.replace("KT GIÁM ĐỐC", "KY GIÁM ĐỐC")))
+    assert other.values()["authority_prefix"] is None
+
+
+def test_a_title_whose_first_letter_was_lost_is_not_stored_unflagged() -> None:
+    """"CHỦ TỊCH" read "HỦ TỊCH" on a photocopy: no known title, the end of one."""
+    text = MISREAD_PREFIX.replace("TI.. GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN").replace(
+        "CHÁNH VĂN PHÒNG", "HỦ TỊCH")
+    ex = run(boxes_from_grid(text))
+    assert ex.values()["signer_title"] == "HỦ TỊCH"
+    assert ex.fields["signer_title"].confidence < 0.8
+    whole = run(boxes_from_grid(text.replace("HỦ TỊCH", "CHỦ TỊCH")))
+    assert whole.values()["signer_title"] == "CHỦ TỊCH"
+    assert whole.fields["signer_title"].confidence >= 0.8
+
+
+def test_a_symbol_with_its_types_last_letter_read_twice_is_not_stored_unflagged() -> None:
+    """"33/QĐ-UBND" read "33/QĐĐ-UBND": the type's fixed abbreviation and one letter more."""
+    ex = run(boxes_from_grid(MISREAD_PREFIX.replace("112/TB-SXD", "112/TBB-SXD")))
+    assert ex.values()["number_symbol"] == "112/TBB-SXD"
+    assert ex.fields["number_symbol"].confidence < 0.8
+    assert run(boxes_from_grid(MISREAD_PREFIX)).fields["number_symbol"].confidence >= 0.8
+
+
 def test_a_misread_prefix_on_the_titles_own_line_is_no_part_of_the_title() -> None:
     """"Q. CHỦ TỊCH" read "Q: CHỦ TỊCH": the title is "CHỦ TỊCH", the prefix restored unsure."""
     text = MISREAD_PREFIX.replace("TI.. GIÁM ĐỐC", "Q: GIÁM ĐỐC").replace(
