@@ -689,6 +689,10 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
     agency, dt = found.get("issuing_agency"), found.get("doc_type")
     if ns is None or not isinstance(ns.value, str) or "/" not in ns.value or ns.conf < 0.6:
         return
+    if _type_letter_twice(ns.value, ta, dt):
+        found["number_symbol"] = Found(ns.value, min(ns.conf, 0.6),
+                                       "symbol's type part is its abbreviation and more")
+        return
     issued = found.get("issue_date")
     if issued is None or issued.value is None or issued.conf < 0.8:
         # the number and the day are filled in together, often by hand after signing: when
@@ -714,6 +718,19 @@ def _confirm_number(found: dict[str, Found | None]) -> None:
         # one read in a gap between two ("…DIL" for "…DL")
         found["number_symbol"] = Found(ns.value, min(ns.conf, 0.6),
                                        "symbol differs from the agency's initials by one letter")
+
+
+def _type_letter_twice(number: str, ta: Found | None, dt: Found | None) -> bool:
+    """The symbol's type part is the type's fixed abbreviation with its last letter read
+    again ("33/QĐĐ-UBND" on a decision). Decree 30 (Annex III) writes the abbreviation alone
+    there; certificates and permits, whose symbols follow sector law ("GPXD"), are not
+    judged."""
+    if ta is None or not isinstance(ta.value, str) or dt is None or not isinstance(
+            dt.value, str) or fold(dt.value).startswith("giay "):
+        return False
+    part = fold(number.rsplit("/", 1)[1].split("-")[0])
+    abbr = fold(ta.value)
+    return bool(abbr) and part == abbr + abbr[-1]
 
 
 def _initials_of(abbr: str, title: str) -> bool:
