@@ -206,6 +206,10 @@ _WHY: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         "the subject starts mid-phrase")),
     (re.compile(r"the title seems cut: a known title goes on"), lambda m: _(
         "the title seems cut: a known title goes on")),
+    (re.compile(r"the title seems cut: a known title ends so"), lambda m: _(
+        "the title seems cut at its start: a known title ends so")),
+    (re.compile(r"symbol's type part is its abbreviation and more"), lambda m: _(
+        "the symbol's type part is the type's abbreviation with a letter more")),
     (re.compile(r"the agency name ends mid-phrase"), lambda m: _(
         "the agency name ends mid-phrase: its next line may be lost")),
     (re.compile(r"a speck or a doubled word in the agency name"), lambda m: _(
