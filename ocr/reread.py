@@ -295,10 +295,15 @@ def _unshown_marks(stats: Image, word: Word, text: str) -> bool:
     if not marked:
         return False
     ink = _letter_marks(stats, replace(word, text=text))
-    if ink is None:
-        return False
-    for i, above, below in marked:
-        shown_above, shown_below = ink(i)
+    return ink is not None and _any_unshown(ink, marked)
+
+
+def _any_unshown(ink: Callable[[int], tuple[bool, bool]],
+                 marks: Sequence[tuple[int, bool, bool]]) -> bool:
+    """Some (letter index, mark above, mark below) of `marks` has a mark where `ink` (the
+    page, `_letter_marks`) shows none."""
+    for index, above, below in marks:
+        shown_above, shown_below = ink(index)
         if (above and not shown_above) or (below and not shown_below):
             return True
     return False
@@ -356,13 +361,7 @@ def _marks_shown(stats: Image, before: Word, again: Word) -> bool:
     if not added:
         return False
     ink = _letter_marks(stats, before)
-    if ink is None:
-        return False
-    for index, above, below in added:
-        shown_above, shown_below = ink(index)
-        if (above and not shown_above) or (below and not shown_below):
-            return False
-    return True
+    return ink is not None and not _any_unshown(ink, added)
 
 
 def _marks_moved(stats: Image, before: Word, again: Word) -> bool:
