@@ -188,6 +188,8 @@ def _place_date_place(tokens: list[str]) -> tuple[list[str], set[int]]:
     read and exactly one unit of two syllables or more is spelled so ignoring marks; each
     word changes in its marks only. The line opens with the place, or the place follows the
     document's number read on the same line. Also the indices of the place's words."""
+    if "ngày" not in tokens:
+        return tokens, set()  # no place-date here (every line is repaired: keep it cheap)
     for k in range(len(tokens)):
         if (k and tokens[k - 1].isalpha()) or not _PLACE_DATE.search(" ".join(tokens[k:])):
             continue
