@@ -22,6 +22,7 @@ from ocr.pages import (
     page_count,
     render_page,
 )
+from ocr.pdfium_guard import PDFIUM
 from ocr.process import PageOutcome, process_page
 from ocr.tesseract import TesseractEngine
 from ocr.textlayer import inspect_page, is_usable, text_layer_page
@@ -38,23 +39,30 @@ def _pdf_items(path: Path, options: OcrOptions) -> Iterator[PageOcr | RasterPage
     """Kept born-digital pages as PageOcr, pages to OCR as rasters; one page in memory."""
     doc = open_pdf(path)
     try:
+        with PDFIUM:
+            pages = len(doc)
         with pdfplumber.open(path) as plumber:
-            for index in range(len(doc)):
-                page = doc[index]
-                try:
-                    info = inspect_page(page)
-                    if is_usable(
-                        info,
-                        min_chars=options.min_text_layer_chars,
-                        min_quality=options.min_quality,
-                    ):
-                        yield text_layer_page(plumber, index, dpi=options.dpi, text=info.text)
-                    else:
-                        yield render_page(page, index, options.dpi)
-                finally:
-                    page.close()
+            for index in range(pages):
+                # PDFium is held for one page's work, never across a yield.
+                with PDFIUM:
+                    page = doc[index]
+                    try:
+                        info = inspect_page(page)
+                        usable = is_usable(
+                            info,
+                            min_chars=options.min_text_layer_chars,
+                            min_quality=options.min_quality,
+                        )
+                        raster = None if usable else render_page(page, index, options.dpi)
+                    finally:
+                        page.close()
+                if raster is None:
+                    yield text_layer_page(plumber, index, dpi=options.dpi, text=info.text)
+                else:
+                    yield raster
     finally:
-        doc.close()
+        with PDFIUM:
+            doc.close()
 
 
 def _failed_page(

@@ -22,6 +22,7 @@ from PIL import Image as PilImage
 from PIL import ImageOps, ImageSequence
 
 from ocr.errors import CORRUPT_IMAGE, CORRUPT_PDF, ENCRYPTED_PDF, UNSUPPORTED_KIND, OcrError
+from ocr.pdfium_guard import PDFIUM
 from ocr.preprocess import Image
 
 IMAGE_KINDS = ("png", "jpeg", "tiff")
@@ -155,8 +156,10 @@ def iter_image_pages(path: Path) -> Iterator[RasterPage]:
 
 
 def open_pdf(path: Path) -> pdfium.PdfDocument:
+    """The document, opened holding `PDFIUM` (the caller holds it again to use or close it)."""
     try:
-        return pdfium.PdfDocument(path)
+        with PDFIUM:
+            return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise OcrError(
@@ -175,6 +178,11 @@ class ScanInfo:
 
 def scan_info(page: pdfium.PdfPage) -> ScanInfo | None:
     """The scan behind a page that is one full-page image (a scanner's PDF), else None."""
+    with PDFIUM:
+        return _scan_info(page)
+
+
+def _scan_info(page: pdfium.PdfPage) -> ScanInfo | None:
     w_pt, h_pt = page.get_size()
     images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
     if len(images) != 1:
@@ -225,10 +233,11 @@ def page_count(path: Path, *, kind: str) -> int:
     check_kind(kind)
     if kind == "pdf":
         doc = open_pdf(path)
-        try:
-            return len(doc)
-        finally:
-            doc.close()
+        with PDFIUM:
+            try:
+                return len(doc)
+            finally:
+                doc.close()
     try:
         with quiet_large_images(), PilImage.open(path) as img:
             return int(getattr(img, "n_frames", 1))

@@ -9,6 +9,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from ocr.pdfium_guard import PDFIUM
 from ocr.quality import text_quality
 from ocr.tesseract import nfc
 from ocr.types import SOURCE_TEXT_LAYER, PageOcr, Word
@@ -25,17 +26,18 @@ class TextLayerInfo:
 
 
 def inspect_page(page: pdfium.PdfPage) -> TextLayerInfo:
-    textpage = page.get_textpage()
-    try:
-        text = nfc(textpage.get_text_range().replace("\r\n", "\n"))
-    finally:
-        textpage.close()
-    visible = invisible = 0
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,)):
-        if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) == _INVISIBLE:
-            invisible += 1
-        else:
-            visible += 1
+    with PDFIUM:
+        textpage = page.get_textpage()
+        try:
+            text = nfc(textpage.get_text_range().replace("\r\n", "\n"))
+        finally:
+            textpage.close()
+        visible = invisible = 0
+        for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,)):
+            if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) == _INVISIBLE:
+                invisible += 1
+            else:
+                visible += 1
     chars = [c for c in text if not c.isspace()]
     garbage = sum(
         1 for c in chars if c == "\ufffd" or unicodedata.category(c) in ("Co", "Cc", "Cn")

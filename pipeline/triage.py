@@ -18,6 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image, UnidentifiedImageError
 
 from ocr.pages import quiet_large_images, read_reduced, reduction_for
+from ocr.pdfium_guard import PDFIUM
 from pipeline.errors import (
     CorruptFile,
     EmptyFile,
@@ -191,17 +192,25 @@ def is_blank(image: Image.Image) -> bool:
 
 def _all_pdf_pages_blank(path: Path) -> bool:
     """Rendered small; stops at the first page with ink, so a normal document costs one page."""
-    document = pdfium.PdfDocument(str(path))
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            width, height = page.get_size()
-            thumbnail = page.render(scale=_THUMBNAIL_PX / max(width, height, 1.0)).to_pil()
-            if not is_blank(thumbnail):
-                return False
-        return True
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(len(document)):
+                page = document[index]
+                try:
+                    width, height = page.get_size()
+                    bitmap = page.render(scale=_THUMBNAIL_PX / max(width, height, 1.0))
+                    try:
+                        blank = is_blank(bitmap.to_pil())  # the image shares the bitmap's memory
+                    finally:
+                        bitmap.close()
+                finally:
+                    page.close()
+                if not blank:
+                    return False
+            return True
+        finally:
+            document.close()
 
 
 def _blank_pages(path: Path, pages: int) -> InputRejected:
@@ -227,13 +236,15 @@ def _check_complete(path: Path, pages: int) -> None:
         problem = _("the file is cut off (no end-of-file marker)")
     else:
         try:
-            document = pdfium.PdfDocument(str(path))
-            try:
-                if len(document) != pages:
-                    problem = _("only {read} of {pages} pages can be read").format(
-                        read=len(document), pages=pages)
-            finally:
-                document.close()
+            with PDFIUM:
+                document = pdfium.PdfDocument(str(path))
+                try:
+                    read = len(document)
+                finally:
+                    document.close()
+            if read != pages:
+                problem = _("only {read} of {pages} pages can be read").format(
+                    read=read, pages=pages)
         except pdfium.PdfiumError as e:
             problem = _("the PDF structure is damaged ({error})").format(error=_short(e))
     if problem:

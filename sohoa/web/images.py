@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from ocr.pdfium_guard import PDFIUM
 from pipeline.errors import SohoaError
 from pipeline.i18n import _
 from pipeline.queries import fetch_document_file, get_row
 from storage.index import DocumentIndex
 from storage.objects import ObjectStore
-
-# pdfium is not thread-safe: one rendering at a time per process.
-_pdfium_lock = threading.Lock()
 
 
 class PageNotFound(SohoaError):
@@ -29,7 +26,7 @@ class PageNotFound(SohoaError):
 
 def render_pdf_page(pdf: bytes, page_number: int, *, width: int) -> bytes:
     """Page `page_number` (1-based) of a PDF as a PNG `width` pixels wide."""
-    with _pdfium_lock:
+    with PDFIUM:
         document = pdfium.PdfDocument(pdf)
         # Forms on: the visible "SAO Y" stamp is the signature field's appearance.
         document.init_forms()
@@ -38,13 +35,18 @@ def render_pdf_page(pdf: bytes, page_number: int, *, width: int) -> bytes:
                 raise PageNotFound(_("The document has {n} page(s); there is no page {page}.")
                                    .format(n=len(document), page=page_number))
             page = document[page_number - 1]
-            scale = width / page.get_width()
-            image = page.render(scale=scale).to_pil()
-            page.close()
+            try:
+                bitmap = page.render(scale=width / page.get_width())
+                try:  # a copy: the bitmap's memory is PDFium's, freed on close
+                    image = bitmap.to_pil().convert("RGB")
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
         finally:
             document.close()
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
