@@ -14,6 +14,7 @@ class EngineOutput:
     words: tuple[Word, ...]
     text: str  # NFC, lines joined with "\n"
     text_pdf: Path | None  # one-page PDF holding only the invisible text layer, if produced
+    engine_s: float = 0.0  # how long the engine ran (its wait for a free core left out)
 
 
 class EngineTimeout(Exception):

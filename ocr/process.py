@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -309,6 +310,14 @@ def _recognise(
         image.unlink(missing_ok=True)
 
 
+def _timed_recognise(
+    prepared: PreparedPage, engine: OcrEngine, base: Path, timeout_s: float
+) -> tuple[tuple[EngineOutput | None, str | None], float]:
+    started = time.monotonic()
+    result = _recognise(prepared, engine, base, timeout_s)
+    return result, time.monotonic() - started
+
+
 def _with_psm(engine: OcrEngine, psm: int | None) -> OcrEngine:
     """The engine reading with another page segmentation, when it offers that."""
     if psm is None or not hasattr(engine, "with_psm"):
@@ -455,9 +464,17 @@ def _quality(reading: Reading) -> float:
     return reading_quality(reading[1].text).score if reading[1] is not None else 0.0
 
 
+@dataclass(frozen=True)
+class Straightened:
+    """A curled page's straightened candidate and its reading, made while the first reading
+    ran (`process_page`); `page` None: the page is flat."""
+    page: PreparedPage | None
+    output: EngineOutput | None = None
+
+
 def cascade(
     raster: RasterPage, first: Reading, options: OcrOptions, engine: OcrEngine, base: Path,
-    first_read_s: float = 0.0,
+    first_read_s: float = 0.0, straightened: Straightened | None = None,
 ) -> Reading:
     """Clean pages keep the fast read. A poor one is read again in sparse-text segmentation
     (headings and short lines anywhere: a page holding only a signer block), as plain
@@ -465,7 +482,8 @@ def cascade(
     best-scoring read wins; if even that is poor, the other three orientations of the best
     preprocessed candidate are tried too. A page whose text lines measure curled (`ocr.dewarp`)
     is also read straightened, first, and that reading is kept unless clearly worse; read
-    clean, no other candidate is read."""
+    clean, no other candidate is read. `straightened`: the straightened candidate already
+    read (`process_page` reads it beside the first reading), else it is made and read here."""
     if not options.cascade or first[1] is None:
         return first  # a timeout or crash is not retried: the page is flagged as it is
     timeout = _candidate_timeout(options, first_read_s)
@@ -473,27 +491,27 @@ def cascade(
     # too, even after a clean read: its words can be valid while its lines stay sloped, and a
     # text layer along sloped lines reads back with neighbouring lines interleaved. Measuring
     # is cheap (a half-size copy); a flat page adds no read.
-    dewarped = _dewarped(first[0], options)
+    if straightened is None:
+        straightened = _straightened_read(first[0], options, engine, base, timeout)
+    dewarped, output = straightened.page, straightened.output
+    if output is not None and output.engine_s > timeout:
+        output = None  # read beside the first reading: as if it had had a candidate's time
     if is_clean_read(first[1], options):
         if dewarped is None:
             return first
-        output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
         return _prefer_straight(first, (dewarped, output))
     readings = [first]
     if dewarped is not None:
         # Straightened first: read clean, it is what a curled page keeps (as after a clean
         # first read), and the other three candidates, each a whole read, are not needed.
-        output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout)
         if is_clean_read(output, options):
             return _prefer_straight(first, (dewarped, output))
         readings.append((dewarped, output))
-    sparse = replace(first[0], psm=SPARSE_PSM, name="sparse")
-    candidates = [_plain(raster, options), _flattened(first[0], options)]
+    makers: list[Callable[[], PreparedPage]] = [
+        lambda: _plain(raster, options), lambda: _flattened(first[0], options)]
     if options.psm != SPARSE_PSM:
-        candidates.insert(0, sparse)
-    for n, candidate in enumerate(candidates):
-        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout)
-        readings.append((candidate, output))
+        makers.insert(0, lambda: replace(first[0], psm=SPARSE_PSM, name="sparse"))
+    readings += _read_all(makers, engine, base, timeout)
     straight = next((r for r in readings if r[0] is dewarped), None)
     best = _best(readings) if straight is None else _prefer_straight(_best(readings), straight)
     # Turn the best preprocessed reading when none of them is clean: the plain one is the raw
@@ -512,6 +530,31 @@ def cascade(
     if options.detect_orientation and _sideways(best[1]):
         best = _upright(best, readings, options, engine, base, timeout)
     return best
+
+
+def _straightened_read(prepared: PreparedPage, options: OcrOptions, engine: OcrEngine,
+                       base: Path, timeout_s: float) -> Straightened:
+    """The page straightened when its lines measure curled (`_dewarped`), and read."""
+    dewarped = _dewarped(prepared, options)
+    if dewarped is None:
+        return Straightened(None)
+    output, _ = _recognise(dewarped, engine, base.with_name(f"{base.name}-dw"), timeout_s)
+    return Straightened(dewarped, output)
+
+
+def _read_all(makers: list[Callable[[], PreparedPage]], engine: OcrEngine, base: Path,
+              timeout_s: float) -> list[Reading]:
+    """Candidates made and read at once, in their order: independent readings of one page
+    (the engine's slots keep the processes to one per core, so a page alone uses the cores a
+    batch would, and pages in a batch wait their turn)."""
+
+    def read(n: int) -> Reading:
+        candidate = makers[n]()
+        output, _ = _recognise(candidate, engine, base.with_name(f"{base.name}-c{n}"), timeout_s)
+        return candidate, output
+
+    with ThreadPoolExecutor(max_workers=len(makers)) as pool:
+        return list(pool.map(read, range(len(makers))))
 
 
 def _sideways(output: EngineOutput | None) -> bool:
@@ -622,10 +665,17 @@ def process_page(
 ) -> PageOutcome:
     base = workdir / f"page-{raster.index:06d}"
     prepared = prepare(raster, options, engine, base.with_name(base.name + "-osd"))
-    started = time.monotonic()
-    output, failure = _recognise(prepared, engine, base, options.page_timeout_s)
-    first_read_s = time.monotonic() - started
-    prepared, output = cascade(raster, (prepared, output), options, engine, base, first_read_s)
+    # The first reading runs while the page's lines are measured for curl; a curled page's
+    # straightened candidate, which the cascade reads whatever the first reading gives, is
+    # read beside it (the engine's slots allow one process per core).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(_timed_recognise, prepared, engine, base, options.page_timeout_s)
+        straight = pool.submit(_straightened_read, prepared, options, engine, base,
+                               options.page_timeout_s) if options.cascade else None
+        (output, failure), first_read_s = first.result()
+        straightened = straight.result() if straight is not None else None
+    prepared, output = cascade(raster, (prepared, output), options, engine, base, first_read_s,
+                               straightened)
     if output is not None:
         output = _with_lines_read_again(prepared, output, engine, base,
                                         _candidate_timeout(options, first_read_s), options)

@@ -13,6 +13,8 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -60,6 +62,20 @@ def _grey(image_png: Path) -> NDArray[Any] | None:
 def nfc(text: str) -> str:
     """NFC text without combining marks that have no base letter to sit on."""
     return _COMBINING_OUTSIDE_CLUSTER.sub("", unicodedata.normalize("NFC", text))
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity: a container's or `taskset`'s share)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# At most one Tesseract process per core at a time, whoever starts it (pages in flight, a
+# page's independent readings, documents on parallel threads): more only oversubscribe the
+# cores. A page's timeout counts from its process's start, not from the wait for a slot.
+_ENGINE_SLOTS = threading.BoundedSemaphore(usable_cores())
 
 
 def limit_threads() -> None:
@@ -200,7 +216,7 @@ class TesseractEngine:
     ) -> EngineOutput:
         config = [*self._data_args(), "--psm", str(self.psm), "--dpi", str(dpi)]
         config += ["-c", "tessedit_create_tsv=1", "-c", "textonly_pdf=1"]
-        self._run(image_png, out_base, "tsv pdf", config, timeout_s)
+        engine_s = self._run(image_png, out_base, "tsv pdf", config, timeout_s)
         tsv_path = out_base.with_suffix(".tsv")
         pdf_path = out_base.with_suffix(".pdf")
         if not tsv_path.is_file():
@@ -241,15 +257,17 @@ class TesseractEngine:
         text = page_text([replace(w, text=fixes[k]) if k in fixes else w
                           for k, w in enumerate(words)])
         return EngineOutput(
-            words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None
+            words=words, text=text, text_pdf=pdf_path if pdf_path.is_file() else None,
+            engine_s=engine_s,
         )
 
     def orientation(self, image_png: Path, *, timeout_s: float) -> tuple[int, float]:
         limit_threads()
         try:
-            out = pytesseract.image_to_osd(
-                str(image_png), config=" ".join(self._data_args()), timeout=timeout_s
-            )
+            with _ENGINE_SLOTS:
+                out = pytesseract.image_to_osd(
+                    str(image_png), config=" ".join(self._data_args()), timeout=timeout_s
+                )
         except RuntimeError as e:  # pytesseract's timeout
             raise EngineTimeout(f"tesseract took longer than {timeout_s:.0f} s") from e
         except pytesseract.TesseractError:
@@ -262,14 +280,18 @@ class TesseractEngine:
 
     def _run(
         self, image: Path, out_base: Path, outputs: str, config: list[str], timeout_s: float
-    ) -> None:
+    ) -> float:
+        """Runs Tesseract; the seconds it ran."""
         limit_threads()
         pytesseract.pytesseract.tesseract_cmd = self.binary
         try:
-            pytesseract.pytesseract.run_tesseract(
-                str(image), str(out_base), outputs, self.languages,
-                config=shlex.join(config), timeout=timeout_s,
-            )
+            with _ENGINE_SLOTS:
+                started = time.monotonic()
+                pytesseract.pytesseract.run_tesseract(
+                    str(image), str(out_base), outputs, self.languages,
+                    config=shlex.join(config), timeout=timeout_s,
+                )
+                return time.monotonic() - started
         except RuntimeError as e:  # pytesseract's timeout (the process is killed)
             raise EngineTimeout(f"tesseract took longer than {timeout_s:.0f} s") from e
         except pytesseract.TesseractError as e:

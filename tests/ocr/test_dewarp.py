@@ -20,6 +20,7 @@ import pytest
 
 from ocr import dewarp
 from ocr.document import ocr_file
+from ocr.tesseract import usable_cores
 from ocr.types import OcrOptions
 from tests.ocr.ocr_testpages import LINES, cer, render_page, save_png
 
@@ -126,9 +127,9 @@ def test_a_poorly_read_bent_page_read_clean_straightened_needs_no_other_candidat
     reads: list[str] = []
     run = TesseractEngine._run
 
-    def counted(self: TesseractEngine, image: Path, out_base: Path, *args: object) -> None:
+    def counted(self: TesseractEngine, image: Path, out_base: Path, *args: object) -> float:
         reads.append(out_base.name)
-        run(self, image, out_base, *args)  # type: ignore[arg-type]
+        return run(self, image, out_base, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(TesseractEngine, "_run", counted)
     image = save_png(_bent(_sheet(), lift=0.3, dpi=110), tmp_path / "bent.png", dpi=110)
@@ -140,6 +141,34 @@ def test_a_poorly_read_bent_page_read_clean_straightened_needs_no_other_candidat
                            capture_output=True, text=True, check=True).stdout
     truth = "\n".join(LINES + LINES)
     assert cer(truth, _pdf_text(read.pdf)) < cer(truth, plain) - 0.1
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="one core: readings take turns")
+def test_a_curled_page_is_read_straightened_beside_its_first_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The straightened candidate of a curled page is read whatever the first reading gives:
+    # it runs at the same time, on the other core, and the page keeps the same reading.
+    import time
+
+    from ocr.tesseract import TesseractEngine
+
+    spans: dict[str, tuple[float, float]] = {}
+    run = TesseractEngine._run
+
+    def timed(self: TesseractEngine, image: Path, out_base: Path, *args: object) -> float:
+        started = time.monotonic()
+        try:
+            return run(self, image, out_base, *args)  # type: ignore[arg-type]
+        finally:
+            spans[out_base.name] = (started, time.monotonic())
+
+    monkeypatch.setattr(TesseractEngine, "_run", timed)
+    image = save_png(_bent(_sheet(), dpi=300), tmp_path / "sharp.png", dpi=300)
+    read = ocr_file(image, kind="png", options=OcrOptions(jobs=1), workdir=tmp_path / "on")
+    assert read.pages[0].reading == "dewarp"
+    (first_start, first_end), (dw_start, dw_end) = spans["page-000000"], spans["page-000000-dw"]
+    assert dw_start < first_end and first_start < dw_end, spans  # the two ran at once
 
 
 @pytest.mark.skipif(not THANH_HOA.exists(), reason="../shared/realdocs is not here")

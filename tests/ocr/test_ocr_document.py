@@ -209,6 +209,42 @@ def test_timeout_gives_flagged_empty_page(page: np.ndarray, tmp_path: Path) -> N
         assert len(pdf.pages) == 1 and len(pdf.pages[0].get_images()) == 1
 
 
+def test_tesseract_processes_never_outnumber_the_cores(
+    page: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four pages in flight, and a page's independent readings at once: the engine's slots
+    # keep its processes to one per core (more only oversubscribe), and use every core.
+    import threading
+    import time
+
+    import pytesseract
+
+    from ocr.tesseract import usable_cores
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    run = pytesseract.pytesseract.run_tesseract
+
+    def counted(*args: object, **kwargs: object) -> object:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)  # long enough for the others to try to start
+            return run(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(pytesseract.pytesseract, "run_tesseract", counted)
+    src = tmp_path / "four.tiff"
+    img = Image.fromarray(page)
+    img.save(src, save_all=True, append_images=[img] * 3, dpi=(300, 300))
+    result = ocr_file(src, kind="tiff", options=OcrOptions(jobs=4), workdir=tmp_path / "w")
+    assert all(cer(TRUTH, p.text) < 0.02 for p in result.pages)
+    assert most[0] == min(4, usable_cores()), most
+
+
 class CrashOnSecondPage(TesseractEngine):
     def recognise(
         self, image_png: Path, out_base: Path, *, dpi: int, timeout_s: float
