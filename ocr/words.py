@@ -67,6 +67,18 @@ THIN_SHARE = 0.9
 THIN_SIZE = 1.5
 THIN_MIN_HEIGHT = 0.5
 THIN_FILL = 0.12
+# A word read from a solid dark band (`_on_a_band`): the edge of a photographed sheet against
+# the desk, a copier's dark bar, straightened into a line of "words" at 0-44 % confidence. Its
+# box's ink (`BAND_SHARE` of it) is one shape at least `BAND_LINES` median word heights long
+# and `RULE_REACH` × the word's width, half a line tall or more, inking `BAND_FILL` of its
+# bounding box (the band's words: 60-94 %). No doubted word of the dev pages (118 synthetic
+# and real) is one: letters touching a rule ink a fifth to a third of the shape, a rule is
+# thin, letters run together stay short.
+BAND_CONF = 50.0
+BAND_SHARE = 0.9
+BAND_LINES = 3.0
+BAND_MIN_HEIGHT = 0.5
+BAND_FILL = 0.5
 _TJ = re.compile(rb"\[ <([0-9A-Fa-f]*)> \] TJ")
 _T = TypeVar("_T")
 
@@ -201,6 +213,17 @@ def _shapes_in_box(grey: NDArray[Any], level: float, w: Word) -> _Shapes:
     return shapes, counts, stats
 
 
+def _on_a_band(found: _Shapes, w: Word, line: float) -> bool:
+    """Nearly all the ink in the word's box (`BAND_SHARE`) is one solid shape far longer than
+    the word and than any letter (`BAND_LINES`)."""
+    shapes, counts, stats = found
+    if not len(shapes) or counts.max() < BAND_SHARE * counts.sum():
+        return False
+    width, height, area = (int(v) for v in stats[shapes[np.argmax(counts)], 2:5])
+    return (width >= max(BAND_LINES * line, RULE_REACH * w.width)
+            and height >= BAND_MIN_HEIGHT * line and area >= BAND_FILL * width * height)
+
+
 def _all_thin(found: _Shapes, line: float) -> bool:
     """Nearly all the ink in the word's box (`_shapes_in_box`) belongs to thin strokes
     (`THIN_SHARE`)."""
@@ -224,15 +247,16 @@ def stroke_word_indices(words: Sequence[Word],
     high that inks a fifth of its box or more. Only words Tesseract doubts are judged.
     A word of any characters whose ink is all thin strokes (`_all_thin`) is a stroke too: the
     loops and underline of a signature read as "mm..." or "V____———", where no one shape
-    holds most of the ink or reaches past the box."""
+    holds most of the ink or reaches past the box. So is a word read from a solid dark band
+    (`_on_a_band`)."""
     doubted = [i for i, w in enumerate(words)
                if w.conf < SCRIBBLE_CONF and w.width > 0 and w.height > 0]
     line = statistics.median(w.height for w in words) if words else 0.0
     out = set()
     for i, grey, level in _with_ink(doubted, load_grey):
         w = words[i]
-        found = _shapes_in_box(grey, level, w)  # one labelling for both tests
-        if _all_thin(found, line):
+        found = _shapes_in_box(grey, level, w)  # one labelling for all the tests
+        if _all_thin(found, line) or (w.conf < BAND_CONF and _on_a_band(found, w, line)):
             out.add(i)
             continue
         if w.conf >= STROKE_CONF or not any(c.isalnum() for c in w.text):

@@ -310,6 +310,33 @@ def test_a_word_read_from_a_signature_s_loops_and_underline_is_dropped() -> None
     assert stroke_word_indices(words, lambda: grey) == {8}
 
 
+def test_words_read_from_a_solid_band_are_dropped_letters_touching_a_rule_kept() -> None:
+    # A photographed sheet's edge against the desk, straightened: a dark band, a line high and
+    # most of the page wide, read as ">———u", "No", "be" at 0-44 %. Letters run together by a
+    # dark scan or touching an underline, doubted as much, are kept.
+    img = Image.new("L", (1200, 500), 250)  # the motto in bold 13 pt at 300 dpi
+    ImageDraw.Draw(img).text((40, 130), "Độc lập - Tự do - Hạnh phúc",
+                             font=ImageFont.truetype(str(BOLD), 54), fill=20)
+    grey = np.asarray(img, dtype=np.uint8).copy()
+    grey[30:76, 40:1160] = 25  # the band, 46 px high
+    grey[28:34, 300:700] = 60  # its ragged shadow
+    grey[189:193, 40:700] = 20  # the motto's underline, touching its marks below the letters
+    grey[250:290, 40:160] = 25  # four letters run together by a dark scan: a short blob
+    grey[350:353, 40:1100] = 20  # a thin rule across the page
+    words = [
+        Word(text=">———u", left=153, top=22, width=258, height=63, conf=2, block=1, line=0),
+        Word(text="No", left=594, top=22, width=294, height=63, conf=8, block=1, line=0),
+        Word(text="be", left=960, top=22, width=40, height=63, conf=19, block=1, line=0),
+        Word(text="lập", left=200, top=141, width=110, height=52, conf=40, block=2, line=1),
+        Word(text="Tự", left=360, top=141, width=70, height=52, conf=96, block=2, line=1),
+        Word(text="hết", left=40, top=250, width=120, height=40, conf=30, block=3, line=2),
+        Word(text="_", left=500, top=344, width=60, height=12, conf=40, block=4, line=3),
+        Word(text="No", left=700, top=22, width=100, height=63, conf=70, block=1, line=0),
+    ]
+    # the band's doubted words go; a band word read at 70 % is left to the other checks
+    assert stroke_word_indices(words, lambda: grey) == {0, 1, 2}
+
+
 def test_a_space_a_repair_puts_inside_a_word_is_a_space_in_text_and_layer(tmp_path: Path) -> None:
     # A repair gives back a space Tesseract lost as WORD_SPACE, inside the one word's text: the
     # page's text and its searchable layer say a plain space, the word keeps its one box.
