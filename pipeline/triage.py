@@ -195,22 +195,22 @@ def _all_pdf_pages_blank(path: Path) -> bool:
     with PDFIUM:
         document = pdfium.PdfDocument(str(path))
         try:
-            for index in range(len(document)):
-                page = document[index]
-                try:
-                    width, height = page.get_size()
-                    bitmap = page.render(scale=_THUMBNAIL_PX / max(width, height, 1.0))
-                    try:
-                        blank = is_blank(bitmap.to_pil())  # the image shares the bitmap's memory
-                    finally:
-                        bitmap.close()
-                finally:
-                    page.close()
-                if not blank:
-                    return False
-            return True
+            return all(_page_blank(document[index]) for index in range(len(document)))
         finally:
             document.close()
+
+
+def _page_blank(page: pdfium.PdfPage) -> bool:
+    """The page rendered small is blank; the page is closed (the caller holds `PDFIUM`)."""
+    try:
+        width, height = page.get_size()
+        bitmap = page.render(scale=_THUMBNAIL_PX / max(width, height, 1.0))
+        try:
+            return is_blank(bitmap.to_pil())  # the image shares the bitmap's memory
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
 
 
 def _blank_pages(path: Path, pages: int) -> InputRejected:
