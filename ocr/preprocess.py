@@ -360,10 +360,17 @@ def table_grid_mask(grey: Image, letter_px: float) -> NDArray[np.bool_]:
     ink = _ink(grey).astype(np.uint8)
     hlen = max(20, int(GRID_MIN_H_LETTERS * letter_px))
     vlen = max(12, int(GRID_MIN_V_LETTERS * letter_px))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (hlen, 1)))
+    none = np.zeros(grey.shape[:2], dtype=bool)
+    # A grid needs runs both ways: most pages of text have no vertical one (the step took a
+    # tenth of a clean page's preparation for nothing).
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
         cv2.MORPH_RECT, (1, vlen)))
+    if not vertical.any():
+        return none
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
+        cv2.MORPH_RECT, (hlen, 1)))
+    if not horizontal.any():
+        return none
     thick = max(2, int(GRID_MAX_THICK_LETTERS * letter_px))
     # Solid blocks (a black bar, a filled cell) open to themselves both ways: not rules.
     solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
@@ -374,7 +381,7 @@ def table_grid_mask(grey: Image, letter_px: float) -> NDArray[np.bool_]:
     rules = (horizontal | vertical).astype(np.uint8)
     count, labels = cv2.connectedComponents(rules, connectivity=8)
     if count <= 1:
-        return np.zeros(grey.shape[:2], dtype=bool)
+        return none
     has_h = np.zeros(count, dtype=bool)
     has_v = np.zeros(count, dtype=bool)
     has_h[np.unique(labels[horizontal])] = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -618,20 +620,69 @@ def _block_reader(prepared: PreparedPage, engine: OcrEngine,
 def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine: OcrEngine,
                            base: Path, timeout_s: float, options: OcrOptions) -> EngineOutput:
     """The kept reading with its lines in capitals read again (`ocr.reread`), then the lines
-    Tesseract's layout left out read too (`ocr.recover`)."""
-    if options.reread_capitals:
-        # The language model alone: on the dev pages it read the capitals as well as both
-        # models, and the step took 7 % of the page's time instead of 16 % (one model to load).
-        language = engine.with_first_language() if hasattr(
-            engine, "with_first_language") else engine
-        output = reread_capitals(prepared.ocr, output,
-                                 _block_reader(prepared, language, timeout_s),
-                                 base.with_name(base.name + "-caps"), options.text_repair)
+    Tesseract's layout left out read too (`ocr.recover`). The second step's sheets are cut
+    and read ahead, beside the first step (`_SheetsAhead`)."""
+    rows = _SheetsAhead(_block_reader(prepared, engine, timeout_s))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(
+            recover_lines, prepared.ocr, replace(output, text_pdf=None), rows.read_ahead,
+            base.with_name(base.name + "-rowsahead"), prepared.ocr_dpi, options.text_repair,
+        ) if options.reread_capitals and options.recover_lines else None
+        if options.reread_capitals:
+            # The language model alone: on the dev pages it read the capitals as well as
+            # both models, and the step took 7 % of the page's time instead of 16 % (one
+            # model to load).
+            language = engine.with_first_language() if hasattr(
+                engine, "with_first_language") else engine
+            output = reread_capitals(prepared.ocr, output,
+                                     _block_reader(prepared, language, timeout_s),
+                                     base.with_name(base.name + "-caps"), options.text_repair)
+        if ahead is not None and ahead.exception() is not None:
+            rows.forget()  # the step runs again below, and fails there if it must
     if options.recover_lines:
-        output = recover_lines(prepared.ocr, output, _block_reader(prepared, engine, timeout_s),
+        output = recover_lines(prepared.ocr, output, rows.read,
                                base.with_name(base.name + "-rows"), prepared.ocr_dpi,
                                options.text_repair)
     return output
+
+
+class _SheetsAhead:
+    """Sheet readings made ahead of their turn, kept by the sheet's pixels.
+
+    `ocr.recover` cuts the rows a reading missed or garbled into a sheet and reads it. Run
+    on the reading before its capitals are read again (`read_ahead`, without its text layer,
+    so nothing is written), it reads, beside that step, the sheets it would cut after it:
+    the capitals read again change the words of a line, seldom which lines are missed or
+    weak. Run after it (`read`), it takes each sheet it cuts the same, byte for byte, from
+    here (the same pixels, read by the same engine: the same words), and reads the others.
+    On a page alone the two steps' readings use both cores; the page's text is what the two
+    steps one after the other give."""
+
+    def __init__(self, read: Callable[[Path], EngineOutput | None]) -> None:
+        self._read = read
+        self._found: dict[bytes, EngineOutput] = {}
+        self._lock = threading.Lock()
+
+    def read_ahead(self, image: Path) -> EngineOutput | None:
+        key = _sheet_key(image)
+        found = self._read(image)
+        if found is not None:  # a timeout or failure is not kept: the later turn tries again
+            with self._lock:
+                self._found[key] = found
+        return found
+
+    def read(self, image: Path) -> EngineOutput | None:
+        with self._lock:
+            found = self._found.pop(_sheet_key(image), None)
+        return found if found is not None else self._read(image)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+def _sheet_key(image: Path) -> bytes:
+    return hashlib.sha1(image.read_bytes()).digest()
 
 
 def _prefer_straight(best: Reading, straight: Reading) -> Reading:

@@ -463,3 +463,50 @@ def test_a_line_merged_into_the_next_one_is_read_again(
     assert cer(LIST[2], lines[2]) < 0.05
     assert out.text_pdf is not None
     assert cer(LIST[1], _layer_lines(out.text_pdf)[1]) < 0.05
+
+
+def test_a_sheet_read_ahead_is_not_read_again(engine: TesseractEngine, tmp_path: Path) -> None:
+    """The rows are cut and read ahead, beside the capitals read again, on the reading before
+    that step (`ocr.process._SheetsAhead`): the run after it takes the sheet it cuts the same
+    from there, reads a sheet cut otherwise, and ends with the text the step alone gives."""
+    from ocr.process import _SheetsAhead
+
+    grey = render_page()
+    full = _read(grey, engine, tmp_path)
+    partial = _without_line(full, 7)
+    assert partial.text_pdf is not None
+    layer_before = partial.text_pdf.read_bytes()
+    sheets: list[bytes] = []
+    plain = _reader(engine)
+
+    def counted(png: Path) -> EngineOutput | None:
+        sheets.append(png.read_bytes())
+        return plain(png)  # type: ignore[no-any-return]
+
+    ahead = _SheetsAhead(counted)
+    recover_lines(grey, replace(partial, text_pdf=None), ahead.read_ahead, tmp_path / "a", DPI)
+    assert len(sheets) == 1
+    assert partial.text_pdf.read_bytes() == layer_before  # read ahead, nothing written
+
+    out = recover_lines(grey, partial, ahead.read, tmp_path / "rows", DPI)
+    assert len(sheets) == 1  # the same sheet: taken from the reading ahead
+    assert cer(LINES[7], out.text.splitlines()[7]) < 0.05
+    assert len(_layer_lines(out.text_pdf or tmp_path)) == len(LINES)
+
+    (tmp_path / "again").mkdir()
+    other = _without_line(_read(grey, engine, tmp_path / "again"), 3)
+    again = recover_lines(grey, other, ahead.read, tmp_path / "rows2", DPI)
+    assert len(sheets) == 2  # another sheet: read
+    assert cer(LINES[3], again.text.splitlines()[3]) < 0.05
+
+
+def test_a_sheet_that_failed_ahead_is_read_in_its_turn(tmp_path: Path) -> None:
+    from ocr.process import _SheetsAhead
+
+    sheet = tmp_path / "sheet.pnm"
+    sheet.write_bytes(b"P5 1 1 255 \x00")
+    answers: list[EngineOutput | None] = [None, EngineOutput(words=(), text="x", text_pdf=None)]
+    ahead = _SheetsAhead(lambda png: answers.pop(0))
+    assert ahead.read_ahead(sheet) is None  # a timeout or a crash ahead is not kept
+    found = ahead.read(sheet)
+    assert found is not None and found.text == "x" and answers == []
