@@ -624,10 +624,12 @@ def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine:
     and read ahead, beside the first step (`_SheetsAhead`)."""
     rows = _SheetsAhead(_block_reader(prepared, engine, timeout_s))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(
-            recover_lines, prepared.ocr, replace(output, text_pdf=None), rows.read_ahead,
-            base.with_name(base.name + "-rowsahead"), prepared.ocr_dpi, options.text_repair,
-        ) if options.reread_capitals and options.recover_lines else None
+        if options.reread_capitals and options.recover_lines:
+            # A failure ahead is left in its future: the step runs again below, and fails
+            # there if it must (what was read ahead before it is the same reading either way).
+            pool.submit(recover_lines, prepared.ocr, replace(output, text_pdf=None),
+                        rows.read_ahead, base.with_name(base.name + "-rowsahead"),
+                        prepared.ocr_dpi, options.text_repair)
         if options.reread_capitals:
             # The language model alone: on the dev pages it read the capitals as well as
             # both models, and the step took 7 % of the page's time instead of 16 % (one
@@ -637,8 +639,6 @@ def _with_lines_read_again(prepared: PreparedPage, output: EngineOutput, engine:
             output = reread_capitals(prepared.ocr, output,
                                      _block_reader(prepared, language, timeout_s),
                                      base.with_name(base.name + "-caps"), options.text_repair)
-        if ahead is not None and ahead.exception() is not None:
-            rows.forget()  # the step runs again below, and fails there if it must
     if options.recover_lines:
         output = recover_lines(prepared.ocr, output, rows.read,
                                base.with_name(base.name + "-rows"), prepared.ocr_dpi,
@@ -675,10 +675,6 @@ class _SheetsAhead:
         with self._lock:
             found = self._found.pop(_sheet_key(image), None)
         return found if found is not None else self._read(image)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._found.clear()
 
 
 def _sheet_key(image: Path) -> bytes:

@@ -491,7 +491,8 @@ def test_a_sheet_read_ahead_is_not_read_again(engine: TesseractEngine, tmp_path:
     out = recover_lines(grey, partial, ahead.read, tmp_path / "rows", DPI)
     assert len(sheets) == 1  # the same sheet: taken from the reading ahead
     assert cer(LINES[7], out.text.splitlines()[7]) < 0.05
-    assert len(_layer_lines(out.text_pdf or tmp_path)) == len(LINES)
+    assert out.text_pdf is not None
+    assert len(_layer_lines(out.text_pdf)) == len(LINES)
 
     (tmp_path / "again").mkdir()
     other = _without_line(_read(grey, engine, tmp_path / "again"), 3)
